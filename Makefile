@@ -1,0 +1,173 @@
+# openvmbus top-level Makefile.
+#
+# kvmtool-style: every object is listed explicitly, in a Build.mk beside the
+# code it belongs to (found below and included here). `V=1` shows commands.
+#
+#   make            userspace (host, tools, benchmarks) into build/
+#   make modules    guest kernel modules for KVER (default: Debian 6.1 cloud)
+#   make check      everything that is a test
+#   make demo       show the project working
+#
+# A Build.mk only appends to the lists below and defines <name>_OBJS for each
+# program it adds; the rules that turn those into files live here, once.
+
+V ?= 0
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+MAKEFLAGS += --no-print-directory
+endif
+
+BUILD    ?= build
+CC       := gcc
+FUZZ_CC  := clang
+SETUP    := scripts/setup
+
+# The Debian 6.1 cloud kernel is the default guest kernel (its headers are
+# installed by scripts/setup).
+KVER ?= $(shell ls -d /usr/src/linux-headers-6.1.*-cloud-amd64 2>/dev/null | \
+		sed 's|.*/linux-headers-||' | sort -V | tail -n1)
+# Every kernel whose headers setup installs; modules must build against each.
+KVERS_ALL ?= $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | \
+		sed 's|.*/linux-headers-||' | sort -V)
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	    -Wmissing-prototypes -Wno-unused-parameter
+CPPFLAGS := -Iinclude -I. -D_GNU_SOURCE
+CFLAGS   := -std=c11 -O2 -g $(WARN) -MMD -MP -pthread
+SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	    -fno-sanitize-recover=undefined
+LDLIBS   := -pthread
+
+# Filled in by the Build.mk fragments.
+PROGS        :=	# userspace programs: build/<name>
+BENCHES      :=	# benchmarks: build/bench/<name> (not run by make check)
+UNIT_TESTS   :=	# cmocka tests, built with ASan+UBSan: build/san/<name>
+FUZZERS      :=	# libFuzzer targets: build/fuzz/<name>
+CHECKS       :=	# extra phony targets that make check runs (e.g. pair cases)
+FUZZ_SECONDS ?= 10
+
+FRAGMENTS := $(sort $(shell find . -name Build.mk -not -path './build/*' \
+		-not -path './.git/*'))
+include $(FRAGMENTS)
+
+.DEFAULT_GOAL := all
+.PHONY: all setup modules modules-all check check-unit check-fuzz \
+	headers-check demo clean bench
+
+all: setup $(addprefix $(BUILD)/,$(PROGS)) $(addprefix $(BUILD)/bench/,$(BENCHES))
+
+setup:
+	$(Q)$(SETUP)
+
+# ---- userspace objects: normal, sanitized, fuzz ---------------------------
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $($*_CFLAGS) -c -o $@ $<
+
+$(BUILD)/san/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  CC-SAN  $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -O1 $(SAN) -c -o $@ $<
+
+$(BUILD)/fuzz/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  CC-FUZZ $<")
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(filter-out -MMD -MP,$(CFLAGS)) -MMD -MP -O1 \
+		-fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
+
+# One link rule per program, from its <name>_OBJS and <name>_LDLIBS.
+define PROG_template
+$(BUILD)/$(1): $$(addprefix $(BUILD)/obj/,$$($(1)_OBJS))
+	@mkdir -p $$(@D)
+	$$(if $$(Q),@echo "  LD      $$@")
+	$$(Q)$$(CC) $$(CFLAGS) -o $$@ $$^ $$($(1)_LDLIBS) $$(LDLIBS)
+endef
+define BENCH_template
+$(BUILD)/bench/$(1): $$(addprefix $(BUILD)/obj/,$$($(1)_OBJS))
+	@mkdir -p $$(@D)
+	$$(if $$(Q),@echo "  LD      $$@")
+	$$(Q)$$(CC) $$(CFLAGS) -o $$@ $$^ $$($(1)_LDLIBS) $$(LDLIBS)
+endef
+define UNIT_template
+$(BUILD)/san/$(1): $$(addprefix $(BUILD)/san/obj/,$$($(1)_OBJS))
+	@mkdir -p $$(@D)
+	$$(if $$(Q),@echo "  LD-SAN  $$@")
+	$$(Q)$$(CC) $$(CFLAGS) $$(SAN) -o $$@ $$^ -lcmocka $$($(1)_LDLIBS) $$(LDLIBS)
+endef
+define FUZZ_template
+$(BUILD)/fuzz/$(1): $$(addprefix $(BUILD)/fuzz/obj/,$$($(1)_OBJS))
+	@mkdir -p $$(@D)
+	$$(if $$(Q),@echo "  LD-FUZZ $$@")
+	$$(Q)$$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $$@ $$^ $$($(1)_LDLIBS) $$(LDLIBS)
+endef
+$(foreach p,$(PROGS),$(eval $(call PROG_template,$(p))))
+$(foreach p,$(BENCHES),$(eval $(call BENCH_template,$(p))))
+$(foreach p,$(UNIT_TESTS),$(eval $(call UNIT_template,$(p))))
+$(foreach p,$(FUZZERS),$(eval $(call FUZZ_template,$(p))))
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# ---- headers: each include/ovb header compiles alone, pedantic ------------
+HEADERS := $(sort $(wildcard include/ovb/*.h))
+headers-check: setup
+	$(Q)for h in $(HEADERS); do \
+		printf '#include "%s"\n' "$${h#include/}" | \
+		$(CC) -std=c11 -Iinclude -Wall -Wextra -Wpedantic -Werror \
+			-x c -fsyntax-only - || { echo "headers-check: $$h FAILED"; exit 1; }; \
+	done; echo "headers-check: $(words $(HEADERS)) headers compile alone"
+
+# ---- guest kernel modules (kbuild) -----------------------------------------
+# Sources are copied to build/kmod/<kver>/ so several kernels build side by
+# side and the source tree stays clean; the top-level Kbuild lists modules.
+KMOD_SRC := Kbuild include lib kernel vmbus icvsc storvsc netvsc inputvsc \
+	    videovsc tests/kmod
+KMOD_FLAGS ?= W=1
+
+define kmod_build
+	@rm -rf $(BUILD)/kmod/$(1) && mkdir -p $(BUILD)/kmod/$(1)
+	$(Q)for d in $(KMOD_SRC); do [ -e $$d ] && cp -r --parents $$d $(BUILD)/kmod/$(1)/ || true; done
+	$(Q)$(MAKE) -C /lib/modules/$(1)/build M=$(CURDIR)/$(BUILD)/kmod/$(1) \
+		$(KMOD_FLAGS) $(if $(V:0=),V=1) modules 2>&1 | tee $(BUILD)/kmod/$(1).log
+	$(Q)if grep -E 'warning:|error:' $(BUILD)/kmod/$(1).log; then \
+		echo "modules: warnings building for $(1)"; exit 1; fi
+	@echo "modules: $(1): $$(cd $(BUILD)/kmod/$(1) && find . -name '*.ko' | wc -l) modules, no warnings"
+endef
+
+modules: setup
+	$(call kmod_build,$(KVER))
+
+modules-all: setup
+	$(foreach k,$(KVERS_ALL),$(call kmod_build,$(k))
+	)
+
+# ---- tests -----------------------------------------------------------------
+check-unit: setup $(addprefix $(BUILD)/san/,$(UNIT_TESTS))
+	$(Q)fail=0; for t in $(UNIT_TESTS); do \
+		echo "== unit: $$t"; \
+		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+			$(BUILD)/san/$$t || fail=1; \
+	done; exit $$fail
+
+check-fuzz: setup $(addprefix $(BUILD)/fuzz/,$(FUZZERS))
+	$(Q)for f in $(FUZZERS); do \
+		echo "== fuzz: $$f ($(FUZZ_SECONDS) s)"; \
+		mkdir -p $(BUILD)/fuzz/corpus/$$f; \
+		$(BUILD)/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 \
+			$(BUILD)/fuzz/corpus/$$f $$( [ -d tests/fuzz/seeds/$$f ] && echo tests/fuzz/seeds/$$f ) \
+			2>$(BUILD)/fuzz/$$f.log || { tail -n 60 $(BUILD)/fuzz/$$f.log; exit 1; }; \
+		grep -E '^(#[0-9]+.*DONE|Done)' $(BUILD)/fuzz/$$f.log | tail -n1; \
+	done
+
+check: setup all headers-check modules check-unit check-fuzz $(CHECKS)
+	@echo "check: all passed"
+
+bench: setup $(addprefix $(BUILD)/bench/,$(BENCHES))
+
+demo: setup all
+	$(Q)scripts/demo
+
+clean:
+	rm -rf $(BUILD)
