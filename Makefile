@@ -8,7 +8,7 @@
 #   make check      everything that is a test
 #   make demo       show the project working
 #
-# A Build.mk only appends to the lists below and defines <name>_OBJS for each
+# A Build.mk (or <topic>.build.mk) only appends to the lists below and defines <name>_OBJS for each
 # program it adds; the rules that turn those into files live here, once.
 
 V ?= 0
@@ -48,8 +48,10 @@ FUZZERS      :=	# libFuzzer targets: build/fuzz/<name>
 CHECKS       :=	# extra phony targets that make check runs (e.g. pair cases)
 FUZZ_SECONDS ?= 10
 
-FRAGMENTS := $(sort $(shell find . -name Build.mk -not -path './build/*' \
-		-not -path './.git/*'))
+# Build.mk per directory; where several owners share a directory (tests/unit,
+# tests/fuzz, bench) each has its own <topic>.build.mk.
+FRAGMENTS := $(sort $(shell find . \( -name Build.mk -o -name '*.build.mk' \) \
+		-not -path './build/*' -not -path './.git/*'))
 include $(FRAGMENTS)
 
 .DEFAULT_GOAL := all
