@@ -52,7 +52,9 @@ FUZZ_SECONDS ?= 10
 # tests/fuzz, bench) each has its own <topic>.build.mk.
 FRAGMENTS := $(sort $(shell find . \( -name Build.mk -o -name '*.build.mk' \) \
 		-not -path './build/*' -not -path './.git/*'))
-include $(FRAGMENTS)
+# lib/ first: other fragments use its object lists.
+include lib/Build.mk
+include $(filter-out ./lib/Build.mk,$(FRAGMENTS))
 
 .DEFAULT_GOAL := all
 .PHONY: all setup modules modules-all check check-unit check-fuzz \
@@ -126,13 +128,16 @@ headers-check: setup
 # side and the source tree stays clean; the top-level Kbuild lists modules.
 KMOD_SRC := Kbuild include lib kernel vmbus icvsc storvsc netvsc inputvsc \
 	    videovsc tests/kmod
-KMOD_FLAGS ?= W=1
+# W=1 extra warnings and C=2 sparse on every file; any warning fails.
+KMOD_FLAGS ?= W=1 C=2
 
 define kmod_build
 	@rm -rf $(BUILD)/kmod/$(1) && mkdir -p $(BUILD)/kmod/$(1)
 	$(Q)for d in $(KMOD_SRC); do [ -e $$d ] && cp -r --parents $$d $(BUILD)/kmod/$(1)/ || true; done
-	$(Q)$(MAKE) -C /lib/modules/$(1)/build M=$(CURDIR)/$(BUILD)/kmod/$(1) \
-		$(KMOD_FLAGS) $(if $(V:0=),V=1) modules 2>&1 | tee $(BUILD)/kmod/$(1).log
+	$(Q){ $(MAKE) -C /lib/modules/$(1)/build M=$(CURDIR)/$(BUILD)/kmod/$(1) \
+		$(KMOD_FLAGS) $(if $(V:0=),V=1) modules 2>&1; \
+		echo $$? > $(BUILD)/kmod/$(1).rc; } | tee $(BUILD)/kmod/$(1).log
+	$(Q)[ "$$(cat $(BUILD)/kmod/$(1).rc)" = 0 ] || { echo "modules: build failed for $(1)"; exit 1; }
 	$(Q)if grep -E 'warning:|error:' $(BUILD)/kmod/$(1).log; then \
 		echo "modules: warnings building for $(1)"; exit 1; fi
 	@echo "modules: $(1): $$(cd $(BUILD)/kmod/$(1) && find . -name '*.ko' | wc -l) modules, no warnings"
@@ -142,8 +147,7 @@ modules: setup
 	$(call kmod_build,$(KVER))
 
 modules-all: setup
-	$(foreach k,$(KVERS_ALL),$(call kmod_build,$(k))
-	)
+	$(Q)for k in $(KVERS_ALL); do $(MAKE) modules KVER=$$k || exit 1; done
 
 # ---- tests -----------------------------------------------------------------
 check-unit: setup $(addprefix $(BUILD)/san/,$(UNIT_TESTS))
@@ -163,7 +167,7 @@ check-fuzz: setup $(addprefix $(BUILD)/fuzz/,$(FUZZERS))
 		grep -E '^(#[0-9]+.*DONE|Done)' $(BUILD)/fuzz/$$f.log | tail -n1; \
 	done
 
-check: setup all headers-check modules check-unit check-fuzz $(CHECKS)
+check: setup all headers-check modules-all check-unit check-fuzz $(CHECKS)
 	@echo "check: all passed"
 
 bench: setup $(addprefix $(BUILD)/bench/,$(BENCHES))

@@ -1,0 +1,2 @@
+BENCHES += ring
+ring_OBJS := $(RING_OBJS) bench/ring.o
