@@ -27,6 +27,11 @@
 /* feature_bits: the ring honours pending_send_sz. */
 #define OVB_RING_FEAT_PENDING_SEND_SZ	0x1u
 
+/*
+ * Not __packed, unlike the other wire structs: the ring code makes atomic
+ * accesses through pointers to these fields, and the layout is naturally
+ * aligned anyway; the asserts below pin it.
+ */
 struct ovb_ring_ctl {
 	u32 write_index;	/* next byte the writer will write */
 	u32 read_index;		/* next byte the reader will read */
@@ -35,7 +40,7 @@ struct ovb_ring_ctl {
 	u32 reserved1[12];
 	u32 feature_bits;	/* OVB_RING_FEAT_* */
 	u8 reserved2[OVB_RING_CTL_SIZE - 68];
-} __packed;
+};
 OVB_ASSERT_SIZE(struct ovb_ring_ctl, 4096);
 OVB_ASSERT_OFFSET(struct ovb_ring_ctl, write_index, 0);
 OVB_ASSERT_OFFSET(struct ovb_ring_ctl, read_index, 4);

@@ -6,11 +6,39 @@
  */
 #include <linux/module.h>
 #include <linux/slab.h>
-#include <linux/random.h>
+#include <linux/uuid.h>
 
 #include "ovb/types.h"
+#include "ovb/hv_tlfs.h"
+#include "ovb/vmbus_msg.h"
+#include "ovb/guids.h"
+#include "ovb/ic_proto.h"
 #include "ovb/ring.h"
 #include "lib/ring.h"
+
+/* The message table expands in kernel context too. */
+struct wc_msg_info {
+	u32 type, min_len, min_version, dir;
+};
+
+#define WC_MSG(t, s, len, ver, d) { t, len, ver, d },
+static const struct wc_msg_info wc_msgs[] = { OVB_VMBUS_MSG_TABLE(WC_MSG) };
+
+static int wirecheck_tables(void)
+{
+	static const struct ovb_guid scsi = OVB_GUID_SCSI;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(wc_msgs); i++)
+		if (wc_msgs[i].min_len > OVB_VMBUS_MAX_MSG_SIZE)
+			return -EINVAL;
+	/* GUID byte order must match the kernel's own GUID_INIT(). */
+	if (!guid_equal((const guid_t *)&scsi,
+			&GUID_INIT(0xba6163d9, 0x04a1, 0x4d29, 0xb6, 0x05,
+				   0x72, 0xe2, 0xff, 0xb1, 0xdc, 0x7f)))
+		return -EINVAL;
+	return 0;
+}
 
 #define WC_RING_SIZE	(16 * 1024)
 #define WC_PACKETS	10000
@@ -77,7 +105,7 @@ out:
 
 static int __init wirecheck_init(void)
 {
-	int ret = wirecheck_ring();
+	int ret = wirecheck_tables() ?: wirecheck_ring();
 
 	pr_info("ovb_wirecheck: ring self-test %s (%d packets)\n",
 		ret ? "FAILED" : "passed", WC_PACKETS);
