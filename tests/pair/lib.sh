@@ -1,0 +1,58 @@
+# shellcheck shell=sh
+# Shared helpers for the host+guest pair (see tests/pair/README.md).
+# Sourced by l1run and friends; sets REPO, PAIR_DIR and the kernel paths.
+
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+PAIR_DIR=$REPO/build/pair
+mkdir -p "$PAIR_DIR"
+
+# Newest installed Debian 6.1 kernels: generic for L1 (it has 9p), cloud for L2.
+newest_kernel() {	# $1 = flavour suffix, e.g. "amd64" or "cloud-amd64"
+	ls -d /lib/modules/6.1.*-"$1" 2>/dev/null | sed 's|.*/||' | grep -v -- "-cloud-amd64\$\|^\$" | sort -V | tail -n1
+}
+L1_KVER=${L1_KVER:-$(ls -d /lib/modules/6.1.*-amd64 | sed 's|.*/||' | grep -v cloud | sort -V | tail -n1)}
+L2_KVER=${L2_KVER:-$(ls -d /lib/modules/6.1.*-cloud-amd64 | sed 's|.*/||' | sort -V | tail -n1)}
+L1_KERNEL=/boot/vmlinuz-$L1_KVER
+L2_KERNEL=/boot/vmlinuz-$L2_KVER
+
+die() { echo "pair: $*" >&2; exit 1; }
+
+# Copy a static busybox and its applet links into directory $1.
+initramfs_busybox() {
+	mkdir -p "$1/bin" "$1/sbin" "$1/proc" "$1/sys" "$1/dev" "$1/tmp" "$1/mnt" "$1/run"
+	cp /bin/busybox "$1/bin/busybox"
+	for a in $("$1/bin/busybox" --list); do
+		[ -e "$1/bin/$a" ] || ln -s busybox "$1/bin/$a"
+	done
+}
+
+# Copy modules $3... of kernel $2 and their dependencies into $1/modules,
+# writing the load order to $1/modules/order.
+initramfs_modules() {
+	dir=$1/modules kver=$2
+	shift 2
+	mkdir -p "$dir"
+	: > "$dir/order"
+	for m in "$@"; do
+		modprobe -S "$kver" --show-depends "$m" | awk '$1 == "insmod" { print $2 }'
+	done | awk '!seen[$0]++' | while read -r ko; do
+		cp "$ko" "$dir/"
+		basename "$ko" >> "$dir/order"
+	done
+}
+
+# Pack directory $1 into a gzip'd newc cpio $2.
+initramfs_pack() {
+	(cd "$1" && find . | cpio -o -H newc --quiet | gzip -1) > "$2"
+}
+
+# How to run the outer QEMU: KVM where a usable hardware KVM exists, else
+# TCG with nested SVM. /dev/kvm on the CI machines is a paravirtual KVM that
+# cannot run Linux at a usable speed, so KVM is only used when asked for
+# (PAIR_ACCEL=kvm) — detection by probing costs more than it saves here.
+outer_accel() {
+	case "${PAIR_ACCEL:-tcg}" in
+	kvm) echo "-accel kvm -cpu host" ;;
+	*) echo "-accel tcg,thread=single,tb-size=512 -cpu EPYC,+svm,+npt" ;;
+	esac
+}
