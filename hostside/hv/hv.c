@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * The Hyper-V interface: CPUID leaves built from what this KVM supports
+ * (KVM_GET_SUPPORTED_HV_CPUID), the hypercalls KVM hands to userspace
+ * (HvPostMessage, and HvSignalEvent for connection ids without an eventfd)
+ * and the crash MSRs. Facts: arch/x86/kvm/hyperv.c, the TLFS.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "hostside/hv/hv_internal.h"
+#include "hostside/log.h"
+
+/* What we pass on of KVM's Hyper-V features; each needs nothing of the VMM. */
+#define HV_FEATURES_EAX (HV_MSR_VP_RUNTIME_AVAILABLE | HV_MSR_TIME_REF_COUNT_AVAILABLE | \
+			 HV_MSR_SYNIC_AVAILABLE | HV_MSR_SYNTIMER_AVAILABLE |            \
+			 HV_MSR_APIC_ACCESS_AVAILABLE | HV_MSR_HYPERCALL_AVAILABLE |     \
+			 HV_MSR_VP_INDEX_AVAILABLE | HV_MSR_RESET_AVAILABLE |            \
+			 HV_MSR_REFERENCE_TSC_AVAILABLE | HV_ACCESS_FREQUENCY_MSRS)
+#define HV_FEATURES_EBX (HV_POST_MESSAGES | HV_SIGNAL_EVENTS)
+#define HV_FEATURES_EDX (HV_FEATURE_GUEST_CRASH_MSR_AVAILABLE |                     \
+			 HV_FEATURE_FREQUENCY_MSRS_AVAILABLE |                          \
+			 HV_STIMER_DIRECT_MODE_AVAILABLE | HV_FEATURE_HYPERCALL_XMM_INPUT)
+#define HV_RECOMMEND_EAX (HV_REC_RELAXED_TIMING | HV_REC_APIC_ACCESS |                   \
+			  HV_REC_REMOTE_TLB_FLUSH | HV_REC_LOCAL_TLB_FLUSH |             \
+			  HV_REC_CLUSTER_IPI | HV_REC_EX_PROCESSOR_MASKS)
+
+static int hv_build_cpuid(struct hv *hv, struct kvm_cpuid_entry2 *out, unsigned int *n)
+{
+	struct {
+		struct kvm_cpuid2 c;
+		struct kvm_cpuid_entry2 e[32];
+	} sup = { .c.nent = 32 };
+
+	if (ioctl(hv->vm->vcpus[0].fd, KVM_GET_SUPPORTED_HV_CPUID, &sup) < 0) {
+		log_err("KVM_GET_SUPPORTED_HV_CPUID: %s (KVM without Hyper-V support?)",
+			strerror(errno));
+		return -1;
+	}
+	*n = 0;
+	for (unsigned int i = 0; i < sup.c.nent; i++) {
+		struct kvm_cpuid_entry2 e = sup.c.entries[i];
+
+		switch (e.function) {
+		case HVCPUID_VENDOR_AND_MAX:
+			e.eax = HVCPUID_IMPLEMENT_LIMITS;
+			e.ebx = HV_VENDOR_EBX;
+			e.ecx = HV_VENDOR_ECX;
+			e.edx = HV_VENDOR_EDX;
+			break;
+		case HVCPUID_INTERFACE:
+			e.eax = HV_INTERFACE_SIGNATURE;
+			break;
+		case HVCPUID_VERSION:
+			break;
+		case HVCPUID_FEATURES:
+			e.eax &= HV_FEATURES_EAX;
+			e.ebx &= HV_FEATURES_EBX;
+			e.edx &= HV_FEATURES_EDX;
+			if (!(e.eax & HV_MSR_SYNIC_AVAILABLE) || !(e.ebx & HV_POST_MESSAGES)) {
+				log_err("this KVM cannot offer SynIC messages to the guest");
+				return -1;
+			}
+			break;
+		case HVCPUID_ENLIGHTENMENT_INFO:
+			e.eax &= HV_RECOMMEND_EAX;
+			e.ebx = 0xffffffff;	/* never notify about long spin waits */
+			break;
+		case HVCPUID_IMPLEMENT_LIMITS:
+			break;
+		default:
+			continue;	/* nested/enlightened-VMCS leaves: not offered */
+		}
+		out[(*n)++] = e;
+	}
+	return 0;
+}
+
+static int hv_hypercall(struct hv *hv, struct vcpu *v, struct kvm_run *run)
+{
+	uint64_t input = run->hyperv.u.hcall.input;
+	uint16_t code = input & HV_HYPERCALL_CODE_MASK;
+	bool fast = input & HV_HYPERCALL_FAST_BIT;
+	uint64_t status = HV_STATUS_INVALID_HYPERCALL_CODE;
+
+	if (code == HVCALL_POST_MESSAGE && !fast) {
+		const struct hv_input_post_message *m;
+		uint64_t gpa = run->hyperv.u.hcall.params[0];
+
+		/* The input page must be aligned and in RAM; copy it out once. */
+		struct hv_input_post_message in;
+
+		m = (gpa & 7) ? NULL : vm_gpa_to_hva(hv->vm, gpa, sizeof(*m));
+		if (!m) {
+			log_guest("HvPostMessage input at bad GPA 0x%llx", (unsigned long long)gpa);
+			status = HV_STATUS_INVALID_ALIGNMENT;
+			goto out;
+		}
+		memcpy(&in, m, sizeof(in));
+		if (in.payload_size > HV_MESSAGE_PAYLOAD_BYTE_COUNT || (int32_t)in.message_type <= 0) {
+			log_guest("HvPostMessage with bad size %u or type 0x%x", in.payload_size,
+				  in.message_type);
+			status = HV_STATUS_INVALID_PARAMETER;
+			goto out;
+		}
+		status = HV_STATUS_INVALID_CONNECTION_ID;
+		pthread_mutex_lock(&hv->lock);
+		for (unsigned int i = 0; i < hv->nconns; i++) {
+			if (hv->conns[i].conn_id == (in.connection_id & HV_CONNECTION_ID_MASK)) {
+				struct hv_msg_conn c = hv->conns[i];
+
+				pthread_mutex_unlock(&hv->lock);
+				status = c.fn(c.opaque, v->index, in.message_type, in.payload,
+					      in.payload_size);
+				goto out;
+			}
+		}
+		pthread_mutex_unlock(&hv->lock);
+		log_guest("HvPostMessage to unknown connection %u", in.connection_id);
+	} else if (code == HVCALL_SIGNAL_EVENT) {
+		/* KVM found no eventfd for it: nobody listens on that id. */
+		status = HV_STATUS_INVALID_CONNECTION_ID;
+	}
+out:
+	run->hyperv.u.hcall.result = status;
+	return 0;
+}
+
+static int hv_exit(struct vcpu *v, struct kvm_run *run, void *opaque)
+{
+	struct hv *hv = opaque;
+
+	switch (run->hyperv.type) {
+	case KVM_EXIT_HYPERV_SYNIC:
+		return hv_synic_exit(hv, v, run);
+	case KVM_EXIT_HYPERV_HCALL:
+		return hv_hypercall(hv, v, run);
+	default:
+		log_guest("unknown Hyper-V exit %u", run->hyperv.type);
+		return 0;
+	}
+}
+
+static void hv_crash(struct vcpu *v, void *opaque)
+{
+	struct {
+		struct kvm_msrs m;
+		struct kvm_msr_entry e[5];
+	} msrs = { .m.nmsrs = 5 };
+
+	(void)opaque;
+	for (int i = 0; i < 5; i++)
+		msrs.e[i].index = HV_X64_MSR_CRASH_P0 + i;
+	ioctl(v->fd, KVM_GET_MSRS, &msrs);
+	log_err("guest panic on vCPU %u: P0=0x%llx P1=0x%llx P2=0x%llx P3=0x%llx P4=0x%llx",
+		v->index, (unsigned long long)msrs.e[0].data,
+		(unsigned long long)msrs.e[1].data, (unsigned long long)msrs.e[2].data,
+		(unsigned long long)msrs.e[3].data, (unsigned long long)msrs.e[4].data);
+	serial_report_panic();
+}
+
+struct hv *hv_create(struct vm *vm)
+{
+	struct kvm_cpuid_entry2 leaves[16];
+	unsigned int n;
+	struct hv *hv = calloc(1, sizeof(*hv));
+
+	if (!hv)
+		return NULL;
+	hv->vm = vm;
+	pthread_mutex_init(&hv->lock, NULL);
+	hv->vps = calloc(vm->ncpus, sizeof(*hv->vps));
+	if (!hv->vps)
+		return NULL;
+	if (hv_build_cpuid(hv, leaves, &n) || vm_set_cpuid(vm, leaves, n))
+		return NULL;
+
+	for (unsigned int i = 0; i < vm->ncpus; i++) {
+		struct kvm_enable_cap cap = { .cap = KVM_CAP_HYPERV_SYNIC2 };
+		struct {
+			struct kvm_msrs m;
+			struct kvm_msr_entry e;
+		} crash = { .m.nmsrs = 1, .e = { .index = HV_X64_MSR_CRASH_CTL,
+						 .data = HV_CRASH_CTL_CRASH_NOTIFY } };
+
+		if (ioctl(vm->vcpus[i].fd, KVM_ENABLE_CAP, &cap) < 0) {
+			log_err("enabling SynIC: %s", strerror(errno));
+			return NULL;
+		}
+		/* Tell the guest it may report crashes (KVM keeps only NOTIFY). */
+		if (ioctl(vm->vcpus[i].fd, KVM_SET_MSRS, &crash) != 1)
+			log_err("cannot enable the crash MSRs; guest panics go unreported");
+	}
+	if (hv_synic_init(hv))
+		return NULL;
+	vm->hyperv_exit = hv_exit;
+	vm->crash = hv_crash;
+	vm->hv_opaque = hv;
+	return hv;
+}
+
+int hv_register_msg_conn(struct hv *hv, uint32_t conn_id, hv_msg_fn fn, void *opaque)
+{
+	int ret = -1;
+
+	pthread_mutex_lock(&hv->lock);
+	if (hv->nconns < HV_MAX_MSG_CONNS) {
+		hv->conns[hv->nconns++] = (struct hv_msg_conn){ conn_id, fn, opaque };
+		ret = 0;
+	}
+	pthread_mutex_unlock(&hv->lock);
+	return ret;
+}
+
+int hv_register_event_conn(struct hv *hv, uint32_t conn_id, int eventfd)
+{
+	struct kvm_hyperv_eventfd e = { .conn_id = conn_id, .fd = eventfd };
+
+	if (ioctl(hv->vm->vm_fd, KVM_HYPERV_EVENTFD, &e) < 0) {
+		log_err("KVM_HYPERV_EVENTFD %u: %s", conn_id, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void hv_unregister_event_conn(struct hv *hv, uint32_t conn_id, int eventfd)
+{
+	struct kvm_hyperv_eventfd e = { .conn_id = conn_id, .fd = eventfd,
+					.flags = KVM_HYPERV_EVENTFD_DEASSIGN };
+
+	ioctl(hv->vm->vm_fd, KVM_HYPERV_EVENTFD, &e);
+}
+
+uint32_t hv_vp_count(const struct hv *hv)
+{
+	return hv->vm->ncpus;
+}

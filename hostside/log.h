@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * ovb-host logging: one line to stderr, prefixed. log_guest() is for
+ * complaints about guest input and is rate limited per call site, so a
+ * hostile guest cannot flood the host's log.
+ */
+#ifndef OVB_HOST_LOG_H
+#define OVB_HOST_LOG_H
+
+#include <stdio.h>
+#include <time.h>
+
+extern int log_verbose;
+
+#define log_err(fmt, ...)  fprintf(stderr, "ovb-host: " fmt "\n", ##__VA_ARGS__)
+#define log_info(fmt, ...) fprintf(stderr, "ovb-host: " fmt "\n", ##__VA_ARGS__)
+#define log_dbg(fmt, ...)  do { if (log_verbose) \
+	fprintf(stderr, "ovb-host: " fmt "\n", ##__VA_ARGS__); } while (0)
+
+/* At most 10 lines per call site per 5 seconds. */
+#define log_guest(fmt, ...) do {                                            \
+	static time_t log_window_;                                            \
+	static unsigned int log_count_;                                       \
+	time_t log_now_ = time(NULL);                                         \
+	if (log_now_ - log_window_ >= 5) {                                    \
+		log_window_ = log_now_;                                       \
+		log_count_ = 0;                                               \
+	}                                                                     \
+	if (log_count_++ < 10)                                                \
+		fprintf(stderr, "ovb-host: guest: " fmt "\n", ##__VA_ARGS__); \
+} while (0)
+
+#endif /* OVB_HOST_LOG_H */
