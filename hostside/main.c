@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "hostside/vmm/vm.h"
+#include "hostside/glue.h"
 #include "hostside/hv/hv.h"
 #include "hostside/log.h"
 
@@ -156,6 +157,7 @@ int main(int argc, char **argv)
 	struct options o;
 	enum vm_exit_reason why;
 	struct hv *hv;
+	struct host *host;
 
 	signal(SIGPIPE, SIG_IGN);
 	if (parse_options(argc, argv, &o))
@@ -169,11 +171,17 @@ int main(int argc, char **argv)
 		return 1;
 	if (vm_load_linux(&vm, o.kernel, o.initrd, o.append))
 		return 1;
+	host = host_vmbus_start(&vm, hv);
+	if (!host)
+		return 1;
+	if (o.ctl && host_ctl_start(host, o.ctl))
+		return 1;
 	if (hv_start(hv))
 		return 1;
 
 	why = vm_run(&vm);
 	hv_stop(hv);
+	host_stop(host);
 	switch (why) {
 	case VM_POWEROFF:
 		log_info("guest powered off");

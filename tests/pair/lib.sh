@@ -24,6 +24,12 @@ initramfs_busybox() {
 	for a in $("$1/bin/busybox" --list); do
 		[ -e "$1/bin/$a" ] || ln -s busybox "$1/bin/$a"
 	done
+	# The kernel's orderly_poweroff()/orderly_reboot() run these; with no
+	# init daemon to signal, they act at once (after a sync).
+	for a in poweroff reboot; do
+		printf '#!/bin/sh\necho "L2-ORDERLY-%s"\nsync\nexec /bin/busybox %s -f\n' "$a" "$a" > "$1/sbin/$a"
+		chmod +x "$1/sbin/$a"
+	done
 }
 
 # Copy modules $3... of kernel $2 and their dependencies into $1/modules,

@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * The VMBus control thread: messages the guest posts (HvPostMessage on a
+ * vCPU thread) are queued here and fed to the server in order; the
+ * server's effects go to hv/ (messages, events) and vmm/ (memory).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hostside/ctl/ctl.h"
+#include "hostside/glue.h"
+#include "hostside/hv/hv.h"
+#include "hostside/icvsp/icvsp.h"
+#include "hostside/log.h"
+#include "hostside/vmbus/server.h"
+#include "hostside/vmbus/vsp.h"
+#include "hostside/vmm/vm.h"
+#include "ovb/hv_tlfs.h"
+#include "ovb/vmbus_msg.h"
+
+#define HOST_MSG_QUEUE 256
+
+struct host_msg {
+	uint32_t vp, len;
+	uint8_t data[HV_MESSAGE_PAYLOAD_BYTE_COUNT];
+};
+
+struct host {
+	struct vm *vm;
+	struct hv *hv;
+	struct vmbus_server *srv;
+	struct vmbus_device *heartbeat, *shutdown;
+	struct ctl *ctl;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct host_msg q[HOST_MSG_QUEUE];
+	unsigned int head, count;
+	bool stop;
+	time_t started;
+};
+
+/* ---- server ops over hv/ and vmm/ -------------------------------------- */
+
+static int op_post_msg(void *opaque, uint32_t vp, uint32_t sint, const void *msg, uint32_t len)
+{
+	struct host *h = opaque;
+
+	/* VMBus channel messages travel as HVMSG type 1 (HVMSG_CHANNEL). */
+	return hv_post_msg(h->hv, vp, sint, 1, msg, len);
+}
+
+static void *op_map_ring(void *opaque, const uint64_t *pfns, uint32_t n)
+{
+	struct host *h = opaque;
+	uint64_t *list;
+	void *p;
+
+	/* control page, data pages, data pages again: the double mapping */
+	if (n < 2)
+		return NULL;
+	list = malloc(sizeof(*list) * (2 * n - 1));
+	if (!list)
+		return NULL;
+	memcpy(list, pfns, sizeof(*list) * n);
+	memcpy(list + n, pfns + 1, sizeof(*list) * (n - 1));
+	p = vm_map_pages(h->vm, list, 2 * n - 1, false);
+	free(list);
+	return p;
+}
+
+static void op_unmap_ring(void *opaque, void *p, uint32_t n)
+{
+	(void)opaque;
+	vm_unmap_pages(p, 2 * n - 1, false);
+}
+
+static void *op_gpa_map(void *opaque, uint64_t gpa, uint64_t len)
+{
+	struct host *h = opaque;
+
+	return vm_gpa_to_hva(h->vm, gpa, len);
+}
+
+static int op_event_register(void *opaque, uint32_t conn_id, int fd)
+{
+	struct host *h = opaque;
+
+	return hv_register_event_conn(h->hv, conn_id, fd);
+}
+
+static void op_event_unregister(void *opaque, uint32_t conn_id, int fd)
+{
+	struct host *h = opaque;
+
+	hv_unregister_event_conn(h->hv, conn_id, fd);
+}
+
+static int op_signal_guest(void *opaque, uint32_t vp, uint32_t sint, uint32_t relid)
+{
+	struct host *h = opaque;
+
+	return hv_signal_event(h->hv, vp, sint, relid);
+}
+
+static const struct vmbus_server_ops host_server_ops = {
+	.post_msg = op_post_msg,
+	.map_ring = op_map_ring,
+	.unmap_ring = op_unmap_ring,
+	.gpa_map = op_gpa_map,
+	.event_register = op_event_register,
+	.event_unregister = op_event_unregister,
+	.signal_guest = op_signal_guest,
+};
+
+/* ---- guest -> host messages --------------------------------------------- */
+
+static uint16_t host_on_msg(void *opaque, uint32_t vp, uint32_t msg_type, const void *payload,
+			    uint32_t len)
+{
+	struct host *h = opaque;
+	uint16_t status = HV_STATUS_SUCCESS;
+
+	(void)msg_type;
+	pthread_mutex_lock(&h->lock);
+	if (h->count == HOST_MSG_QUEUE) {
+		status = HV_STATUS_INSUFFICIENT_BUFFERS;	/* the guest retries */
+	} else {
+		struct host_msg *m = &h->q[(h->head + h->count++) % HOST_MSG_QUEUE];
+
+		m->vp = vp;
+		m->len = len;
+		memcpy(m->data, payload, len);
+		pthread_cond_signal(&h->cond);
+	}
+	pthread_mutex_unlock(&h->lock);
+	return status;
+}
+
+static void *host_vmbus_thread(void *arg)
+{
+	struct host *h = arg;
+	struct host_msg m;
+
+	pthread_setname_np(pthread_self(), "vmbus");
+	for (;;) {
+		pthread_mutex_lock(&h->lock);
+		while (!h->count && !h->stop)
+			pthread_cond_wait(&h->cond, &h->lock);
+		if (h->stop) {
+			pthread_mutex_unlock(&h->lock);
+			return NULL;
+		}
+		m = h->q[h->head];
+		h->head = (h->head + 1) % HOST_MSG_QUEUE;
+		h->count--;
+		pthread_mutex_unlock(&h->lock);
+		vmbus_server_handle_msg(h->srv, m.vp, m.data, m.len);
+	}
+}
+
+struct host *host_vmbus_start(struct vm *vm, struct hv *hv)
+{
+	struct host *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return NULL;
+	h->vm = vm;
+	h->hv = hv;
+	h->started = time(NULL);
+	pthread_mutex_init(&h->lock, NULL);
+	pthread_cond_init(&h->cond, NULL);
+	h->srv = vmbus_server_new(&host_server_ops, h, hv_vp_count(hv));
+	h->heartbeat = icvsp_heartbeat_new();
+	h->shutdown = icvsp_shutdown_new();
+	if (!h->srv || !h->heartbeat || !h->shutdown ||
+	    vmbus_server_add_device(h->srv, h->heartbeat) ||
+	    vmbus_server_add_device(h->srv, h->shutdown))
+		return NULL;
+	/* The guest posts to 4 from VMBus 5.0 on, to 1 before. */
+	if (hv_register_msg_conn(hv, OVB_VMBUS_MESSAGE_CONNECTION_ID, host_on_msg, h) ||
+	    hv_register_msg_conn(hv, OVB_VMBUS_MESSAGE_CONNECTION_ID_4, host_on_msg, h))
+		return NULL;
+	if (pthread_create(&h->thread, NULL, host_vmbus_thread, h))
+		return NULL;
+	return h;
+}
+
+/* ---- control socket commands -------------------------------------------- */
+
+static void guid_str(const struct ovb_guid *g, char *s)
+{
+	const uint8_t *b = g->b;
+
+	sprintf(s, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		b[3], b[2], b[1], b[0], b[5], b[4], b[7], b[6], b[8], b[9], b[10], b[11],
+		b[12], b[13], b[14], b[15]);
+}
+
+static int cmd_status(void *opaque, const char *args, FILE *out, const char **err)
+{
+	struct host *h = opaque;
+	uint32_t v = vmbus_server_version(h->srv);
+
+	(void)args;
+	(void)err;
+	fprintf(out, "state: running\nuptime: %lds\nvcpus: %u\nmemory: %lluM\n",
+		(long)(time(NULL) - h->started), h->vm->ncpus,
+		(unsigned long long)(h->vm->ram_size >> 20));
+	if (v)
+		fprintf(out, "vmbus: connected, version %u.%u\n", v >> 16, v & 0xffff);
+	else
+		fprintf(out, "vmbus: not connected\n");
+	fprintf(out, "gpadls: %u\n", vmbus_server_gpadl_count(h->srv));
+	return 0;
+}
+
+static void channel_line(void *arg, const struct vmbus_channel_info *i)
+{
+	char cls[40], inst[40];
+
+	guid_str(&i->class_id, cls);
+	guid_str(&i->instance_id, inst);
+	fprintf(arg, "%-5u %-10s %-9s %-5u %s %s tx %llu/%llu rx %llu/%llu sig %llu/%llu%s\n",
+		i->relid, i->device, i->state, i->target_vp, cls, inst,
+		(unsigned long long)i->tx_packets, (unsigned long long)i->tx_bytes,
+		(unsigned long long)i->rx_packets, (unsigned long long)i->rx_bytes,
+		(unsigned long long)i->tx_signals, (unsigned long long)i->rx_signals,
+		i->ring_failed ? " FAILED" : "");
+}
+
+static int cmd_channels(void *opaque, const char *args, FILE *out, const char **err)
+{
+	struct host *h = opaque;
+
+	(void)args;
+	(void)err;
+	fprintf(out, "relid device     state     vp    class                                instance                             ring counters (packets/bytes)\n");
+	vmbus_server_list_channels(h->srv, channel_line, out);
+	return 0;
+}
+
+static int cmd_heartbeat(void *opaque, const char *args, FILE *out, const char **err)
+{
+	struct host *h = opaque;
+	struct icvsp_status st;
+	struct timespec now;
+
+	(void)args;
+	icvsp_get_status(h->heartbeat, &st);
+	if (!st.negotiated) {
+		*err = "the guest's heartbeat service is not running";
+		return -1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	fprintf(out, "heartbeat: seq %llu, %llu answered of %llu sent, last %.1fs ago, version %u.%u\n",
+		(unsigned long long)st.last_seq, (unsigned long long)st.answered,
+		(unsigned long long)st.sent,
+		st.last_answer.tv_sec ? (now.tv_sec - st.last_answer.tv_sec) +
+				       (now.tv_nsec - st.last_answer.tv_nsec) / 1e9 : -1.0,
+		st.srv_version >> 16, st.srv_version & 0xffff);
+	return 0;
+}
+
+static int do_shutdown(struct host *h, bool restart, FILE *out, const char **err)
+{
+	if (icvsp_shutdown_request(h->shutdown, restart)) {
+		*err = "the guest's shutdown service is not running";
+		return -1;
+	}
+	fprintf(out, "%s requested\n", restart ? "restart" : "shutdown");
+	return 0;
+}
+
+static int cmd_shutdown(void *opaque, const char *args, FILE *out, const char **err)
+{
+	(void)args;
+	return do_shutdown(opaque, false, out, err);
+}
+
+static int cmd_reboot(void *opaque, const char *args, FILE *out, const char **err)
+{
+	(void)args;
+	return do_shutdown(opaque, true, out, err);
+}
+
+static const struct ctl_command host_cmds[] = {
+	{ "status", "VM state, VMBus version, GPADL count", cmd_status },
+	{ "channels", "VMBus channels with state and ring counters", cmd_channels },
+	{ "heartbeat", "the guest's last heartbeat", cmd_heartbeat },
+	{ "shutdown", "ask the guest to power off (integration service)", cmd_shutdown },
+	{ "reboot", "ask the guest to restart (integration service)", cmd_reboot },
+};
+
+int host_ctl_start(struct host *h, const char *path)
+{
+	h->ctl = ctl_start(path, host_cmds, sizeof(host_cmds) / sizeof(host_cmds[0]), h);
+	return h->ctl ? 0 : -1;
+}
+
+void host_stop(struct host *h)
+{
+	if (!h)
+		return;
+	ctl_stop(h->ctl);
+	pthread_mutex_lock(&h->lock);
+	h->stop = true;
+	pthread_cond_signal(&h->cond);
+	pthread_mutex_unlock(&h->lock);
+	pthread_join(h->thread, NULL);
+	vmbus_server_free(h->srv);
+}

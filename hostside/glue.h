@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * ovb-host's wiring of the layers: the VMBus server's ops implemented
+ * with hv/ and vmm/, the VMBus control thread, the devices, and the
+ * control socket's commands.
+ */
+#ifndef OVB_HOST_GLUE_H
+#define OVB_HOST_GLUE_H
+
+struct vm;
+struct hv;
+struct host;
+
+struct host *host_vmbus_start(struct vm *vm, struct hv *hv);
+int host_ctl_start(struct host *h, const char *path);
+void host_stop(struct host *h);
+
+#endif /* OVB_HOST_GLUE_H */

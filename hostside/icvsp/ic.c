@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * The IC framework from the host side. On open the host sends a
+ * NEGOTIATE listing its framework and service versions; the guest answers
+ * with the one of each it chose (Linux: vmbus_prep_negotiate_resp()), or
+ * with none. After that the service exchanges its own messages. Every
+ * answer from the guest is length-checked before it is looked at.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hostside/icvsp/ic.h"
+#include "hostside/log.h"
+
+static const uint32_t ic_fw_versions[] = { IC_FW_VERSION_3, IC_FW_VERSION_1 };
+
+int ic_send(struct ic_service *ic, uint16_t msgtype, const void *body, uint32_t body_len)
+{
+	uint8_t buf[IC_BUF_SIZE];
+	struct vmbuspipe_hdr *p = (void *)buf;
+	struct icmsg_hdr *h = (void *)(buf + sizeof(*p));
+	uint32_t len = ICMSG_HDR_SIZE + body_len;
+	int ret;
+
+	if (len > sizeof(buf))
+		return -1;
+	memset(buf, 0, ICMSG_HDR_SIZE);
+	p->flags = 0;
+	p->msgsize = len - sizeof(*p);
+	pthread_mutex_lock(&ic->lock);
+	h->icverframe.major = (uint16_t)(ic->st.fw_version >> 16);
+	h->icverframe.minor = (uint16_t)ic->st.fw_version;
+	h->icvermsg.major = (uint16_t)(ic->st.srv_version >> 16);
+	h->icvermsg.minor = (uint16_t)ic->st.srv_version;
+	h->icmsgtype = msgtype;
+	h->icmsgsize = (uint16_t)body_len;
+	h->ictransaction_id = ic->txn_id++;
+	h->icflags = ICMSGHDRFLAG_TRANSACTION | ICMSGHDRFLAG_REQUEST;
+	ic->st.sent++;
+	pthread_mutex_unlock(&ic->lock);
+	memcpy(buf + ICMSG_HDR_SIZE, body, body_len);
+	ret = vmbus_channel_send_inband(ic->ch, OVB_VMPKT_FLAG_COMPLETION_REQUESTED,
+					++ic->next_trans, buf, len);
+	if (ret)
+		log_guest("%s: cannot send (ring %d)", ic->name, ret);
+	return ret;
+}
+
+static int ic_send_negotiate(struct ic_service *ic)
+{
+	uint8_t body[sizeof(struct icmsg_negotiate) + 16 * sizeof(struct ic_version)];
+	struct icmsg_negotiate *n = (void *)body;
+	unsigned int i, k = 0;
+
+	memset(body, 0, sizeof(body));
+	n->icframe_vercnt = sizeof(ic_fw_versions) / sizeof(ic_fw_versions[0]);
+	n->icmsg_vercnt = (uint16_t)ic->nsrv_versions;
+	for (i = 0; i < n->icframe_vercnt; i++, k++) {
+		n->icversion_data[k].major = (uint16_t)(ic_fw_versions[i] >> 16);
+		n->icversion_data[k].minor = (uint16_t)ic_fw_versions[i];
+	}
+	for (i = 0; i < ic->nsrv_versions; i++, k++) {
+		n->icversion_data[k].major = (uint16_t)(ic->srv_versions[i] >> 16);
+		n->icversion_data[k].minor = (uint16_t)ic->srv_versions[i];
+	}
+	return ic_send(ic, ICMSGTYPE_NEGOTIATE, body,
+		       sizeof(*n) + k * sizeof(struct ic_version));
+}
+
+static bool ic_offered(uint32_t v, const uint32_t *list, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (list[i] == v)
+			return true;
+	return false;
+}
+
+static void ic_negotiated(struct ic_service *ic, const uint8_t *body, uint32_t len)
+{
+	struct icmsg_negotiate n;
+	struct ic_version v[2];
+	uint32_t fw, srv;
+
+	if (len < sizeof(n) + sizeof(v)) {
+		log_guest("%s: short negotiation answer (%u bytes)", ic->name, len);
+		return;
+	}
+	memcpy(&n, body, sizeof(n));
+	memcpy(v, body + sizeof(n), sizeof(v));
+	fw = (uint32_t)v[0].major << 16 | v[0].minor;
+	srv = (uint32_t)v[1].major << 16 | v[1].minor;
+	if (n.icframe_vercnt != 1 || n.icmsg_vercnt != 1 ||
+	    !ic_offered(fw, ic_fw_versions, 2) ||
+	    !ic_offered(srv, ic->srv_versions, ic->nsrv_versions)) {
+		log_guest("%s: the guest accepted no version we offered", ic->name);
+		return;
+	}
+	pthread_mutex_lock(&ic->lock);
+	ic->st.fw_version = fw;
+	ic->st.srv_version = srv;
+	ic->st.negotiated = true;
+	pthread_mutex_unlock(&ic->lock);
+	log_info("%s: guest speaks framework %u.%u, service %u.%u", ic->name, fw >> 16,
+		 fw & 0xffff, srv >> 16, srv & 0xffff);
+}
+
+static void ic_drain(struct vmbus_channel *ch)
+{
+	struct ic_service *ic = vmbus_channel_get_priv(ch);
+	struct ovb_ring *rx = vmbus_channel_rx(ch);
+	uint8_t buf[IC_BUF_SIZE + 64];
+	ovb_bool sig;
+	uint32_t len;
+	int ret;
+
+	while ((ret = ovb_ring_rx_peek(rx, buf, sizeof(buf), &len)) != -EAGAIN) {
+		struct ovb_vmpacket_desc d;
+		struct icmsg_hdr h;
+		uint32_t off, plen;
+
+		if (ret == -EIO)
+			break;
+		ovb_ring_rx_advance(rx);
+		if (ret == -EMSGSIZE) {
+			log_guest("%s: oversized packet (%u bytes) dropped", ic->name, len);
+			continue;
+		}
+		memcpy(&d, buf, sizeof(d));
+		off = (uint32_t)d.offset8 * 8;
+		plen = len - off;	/* ring validated offset8 <= len8 */
+		if (d.type != OVB_VMPKT_DATA_INBAND || plen < ICMSG_HDR_SIZE) {
+			log_guest("%s: packet type %u of %u bytes dropped", ic->name, d.type, plen);
+			continue;
+		}
+		memcpy(&h, buf + off + sizeof(struct vmbuspipe_hdr), sizeof(h));
+		if (!(h.icflags & ICMSGHDRFLAG_RESPONSE)) {
+			log_guest("%s: unexpected request from the guest", ic->name);
+			continue;
+		}
+		if (h.icmsgtype == ICMSGTYPE_NEGOTIATE)
+			ic_negotiated(ic, buf + off + ICMSG_HDR_SIZE, plen - ICMSG_HDR_SIZE);
+		else if (h.icmsgtype == ic->msgtype && ic->st.negotiated)
+			ic->response(ic, &h, buf + off + ICMSG_HDR_SIZE, plen - ICMSG_HDR_SIZE);
+		else
+			log_guest("%s: answer of type %u dropped", ic->name, h.icmsgtype);
+	}
+	ovb_ring_rx_commit(rx, &sig);
+	if (sig)
+		vmbus_channel_signal(ch);
+}
+
+static void ic_tick(struct vmbus_channel *ch)
+{
+	struct ic_service *ic = vmbus_channel_get_priv(ch);
+
+	if (ic->st.negotiated && ic->tick)
+		ic->tick(ic);
+}
+
+static int ic_open(struct vmbus_channel *ch)
+{
+	struct ic_service *ic = vmbus_channel_device(ch)->priv;
+
+	pthread_mutex_lock(&ic->lock);
+	memset(&ic->st, 0, sizeof(ic->st));
+	ic->st.open = true;
+	ic->st.fw_version = IC_FW_VERSION_1;	/* what a NEGOTIATE header carries */
+	ic->st.srv_version = IC_VERSION(1, 0);
+	ic->ch = ch;
+	pthread_mutex_unlock(&ic->lock);
+	vmbus_channel_set_priv(ch, ic);
+	if (ic_send_negotiate(ic))
+		return -1;
+	return vmbus_channel_start_worker(ch, ic_drain, ic_tick, 1000);
+}
+
+static void ic_close(struct vmbus_channel *ch)
+{
+	struct ic_service *ic = vmbus_channel_get_priv(ch);
+
+	vmbus_channel_stop_worker(ch);
+	pthread_mutex_lock(&ic->lock);
+	ic->st.open = false;
+	ic->st.negotiated = false;
+	ic->ch = NULL;
+	pthread_mutex_unlock(&ic->lock);
+}
+
+static const struct vsp_ops ic_ops = {
+	.name = "ic",
+	.open = ic_open,
+	.close = ic_close,
+};
+
+void ic_service_init(struct ic_service *ic, const char *name, const struct ovb_guid *class_id,
+		     uint16_t msgtype, const uint32_t *versions, unsigned int nversions)
+{
+	/* Instance GUIDs are fixed per service so guests see stable devices. */
+	struct ovb_guid inst = *class_id;
+
+	inst.b[15] ^= 0x5a;
+	ic->dev.class_id = *class_id;
+	ic->dev.instance_id = inst;
+	ic->ops = ic_ops;
+	ic->ops.name = name;
+	ic->dev.ops = &ic->ops;
+	ic->dev.priv = ic;
+	ic->name = name;
+	ic->msgtype = msgtype;
+	ic->srv_versions = versions;
+	ic->nsrv_versions = nversions;
+	pthread_mutex_init(&ic->lock, NULL);
+}
+
+void icvsp_get_status(struct vmbus_device *dev, struct icvsp_status *st)
+{
+	struct ic_service *ic = dev->priv;
+
+	pthread_mutex_lock(&ic->lock);
+	*st = ic->st;
+	pthread_mutex_unlock(&ic->lock);
+}
+
+void icvsp_free(struct vmbus_device *dev)
+{
+	free(dev ? dev->priv : NULL);
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/* The IC framework shared by the IC VSPs (private to hostside/icvsp). */
+#ifndef OVB_ICVSP_IC_H
+#define OVB_ICVSP_IC_H
+
+#include <pthread.h>
+
+#include "hostside/icvsp/icvsp.h"
+#include "hostside/vmbus/vsp.h"
+#include "ovb/ic_proto.h"
+
+#define IC_BUF_SIZE	4096	/* the largest IC message (shutdown) fits */
+
+struct ic_service {
+	struct vmbus_device dev;
+	struct vsp_ops ops;
+	const char *name;
+	uint16_t msgtype;			/* ICMSGTYPE_* of the service */
+	const uint32_t *srv_versions;		/* ours, newest first */
+	unsigned int nsrv_versions;
+	/* Called on the worker with a validated response to a service message. */
+	void (*response)(struct ic_service *ic, const struct icmsg_hdr *h,
+			 const uint8_t *body, uint32_t body_len);
+	void (*tick)(struct ic_service *ic);	/* every second once open */
+	pthread_mutex_t lock;			/* guards st */
+	struct icvsp_status st;
+	struct vmbus_channel *ch;
+	uint64_t next_trans;
+	uint8_t txn_id;
+	volatile int pending;			/* service-specific request flag */
+};
+
+void ic_service_init(struct ic_service *ic, const char *name, const struct ovb_guid *class_id,
+		     uint16_t msgtype, const uint32_t *versions, unsigned int nversions);
+/* Send a service message with @body (worker thread, or open()). */
+int ic_send(struct ic_service *ic, uint16_t msgtype, const void *body, uint32_t body_len);
+
+#endif /* OVB_ICVSP_IC_H */

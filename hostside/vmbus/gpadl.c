@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * GPADLs: a header message with the first PFNs, any number of body
+ * messages with the rest (Linux drivers/hv/channel.c create_gpadl_header
+ * builds them; one range per GPADL). Every count is checked against the
+ * message length and our limits, every PFN against guest RAM; a bad
+ * GPADL is answered GPADL_CREATED with a failure status and forgotten.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hostside/vmbus/channel.h"
+#include "ovb/ring.h"
+#include "ovb/vmbus_msg.h"
+
+#define GPADL_STATUS_FAILED	0xc0000001u	/* any nonzero fails it in Linux */
+
+struct vmbus_gpadl *vmbus_gpadl_find(struct vmbus_server *srv, uint32_t id)
+{
+	for (struct vmbus_gpadl *g = srv->gpadls; g; g = g->next)
+		if (g->id == id)
+			return g;
+	return NULL;
+}
+
+static void gpadl_unlink(struct vmbus_server *srv, struct vmbus_gpadl *g)
+{
+	for (struct vmbus_gpadl **pp = &srv->gpadls; *pp; pp = &(*pp)->next) {
+		if (*pp == g) {
+			*pp = g->next;
+			srv->ngpadls--;
+			free(g->pfns);
+			free(g);
+			return;
+		}
+	}
+}
+
+void vmbus_gpadl_free_all(struct vmbus_server *srv)
+{
+	while (srv->gpadls)
+		gpadl_unlink(srv, srv->gpadls);
+}
+
+static void gpadl_created(struct vmbus_server *srv, struct vmbus_gpadl *g, uint32_t status)
+{
+	struct vmbus_channel_gpadl_created r = {
+		.header.msgtype = CHANNELMSG_GPADL_CREATED,
+		.child_relid = g->relid,
+		.gpadl = g->id,
+		.creation_status = status,
+	};
+
+	vmbus_server_post(srv, &r, sizeof(r));
+}
+
+/* All PFNs arrived: check them against guest RAM and answer. */
+static void gpadl_complete(struct vmbus_server *srv, struct vmbus_gpadl *g)
+{
+	for (uint32_t i = 0; i < g->npages; i++) {
+		if (g->pfns[i] > (UINT64_MAX >> OVB_HV_PAGE_SHIFT) ||
+		    !srv->ops->gpa_map(srv->opaque, g->pfns[i] << OVB_HV_PAGE_SHIFT,
+				       OVB_HV_PAGE_SIZE)) {
+			vmbus_log("GPADL %u: PFN 0x%llx is not guest RAM", g->id,
+				  (unsigned long long)g->pfns[i]);
+			gpadl_created(srv, g, GPADL_STATUS_FAILED);
+			gpadl_unlink(srv, g);
+			return;
+		}
+	}
+	g->complete = true;
+	gpadl_created(srv, g, 0);
+}
+
+void vmbus_gpadl_header(struct vmbus_server *srv, const void *msg, uint32_t len)
+{
+	struct vmbus_channel_gpadl_header h;
+	struct ovb_gpa_range range;
+	struct vmbus_gpadl *g;
+	uint32_t npages, inmsg;
+	uint64_t span;
+
+	memcpy(&h, msg, sizeof(h));
+	if (h.rangecount != 1 || len < sizeof(h) + sizeof(range)) {
+		vmbus_log("GPADL %u: %u ranges (only 1 is supported)", h.gpadl, h.rangecount);
+		goto refuse;
+	}
+	memcpy(&range, (const uint8_t *)msg + sizeof(h), sizeof(range));
+	span = (uint64_t)range.byte_offset + range.byte_count;
+	npages = (uint32_t)((span + OVB_HV_PAGE_SIZE - 1) >> OVB_HV_PAGE_SHIFT);
+	if (range.byte_offset >= OVB_HV_PAGE_SIZE || !range.byte_count ||
+	    npages > VMBUS_MAX_GPADL_PAGES ||
+	    h.range_buflen != sizeof(range) + (uint64_t)npages * 8) {
+		vmbus_log("GPADL %u: inconsistent range (offset %u, %u bytes, buflen %u)",
+			  h.gpadl, range.byte_offset, range.byte_count, h.range_buflen);
+		goto refuse;
+	}
+	if (vmbus_gpadl_find(srv, h.gpadl) || srv->ngpadls >= VMBUS_MAX_GPADLS) {
+		vmbus_log("GPADL %u: duplicate id or too many GPADLs", h.gpadl);
+		goto refuse;
+	}
+	if (h.child_relid > OVB_VMBUS_MAX_RELID || !srv->chans[h.child_relid]) {
+		vmbus_log("GPADL %u for unknown channel %u", h.gpadl, h.child_relid);
+		goto refuse;
+	}
+	g = calloc(1, sizeof(*g));
+	if (!g || !(g->pfns = calloc(npages, sizeof(uint64_t)))) {
+		free(g);
+		goto refuse;
+	}
+	g->id = h.gpadl;
+	g->relid = h.child_relid;
+	g->npages = npages;
+	g->byte_count = range.byte_count;
+	g->byte_offset = range.byte_offset;
+	inmsg = (len - sizeof(h) - sizeof(range)) / 8;
+	if (inmsg > npages)
+		inmsg = npages;
+	memcpy(g->pfns, (const uint8_t *)msg + sizeof(h) + sizeof(range), (size_t)inmsg * 8);
+	g->have = inmsg;
+	g->next = srv->gpadls;
+	srv->gpadls = g;
+	srv->ngpadls++;
+	if (g->have == g->npages)
+		gpadl_complete(srv, g);
+	return;
+refuse:
+	{
+		struct vmbus_gpadl tmp = { .id = h.gpadl, .relid = h.child_relid };
+
+		gpadl_created(srv, &tmp, GPADL_STATUS_FAILED);
+	}
+}
+
+void vmbus_gpadl_body(struct vmbus_server *srv, const void *msg, uint32_t len)
+{
+	struct vmbus_channel_gpadl_body b;
+	struct vmbus_gpadl *g;
+	uint32_t n;
+
+	memcpy(&b, msg, sizeof(b));
+	g = vmbus_gpadl_find(srv, b.gpadl);
+	if (!g || g->complete) {
+		vmbus_log("GPADL body for unknown or complete GPADL %u", b.gpadl);
+		return;
+	}
+	n = (len - sizeof(b)) / 8;
+	if (!n || n > g->npages - g->have) {
+		vmbus_log("GPADL %u: body with %u PFNs, %u expected", g->id, n,
+			  g->npages - g->have);
+		gpadl_created(srv, g, GPADL_STATUS_FAILED);
+		gpadl_unlink(srv, g);
+		return;
+	}
+	memcpy(g->pfns + g->have, (const uint8_t *)msg + sizeof(b), (size_t)n * 8);
+	g->have += n;
+	g->next_msgnum++;
+	if (g->have == g->npages)
+		gpadl_complete(srv, g);
+}
+
+void vmbus_gpadl_teardown(struct vmbus_server *srv, const void *msg, uint32_t len)
+{
+	struct vmbus_channel_gpadl_teardown t;
+	struct vmbus_channel_gpadl_torndown r = { .header.msgtype = CHANNELMSG_GPADL_TORNDOWN };
+	struct vmbus_gpadl *g;
+
+	(void)len;
+	memcpy(&t, msg, sizeof(t));
+	g = vmbus_gpadl_find(srv, t.gpadl);
+	if (!g) {
+		vmbus_log("teardown of unknown GPADL %u", t.gpadl);
+		return;
+	}
+	/* A channel still open on it is closed first: its rings are this memory. */
+	for (uint32_t i = 1; i <= OVB_VMBUS_MAX_RELID; i++) {
+		struct vmbus_channel *ch = srv->chans[i];
+
+		if (ch && ch->state == CH_OPEN && ch->gpadl == g->id) {
+			vmbus_log("GPADL %u torn down under open channel %u", g->id, i);
+			vmbus_channel_close_now(ch);
+		}
+	}
+	r.gpadl = g->id;
+	gpadl_unlink(srv, g);
+	vmbus_server_post(srv, &r, sizeof(r));
+}
