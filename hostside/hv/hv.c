@@ -13,7 +13,13 @@
 #include "hostside/hv/hv_internal.h"
 #include "hostside/log.h"
 
-/* What we pass on of KVM's Hyper-V features; each needs nothing of the VMM. */
+/*
+ * What we pass on of KVM's Hyper-V features; each needs nothing of the VMM.
+ * Synthetic timers must be offered in direct mode: in message mode KVM
+ * writes timer messages into the same SIMP slot (Linux uses the VMBus
+ * SINT for them) that the VMBus server writes, and two writers of one
+ * slot race (seen: guest panics within seconds of boot).
+ */
 #define HV_FEATURES_EAX (HV_MSR_VP_RUNTIME_AVAILABLE | HV_MSR_TIME_REF_COUNT_AVAILABLE | \
 			 HV_MSR_SYNIC_AVAILABLE | HV_MSR_SYNTIMER_AVAILABLE |            \
 			 HV_MSR_APIC_ACCESS_AVAILABLE | HV_MSR_HYPERCALL_AVAILABLE |     \
