@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "tests/unit/fakeguest.h"
+
+#define PG 4096u
+
+static int fg_post_msg(void *o, uint32_t vp, uint32_t sint, const void *msg, uint32_t len)
+{
+	struct fakeguest *fg = o;
+	struct fg_posted *p;
+
+	if (fg->nposted >= FG_MAX_POSTED || len > OVB_VMBUS_MAX_MSG_SIZE)
+		return -1;
+	p = &fg->posted[fg->nposted++];
+	p->vp = vp;
+	p->sint = sint;
+	p->len = len;
+	memcpy(p->data, msg, len);
+	return 0;
+}
+
+static void *fg_gpa_map(void *o, uint64_t gpa, uint64_t len)
+{
+	struct fakeguest *fg = o;
+	uint64_t size = (uint64_t)FG_RAM_PAGES * PG;
+
+	if (gpa >= size || len > size - gpa)
+		return NULL;
+	return fg->ram + gpa;
+}
+
+static void *fg_map_ring(void *o, const uint64_t *pfns, uint32_t n)
+{
+	struct fakeguest *fg = o;
+	size_t span = (size_t)(2 * n - 1) * PG;
+	uint8_t *base;
+
+	for (uint32_t i = 0; i < n; i++)
+		if (pfns[i] >= FG_RAM_PAGES)
+			return NULL;
+	base = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (base == MAP_FAILED)
+		return NULL;
+	for (uint32_t i = 0; i < 2 * n - 1; i++) {
+		uint64_t pfn = i < n ? pfns[i] : pfns[i - n + 1];
+
+		if (mmap(base + (size_t)i * PG, PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+			 fg->memfd, (off_t)(pfn * PG)) == MAP_FAILED) {
+			munmap(base, span);
+			return NULL;
+		}
+	}
+	fg->mapped_rings++;
+	return base;
+}
+
+static void fg_unmap_ring(void *o, void *p, uint32_t n)
+{
+	struct fakeguest *fg = o;
+
+	if (p) {
+		munmap(p, (size_t)(2 * n - 1) * PG);
+		fg->mapped_rings--;
+	}
+}
+
+static int fg_event_register(void *o, uint32_t conn, int fd)
+{
+	struct fakeguest *fg = o;
+
+	if (fg->nevents >= 64)
+		return -1;
+	fg->event_conns[fg->nevents] = conn;
+	fg->event_fds[fg->nevents++] = fd;
+	return 0;
+}
+
+static void fg_event_unregister(void *o, uint32_t conn, int fd)
+{
+	struct fakeguest *fg = o;
+
+	for (unsigned int i = 0; i < fg->nevents; i++) {
+		if (fg->event_conns[i] == conn && fg->event_fds[i] == fd) {
+			fg->event_conns[i] = fg->event_conns[--fg->nevents];
+			fg->event_fds[i] = fg->event_fds[fg->nevents];
+			return;
+		}
+	}
+}
+
+static int fg_signal_guest(void *o, uint32_t vp, uint32_t sint, uint32_t relid)
+{
+	struct fakeguest *fg = o;
+
+	(void)vp;
+	(void)sint;
+	__atomic_add_fetch(&fg->signals, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&fg->last_signal_relid, relid, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+const struct fg_ops fg_ops = {
+	.post_msg = fg_post_msg,
+	.map_ring = fg_map_ring,
+	.unmap_ring = fg_unmap_ring,
+	.gpa_map = fg_gpa_map,
+	.event_register = fg_event_register,
+	.event_unregister = fg_event_unregister,
+	.signal_guest = fg_signal_guest,
+};
+
+struct fakeguest *fg_new(void)
+{
+	struct fakeguest *fg = calloc(1, sizeof(*fg));
+	uint8_t *area;
+
+	if (!fg)
+		return NULL;
+	fg->posted = calloc(FG_MAX_POSTED, sizeof(*fg->posted));
+	fg->memfd = memfd_create("fakeguest", 0);
+	if (!fg->posted || fg->memfd < 0 || ftruncate(fg->memfd, (off_t)FG_RAM_PAGES * PG))
+		return NULL;
+	/* guard page, RAM, guard page */
+	area = mmap(NULL, (size_t)(FG_RAM_PAGES + 2) * PG, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (area == MAP_FAILED)
+		return NULL;
+	fg->ram = mmap(area + PG, (size_t)FG_RAM_PAGES * PG, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_FIXED, fg->memfd, 0);
+	if (fg->ram == MAP_FAILED)
+		return NULL;
+	fg->next_page = 16;	/* keep PFN 0 and friends unused */
+	return fg;
+}
+
+void fg_free(struct fakeguest *fg)
+{
+	if (!fg)
+		return;
+	munmap(fg->ram - PG, (size_t)(FG_RAM_PAGES + 2) * PG);
+	close(fg->memfd);
+	free(fg->posted);
+	free(fg);
+}
+
+uint64_t fg_alloc_pages(struct fakeguest *fg, uint32_t n)
+{
+	uint64_t pfn = fg->next_page;
+
+	if (fg->next_page + n > FG_RAM_PAGES)
+		abort();
+	fg->next_page += n;
+	memset(fg->ram + pfn * PG, 0, (size_t)n * PG);
+	return pfn;
+}
+
+void *fg_page(struct fakeguest *fg, uint64_t pfn)
+{
+	return fg->ram + pfn * PG;
+}
+
+const struct fg_posted *fg_next(struct fakeguest *fg)
+{
+	return fg->nread < fg->nposted ? &fg->posted[fg->nread++] : NULL;
+}
+
+const struct fg_posted *fg_expect(struct fakeguest *fg, uint32_t type)
+{
+	const struct fg_posted *p;
+
+	while ((p = fg_next(fg))) {
+		struct vmbus_msg_header h;
+
+		memcpy(&h, p->data, sizeof(h));
+		if (h.msgtype == type)
+			return p;
+	}
+	return NULL;
+}
+
+int fg_event_fd(struct fakeguest *fg, uint32_t conn_id)
+{
+	for (unsigned int i = 0; i < fg->nevents; i++)
+		if (fg->event_conns[i] == conn_id)
+			return fg->event_fds[i];
+	return -1;
+}
+
+unsigned int fg_gpadl_msgs(uint32_t relid, uint32_t gpadl, uint64_t pfn0, uint32_t npages,
+			   uint8_t (*msgs)[OVB_VMBUS_MAX_MSG_SIZE], uint32_t *lens,
+			   unsigned int max)
+{
+	struct vmbus_channel_gpadl_header h = { .header.msgtype = CHANNELMSG_GPADL_HEADER };
+	struct ovb_gpa_range r = { .byte_count = npages * PG, .byte_offset = 0 };
+	uint32_t done = 0, n, k = 0;
+
+	h.child_relid = relid;
+	h.gpadl = gpadl;
+	h.rangecount = 1;
+	h.range_buflen = (uint16_t)(sizeof(r) + npages * 8);
+	n = npages < VMBUS_GPADL_HEADER_MAX_PFNS ? npages : VMBUS_GPADL_HEADER_MAX_PFNS;
+	memcpy(msgs[0], &h, sizeof(h));
+	memcpy(msgs[0] + sizeof(h), &r, sizeof(r));
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t pfn = pfn0 + i;
+
+		memcpy(msgs[0] + sizeof(h) + sizeof(r) + i * 8, &pfn, 8);
+	}
+	lens[k++] = sizeof(h) + sizeof(r) + n * 8;
+	done = n;
+	while (done < npages && k < max) {
+		struct vmbus_channel_gpadl_body b = { .header.msgtype = CHANNELMSG_GPADL_BODY };
+
+		b.msgnumber = k;
+		b.gpadl = gpadl;
+		n = npages - done < VMBUS_GPADL_BODY_MAX_PFNS ? npages - done : VMBUS_GPADL_BODY_MAX_PFNS;
+		memcpy(msgs[k], &b, sizeof(b));
+		for (uint32_t i = 0; i < n; i++) {
+			uint64_t pfn = pfn0 + done + i;
+
+			memcpy(msgs[k] + sizeof(b) + i * 8, &pfn, 8);
+		}
+		lens[k++] = sizeof(b) + n * 8;
+		done += n;
+	}
+	return k;
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * A fake guest for driving the VMBus server in-process. It is built only
+ * from include/ovb and lib/ (never from hostside/), so the tests check the
+ * server against the wire definitions, not against itself. Guest RAM is a
+ * memfd mapped between PROT_NONE guard pages; the server's ops are
+ * implemented over it, and whatever the server posts lands in a queue.
+ */
+#ifndef OVB_TEST_FAKEGUEST_H
+#define OVB_TEST_FAKEGUEST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ovb/vmbus_msg.h"
+#include "lib/ring.h"
+
+#define FG_RAM_PAGES	4096		/* 16 MiB */
+#define FG_MAX_POSTED	4096
+
+struct fg_posted {
+	uint32_t vp, sint, len;
+	uint8_t data[OVB_VMBUS_MAX_MSG_SIZE];
+};
+
+struct fakeguest {
+	int memfd;
+	uint8_t *ram;			/* FG_RAM_PAGES pages, guards around */
+	uint32_t next_page;		/* page allocator */
+	struct fg_posted *posted;
+	unsigned int nposted, nread;
+	int event_fds[64];
+	uint32_t event_conns[64];
+	unsigned int nevents;
+	uint64_t signals;		/* host -> guest channel signals */
+	uint32_t last_signal_relid;
+	unsigned int mapped_rings;
+};
+
+/* The ops struct, layout-compatible with hostside's vmbus_server_ops. */
+struct fg_ops {
+	int (*post_msg)(void *, uint32_t, uint32_t, const void *, uint32_t);
+	void *(*map_ring)(void *, const uint64_t *, uint32_t);
+	void (*unmap_ring)(void *, void *, uint32_t);
+	void *(*gpa_map)(void *, uint64_t, uint64_t);
+	int (*event_register)(void *, uint32_t, int);
+	void (*event_unregister)(void *, uint32_t, int);
+	int (*signal_guest)(void *, uint32_t, uint32_t, uint32_t);
+};
+extern const struct fg_ops fg_ops;
+
+struct fakeguest *fg_new(void);
+void fg_free(struct fakeguest *fg);
+
+/* Allocate @n zeroed guest pages; returns the first PFN. */
+uint64_t fg_alloc_pages(struct fakeguest *fg, uint32_t n);
+void *fg_page(struct fakeguest *fg, uint64_t pfn);
+
+/* Next message the server posted, or NULL; copies its header type. */
+const struct fg_posted *fg_next(struct fakeguest *fg);
+/* Skip to the next posted message of @type (NULL if none queued). */
+const struct fg_posted *fg_expect(struct fakeguest *fg, uint32_t type);
+
+/* The eventfd the server registered for @conn_id, or -1. */
+int fg_event_fd(struct fakeguest *fg, uint32_t conn_id);
+
+/*
+ * Build the GPADL header (+ bodies) for @npages pages from @pfn0 into
+ * @msgs (each OVB_VMBUS_MAX_MSG_SIZE bytes) and their lengths; returns
+ * the number of messages.
+ */
+unsigned int fg_gpadl_msgs(uint32_t relid, uint32_t gpadl, uint64_t pfn0, uint32_t npages,
+			   uint8_t (*msgs)[OVB_VMBUS_MAX_MSG_SIZE], uint32_t *lens,
+			   unsigned int max);
+
+#endif /* OVB_TEST_FAKEGUEST_H */

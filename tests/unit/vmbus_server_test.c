@@ -1,0 +1,567 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * The VMBus server and the IC VSPs, driven in-process by the fake guest:
+ * every handshake version, offers, GPADLs of 1..1000 pages, open/close,
+ * rescind and release, unload, heartbeat and shutdown over real rings,
+ * and malformed input answered with errors while the server keeps going.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "tests/unit/fakeguest.h"
+#include "ovb/guids.h"
+#include "ovb/ic_proto.h"
+#include "hostside/vmbus/server.h"
+#include "hostside/vmbus/vsp.h"
+#include "hostside/icvsp/icvsp.h"
+
+int log_verbose;
+
+static_assert(sizeof(struct fg_ops) == sizeof(struct vmbus_server_ops), "ops layout");
+
+struct env {
+	struct fakeguest *fg;
+	struct vmbus_server *srv;
+	struct vmbus_device *hb, *sd;
+};
+
+static void send(struct env *e, const void *msg, uint32_t len)
+{
+	vmbus_server_handle_msg(e->srv, 0, msg, len);
+}
+
+static struct env *env_new(void)
+{
+	struct env *e = calloc(1, sizeof(*e));
+
+	e->fg = fg_new();
+	assert_non_null(e->fg);
+	e->srv = vmbus_server_new((const struct vmbus_server_ops *)&fg_ops, e->fg, 2);
+	e->hb = icvsp_heartbeat_new();
+	e->sd = icvsp_shutdown_new();
+	assert_int_equal(vmbus_server_add_device(e->srv, e->hb), 0);
+	assert_int_equal(vmbus_server_add_device(e->srv, e->sd), 0);
+	return e;
+}
+
+static void env_free(struct env *e)
+{
+	vmbus_server_free(e->srv);
+	icvsp_free(e->hb);
+	icvsp_free(e->sd);
+	fg_free(e->fg);
+	free(e);
+}
+
+static const struct vmbus_channel_version_response *contact(struct env *e, uint32_t version)
+{
+	struct vmbus_channel_initiate_contact c = { .header.msgtype = CHANNELMSG_INITIATE_CONTACT };
+	const struct fg_posted *p;
+
+	c.vmbus_version_requested = version;
+	c.target_vcpu = 0;
+	if (version >= OVB_VMBUS_VERSION_WIN10_V5)
+		c.u.v5.msg_sint = OVB_VMBUS_MESSAGE_SINT;
+	send(e, &c, sizeof(c));
+	p = fg_expect(e->fg, CHANNELMSG_VERSION_RESPONSE);
+	assert_non_null(p);
+	assert_int_equal(p->len, sizeof(struct vmbus_channel_version_response));
+	return (const void *)p->data;
+}
+
+static void connect_and_offer(struct env *e, uint32_t version, uint32_t *relids)
+{
+	struct vmbus_channel_empty req = { .header.msgtype = CHANNELMSG_REQUESTOFFERS };
+	const struct fg_posted *p;
+	unsigned int n = 0;
+
+	assert_int_equal(contact(e, version)->version_supported, 1);
+	send(e, &req, sizeof(req));
+	while ((p = fg_next(e->fg))) {
+		struct vmbus_channel_offer_channel o;
+
+		memcpy(&o, p->data, sizeof(o.header));
+		if (o.header.msgtype == CHANNELMSG_ALLOFFERS_DELIVERED)
+			break;
+		assert_int_equal(o.header.msgtype, CHANNELMSG_OFFERCHANNEL);
+		assert_int_equal(p->len, sizeof(o));
+		memcpy(&o, p->data, sizeof(o));
+		relids[n++] = o.child_relid;
+		assert_int_equal(o.connection_id & 0xff000000, 0);
+	}
+	assert_non_null(p);
+	assert_int_equal(n, 2);
+}
+
+/* Every version from 2.4 to 5.3 is accepted; others are refused. */
+static void test_versions(void **state)
+{
+	static const uint32_t ok[] = { 0x20004, 0x30000, 0x40000, 0x40001,
+				       0x50000, 0x50001, 0x50002, 0x50003 };
+	static const uint32_t bad[] = { 0x0000d, 0x10001, 0x50004, 0x60000, 0 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		struct env *e = env_new();
+		const struct vmbus_channel_version_response *r = contact(e, ok[i]);
+
+		assert_int_equal(r->version_supported, 1);
+		/* 5.x: the guest must switch to the message connection id we name. */
+		assert_int_equal(r->msg_conn_id,
+				 ok[i] >= 0x50000 ? OVB_VMBUS_MESSAGE_CONNECTION_ID_4 : 0);
+		assert_int_equal(vmbus_server_version(e->srv), ok[i]);
+		env_free(e);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct env *e = env_new();
+
+		assert_int_equal(contact(e, bad[i])->version_supported, 0);
+		assert_int_equal(vmbus_server_version(e->srv), 0);
+		/* ... and the guest falls back: the next older one works. */
+		assert_int_equal(contact(e, 0x50003)->version_supported, 1);
+		env_free(e);
+	}
+}
+
+static void test_offers_and_guids(void **state)
+{
+	struct env *e = env_new();
+	struct vmbus_channel_empty req = { .header.msgtype = CHANNELMSG_REQUESTOFFERS };
+	static const struct ovb_guid hb = OVB_GUID_HEARTBEAT, sd = OVB_GUID_SHUTDOWN;
+	const struct fg_posted *p;
+	struct vmbus_channel_offer_channel o1, o2;
+
+	(void)state;
+	/* Before contact, requests are dropped. */
+	send(e, &req, sizeof(req));
+	assert_null(fg_next(e->fg));
+	contact(e, 0x50003);
+	send(e, &req, sizeof(req));
+	p = fg_expect(e->fg, CHANNELMSG_OFFERCHANNEL);
+	memcpy(&o1, p->data, sizeof(o1));
+	p = fg_expect(e->fg, CHANNELMSG_OFFERCHANNEL);
+	memcpy(&o2, p->data, sizeof(o2));
+	assert_memory_equal(&o1.offer.if_type, &hb, 16);
+	assert_memory_equal(&o2.offer.if_type, &sd, 16);
+	assert_int_not_equal(o1.child_relid, o2.child_relid);
+	assert_int_not_equal(o1.connection_id, o2.connection_id);
+	assert_non_null(fg_expect(e->fg, CHANNELMSG_ALLOFFERS_DELIVERED));
+	env_free(e);
+}
+
+static uint32_t gpadl_create(struct env *e, uint32_t relid, uint32_t id, uint64_t pfn0,
+			     uint32_t npages)
+{
+	static uint8_t msgs[64][OVB_VMBUS_MAX_MSG_SIZE];
+	uint32_t lens[64];
+	unsigned int n = fg_gpadl_msgs(relid, id, pfn0, npages, msgs, lens, 64);
+	const struct fg_posted *p;
+	struct vmbus_channel_gpadl_created c;
+
+	for (unsigned int i = 0; i < n; i++)
+		send(e, msgs[i], lens[i]);
+	p = fg_expect(e->fg, CHANNELMSG_GPADL_CREATED);
+	assert_non_null(p);
+	memcpy(&c, p->data, sizeof(c));
+	assert_int_equal(c.gpadl, id);
+	return c.creation_status;
+}
+
+static void test_gpadl_sizes(void **state)
+{
+	struct env *e = env_new();
+	uint32_t relids[2];
+	static const uint32_t sizes[] = { 1, 2, 25, 26, 27, 54, 55, 100, 513, 1000 };
+
+	(void)state;
+	connect_and_offer(e, 0x50003, relids);
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		uint64_t pfn = fg_alloc_pages(e->fg, sizes[i]);
+		struct vmbus_channel_gpadl_teardown t = {
+			.header.msgtype = CHANNELMSG_GPADL_TEARDOWN, .child_relid = relids[0],
+			.gpadl = 100 + (uint32_t)i };
+
+		assert_int_equal(gpadl_create(e, relids[0], 100 + (uint32_t)i, pfn, sizes[i]), 0);
+		assert_int_equal(vmbus_server_gpadl_count(e->srv), 1);
+		send(e, &t, sizeof(t));
+		assert_non_null(fg_expect(e->fg, CHANNELMSG_GPADL_TORNDOWN));
+		assert_int_equal(vmbus_server_gpadl_count(e->srv), 0);
+	}
+	env_free(e);
+}
+
+static void test_gpadl_malformed(void **state)
+{
+	struct env *e = env_new();
+	uint32_t relids[2];
+	struct vmbus_channel_gpadl_header h = { .header.msgtype = CHANNELMSG_GPADL_HEADER };
+	struct vmbus_channel_gpadl_body b = { .header.msgtype = CHANNELMSG_GPADL_BODY };
+	uint8_t msg[OVB_VMBUS_MAX_MSG_SIZE] = { 0 };
+	struct ovb_gpa_range r = { .byte_count = 4096 };
+	uint64_t pfn;
+
+	(void)state;
+	connect_and_offer(e, 0x50003, relids);
+	/* PFN outside guest RAM */
+	assert_int_not_equal(gpadl_create(e, relids[0], 1, FG_RAM_PAGES + 5, 1), 0);
+	/* Body for an unknown GPADL: dropped, nothing posted. */
+	b.gpadl = 77;
+	memcpy(msg, &b, sizeof(b));
+	send(e, msg, sizeof(b) + 8);
+	assert_null(fg_next(e->fg));
+	/* range_buflen disagreeing with the byte count */
+	h.child_relid = relids[0];
+	h.gpadl = 2;
+	h.rangecount = 1;
+	h.range_buflen = 8 + 2 * 8;
+	memcpy(msg, &h, sizeof(h));
+	memcpy(msg + sizeof(h), &r, sizeof(r));
+	send(e, msg, sizeof(h) + sizeof(r) + 8);
+	assert_int_not_equal(((struct vmbus_channel_gpadl_created *)
+			      fg_expect(e->fg, CHANNELMSG_GPADL_CREATED)->data)->creation_status, 0);
+	/* Two ranges: refused. */
+	h.rangecount = 2;
+	memcpy(msg, &h, sizeof(h));
+	send(e, msg, sizeof(h) + sizeof(r) + 8);
+	assert_non_null(fg_expect(e->fg, CHANNELMSG_GPADL_CREATED));
+	/* Unknown channel */
+	pfn = fg_alloc_pages(e->fg, 1);
+	assert_int_not_equal(gpadl_create(e, 999, 3, pfn, 1), 0);
+	/* Duplicate id */
+	assert_int_equal(gpadl_create(e, relids[0], 4, pfn, 1), 0);
+	assert_int_not_equal(gpadl_create(e, relids[0], 4, pfn, 1), 0);
+	/* Too many PFNs in a body */
+	{
+		static uint8_t msgs[64][OVB_VMBUS_MAX_MSG_SIZE];
+		uint32_t lens[64];
+		unsigned int n = fg_gpadl_msgs(relids[0], 5, pfn, 30, msgs, lens, 64);
+
+		assert_int_equal(n, 2);
+		send(e, msgs[0], lens[0]);
+		lens[1] += 8;	/* one PFN more than announced */
+		send(e, msgs[1], lens[1]);
+		assert_int_not_equal(((struct vmbus_channel_gpadl_created *)
+				      fg_expect(e->fg, CHANNELMSG_GPADL_CREATED)->data)->creation_status, 0);
+	}
+	assert_int_equal(vmbus_server_gpadl_count(e->srv), 1);
+	env_free(e);
+}
+
+static void test_malformed_messages(void **state)
+{
+	struct env *e = env_new();
+	uint8_t msg[300] = { 0 };
+	struct vmbus_msg_header h = { 0 };
+	uint32_t relids[2];
+
+	(void)state;
+	connect_and_offer(e, 0x50003, relids);
+	/* Short, empty, oversized, unknown type, host-to-guest type. */
+	send(e, msg, 0);
+	send(e, msg, 4);
+	h.msgtype = 200;
+	memcpy(msg, &h, sizeof(h));
+	send(e, msg, 16);
+	send(e, msg, 300);
+	h.msgtype = CHANNELMSG_OFFERCHANNEL;
+	memcpy(msg, &h, sizeof(h));
+	send(e, msg, 196);
+	h.msgtype = CHANNELMSG_OPENCHANNEL;	/* shorter than an open */
+	memcpy(msg, &h, sizeof(h));
+	send(e, msg, 20);
+	assert_null(fg_next(e->fg));
+	/* Open of an unknown channel: answered with a failure. */
+	{
+		struct vmbus_channel_open_channel o = { .header.msgtype = CHANNELMSG_OPENCHANNEL,
+							.child_relid = 1234, .openid = 9 };
+		struct vmbus_channel_open_result r;
+
+		send(e, &o, sizeof(o));
+		memcpy(&r, fg_expect(e->fg, CHANNELMSG_OPENCHANNEL_RESULT)->data, sizeof(r));
+		assert_int_equal(r.child_relid, 1234);
+		assert_int_not_equal(r.status, 0);
+	}
+	/* Close / release of channels in the wrong state: dropped. */
+	{
+		struct vmbus_channel_close_channel c = { .header.msgtype = CHANNELMSG_CLOSECHANNEL,
+							 .child_relid = relids[0] };
+		struct vmbus_channel_relid_released rr = {
+			.header.msgtype = CHANNELMSG_RELID_RELEASED, .child_relid = relids[0] };
+
+		send(e, &c, sizeof(c));
+		send(e, &rr, sizeof(rr));
+		assert_null(fg_next(e->fg));
+	}
+	/* Still alive: a new contact works. */
+	assert_int_equal(contact(e, 0x50002)->version_supported, 1);
+	env_free(e);
+}
+
+/* Open a channel with a ring GPADL of 2 x @ring_pages pages. */
+static uint32_t open_channel(struct env *e, uint32_t relid, uint32_t gpadl, uint32_t ring_pages,
+			     uint32_t off_pages, uint64_t *pfn0)
+{
+	struct vmbus_channel_open_channel o = { .header.msgtype = CHANNELMSG_OPENCHANNEL };
+	struct vmbus_channel_open_result r;
+
+	*pfn0 = fg_alloc_pages(e->fg, 2 * ring_pages);
+	assert_int_equal(gpadl_create(e, relid, gpadl, *pfn0, 2 * ring_pages), 0);
+	o.child_relid = relid;
+	o.openid = relid;
+	o.ringbuffer_gpadlhandle = gpadl;
+	o.downstream_ringbuffer_pageoffset = off_pages;
+	send(e, &o, sizeof(o));
+	memcpy(&r, fg_expect(e->fg, CHANNELMSG_OPENCHANNEL_RESULT)->data, sizeof(r));
+	assert_int_equal(r.child_relid, relid);
+	return r.status;
+}
+
+static void test_open_ring_too_small(void **state)
+{
+	struct env *e = env_new();
+	uint32_t relids[2];
+	uint64_t pfn;
+
+	(void)state;
+	connect_and_offer(e, 0x50003, relids);
+	/* Offset leaves no data page for the host's ring. */
+	assert_int_not_equal(open_channel(e, relids[0], 1, 1, 1, &pfn), 0);
+	/* Offset past the GPADL. */
+	assert_int_not_equal(open_channel(e, relids[0], 2, 4, 9, &pfn), 0);
+	/* Unknown GPADL handle. */
+	{
+		struct vmbus_channel_open_channel o = { .header.msgtype = CHANNELMSG_OPENCHANNEL,
+			.child_relid = relids[0], .ringbuffer_gpadlhandle = 555,
+			.downstream_ringbuffer_pageoffset = 2 };
+
+		send(e, &o, sizeof(o));
+		assert_int_not_equal(((struct vmbus_channel_open_result *)
+				      fg_expect(e->fg, CHANNELMSG_OPENCHANNEL_RESULT)->data)->status, 0);
+	}
+	assert_int_equal(e->fg->mapped_rings, 0);
+	env_free(e);
+}
+
+/* The guest side of an IC channel: read host packets, answer them. */
+struct guest_chan {
+	struct ovb_ring rx, tx;	/* rx = host->guest ring, tx = guest->host */
+	int fd;			/* the host's notification eventfd */
+};
+
+static void guest_chan_init(struct env *e, struct guest_chan *g, uint64_t pfn0, uint32_t pages,
+			    uint32_t conn_id)
+{
+	/* Ring buffers: guest->host first, host->guest at the offset. */
+	assert_int_equal(ovb_ring_tx_init(&g->tx, fg_page(e->fg, pfn0), fg_page(e->fg, pfn0 + 1),
+					  (pages - 1) * 4096, 0), 0);
+	assert_int_equal(ovb_ring_rx_init(&g->rx, fg_page(e->fg, pfn0 + pages),
+					  fg_page(e->fg, pfn0 + pages + 1), (pages - 1) * 4096, 0), 0);
+	g->fd = fg_event_fd(e->fg, conn_id);
+	assert_true(g->fd >= 0);
+}
+
+/* Wait for one host packet (the worker thread writes it). */
+static uint32_t guest_recv(struct guest_chan *g, uint8_t *buf, uint32_t size, uint64_t *tid)
+{
+	uint32_t len = 0;
+
+	for (int i = 0; i < 3000; i++) {
+		int ret = ovb_ring_rx_peek(&g->rx, buf, size, &len);
+
+		if (ret == 0) {
+			ovb_bool sig;
+
+			*tid = ((struct ovb_vmpacket_desc *)buf)->trans_id;
+			ovb_ring_rx_advance(&g->rx);
+			ovb_ring_rx_commit(&g->rx, &sig);
+			return len;
+		}
+		assert_int_equal(ret, -EAGAIN);
+		usleep(1000);
+	}
+	fail_msg("no packet from the host");
+	return 0;
+}
+
+/* Answer in place the way Linux's hv_utils does, then signal the host. */
+static void guest_answer(struct guest_chan *g, uint8_t *pkt, uint32_t len, uint64_t tid)
+{
+	uint32_t off = ((struct ovb_vmpacket_desc *)pkt)->offset8 * 8;
+	uint8_t *ic = pkt + off;
+	struct icmsg_hdr *h = (void *)(ic + sizeof(struct vmbuspipe_hdr));
+	uint64_t one = 1;
+	ovb_bool sig;
+
+	if (h->icmsgtype == ICMSGTYPE_NEGOTIATE) {
+		struct icmsg_negotiate *n = (void *)(ic + ICMSG_HDR_SIZE);
+		struct ic_version fw = n->icversion_data[0];
+		struct ic_version srv = n->icversion_data[n->icframe_vercnt];
+
+		n->icframe_vercnt = 1;
+		n->icmsg_vercnt = 1;
+		n->icversion_data[0] = fw;
+		n->icversion_data[1] = srv;
+	} else if (h->icmsgtype == ICMSGTYPE_HEARTBEAT) {
+		struct ic_heartbeat_msg *m = (void *)(ic + ICMSG_HDR_SIZE);
+
+		m->seq_num += 1;
+	}
+	h->icflags = ICMSGHDRFLAG_TRANSACTION | ICMSGHDRFLAG_RESPONSE;
+	h->status = IC_STATUS_OK;
+	assert_int_equal(ovb_ring_tx_inband(&g->tx, OVB_VMPKT_DATA_INBAND, 0, tid, ic, len - off,
+					    &sig), 0);
+	assert_int_equal(write(g->fd, &one, sizeof(one)), sizeof(one));
+}
+
+static void test_heartbeat_and_shutdown(void **state)
+{
+	struct env *e = env_new();
+	struct guest_chan hb, sd;
+	uint32_t relids[2];
+	uint8_t buf[4096];
+	uint64_t pfn, tid;
+	uint32_t len;
+	struct icvsp_status st;
+
+	(void)state;
+	connect_and_offer(e, 0x50003, relids);
+	assert_int_equal(open_channel(e, relids[0], 10, 4, 4, &pfn), 0);
+	guest_chan_init(e, &hb, pfn, 4, 0x10000 + relids[0]);
+
+	/* Negotiation, then heartbeats at 1 s: answer three of them. */
+	len = guest_recv(&hb, buf, sizeof(buf), &tid);
+	guest_answer(&hb, buf, len, tid);
+	for (int i = 0; i < 3; i++) {
+		len = guest_recv(&hb, buf, sizeof(buf), &tid);
+		guest_answer(&hb, buf, len, tid);
+	}
+	usleep(100000);
+	icvsp_get_status(e->hb, &st);
+	assert_true(st.negotiated);
+	assert_int_equal(st.srv_version, IC_HEARTBEAT_VERSION_3);
+	assert_int_equal(st.answered, 3);
+	assert_int_equal(st.last_seq, 4);
+	assert_true(e->fg->signals > 0);
+
+	/* Shutdown: not ready before it is open and negotiated. */
+	assert_int_equal(icvsp_shutdown_request(e->sd, false), -1);
+	assert_int_equal(open_channel(e, relids[1], 11, 4, 4, &pfn), 0);
+	guest_chan_init(e, &sd, pfn, 4, 0x10000 + relids[1]);
+	len = guest_recv(&sd, buf, sizeof(buf), &tid);
+	guest_answer(&sd, buf, len, tid);
+	for (int i = 0; i < 100 && icvsp_shutdown_request(e->sd, false); i++)
+		usleep(10000);
+	len = guest_recv(&sd, buf, sizeof(buf), &tid);
+	{
+		uint32_t off = ((struct ovb_vmpacket_desc *)buf)->offset8 * 8;
+		struct icmsg_hdr *h = (void *)(buf + off + sizeof(struct vmbuspipe_hdr));
+		struct ic_shutdown_msg *m = (void *)(buf + off + ICMSG_HDR_SIZE);
+
+		assert_int_equal(h->icmsgtype, ICMSGTYPE_SHUTDOWN);
+		assert_int_equal(h->icvermsg.major, 3);
+		assert_int_equal(h->icvermsg.minor, 2);
+		assert_int_equal(m->flags & IC_SHUTDOWN_FLAG_RESTART, 0);
+		assert_true(len - off >= ICMSG_HDR_SIZE + sizeof(*m));
+	}
+	guest_answer(&sd, buf, len, tid);
+	usleep(100000);
+	icvsp_get_status(e->sd, &st);
+	assert_int_equal(st.answered, 1);
+	assert_int_equal(st.last_status, IC_STATUS_OK);
+
+	/* Close both: workers stop, rings unmapped. */
+	for (int i = 0; i < 2; i++) {
+		struct vmbus_channel_close_channel c = { .header.msgtype = CHANNELMSG_CLOSECHANNEL,
+							 .child_relid = relids[i] };
+		send(e, &c, sizeof(c));
+	}
+	assert_int_equal(e->fg->mapped_rings, 0);
+	icvsp_get_status(e->hb, &st);
+	assert_false(st.open);
+	env_free(e);
+}
+
+/* A guest that writes garbage into its ring fails that channel only. */
+static void test_corrupt_ring_fails_channel(void **state)
+{
+	struct env *e = env_new();
+	struct guest_chan hb;
+	uint32_t relids[2];
+	uint64_t pfn, one = 1;
+
+	(void)state;
+	connect_and_offer(e, 0x50003, relids);
+	assert_int_equal(open_channel(e, relids[0], 10, 4, 4, &pfn), 0);
+	guest_chan_init(e, &hb, pfn, 4, 0x10000 + relids[0]);
+	/* write_index past the end of the ring */
+	((struct ovb_ring_ctl *)fg_page(e->fg, pfn))->write_index = 0x7ffffff8;
+	assert_int_equal(write(hb.fd, &one, sizeof(one)), sizeof(one));
+	usleep(200000);
+	/* The server still works: close and a new contact. */
+	{
+		struct vmbus_channel_close_channel c = { .header.msgtype = CHANNELMSG_CLOSECHANNEL,
+							 .child_relid = relids[0] };
+		send(e, &c, sizeof(c));
+	}
+	assert_int_equal(e->fg->mapped_rings, 0);
+	assert_int_equal(contact(e, 0x50003)->version_supported, 1);
+	env_free(e);
+}
+
+static void test_rescind_release_and_unload(void **state)
+{
+	struct env *e = env_new();
+	uint32_t relids[2];
+	uint64_t pfn;
+	struct vmbus_channel_rescind_offer r;
+	struct vmbus_channel_relid_released rel = { .header.msgtype = CHANNELMSG_RELID_RELEASED };
+	struct vmbus_channel_empty unload = { .header.msgtype = CHANNELMSG_UNLOAD };
+	struct vmbus_channel_empty req = { .header.msgtype = CHANNELMSG_REQUESTOFFERS };
+
+	(void)state;
+	connect_and_offer(e, 0x50003, relids);
+	assert_int_equal(open_channel(e, relids[0], 10, 4, 4, &pfn), 0);
+	/* Hot-remove the heartbeat device while open: closed and rescinded. */
+	vmbus_server_remove_device(e->srv, e->hb);
+	memcpy(&r, fg_expect(e->fg, CHANNELMSG_RESCIND_CHANNELOFFER)->data, sizeof(r));
+	assert_int_equal(r.child_relid, relids[0]);
+	assert_int_equal(e->fg->mapped_rings, 0);
+	rel.child_relid = relids[0];
+	send(e, &rel, sizeof(rel));
+	/* Hot-add it back: offered at once, under a fresh or reused relid. */
+	assert_int_equal(vmbus_server_add_device(e->srv, e->hb), 0);
+	assert_non_null(fg_expect(e->fg, CHANNELMSG_OFFERCHANNEL));
+	/* Unload: everything goes, a response comes. */
+	send(e, &unload, sizeof(unload));
+	assert_non_null(fg_expect(e->fg, CHANNELMSG_UNLOAD_RESPONSE));
+	assert_int_equal(vmbus_server_version(e->srv), 0);
+	assert_int_equal(vmbus_server_gpadl_count(e->srv), 0);
+	/* Reconnect (kexec'd kernel): both devices offered again. */
+	connect_and_offer(e, 0x50003, relids);
+	(void)req;
+	env_free(e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_versions),
+		cmocka_unit_test(test_offers_and_guids),
+		cmocka_unit_test(test_gpadl_sizes),
+		cmocka_unit_test(test_gpadl_malformed),
+		cmocka_unit_test(test_malformed_messages),
+		cmocka_unit_test(test_open_ring_too_small),
+		cmocka_unit_test(test_heartbeat_and_shutdown),
+		cmocka_unit_test(test_corrupt_ring_fails_channel),
+		cmocka_unit_test(test_rescind_release_and_unload),
+	};
+
+	return cmocka_run_group_tests_name("vmbus_server", tests, NULL, NULL);
+}
