@@ -31,31 +31,44 @@
 #define E820_TYPE_RAM		1
 #define E820_TYPE_RESERVED	2
 
-static void *read_file(const char *path, size_t *len)
+/* Open @path and return its size; -1 (logged) on error. */
+static int open_sized(const char *path, size_t *len)
 {
 	struct stat st;
-	void *buf;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0) {
 		log_err("%s: %s", path, strerror(errno));
-		return NULL;
+		return -1;
 	}
 	if (fstat(fd, &st) < 0 || st.st_size <= 0) {
 		log_err("%s: empty or unreadable", path);
 		close(fd);
-		return NULL;
+		return -1;
 	}
-	buf = malloc(st.st_size);
-	if (!buf || read(fd, buf, st.st_size) != st.st_size) {
-		log_err("%s: read failed", path);
-		free(buf);
-		close(fd);
-		return NULL;
-	}
-	close(fd);
 	*len = st.st_size;
-	return buf;
+	return fd;
+}
+
+/* Read @len bytes at @off of @fd straight into guest memory at @gpa. */
+static int read_to_guest(struct vm *vm, int fd, off_t off, uint64_t gpa, size_t len,
+			 const char *what)
+{
+	uint8_t *dst = vm_gpa_to_hva(vm, gpa, len);
+	size_t done = 0;
+
+	if (!dst)
+		return -1;
+	while (done < len) {
+		ssize_t n = pread(fd, dst + done, len - done, off + (off_t)done);
+
+		if (n <= 0) {
+			log_err("%s: read failed", what);
+			return -1;
+		}
+		done += (size_t)n;
+	}
+	return 0;
 }
 
 static void e820_add(struct boot_params *bp, uint64_t addr, uint64_t size, uint32_t type)
@@ -132,24 +145,29 @@ int vm_load_linux(struct vm *vm, const char *kernel, const char *initrd,
 {
 	struct boot_params *bp = vm_gpa_to_hva(vm, BOOT_ZERO_PAGE, sizeof(*bp));
 	struct setup_header *hdr;
+	uint8_t head[0x1000];
 	size_t klen, ilen = 0, setup_len, hdr_end;
-	uint8_t *kimg, *iimg = NULL;
 	uint64_t rsdp, initrd_addr = 0, initrd_max;
-	int ret = -1;
+	int kfd, ifd = -1, ret = -1;
 
-	kimg = read_file(kernel, &klen);
-	if (!kimg)
+	/*
+	 * Kernel and initrd are read straight into guest memory: no copy of
+	 * them ever sits in ovb-host's own heap.
+	 */
+	kfd = open_sized(kernel, &klen);
+	if (kfd < 0)
 		return -1;
-	if (initrd && !(iimg = read_file(initrd, &ilen)))
+	if (initrd && (ifd = open_sized(initrd, &ilen)) < 0)
 		goto out;
 
-	if (klen < 0x1000 || memcmp(kimg + 0x202, "HdrS", 4)) {
+	if (klen < sizeof(head) || pread(kfd, head, sizeof(head), 0) != sizeof(head) ||
+	    memcmp(head + 0x202, "HdrS", 4)) {
 		log_err("%s: not a bzImage", kernel);
 		goto out;
 	}
 	memset(bp, 0, sizeof(*bp));
-	hdr_end = 0x202 + kimg[0x201];
-	memcpy(&bp->hdr, kimg + 0x1f1, hdr_end - 0x1f1);
+	hdr_end = 0x202 + head[0x201];
+	memcpy(&bp->hdr, head + 0x1f1, hdr_end - 0x1f1);
 	hdr = &bp->hdr;
 	if (hdr->version < 0x020c || !(hdr->xloadflags & XLF_KERNEL_64)) {
 		log_err("%s: boot protocol %x without a 64-bit entry point", kernel,
@@ -161,8 +179,8 @@ int vm_load_linux(struct vm *vm, const char *kernel, const char *initrd,
 		log_err("%s: kernel does not fit in guest RAM", kernel);
 		goto out;
 	}
-	memcpy(vm_gpa_to_hva(vm, KERNEL_LOAD, klen - setup_len), kimg + setup_len,
-	       klen - setup_len);
+	if (read_to_guest(vm, kfd, (off_t)setup_len, KERNEL_LOAD, klen - setup_len, kernel))
+		goto out;
 
 	hdr->type_of_loader = 0xff;
 	hdr->loadflags |= LOADED_HIGH | CAN_USE_HEAP | KEEP_SEGMENTS;
@@ -175,7 +193,7 @@ int vm_load_linux(struct vm *vm, const char *kernel, const char *initrd,
 	strcpy(vm_gpa_to_hva(vm, BOOT_CMDLINE, BOOT_CMDLINE_MAX), cmdline);
 	hdr->cmd_line_ptr = BOOT_CMDLINE;
 
-	if (iimg) {
+	if (ifd >= 0) {
 		initrd_max = hdr->initrd_addr_max;
 		if (initrd_max > vm->low_size - 1)
 			initrd_max = vm->low_size - 1;
@@ -184,7 +202,8 @@ int vm_load_linux(struct vm *vm, const char *kernel, const char *initrd,
 			log_err("%s: initrd does not fit in guest RAM", initrd);
 			goto out;
 		}
-		memcpy(vm_gpa_to_hva(vm, initrd_addr, ilen), iimg, ilen);
+		if (read_to_guest(vm, ifd, 0, initrd_addr, ilen, initrd))
+			goto out;
 		hdr->ramdisk_image = (uint32_t)initrd_addr;
 		hdr->ramdisk_size = (uint32_t)ilen;
 	}
@@ -206,7 +225,8 @@ int vm_load_linux(struct vm *vm, const char *kernel, const char *initrd,
 	}
 	ret = 0;
 out:
-	free(kimg);
-	free(iimg);
+	close(kfd);
+	if (ifd >= 0)
+		close(ifd);
 	return ret;
 }

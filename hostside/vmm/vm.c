@@ -82,7 +82,11 @@ int vm_create(struct vm *vm, uint64_t ram_size, unsigned int ncpus)
 		log_err("mapping guest RAM: %s", strerror(errno));
 		return -1;
 	}
-	madvise(vm->ram, ram_size, MADV_MERGEABLE);
+	/*
+	 * Huge pages cut the guest's second-level page faults 512-fold; for a
+	 * memfd the host must allow them (shmem_enabled = advise or always).
+	 */
+	madvise(vm->ram, ram_size, MADV_HUGEPAGE);
 
 	vm->low_size = ram_size < VM_LOW_MEM_END ? ram_size : VM_LOW_MEM_END;
 	reg = (struct kvm_userspace_memory_region){
