@@ -174,6 +174,8 @@ bench: setup $(addprefix $(BUILD)/bench/,$(BENCHES))
 
 demo: setup all
 	$(Q)scripts/demo
+	$(Q)echo "demo: the VMBus ring at work (bench/ring, ~3 s):"
+	$(Q)$(BUILD)/bench/ring 0.1
 
 clean:
 	rm -rf $(BUILD)
