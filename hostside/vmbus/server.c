@@ -98,7 +98,8 @@ static void server_disconnect(struct vmbus_server *srv)
 		if (!ch)
 			continue;
 		vmbus_channel_close_now(ch);
-		if (ch->state == CH_RESCINDED || ch->dev->removed) {
+		/* Sub-channels belong to one connection: the VSP offers them again. */
+		if (ch->state == CH_RESCINDED || ch->dev->removed || ch->subidx) {
 			srv->chans[i] = NULL;	/* the guest is gone: no release coming */
 			free(ch);
 		}
@@ -389,30 +390,45 @@ void vmbus_server_reset(struct vmbus_server *srv)
 	pthread_mutex_unlock(&srv->lock);
 }
 
-int vmbus_server_add_device(struct vmbus_server *srv, struct vmbus_device *dev)
+/* A new channel of @dev under a free relid. Called with srv->lock held. */
+static struct vmbus_channel *channel_new(struct vmbus_server *srv, struct vmbus_device *dev,
+					 uint16_t subidx)
 {
 	struct vmbus_channel *ch;
 	uint32_t relid;
-	int ret = -1;
 
-	pthread_mutex_lock(&srv->lock);
 	for (relid = 1; relid <= OVB_VMBUS_MAX_RELID && srv->chans[relid]; relid++)
 		;
-	if (relid > OVB_VMBUS_MAX_RELID || srv->ndevs >= VMBUS_MAX_DEVICES)
-		goto out;
+	if (relid > OVB_VMBUS_MAX_RELID)
+		return NULL;
 	ch = calloc(1, sizeof(*ch));
 	if (!ch)
-		goto out;
+		return NULL;
 	ch->srv = srv;
 	ch->dev = dev;
 	ch->relid = relid;
+	ch->subidx = subidx;
 	ch->conn_id = VMBUS_CONN_ID_BASE + relid;
 	ch->notify_fd = -1;
 	ch->state = CH_OFFERED;
 	pthread_mutex_init(&ch->tx_lock, NULL);
+	srv->chans[relid] = ch;
+	return ch;
+}
+
+int vmbus_server_add_device(struct vmbus_server *srv, struct vmbus_device *dev)
+{
+	struct vmbus_channel *ch;
+	int ret = -1;
+
+	pthread_mutex_lock(&srv->lock);
+	if (srv->ndevs >= VMBUS_MAX_DEVICES)
+		goto out;
+	ch = channel_new(srv, dev, 0);
+	if (!ch)
+		goto out;
 	dev->primary = ch;
 	dev->removed = false;
-	srv->chans[relid] = ch;
 	srv->devs[srv->ndevs++] = dev;
 	if (srv->version && srv->offers_requested)
 		channel_send_offer(srv, ch);	/* hot add */
@@ -422,10 +438,35 @@ out:
 	return ret;
 }
 
+int vmbus_channel_offer_subchannels(struct vmbus_channel *ch, unsigned int count)
+{
+	struct vmbus_server *srv = ch->srv;
+	unsigned int made = 0;
+
+	/* Our caller may be the worker that a close on the control thread joins. */
+	while (pthread_mutex_trylock(&srv->lock)) {
+		if (ch->worker_stop)
+			return -1;
+		usleep(1000);
+	}
+	if (count > 64 || ch->subidx || ch->dev->removed || !srv->version) {
+		pthread_mutex_unlock(&srv->lock);
+		return -1;
+	}
+	while (made < count) {
+		struct vmbus_channel *sub = channel_new(srv, ch->dev, (uint16_t)(made + 1));
+
+		if (!sub)
+			break;
+		channel_send_offer(srv, sub);
+		made++;
+	}
+	pthread_mutex_unlock(&srv->lock);
+	return (int)made;
+}
+
 void vmbus_server_remove_device(struct vmbus_server *srv, struct vmbus_device *dev)
 {
-	struct vmbus_channel *ch = dev->primary;
-
 	pthread_mutex_lock(&srv->lock);
 	dev->removed = true;
 	for (unsigned int i = 0; i < srv->ndevs; i++) {
@@ -434,7 +475,12 @@ void vmbus_server_remove_device(struct vmbus_server *srv, struct vmbus_device *d
 			break;
 		}
 	}
-	if (ch) {
+	/* The primary and every sub-channel: closed, then rescinded or freed. */
+	for (uint32_t relid = 1; relid <= OVB_VMBUS_MAX_RELID; relid++) {
+		struct vmbus_channel *ch = srv->chans[relid];
+
+		if (!ch || ch->dev != dev || ch->state == CH_RESCINDED)
+			continue;
 		vmbus_channel_close_now(ch);
 		if (srv->version && srv->offers_requested) {
 			struct vmbus_channel_rescind_offer r = {
@@ -444,11 +490,11 @@ void vmbus_server_remove_device(struct vmbus_server *srv, struct vmbus_device *d
 			ch->state = CH_RESCINDED;
 			vmbus_server_post(srv, &r, sizeof(r));
 		} else {
-			srv->chans[ch->relid] = NULL;
+			srv->chans[relid] = NULL;
 			free(ch);
 		}
-		dev->primary = NULL;
 	}
+	dev->primary = NULL;
 	pthread_mutex_unlock(&srv->lock);
 }
 

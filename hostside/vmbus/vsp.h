@@ -69,4 +69,12 @@ void vmbus_channel_stop_worker(struct vmbus_channel *ch);
 int vmbus_channel_send_inband(struct vmbus_channel *ch, u16 flags, u64 trans_id,
 			      const void *buf, u32 len);
 
+/*
+ * Offer @count sub-channels of @ch's device (sub_channel_index 1..count),
+ * e.g. when a storage guest asks for more queues. Each is opened by the
+ * guest like a primary and reaches the VSP's open callback. May be called
+ * from the channel's worker; returns the number offered or -1.
+ */
+int vmbus_channel_offer_subchannels(struct vmbus_channel *ch, unsigned int count);
+
 #endif /* OVB_VMBUS_VSP_H */

@@ -53,11 +53,21 @@ initramfs_pack() {
 }
 
 # How to run the outer QEMU: KVM where a usable hardware KVM exists, else
-# TCG with nested SVM. /dev/kvm on the CI machines is a paravirtual KVM that
-# cannot run Linux at a usable speed, so KVM is only used when asked for
-# (PAIR_ACCEL=kvm) — detection by probing costs more than it saves here.
+# TCG with nested SVM. "Usable" means this machine is not itself a guest
+# (no "hypervisor" CPU flag), has VMX or SVM, and /dev/kvm: the CI machines'
+# /dev/kvm is a paravirtual KVM inside a VM that cannot run Linux at a
+# usable speed, and the hypervisor flag is what tells it apart.
+# PAIR_ACCEL=kvm or tcg overrides.
 outer_accel() {
-	case "${PAIR_ACCEL:-tcg}" in
+	accel=${PAIR_ACCEL:-auto}
+	if [ "$accel" = auto ]; then
+		accel=tcg
+		if [ -w /dev/kvm ] && grep -q -w -E 'vmx|svm' /proc/cpuinfo &&
+		   ! grep -q -w hypervisor /proc/cpuinfo; then
+			accel=kvm
+		fi
+	fi
+	case "$accel" in
 	kvm) echo "-accel kvm -cpu host" ;;
 	*) echo "-accel tcg,thread=single,tb-size=512 -cpu EPYC,+svm,+npt" ;;
 	esac

@@ -549,6 +549,72 @@ static void test_rescind_release_and_unload(void **state)
 	env_free(e);
 }
 
+/* A VSP that records its opens, to drive sub-channels. */
+static struct vmbus_channel *opened[8];
+static unsigned int nopened;
+
+static int rec_open(struct vmbus_channel *ch)
+{
+	opened[nopened++] = ch;
+	return 0;
+}
+
+static void rec_close(struct vmbus_channel *ch)
+{
+	(void)ch;
+}
+
+static const struct vsp_ops rec_ops = { .name = "rec", .open = rec_open, .close = rec_close };
+
+static void test_subchannels(void **state)
+{
+	struct env *e = env_new();
+	struct vmbus_device dev = { .class_id = OVB_GUID_SCSI, .ops = &rec_ops };
+	struct vmbus_channel_empty req = { .header.msgtype = CHANNELMSG_REQUESTOFFERS };
+	struct vmbus_channel_offer_channel o;
+	uint32_t relid, subrelid[2];
+	uint64_t pfn;
+	unsigned int rescinds = 0;
+	const struct fg_posted *p;
+
+	(void)state;
+	nopened = 0;
+	dev.instance_id.b[0] = 7;
+	assert_int_equal(vmbus_server_add_device(e->srv, &dev), 0);
+	contact(e, 0x50003);
+	send(e, &req, sizeof(req));
+	for (int i = 0; i < 3; i++) {
+		memcpy(&o, fg_expect(e->fg, CHANNELMSG_OFFERCHANNEL)->data, sizeof(o));
+		relid = o.child_relid;
+	}
+	assert_int_equal(o.offer.if_type.b[0], dev.class_id.b[0]);
+	assert_int_equal(open_channel(e, relid, 20, 4, 4, &pfn), 0);
+	assert_int_equal(nopened, 1);
+	assert_int_equal(vmbus_channel_subchannel_index(opened[0]), 0);
+
+	assert_int_equal(vmbus_channel_offer_subchannels(opened[0], 2), 2);
+	for (int i = 0; i < 2; i++) {
+		memcpy(&o, fg_expect(e->fg, CHANNELMSG_OFFERCHANNEL)->data, sizeof(o));
+		assert_int_equal(o.offer.sub_channel_index, i + 1);
+		assert_memory_equal(&o.offer.if_instance, &dev.instance_id, 16);
+		assert_int_not_equal(o.child_relid, relid);
+		subrelid[i] = o.child_relid;
+	}
+	/* Sub-channels of a sub-channel: refused. */
+	assert_int_equal(open_channel(e, subrelid[1], 21, 4, 4, &pfn), 0);
+	assert_int_equal(vmbus_channel_subchannel_index(opened[1]), 2);
+	assert_int_equal(vmbus_channel_offer_subchannels(opened[1], 1), -1);
+
+	/* Hot-remove: the primary and both sub-channels are rescinded. */
+	vmbus_server_remove_device(e->srv, &dev);
+	while ((p = fg_next(e->fg)))
+		rescinds += ((const struct vmbus_msg_header *)p->data)->msgtype ==
+			    CHANNELMSG_RESCIND_CHANNELOFFER;
+	assert_int_equal(rescinds, 3);
+	assert_int_equal(e->fg->mapped_rings, 0);
+	env_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -561,6 +627,7 @@ int main(void)
 		cmocka_unit_test(test_heartbeat_and_shutdown),
 		cmocka_unit_test(test_corrupt_ring_fails_channel),
 		cmocka_unit_test(test_rescind_release_and_unload),
+		cmocka_unit_test(test_subchannels),
 	};
 
 	return cmocka_run_group_tests_name("vmbus_server", tests, NULL, NULL);
