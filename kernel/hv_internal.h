@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef OVB_HV_INTERNAL_H
+#define OVB_HV_INTERNAL_H
+
+#include <linux/types.h>
+
+u16 ovb_hv_hypercall(u64 control, void *input);
+int ovb_hv_synic_init(void);
+void ovb_hv_synic_exit(void);
+
+#endif

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ovb_hv: the Hyper-V enlightenments ovb_vmbus stands on.
+ *
+ * Mode 1: the kernel detected Hyper-V and set up the hypercall page,
+ * VP indices and its clocksource; we reuse them and only add what the
+ * in-tree hv_vmbus would (SynIC pages, the VMBus SINT on the kernel's
+ * HYPERVISOR_CALLBACK_VECTOR). Mode 2 (the kernel did nothing: nopv, or
+ * no CONFIG_HYPERVISOR_GUEST) is not implemented yet: we refuse to load.
+ * Which mode and what is active: /sys/module/ovb_hv/parameters/.
+ */
+#include <linux/module.h>
+#include <linux/kernel.h>
+#include <linux/io.h>
+#include <asm/cpufeature.h>
+#include <asm/msr.h>
+
+#include "ovb/hv_tlfs.h"
+#include "kernel/compat.h"
+#include "kernel/ovb_hv.h"
+#include "kernel/hv_internal.h"
+
+static int mode;
+module_param(mode, int, 0444);
+MODULE_PARM_DESC(mode, "1: reusing the kernel's Hyper-V set-up, 2: our own (read-only)");
+
+static char enlightenments[128];
+module_param_string(enlightenments, enlightenments, sizeof(enlightenments), 0444);
+MODULE_PARM_DESC(enlightenments, "active enlightenments (read-only)");
+
+int ovb_hv_mode(void)
+{
+	return mode;
+}
+EXPORT_SYMBOL_GPL(ovb_hv_mode);
+
+/* The host's CPUID says "Microsoft Hv" with the "Hv#1" interface. */
+static bool ovb_hv_detect(u32 *features)
+{
+	u32 eax, ebx, ecx, edx;
+
+	if (!boot_cpu_has(X86_FEATURE_HYPERVISOR))
+		return false;
+	cpuid(HVCPUID_VENDOR_AND_MAX, &eax, &ebx, &ecx, &edx);
+	if (eax < HVCPUID_IMPLEMENT_LIMITS || ebx != HV_VENDOR_EBX ||
+	    ecx != HV_VENDOR_ECX || edx != HV_VENDOR_EDX)
+		return false;
+	cpuid(HVCPUID_INTERFACE, &eax, &ebx, &ecx, &edx);
+	if (eax != HV_INTERFACE_SIGNATURE)
+		return false;
+	cpuid(HVCPUID_FEATURES, &eax, &ebx, &ecx, &edx);
+	*features = eax;
+	return (eax & HV_MSR_SYNIC_AVAILABLE) && (eax & HV_MSR_HYPERCALL_AVAILABLE) &&
+	       (ebx & HV_POST_MESSAGES) && (ebx & HV_SIGNAL_EVENTS);
+}
+
+u16 ovb_hv_hypercall(u64 control, void *input)
+{
+	u64 in = input ? virt_to_phys(input) : 0, out = 0, status;
+
+	if (!hv_hypercall_pg)
+		return HV_STATUS_INVALID_HYPERCALL_CODE;
+	asm volatile("mov %4, %%r8\n"
+		     CALL_NOSPEC
+		     : "=a"(status), ASM_CALL_CONSTRAINT, "+c"(control), "+d"(in)
+		     : "r"(out), THUNK_TARGET(hv_hypercall_pg)
+		     : "cc", "memory", "r8", "r9", "r10", "r11");
+	return status & HV_HYPERCALL_CODE_MASK;
+}
+
+static int __init ovb_hv_init(void)
+{
+	u32 features;
+	int ret;
+
+	if (!ovb_hv_detect(&features)) {
+		pr_info("ovb_hv: no Hyper-V interface with SynIC and hypercalls\n");
+		return -ENODEV;
+	}
+	if (!hv_hypercall_pg) {
+		pr_err("ovb_hv: the kernel did not set up Hyper-V (mode 2) and that mode is not implemented yet\n");
+		return -ENODEV;
+	}
+	mode = 1;
+	ret = ovb_hv_synic_init();
+	if (ret)
+		return ret;
+	snprintf(enlightenments, sizeof(enlightenments), "hypercall,synic%s%s",
+		 features & HV_MSR_REFERENCE_TSC_AVAILABLE ? ",tsc_page" : "",
+		 features & HV_MSR_SYNTIMER_AVAILABLE ? ",stimer" : "");
+	pr_info("ovb_hv: mode %d (reusing the kernel's Hyper-V set-up): %s\n", mode,
+		enlightenments);
+	return 0;
+}
+
+static void __exit ovb_hv_exit(void)
+{
+	ovb_hv_synic_exit();
+}
+
+module_init(ovb_hv_init);
+module_exit(ovb_hv_exit);
+MODULE_DESCRIPTION("openvmbus: Hyper-V enlightenments for ovb_vmbus");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ovb_vmbus: binds to the ACPI VMBus device, negotiates the highest
+ * version the host accepts (5.3 down to 2.4, with the 5.x message
+ * connection id), asks for offers and puts a device on the bus for each.
+ * Sequence as Linux's drivers/hv/connection.c expects a host to follow it.
+ * Everything the host sends is checked against the message table before
+ * it is used; bad messages are logged (rate limited) and dropped.
+ */
+#include <linux/acpi.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+
+#include "ovb/hv_tlfs.h"
+#include "kernel/compat.h"
+#include "kernel/ovb_hv.h"
+#include "vmbus/vmbus_internal.h"
+
+static const u32 ovb_vmbus_versions[] = {
+	OVB_VMBUS_VERSION_WIN10_V5_3, OVB_VMBUS_VERSION_WIN10_V5_2,
+	OVB_VMBUS_VERSION_WIN10_V5_1, OVB_VMBUS_VERSION_WIN10_V5,
+	OVB_VMBUS_VERSION_WIN10_V4_1, OVB_VMBUS_VERSION_WIN10,
+	OVB_VMBUS_VERSION_WIN8_1, OVB_VMBUS_VERSION_WIN8,
+};
+
+struct ovb_msg_rule {
+	u32 min_len, dir;
+};
+
+#define OVB_RULE(t, s, len, ver, d) [t] = { len, d },
+static const struct ovb_msg_rule ovb_rules[CHANNELMSG_COUNT] = {
+	OVB_VMBUS_MSG_TABLE(OVB_RULE)
+};
+
+struct ovb_msg_work {
+	struct work_struct work;
+	u32 len;
+	u8 data[HV_MESSAGE_PAYLOAD_BYTE_COUNT];
+};
+
+static struct {
+	struct device *parent;
+	struct workqueue_struct *wq;
+	u32 version, msg_conn_id;
+	struct completion version_done, offers_done, unload_done;
+	struct vmbus_channel_version_response version_resp;
+	struct mutex lock;		/* devices */
+	struct list_head devices;
+	bool connected;
+} vb;
+
+static int ovb_vmbus_post(const void *msg, u32 len)
+{
+	u16 st;
+	int tries;
+
+	for (tries = 0; tries < 100; tries++) {
+		st = ovb_hv_post_message(vb.msg_conn_id, 1, msg, len);
+		if (st != HV_STATUS_INSUFFICIENT_BUFFERS && st != HV_STATUS_INSUFFICIENT_MEMORY)
+			break;
+		usleep_range(1000, 2000);
+	}
+	return st ? -EIO : 0;
+}
+
+static struct ovb_vmbus_device *ovb_vmbus_find(u32 relid)
+{
+	struct ovb_vmbus_device *d;
+
+	list_for_each_entry(d, &vb.devices, node)
+		if (d->relid == relid)
+			return d;
+	return NULL;
+}
+
+static void ovb_vmbus_on_offer(const struct vmbus_channel_offer_channel *o)
+{
+	struct ovb_vmbus_device *d;
+
+	if (o->child_relid == 0 || o->child_relid > OVB_VMBUS_MAX_RELID) {
+		pr_err_ratelimited("ovb_vmbus: offer with bad relid %u dropped\n", o->child_relid);
+		return;
+	}
+	mutex_lock(&vb.lock);
+	if (ovb_vmbus_find(o->child_relid)) {
+		mutex_unlock(&vb.lock);
+		pr_err_ratelimited("ovb_vmbus: duplicate offer of relid %u dropped\n",
+				   o->child_relid);
+		return;
+	}
+	d = ovb_vmbus_device_add(vb.parent, o);
+	if (d)
+		list_add_tail(&d->node, &vb.devices);
+	mutex_unlock(&vb.lock);
+}
+
+static void ovb_vmbus_on_rescind(u32 relid)
+{
+	struct ovb_vmbus_device *d;
+	struct vmbus_channel_relid_released r = { .header.msgtype = CHANNELMSG_RELID_RELEASED };
+
+	mutex_lock(&vb.lock);
+	d = ovb_vmbus_find(relid);
+	if (d) {
+		list_del(&d->node);
+		ovb_vmbus_device_remove(d);
+	}
+	mutex_unlock(&vb.lock);
+	if (!d) {
+		pr_err_ratelimited("ovb_vmbus: rescind of unknown relid %u\n", relid);
+		return;
+	}
+	r.child_relid = relid;
+	ovb_vmbus_post(&r, sizeof(r));
+}
+
+static void ovb_vmbus_msg_work(struct work_struct *work)
+{
+	struct ovb_msg_work *w = container_of(work, struct ovb_msg_work, work);
+	struct vmbus_msg_header h;
+
+	memcpy(&h, w->data, sizeof(h));
+	switch (h.msgtype) {
+	case CHANNELMSG_VERSION_RESPONSE:
+		memcpy(&vb.version_resp, w->data, sizeof(vb.version_resp));
+		complete(&vb.version_done);
+		break;
+	case CHANNELMSG_OFFERCHANNEL: {
+		struct vmbus_channel_offer_channel o;
+
+		memcpy(&o, w->data, sizeof(o));
+		ovb_vmbus_on_offer(&o);
+		break;
+	}
+	case CHANNELMSG_ALLOFFERS_DELIVERED:
+		complete(&vb.offers_done);
+		break;
+	case CHANNELMSG_RESCIND_CHANNELOFFER: {
+		struct vmbus_channel_rescind_offer r;
+
+		memcpy(&r, w->data, sizeof(r));
+		ovb_vmbus_on_rescind(r.child_relid);
+		break;
+	}
+	case CHANNELMSG_UNLOAD_RESPONSE:
+		complete(&vb.unload_done);
+		break;
+	default:
+		pr_info_ratelimited("ovb_vmbus: message type %u ignored\n", h.msgtype);
+		break;
+	}
+	kfree(w);
+}
+
+/* Interrupt context: check the message against the table, copy, queue. */
+static void ovb_vmbus_on_message(void *ctx, struct hv_message *msg)
+{
+	u32 len = READ_ONCE(msg->header.payload_size);
+	struct vmbus_msg_header h;
+	struct ovb_msg_work *w;
+
+	if (len < sizeof(h) || len > HV_MESSAGE_PAYLOAD_BYTE_COUNT) {
+		pr_err_ratelimited("ovb_vmbus: message of %u bytes from the host dropped\n", len);
+		goto done;
+	}
+	memcpy(&h, msg->payload, sizeof(h));
+	if (h.msgtype >= CHANNELMSG_COUNT || ovb_rules[h.msgtype].dir != VMBUS_DIR_H2G ||
+	    len < ovb_rules[h.msgtype].min_len) {
+		pr_err_ratelimited("ovb_vmbus: bad message type %u (%u bytes) dropped\n",
+				   h.msgtype, len);
+		goto done;
+	}
+	w = kzalloc(sizeof(*w), GFP_ATOMIC);
+	if (w) {
+		INIT_WORK(&w->work, ovb_vmbus_msg_work);
+		w->len = len;
+		memcpy(w->data, msg->payload, len);
+		queue_work(vb.wq, &w->work);
+	}
+done:
+	ovb_hv_msg_done(msg);
+}
+
+static const struct ovb_hv_handler ovb_vmbus_handler = {
+	.on_message = ovb_vmbus_on_message,
+};
+
+static int ovb_vmbus_connect(void)
+{
+	struct vmbus_channel_initiate_contact c = { .header.msgtype = CHANNELMSG_INITIATE_CONTACT };
+	struct vmbus_channel_empty req = { .header.msgtype = CHANNELMSG_REQUESTOFFERS };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(ovb_vmbus_versions); i++) {
+		u32 v = ovb_vmbus_versions[i];
+
+		reinit_completion(&vb.version_done);
+		memset(&c.u, 0, sizeof(c.u));
+		c.vmbus_version_requested = v;
+		c.target_vcpu = ovb_hv_vp_index(0);
+		if (v >= OVB_VMBUS_VERSION_WIN10_V5) {
+			c.u.v5.msg_sint = OVB_VMBUS_MESSAGE_SINT;
+			vb.msg_conn_id = OVB_VMBUS_MESSAGE_CONNECTION_ID_4;
+		} else {
+			vb.msg_conn_id = OVB_VMBUS_MESSAGE_CONNECTION_ID;
+		}
+		if (ovb_vmbus_post(&c, sizeof(c)))
+			continue;
+		if (!wait_for_completion_timeout(&vb.version_done, 5 * HZ)) {
+			pr_err("ovb_vmbus: no answer to version %u.%u\n", v >> 16, v & 0xffff);
+			return -ETIMEDOUT;
+		}
+		if (!vb.version_resp.version_supported)
+			continue;
+		if (v >= OVB_VMBUS_VERSION_WIN10_V5) {
+			u32 id = vb.version_resp.msg_conn_id;
+
+			if (!id || id > HV_CONNECTION_ID_MASK) {
+				pr_err("ovb_vmbus: host gave bad message connection id %u\n", id);
+				return -EPROTO;
+			}
+			vb.msg_conn_id = id;
+		}
+		vb.version = v;
+		break;
+	}
+	if (!vb.version) {
+		pr_err("ovb_vmbus: the host accepts no VMBus version from 5.3 to 2.4\n");
+		return -ENODEV;
+	}
+	vb.connected = true;
+	pr_info("ovb_vmbus: connected, VMBus version %u.%u\n", vb.version >> 16,
+		vb.version & 0xffff);
+	reinit_completion(&vb.offers_done);
+	if (ovb_vmbus_post(&req, sizeof(req)))
+		return -EIO;
+	if (!wait_for_completion_timeout(&vb.offers_done, 10 * HZ))
+		pr_err("ovb_vmbus: the host did not finish its offers\n");
+	flush_workqueue(vb.wq);
+	return 0;
+}
+
+static void ovb_vmbus_disconnect(void)
+{
+	struct vmbus_channel_empty unload = { .header.msgtype = CHANNELMSG_UNLOAD };
+	struct ovb_vmbus_device *d, *tmp;
+
+	if (vb.connected) {
+		reinit_completion(&vb.unload_done);
+		if (!ovb_vmbus_post(&unload, sizeof(unload)) &&
+		    !wait_for_completion_timeout(&vb.unload_done, 5 * HZ))
+			pr_err("ovb_vmbus: no UNLOAD_RESPONSE from the host\n");
+		vb.connected = false;
+	}
+	ovb_hv_unregister_handler();
+	flush_workqueue(vb.wq);
+	mutex_lock(&vb.lock);
+	list_for_each_entry_safe(d, tmp, &vb.devices, node) {
+		list_del(&d->node);
+		ovb_vmbus_device_remove(d);
+	}
+	mutex_unlock(&vb.lock);
+}
+
+static int ovb_vmbus_acpi_add(struct acpi_device *adev)
+{
+	int ret;
+
+	if (vb.parent)
+		return -EBUSY;
+	vb.parent = &adev->dev;
+	ret = ovb_hv_register_handler(&ovb_vmbus_handler);
+	if (ret)
+		goto fail;
+	ret = ovb_vmbus_connect();
+	if (ret) {
+		ovb_vmbus_disconnect();
+		goto fail;
+	}
+	return 0;
+fail:
+	vb.parent = NULL;
+	return ret;
+}
+
+static ovb_acpi_remove_ret ovb_vmbus_acpi_remove(struct acpi_device *adev)
+{
+	ovb_vmbus_disconnect();
+	vb.parent = NULL;
+	return OVB_ACPI_REMOVE_DONE;
+}
+
+static const struct acpi_device_id ovb_vmbus_acpi_ids[] = {
+	{ "VMBUS", 0 },
+	{ "VMBus", 0 },
+	{ "", 0 },
+};
+MODULE_DEVICE_TABLE(acpi, ovb_vmbus_acpi_ids);
+
+static struct acpi_driver ovb_vmbus_acpi_driver = {
+	.name = "ovb_vmbus",
+	.ids = ovb_vmbus_acpi_ids,
+	.ops = {
+		.add = ovb_vmbus_acpi_add,
+		.remove = ovb_vmbus_acpi_remove,
+	},
+};
+
+static int __init ovb_vmbus_init(void)
+{
+	int ret;
+
+	mutex_init(&vb.lock);
+	INIT_LIST_HEAD(&vb.devices);
+	init_completion(&vb.version_done);
+	init_completion(&vb.offers_done);
+	init_completion(&vb.unload_done);
+	vb.wq = alloc_ordered_workqueue("ovb_vmbus", 0);
+	if (!vb.wq)
+		return -ENOMEM;
+	ret = ovb_vmbus_bus_init();
+	if (ret)
+		goto fail_wq;
+	ret = acpi_bus_register_driver(&ovb_vmbus_acpi_driver);
+	if (ret)
+		goto fail_bus;
+	if (!vb.connected) {
+		ret = -ENODEV;
+		acpi_bus_unregister_driver(&ovb_vmbus_acpi_driver);
+		goto fail_bus;
+	}
+	return 0;
+fail_bus:
+	ovb_vmbus_bus_exit();
+fail_wq:
+	destroy_workqueue(vb.wq);
+	return ret;
+}
+
+static void __exit ovb_vmbus_exit(void)
+{
+	acpi_bus_unregister_driver(&ovb_vmbus_acpi_driver);
+	ovb_vmbus_bus_exit();
+	destroy_workqueue(vb.wq);
+}
+
+module_init(ovb_vmbus_init);
+module_exit(ovb_vmbus_exit);
+MODULE_DESCRIPTION("openvmbus: the VMBus bus");
+MODULE_LICENSE("GPL");
