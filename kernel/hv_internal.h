@@ -5,6 +5,7 @@
 #include <linux/types.h>
 
 u16 ovb_hv_hypercall(u64 control, void *input);
+u16 ovb_hv_hypercall_raw(u64 control, u64 input);
 int ovb_hv_synic_init(void);
 void ovb_hv_synic_exit(void);
 

@@ -54,9 +54,16 @@ static bool ovb_hv_detect(u32 *features)
 	       (ebx & HV_POST_MESSAGES) && (ebx & HV_SIGNAL_EVENTS);
 }
 
+/* A hypercall with its input in memory (@input: a linear-map address). */
 u16 ovb_hv_hypercall(u64 control, void *input)
 {
-	u64 in = input ? virt_to_phys(input) : 0, out = 0, status;
+	return ovb_hv_hypercall_raw(control, input ? virt_to_phys(input) : 0);
+}
+
+/* Fast calls pass the input value itself in RDX. */
+u16 ovb_hv_hypercall_raw(u64 control, u64 in)
+{
+	u64 out = 0, status;
 
 	if (!hv_hypercall_pg)
 		return HV_STATUS_INVALID_HYPERCALL_CODE;

@@ -58,10 +58,8 @@ EXPORT_SYMBOL_GPL(ovb_hv_post_message);
 
 u16 ovb_hv_signal_event(u32 conn_id)
 {
-	u64 in = conn_id;
-
-	return ovb_hv_hypercall(HVCALL_SIGNAL_EVENT | HV_HYPERCALL_FAST_BIT,
-				(void *)(unsigned long)in);
+	/* struct hv_input_signal_event: connection id, flag number 0. */
+	return ovb_hv_hypercall_raw(HVCALL_SIGNAL_EVENT | HV_HYPERCALL_FAST_BIT, conn_id);
 }
 EXPORT_SYMBOL_GPL(ovb_hv_signal_event);
 

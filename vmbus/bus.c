@@ -36,9 +36,28 @@ static DEVICE_ATTR_RO(modalias);
 
 static ssize_t state_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "offered\n");
+	return sysfs_emit(buf, "%s\n", to_ovb_vmbus_device(dev)->chan.open ? "open" : "offered");
 }
 static DEVICE_ATTR_RO(state);
+
+static ssize_t target_vp_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", to_ovb_vmbus_device(dev)->chan.target_vp);
+}
+static DEVICE_ATTR_RO(target_vp);
+
+/* Ring counters, named as in-tree's out_/in_ attributes are by purpose. */
+static ssize_t ring_counters_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct ovb_channel *ch = &to_ovb_vmbus_device(dev)->chan;
+
+	if (!ch->open)
+		return sysfs_emit(buf, "closed\n");
+	return sysfs_emit(buf, "out %llu packets %llu bytes %llu signals; in %llu packets %llu bytes %llu interrupts\n",
+			  ch->tx.stats.packets, ch->tx.stats.bytes, ch->tx.stats.signals,
+			  ch->rx.stats.packets, ch->rx.stats.bytes, ch->interrupts);
+}
+static DEVICE_ATTR_RO(ring_counters);
 
 static struct attribute *ovb_vmbus_dev_attrs[] = {
 	&dev_attr_class_id.attr,
@@ -46,6 +65,8 @@ static struct attribute *ovb_vmbus_dev_attrs[] = {
 	&dev_attr_id.attr,
 	&dev_attr_modalias.attr,
 	&dev_attr_state.attr,
+	&dev_attr_target_vp.attr,
+	&dev_attr_ring_counters.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(ovb_vmbus_dev);
@@ -56,11 +77,82 @@ static int ovb_vmbus_uevent(struct device *dev, struct kobj_uevent_env *env)
 			      to_ovb_vmbus_device(dev)->offer.offer.if_type.b);
 }
 
+#define to_ovb_vmbus_driver(d) container_of(d, struct ovb_vmbus_driver, driver)
+
+static int ovb_vmbus_match(struct device *dev, struct device_driver *drv)
+{
+	const struct hv_vmbus_device_id *id = to_ovb_vmbus_driver(drv)->id_table;
+	const u8 *cls = to_ovb_vmbus_device(dev)->offer.offer.if_type.b;
+
+	for (; id && !guid_is_null(&id->guid); id++)
+		if (!memcmp(&id->guid, cls, sizeof(id->guid)))
+			return 1;
+	return 0;
+}
+
+static int ovb_vmbus_probe(struct device *dev)
+{
+	struct ovb_vmbus_driver *drv = to_ovb_vmbus_driver(dev->driver);
+
+	return drv->probe ? drv->probe(to_ovb_vmbus_device(dev)) : 0;
+}
+
+static void ovb_vmbus_remove(struct device *dev)
+{
+	struct ovb_vmbus_driver *drv = to_ovb_vmbus_driver(dev->driver);
+
+	if (drv->remove)
+		drv->remove(to_ovb_vmbus_device(dev));
+	ovb_channel_close(&to_ovb_vmbus_device(dev)->chan);	/* if the driver did not */
+}
+
 struct bus_type ovb_vmbus_bus = {
 	.name = "vmbus",
 	.dev_groups = ovb_vmbus_dev_groups,
 	.uevent = ovb_vmbus_uevent,
+	.match = ovb_vmbus_match,
+	.probe = ovb_vmbus_probe,
+	.remove = ovb_vmbus_remove,
 };
+
+int __ovb_vmbus_driver_register(struct ovb_vmbus_driver *drv, struct module *owner)
+{
+	drv->driver.name = drv->name;
+	drv->driver.bus = &ovb_vmbus_bus;
+	drv->driver.owner = owner;
+	return driver_register(&drv->driver);
+}
+EXPORT_SYMBOL_GPL(__ovb_vmbus_driver_register);
+
+void ovb_vmbus_driver_unregister(struct ovb_vmbus_driver *drv)
+{
+	driver_unregister(&drv->driver);
+}
+EXPORT_SYMBOL_GPL(ovb_vmbus_driver_unregister);
+
+struct device *ovb_vmbus_dev(struct ovb_vmbus_device *dev)
+{
+	return &dev->dev;
+}
+EXPORT_SYMBOL_GPL(ovb_vmbus_dev);
+
+const guid_t *ovb_vmbus_class_id(struct ovb_vmbus_device *dev)
+{
+	return (const guid_t *)dev->offer.offer.if_type.b;
+}
+EXPORT_SYMBOL_GPL(ovb_vmbus_class_id);
+
+void ovb_vmbus_set_drvdata(struct ovb_vmbus_device *dev, void *data)
+{
+	dev->drvdata = data;
+}
+EXPORT_SYMBOL_GPL(ovb_vmbus_set_drvdata);
+
+void *ovb_vmbus_get_drvdata(struct ovb_vmbus_device *dev)
+{
+	return dev->drvdata;
+}
+EXPORT_SYMBOL_GPL(ovb_vmbus_get_drvdata);
 
 static void ovb_vmbus_device_release(struct device *dev)
 {
@@ -76,6 +168,7 @@ struct ovb_vmbus_device *ovb_vmbus_device_add(struct device *parent,
 		return NULL;
 	d->offer = *o;
 	d->relid = o->child_relid;
+	ovb_channel_init(&d->chan, d);
 	d->dev.bus = &ovb_vmbus_bus;
 	d->dev.parent = parent;
 	d->dev.release = ovb_vmbus_device_release;

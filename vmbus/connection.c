@@ -52,7 +52,7 @@ static struct {
 	bool connected;
 } vb;
 
-static int ovb_vmbus_post(const void *msg, u32 len)
+int ovb_vmbus_post(const void *msg, u32 len)
 {
 	u16 st;
 	int tries;
@@ -148,6 +148,11 @@ static void ovb_vmbus_msg_work(struct work_struct *work)
 	case CHANNELMSG_UNLOAD_RESPONSE:
 		complete(&vb.unload_done);
 		break;
+	case CHANNELMSG_GPADL_CREATED:
+	case CHANNELMSG_OPENCHANNEL_RESULT:
+	case CHANNELMSG_GPADL_TORNDOWN:
+		ovb_channel_answer(h.msgtype, w->data);
+		break;
 	default:
 		pr_info_ratelimited("ovb_vmbus: message type %u ignored\n", h.msgtype);
 		break;
@@ -186,7 +191,13 @@ done:
 
 static const struct ovb_hv_handler ovb_vmbus_handler = {
 	.on_message = ovb_vmbus_on_message,
+	.on_events = ovb_channel_on_events,
 };
+
+u32 ovb_vmbus_version(void)
+{
+	return vb.version;
+}
 
 static int ovb_vmbus_connect(void)
 {
@@ -248,6 +259,13 @@ static void ovb_vmbus_disconnect(void)
 	struct vmbus_channel_empty unload = { .header.msgtype = CHANNELMSG_UNLOAD };
 	struct ovb_vmbus_device *d, *tmp;
 
+	/* Drivers close their channels while the host still answers. */
+	mutex_lock(&vb.lock);
+	list_for_each_entry_safe(d, tmp, &vb.devices, node) {
+		list_del(&d->node);
+		ovb_vmbus_device_remove(d);
+	}
+	mutex_unlock(&vb.lock);
 	if (vb.connected) {
 		reinit_completion(&vb.unload_done);
 		if (!ovb_vmbus_post(&unload, sizeof(unload)) &&
@@ -257,12 +275,6 @@ static void ovb_vmbus_disconnect(void)
 	}
 	ovb_hv_unregister_handler();
 	flush_workqueue(vb.wq);
-	mutex_lock(&vb.lock);
-	list_for_each_entry_safe(d, tmp, &vb.devices, node) {
-		list_del(&d->node);
-		ovb_vmbus_device_remove(d);
-	}
-	mutex_unlock(&vb.lock);
 }
 
 static int ovb_vmbus_acpi_add(struct acpi_device *adev)

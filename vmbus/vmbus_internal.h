@@ -6,13 +6,44 @@
 #include <linux/device.h>
 #include <linux/list.h>
 
+#include <linux/completion.h>
+#include <linux/interrupt.h>
+#include <linux/spinlock.h>
+
 #include "ovb/vmbus_msg.h"
+#include "lib/ring.h"
+#include "vmbus/ovb_vmbus.h"
+
+struct ovb_channel {
+	struct ovb_vmbus_device *dev;
+	u32 relid, conn_id, target_vp;
+	bool open, failed_logged;
+	/* rings: pages[0..send_pages) then recv pages; both vmapped twice */
+	struct page **pages;
+	u32 send_pages, recv_pages;
+	void *send_map, *recv_map;
+	u32 gpadl;
+	struct ovb_ring tx, rx;
+	u8 *rxbuf;			/* one packet, copied out of the ring */
+	u32 rxbuf_len;
+	spinlock_t tx_lock;
+	struct tasklet_struct tasklet;
+	void (*on_event)(void *ctx);
+	void *ctx;
+	/* answers from the host */
+	struct completion answered;
+	u32 answer_status;
+	/* counters for sysfs */
+	u64 interrupts;
+};
 
 struct ovb_vmbus_device {
 	struct device dev;
 	struct vmbus_channel_offer_channel offer;	/* as the host sent it */
 	u32 relid;
 	struct list_head node;
+	struct ovb_channel chan;
+	void *drvdata;
 };
 
 #define to_ovb_vmbus_device(d) container_of(d, struct ovb_vmbus_device, dev)
@@ -23,5 +54,14 @@ void ovb_vmbus_bus_exit(void);
 struct ovb_vmbus_device *ovb_vmbus_device_add(struct device *parent,
 					      const struct vmbus_channel_offer_channel *o);
 void ovb_vmbus_device_remove(struct ovb_vmbus_device *d);
+
+/* connection.c */
+int ovb_vmbus_post(const void *msg, u32 len);
+u32 ovb_vmbus_version(void);
+
+/* channel.c */
+void ovb_channel_init(struct ovb_channel *ch, struct ovb_vmbus_device *dev);
+void ovb_channel_on_events(void *ctx, unsigned long *flags, unsigned int nbits);
+void ovb_channel_answer(u32 msgtype, const void *msg);
 
 #endif

@@ -58,6 +58,7 @@ ovb_wait() {
 }
 
 l2_results() {
+	grep -a "^INFO: " "$SERIAL" | head -n 20
 	grep -a -E '^(PASS|FAIL|SKIP): ' "$SERIAL" | sed "s/^\(PASS\|FAIL\|SKIP\): /\1: $CASE: l2: /"
 }
 

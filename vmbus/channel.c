@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Channels: rings in guest pages handed to the host as a GPADL, opened
+ * with OPENCHANNEL; interrupts from the host arrive as bits in the VMBus
+ * SINT's event flags (one per relid, Linux drivers/hv/vmbus_drv.c
+ * vmbus_chan_sched) and run the driver's callback in a tasklet with the
+ * host's signals masked until the ring stays empty.
+ */
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <linux/rcupdate.h>
+#include <linux/sizes.h>
+#include <linux/mm.h>
+#include <asm/sync_bitops.h>
+
+#include "ovb/hv_tlfs.h"
+#include "kernel/ovb_hv.h"
+#include "vmbus/vmbus_internal.h"
+
+static struct ovb_channel __rcu *ovb_relid_map[OVB_VMBUS_MAX_RELID + 1];
+static DEFINE_MUTEX(ovb_chan_mutex);	/* one request to the host at a time */
+static atomic_t ovb_next_gpadl = ATOMIC_INIT(0xe1e10);
+static struct ovb_channel *ovb_waiting;	/* the channel awaiting an answer */
+
+void ovb_channel_init(struct ovb_channel *ch, struct ovb_vmbus_device *dev)
+{
+	ch->dev = dev;
+	ch->relid = dev->offer.child_relid;
+	ch->conn_id = dev->offer.connection_id;
+	spin_lock_init(&ch->tx_lock);
+	init_completion(&ch->answered);
+}
+
+struct ovb_channel *ovb_vmbus_primary_channel(struct ovb_vmbus_device *dev)
+{
+	return &dev->chan;
+}
+EXPORT_SYMBOL_GPL(ovb_vmbus_primary_channel);
+
+/* GPADL_CREATED, OPENCHANNEL_RESULT, GPADL_TORNDOWN from connection.c. */
+void ovb_channel_answer(u32 msgtype, const void *msg)
+{
+	struct ovb_channel *ch = READ_ONCE(ovb_waiting);
+
+	if (!ch) {
+		pr_err_ratelimited("ovb_vmbus: unexpected answer type %u from the host\n", msgtype);
+		return;
+	}
+	switch (msgtype) {
+	case CHANNELMSG_GPADL_CREATED: {
+		const struct vmbus_channel_gpadl_created *c = msg;
+
+		if (c->gpadl != ch->gpadl)
+			goto stray;
+		ch->answer_status = c->creation_status;
+		break;
+	}
+	case CHANNELMSG_OPENCHANNEL_RESULT: {
+		const struct vmbus_channel_open_result *r = msg;
+
+		if (r->child_relid != ch->relid)
+			goto stray;
+		ch->answer_status = r->status;
+		break;
+	}
+	case CHANNELMSG_GPADL_TORNDOWN: {
+		const struct vmbus_channel_gpadl_torndown *t = msg;
+
+		if (t->gpadl != ch->gpadl)
+			goto stray;
+		ch->answer_status = 0;
+		break;
+	}
+	default:
+		return;
+	}
+	complete(&ch->answered);
+	return;
+stray:
+	pr_err_ratelimited("ovb_vmbus: answer type %u for another request dropped\n", msgtype);
+}
+
+/* Post @msg and wait for the host's answer to it (5 s). */
+static int ovb_channel_request(struct ovb_channel *ch, const void *msg, u32 len)
+{
+	int ret;
+
+	reinit_completion(&ch->answered);
+	ch->answer_status = ~0u;
+	WRITE_ONCE(ovb_waiting, ch);
+	ret = ovb_vmbus_post(msg, len);
+	if (!ret && !wait_for_completion_timeout(&ch->answered, 5 * HZ))
+		ret = -ETIMEDOUT;
+	WRITE_ONCE(ovb_waiting, NULL);
+	if (!ret && ch->answer_status)
+		ret = -EIO;
+	return ret;
+}
+
+static int ovb_gpadl_create(struct ovb_channel *ch, u32 npages)
+{
+	u8 msg[OVB_VMBUS_MAX_MSG_SIZE];
+	struct vmbus_channel_gpadl_header h = { .header.msgtype = CHANNELMSG_GPADL_HEADER };
+	struct ovb_gpa_range r = { .byte_count = npages * PAGE_SIZE, .byte_offset = 0 };
+	u32 done, n, msgnum = 0;
+	int ret;
+
+	ch->gpadl = atomic_inc_return(&ovb_next_gpadl);
+	h.child_relid = ch->relid;
+	h.gpadl = ch->gpadl;
+	h.rangecount = 1;
+	h.range_buflen = sizeof(r) + npages * sizeof(u64);
+	n = min_t(u32, npages, VMBUS_GPADL_HEADER_MAX_PFNS);
+	memcpy(msg, &h, sizeof(h));
+	memcpy(msg + sizeof(h), &r, sizeof(r));
+	for (done = 0; done < n; done++) {
+		u64 pfn = page_to_pfn(ch->pages[done]);
+
+		memcpy(msg + sizeof(h) + sizeof(r) + done * 8, &pfn, 8);
+	}
+	/* Bodies first would race the answer: the answer comes after the last. */
+	if (n == npages)
+		return ovb_channel_request(ch, msg, sizeof(h) + sizeof(r) + n * 8);
+	reinit_completion(&ch->answered);
+	WRITE_ONCE(ovb_waiting, ch);
+	ret = ovb_vmbus_post(msg, sizeof(h) + sizeof(r) + n * 8);
+	while (!ret && done < npages) {
+		struct vmbus_channel_gpadl_body b = { .header.msgtype = CHANNELMSG_GPADL_BODY };
+		u32 i;
+
+		b.msgnumber = ++msgnum;
+		b.gpadl = ch->gpadl;
+		n = min_t(u32, npages - done, VMBUS_GPADL_BODY_MAX_PFNS);
+		memcpy(msg, &b, sizeof(b));
+		for (i = 0; i < n; i++) {
+			u64 pfn = page_to_pfn(ch->pages[done + i]);
+
+			memcpy(msg + sizeof(b) + i * 8, &pfn, 8);
+		}
+		done += n;
+		ret = ovb_vmbus_post(msg, sizeof(b) + n * 8);
+	}
+	if (!ret && !wait_for_completion_timeout(&ch->answered, 5 * HZ))
+		ret = -ETIMEDOUT;
+	WRITE_ONCE(ovb_waiting, NULL);
+	if (!ret && ch->answer_status)
+		ret = -EIO;
+	return ret;
+}
+
+static void ovb_gpadl_teardown(struct ovb_channel *ch)
+{
+	struct vmbus_channel_gpadl_teardown t = { .header.msgtype = CHANNELMSG_GPADL_TEARDOWN };
+
+	t.child_relid = ch->relid;
+	t.gpadl = ch->gpadl;
+	if (ovb_channel_request(ch, &t, sizeof(t)))
+		pr_err("ovb_vmbus: channel %u: GPADL teardown not confirmed\n", ch->relid);
+}
+
+/* ctl page + data pages + data pages again: no copy ever splits. */
+static void *ovb_ring_map(struct page **pages, u32 n)
+{
+	struct page **list = kmalloc_array(2 * n - 1, sizeof(*list), GFP_KERNEL);
+	void *map;
+	u32 i;
+
+	if (!list)
+		return NULL;
+	for (i = 0; i < n; i++)
+		list[i] = pages[i];
+	for (i = 1; i < n; i++)
+		list[n + i - 1] = pages[i];
+	map = vmap(list, 2 * n - 1, VM_MAP, PAGE_KERNEL);
+	kfree(list);
+	return map;
+}
+
+static void ovb_channel_free_rings(struct ovb_channel *ch)
+{
+	u32 i;
+
+	if (ch->send_map)
+		vunmap(ch->send_map);
+	if (ch->recv_map)
+		vunmap(ch->recv_map);
+	ch->send_map = NULL;
+	ch->recv_map = NULL;
+	kfree(ch->rxbuf);
+	ch->rxbuf = NULL;
+	if (ch->pages) {
+		for (i = 0; i < ch->send_pages + ch->recv_pages; i++)
+			if (ch->pages[i])
+				__free_page(ch->pages[i]);
+		kfree(ch->pages);
+	}
+	ch->pages = NULL;
+}
+
+static void ovb_channel_tasklet(struct tasklet_struct *t)
+{
+	struct ovb_channel *ch = from_tasklet(ch, t, tasklet);
+
+	for (;;) {
+		ovb_ring_rx_mask(&ch->rx);
+		ch->on_event(ch->ctx);
+		if (ovb_ring_failed(&ch->rx) || !ovb_ring_rx_unmask(&ch->rx))
+			break;
+	}
+	if (ovb_ring_failed(&ch->rx) && !ch->failed_logged) {
+		ch->failed_logged = true;
+		pr_err("ovb_vmbus: channel %u failed: %s\n", ch->relid, ch->rx.why);
+	}
+}
+
+void ovb_channel_on_events(void *ctx, unsigned long *flags, unsigned int nbits)
+{
+	unsigned int relid;
+
+	rcu_read_lock();
+	for (relid = 1; relid <= OVB_VMBUS_MAX_RELID && relid < nbits; relid++) {
+		struct ovb_channel *ch;
+
+		if (!test_bit(relid, flags) || !sync_test_and_clear_bit(relid, flags))
+			continue;
+		ch = rcu_dereference(ovb_relid_map[relid]);
+		if (ch) {
+			ch->interrupts++;
+			tasklet_schedule(&ch->tasklet);
+		}
+	}
+	rcu_read_unlock();
+}
+
+int ovb_channel_open(struct ovb_channel *ch, u32 send_bytes, u32 recv_bytes,
+		     void (*on_event)(void *ctx), void *ctx)
+{
+	struct vmbus_channel_open_channel o = { .header.msgtype = CHANNELMSG_OPENCHANNEL };
+	u32 i, total;
+	int ret;
+
+	if (ch->open || send_bytes < 2 * PAGE_SIZE || recv_bytes < 2 * PAGE_SIZE ||
+	    (send_bytes | recv_bytes) & ~PAGE_MASK || send_bytes > SZ_16M || recv_bytes > SZ_16M)
+		return -EINVAL;
+	mutex_lock(&ovb_chan_mutex);
+	ch->send_pages = send_bytes >> PAGE_SHIFT;
+	ch->recv_pages = recv_bytes >> PAGE_SHIFT;
+	total = ch->send_pages + ch->recv_pages;
+	ret = -ENOMEM;
+	ch->pages = kcalloc(total, sizeof(*ch->pages), GFP_KERNEL);
+	if (!ch->pages)
+		goto fail;
+	for (i = 0; i < total; i++) {
+		ch->pages[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		if (!ch->pages[i])
+			goto fail;
+	}
+	ch->rxbuf_len = min_t(u32, recv_bytes, SZ_64K);
+	ch->rxbuf = kmalloc(ch->rxbuf_len, GFP_KERNEL);
+	if (!ch->rxbuf)
+		goto fail;
+	ch->send_map = ovb_ring_map(ch->pages, ch->send_pages);
+	ch->recv_map = ovb_ring_map(ch->pages + ch->send_pages, ch->recv_pages);
+	if (!ch->send_map || !ch->recv_map)
+		goto fail;
+	ovb_ring_ctl_reset(ch->send_map);
+	ovb_ring_ctl_reset(ch->recv_map);
+	if (ovb_ring_tx_init(&ch->tx, ch->send_map, ch->send_map + PAGE_SIZE,
+			     send_bytes - PAGE_SIZE, OVB_RING_F_DOUBLE_MAPPED) ||
+	    ovb_ring_rx_init(&ch->rx, ch->recv_map, ch->recv_map + PAGE_SIZE,
+			     recv_bytes - PAGE_SIZE, OVB_RING_F_DOUBLE_MAPPED)) {
+		ret = -EINVAL;
+		goto fail;
+	}
+	ret = ovb_gpadl_create(ch, total);
+	if (ret)
+		goto fail;
+
+	ch->on_event = on_event;
+	ch->ctx = ctx;
+	ch->failed_logged = false;
+	tasklet_setup(&ch->tasklet, ovb_channel_tasklet);
+	ch->target_vp = ovb_hv_vp_index(0);
+	rcu_assign_pointer(ovb_relid_map[ch->relid], ch);
+
+	o.child_relid = ch->relid;
+	o.openid = ch->relid;
+	o.ringbuffer_gpadlhandle = ch->gpadl;
+	o.target_vp = ch->target_vp;
+	o.downstream_ringbuffer_pageoffset = ch->send_pages;
+	ret = ovb_channel_request(ch, &o, sizeof(o));
+	if (ret) {
+		RCU_INIT_POINTER(ovb_relid_map[ch->relid], NULL);
+		synchronize_rcu();
+		ovb_gpadl_teardown(ch);
+		goto fail;
+	}
+	ch->open = true;
+	mutex_unlock(&ovb_chan_mutex);
+	return 0;
+fail:
+	ovb_channel_free_rings(ch);
+	mutex_unlock(&ovb_chan_mutex);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(ovb_channel_open);
+
+void ovb_channel_close(struct ovb_channel *ch)
+{
+	struct vmbus_channel_close_channel c = { .header.msgtype = CHANNELMSG_CLOSECHANNEL };
+
+	if (!ch->open)
+		return;
+	mutex_lock(&ovb_chan_mutex);
+	ch->open = false;
+	RCU_INIT_POINTER(ovb_relid_map[ch->relid], NULL);
+	synchronize_rcu();
+	tasklet_kill(&ch->tasklet);
+	c.child_relid = ch->relid;
+	ovb_vmbus_post(&c, sizeof(c));
+	ovb_gpadl_teardown(ch);
+	ovb_channel_free_rings(ch);
+	mutex_unlock(&ovb_chan_mutex);
+}
+EXPORT_SYMBOL_GPL(ovb_channel_close);
+
+int ovb_channel_send_inband(struct ovb_channel *ch, const void *buf, u32 len,
+			    u64 trans_id, u16 flags)
+{
+	unsigned long irqflags;
+	bool sig = false;
+	int ret;
+
+	spin_lock_irqsave(&ch->tx_lock, irqflags);
+	ret = ovb_ring_tx_inband(&ch->tx, OVB_VMPKT_DATA_INBAND, flags, trans_id, buf, len, &sig);
+	spin_unlock_irqrestore(&ch->tx_lock, irqflags);
+	if (!ret && sig)
+		ovb_hv_signal_event(ch->conn_id);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(ovb_channel_send_inband);
+
+int ovb_channel_recv(struct ovb_channel *ch, void *buf, u32 buflen, u32 *len, u64 *trans_id)
+{
+	u8 *pkt = ch->rxbuf;
+	struct ovb_vmpacket_desc d;
+	u32 plen, off;
+	bool sig;
+	int ret;
+
+	ret = ovb_ring_rx_peek(&ch->rx, pkt, ch->rxbuf_len, &plen);
+	if (ret == -EAGAIN || ret == -EIO)
+		return ret;
+	ovb_ring_rx_advance(&ch->rx);
+	ovb_ring_rx_commit(&ch->rx, &sig);
+	if (sig)
+		ovb_hv_signal_event(ch->conn_id);
+	if (ret == -EMSGSIZE)
+		return -EMSGSIZE;
+	memcpy(&d, pkt, sizeof(d));
+	off = d.offset8 * 8;	/* the ring checked offset8 <= len8 */
+	if (plen - off > buflen)
+		return -EMSGSIZE;
+	memcpy(buf, pkt + off, plen - off);
+	*len = plen - off;
+	*trans_id = d.trans_id;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(ovb_channel_recv);
