@@ -21,6 +21,7 @@
 #include "kernel/hv_internal.h"
 
 static int mode;
+void *ovb_hcall_pg;	/* the kernel's (mode 1) or ours (mode 2) */
 module_param(mode, int, 0444);
 MODULE_PARM_DESC(mode, "1: reusing the kernel's Hyper-V set-up, 2: our own (read-only)");
 
@@ -65,12 +66,12 @@ u16 ovb_hv_hypercall_raw(u64 control, u64 in)
 {
 	u64 out = 0, status;
 
-	if (!hv_hypercall_pg)
+	if (!ovb_hcall_pg)
 		return HV_STATUS_INVALID_HYPERCALL_CODE;
 	asm volatile("mov %4, %%r8\n"
 		     CALL_NOSPEC
 		     : "=a"(status), ASM_CALL_CONSTRAINT, "+c"(control), "+d"(in)
-		     : "r"(out), THUNK_TARGET(hv_hypercall_pg)
+		     : "r"(out), THUNK_TARGET(ovb_hcall_pg)
 		     : "cc", "memory", "r8", "r9", "r10", "r11");
 	return status & HV_HYPERCALL_CODE_MASK;
 }
@@ -84,25 +85,41 @@ static int __init ovb_hv_init(void)
 		pr_info("ovb_hv: no Hyper-V interface with SynIC and hypercalls\n");
 		return -ENODEV;
 	}
-	if (!hv_hypercall_pg) {
-		pr_err("ovb_hv: the kernel did not set up Hyper-V (mode 2) and that mode is not implemented yet\n");
-		return -ENODEV;
+	if (hv_hypercall_pg) {
+		mode = 1;
+		ovb_hcall_pg = hv_hypercall_pg;
+	} else {
+		mode = 2;
+		ret = ovb_hv_mode2_hypercall_init(&ovb_hcall_pg);
+		if (ret)
+			return ret;
 	}
-	mode = 1;
-	ret = ovb_hv_synic_init();
-	if (ret)
+	ret = ovb_hv_synic_init(mode);
+	if (ret) {
+		if (mode == 2)
+			ovb_hv_mode2_hypercall_exit();
+		ovb_hcall_pg = NULL;
 		return ret;
-	snprintf(enlightenments, sizeof(enlightenments), "hypercall,synic%s%s",
-		 features & HV_MSR_REFERENCE_TSC_AVAILABLE ? ",tsc_page" : "",
-		 features & HV_MSR_SYNTIMER_AVAILABLE ? ",stimer" : "");
-	pr_info("ovb_hv: mode %d (reusing the kernel's Hyper-V set-up): %s\n", mode,
-		enlightenments);
+	}
+	if (mode == 1)
+		snprintf(enlightenments, sizeof(enlightenments),
+			 "hypercall,synic (the kernel's: clocksource%s%s)",
+			 features & HV_MSR_REFERENCE_TSC_AVAILABLE ? ",tsc_page" : "",
+			 features & HV_MSR_SYNTIMER_AVAILABLE ? ",stimer" : "");
+	else
+		snprintf(enlightenments, sizeof(enlightenments),
+			 "guest_os_id,hypercall,synic (irq-vector)");
+	pr_info("ovb_hv: mode %d (%s): %s\n", mode,
+		mode == 1 ? "reusing the kernel's Hyper-V set-up" : "our own set-up", enlightenments);
 	return 0;
 }
 
 static void __exit ovb_hv_exit(void)
 {
 	ovb_hv_synic_exit();
+	if (mode == 2)
+		ovb_hv_mode2_hypercall_exit();
+	ovb_hcall_pg = NULL;
 }
 
 module_init(ovb_hv_init);

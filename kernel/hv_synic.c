@@ -28,6 +28,9 @@ struct ovb_hv_cpu {
 static DEFINE_PER_CPU(struct ovb_hv_cpu, ovb_hv_cpus);
 static struct ovb_hv_handler ovb_handler;
 static enum cpuhp_state ovb_cpuhp;
+static int ovb_synic_mode;
+static u32 ovb_sint_vector;	/* mode 2: the vector of our IRQ ... */
+static int ovb_sint_cpu;	/* ... which exists on this CPU only */
 
 u32 ovb_hv_vp_index(unsigned int cpu)
 {
@@ -72,8 +75,8 @@ void ovb_hv_msg_done(struct hv_message *msg)
 }
 EXPORT_SYMBOL_GPL(ovb_hv_msg_done);
 
-/* HYPERVISOR_CALLBACK_VECTOR, via the kernel's hook (mode 1). */
-static void ovb_hv_isr(void)
+/* Mode 1: HYPERVISOR_CALLBACK_VECTOR via the kernel's hook; mode 2: our IRQ. */
+void ovb_hv_isr(void)
 {
 	struct ovb_hv_cpu *c = this_cpu_ptr(&ovb_hv_cpus);
 	struct hv_message *msg;
@@ -123,9 +126,13 @@ static int ovb_hv_cpu_online(unsigned int cpu)
 	c->vp_index = (u32)v;
 	wrmsrl(HV_X64_MSR_SIMP, virt_to_phys(c->simp) | HV_SYNIC_SIMP_ENABLE);
 	wrmsrl(HV_X64_MSR_SIEFP, virt_to_phys(c->siefp) | HV_SYNIC_SIEFP_ENABLE);
-	/* Auto-EOI: the host does not ask us to deprecate it. */
-	wrmsrl(HV_X64_MSR_SINT0 + OVB_VMBUS_MESSAGE_SINT,
-	       HYPERVISOR_CALLBACK_VECTOR | HV_SYNIC_SINT_AUTO_EOI);
+	if (ovb_synic_mode == 1)	/* auto-EOI: the host does not deprecate it */
+		wrmsrl(HV_X64_MSR_SINT0 + OVB_VMBUS_MESSAGE_SINT,
+		       HYPERVISOR_CALLBACK_VECTOR | HV_SYNIC_SINT_AUTO_EOI);
+	else if ((int)cpu == ovb_sint_cpu)	/* the IRQ code EOIs it */
+		wrmsrl(HV_X64_MSR_SINT0 + OVB_VMBUS_MESSAGE_SINT, ovb_sint_vector);
+	else
+		wrmsrl(HV_X64_MSR_SINT0 + OVB_VMBUS_MESSAGE_SINT, HV_SYNIC_SINT_MASKED);
 	rdmsrl(HV_X64_MSR_SCONTROL, v);
 	wrmsrl(HV_X64_MSR_SCONTROL, v | HV_SYNIC_CONTROL_ENABLE);
 	return 0;
@@ -147,15 +154,25 @@ static int ovb_hv_cpu_offline(unsigned int cpu)
 	return 0;
 }
 
-int ovb_hv_synic_init(void)
+int ovb_hv_synic_init(int mode)
 {
 	int ret;
 
-	hv_setup_vmbus_handler(ovb_hv_isr);
+	ovb_synic_mode = mode;
+	if (mode == 1) {
+		hv_setup_vmbus_handler(ovb_hv_isr);
+	} else {
+		ret = ovb_hv_mode2_irq_init(&ovb_sint_vector, &ovb_sint_cpu);
+		if (ret)
+			return ret;
+	}
 	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "ovb_hv:online", ovb_hv_cpu_online,
 				ovb_hv_cpu_offline);
 	if (ret < 0) {
-		hv_remove_vmbus_handler();
+		if (mode == 1)
+			hv_remove_vmbus_handler();
+		else
+			ovb_hv_mode2_irq_exit();
 		return ret;
 	}
 	ovb_cpuhp = ret;
@@ -165,5 +182,8 @@ int ovb_hv_synic_init(void)
 void ovb_hv_synic_exit(void)
 {
 	cpuhp_remove_state(ovb_cpuhp);
-	hv_remove_vmbus_handler();
+	if (ovb_synic_mode == 1)
+		hv_remove_vmbus_handler();
+	else
+		ovb_hv_mode2_irq_exit();
 }

@@ -135,13 +135,26 @@ u32 ovb_ring_tx_space(struct ovb_ring *r)
 	return ring_tx_free(r);
 }
 
-/* The Linux rule: signal if the reader is not masked and had caught up. */
-static ovb_bool ring_tx_decide(struct ovb_ring *r, u32 start)
+/*
+ * Linux's hv_signal_on_write() rule, extended to a batch: signal unless the
+ * reader masked interrupts, and only if the reader had caught up with us,
+ * i.e. its read index lies inside what this batch wrote (for a single
+ * packet that is "read index == where the packet started"). A reader
+ * outside the batch is still behind it and will find it without a signal;
+ * a batch longer than the ring is ambiguous, so it always signals.
+ */
+static ovb_bool ring_tx_decide(struct ovb_ring *r)
 {
+	u32 rd;
+
+	r->in_batch = false;
 	ovb_mb();	/* our write_index store before the reader's mask load */
 	if (OVB_READ_ONCE(r->ctl->interrupt_mask))
 		return false;
-	if (OVB_READ_ONCE(r->ctl->read_index) != start)
+	ovb_rmb();	/* the mask before the read index, as Linux does */
+	rd = OVB_READ_ONCE(r->ctl->read_index);
+	if (r->batch_bytes < r->size &&
+	    (rd >= r->size || ring_dist(r, r->batch_start, rd) >= r->batch_bytes))
 		return false;
 	r->stats.signals++;
 	return true;
@@ -152,8 +165,7 @@ void ovb_ring_tx_signal(struct ovb_ring *r, ovb_bool *signal)
 	*signal = false;
 	if (r->error || !r->in_batch)
 		return;
-	r->in_batch = false;
-	*signal = ring_tx_decide(r, r->batch_start);
+	*signal = ring_tx_decide(r);
 }
 
 int ovb_ring_tx_write(struct ovb_ring *r, const struct ovb_ring_buf *bufs,
@@ -189,10 +201,8 @@ int ovb_ring_tx_write(struct ovb_ring *r, const struct ovb_ring_buf *bufs,
 			return -EIO;
 		if (ring_tx_free(r) <= need) {
 			r->stats.full++;
-			if (signal && r->in_batch) {
-				r->in_batch = false;
-				*signal = ring_tx_decide(r, r->batch_start);
-			}
+			if (signal && r->in_batch)
+				*signal = ring_tx_decide(r);
 			return -EAGAIN;
 		}
 	}
@@ -221,11 +231,12 @@ int ovb_ring_tx_write(struct ovb_ring *r, const struct ovb_ring_buf *bufs,
 	if (!r->in_batch) {
 		r->in_batch = true;
 		r->batch_start = start;
+		r->batch_bytes = 0;
 	}
-	if (signal) {
-		r->in_batch = false;
-		*signal = ring_tx_decide(r, r->batch_start);
-	}
+	r->batch_bytes = r->batch_bytes + need < r->batch_bytes ?
+			 ~0u : r->batch_bytes + need;
+	if (signal)
+		*signal = ring_tx_decide(r);
 	return 0;
 }
 

@@ -19,6 +19,9 @@
  *             went empty -> non-empty and the reader did not mask
  *             interrupts); rx_commit says whether the writer must be
  *             signalled (free space crossed its pending_send_sz).
+ *             For a batch of writes (signal NULL, then one decision) the
+ *             reader is signalled if its read index is anywhere inside the
+ *             batch: it may have found the ring empty there and slept.
  */
 #ifndef OVB_LIB_RING_H
 #define OVB_LIB_RING_H
@@ -47,6 +50,7 @@ struct ovb_ring {
 	u32 peer_index;			/* last validated peer index */
 	u32 next_len;			/* rx: bytes the peeked packet occupies */
 	u32 batch_start;		/* tx: write index before unsignalled writes */
+	u32 batch_bytes;		/* tx: bytes written since then (saturates) */
 	ovb_bool in_batch;		/* tx: writes since the last signal decision */
 	int error;			/* 0, or the sticky error (-EIO) */
 	const char *why;		/* what failed, for the caller's log */
