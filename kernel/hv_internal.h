@@ -13,6 +13,10 @@ void ovb_hv_mode2_hypercall_exit(void);
 int ovb_hv_mode2_irq_init(u32 *vector, int *cpu);
 void ovb_hv_mode2_irq_exit(void);
 extern void *ovb_hcall_pg;
+int ovb_hv_clock_init(void);
+void ovb_hv_clock_exit(void);
+int ovb_hv_crash_init(void);
+void ovb_hv_crash_exit(void);
 void ovb_hv_synic_exit(void);
 
 #endif

@@ -22,6 +22,7 @@
 
 static int mode;
 void *ovb_hcall_pg;	/* the kernel's (mode 1) or ours (mode 2) */
+static bool ovb_clock, ovb_crash;	/* mode 2: what we registered */
 module_param(mode, int, 0444);
 MODULE_PARM_DESC(mode, "1: reusing the kernel's Hyper-V set-up, 2: our own (read-only)");
 
@@ -106,9 +107,16 @@ static int __init ovb_hv_init(void)
 			 "hypercall,synic (the kernel's: clocksource%s%s)",
 			 features & HV_MSR_REFERENCE_TSC_AVAILABLE ? ",tsc_page" : "",
 			 features & HV_MSR_SYNTIMER_AVAILABLE ? ",stimer" : "");
-	else
+	else {
+		bool clock = (features & HV_MSR_REFERENCE_TSC_AVAILABLE) && !ovb_hv_clock_init();
+		bool crash = !ovb_hv_crash_init();
+
+		ovb_clock = clock;
+		ovb_crash = crash;
 		snprintf(enlightenments, sizeof(enlightenments),
-			 "guest_os_id,hypercall,synic (irq-vector)");
+			 "guest_os_id,hypercall,synic (irq-vector)%s%s",
+			 clock ? ",tsc_page clocksource" : "", crash ? ",crash_msrs" : "");
+	}
 	pr_info("ovb_hv: mode %d (%s): %s\n", mode,
 		mode == 1 ? "reusing the kernel's Hyper-V set-up" : "our own set-up", enlightenments);
 	return 0;
@@ -116,6 +124,10 @@ static int __init ovb_hv_init(void)
 
 static void __exit ovb_hv_exit(void)
 {
+	if (ovb_crash)
+		ovb_hv_crash_exit();
+	if (ovb_clock)
+		ovb_hv_clock_exit();
 	ovb_hv_synic_exit();
 	if (mode == 2)
 		ovb_hv_mode2_hypercall_exit();

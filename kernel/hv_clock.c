@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Mode 2: the reference TSC page as a clocksource (TLFS "partition
+ * reference time enlightenment"; Linux drivers/clocksource/hyperv_timer.c
+ * reads it the same way), and crash reporting through the crash MSRs.
+ * In mode 1 the kernel already has both.
+ */
+#include <linux/clocksource.h>
+#include <linux/gfp.h>
+#include <linux/io.h>
+#include <linux/math64.h>
+#include <linux/panic_notifier.h>
+#include <linux/notifier.h>
+#include <linux/ptrace.h>
+#include <asm/irq_regs.h>
+#include <asm/msr.h>
+#include <asm/timex.h>
+
+#include "ovb/hv_tlfs.h"
+#include "kernel/hv_internal.h"
+
+static struct hv_ref_tsc_page *ovb_tsc_page;
+
+static u64 ovb_hv_read_ref(struct clocksource *cs)
+{
+	struct hv_ref_tsc_page *p = ovb_tsc_page;
+	u32 seq;
+	u64 scale, tsc, now;
+	s64 offset;
+
+	do {
+		seq = READ_ONCE(p->tsc_sequence);
+		if (!seq) {	/* the page is invalid now: ask the MSR */
+			rdmsrl(HV_X64_MSR_TIME_REF_COUNT, now);
+			return now;
+		}
+		smp_rmb();	/* sequence before the values */
+		scale = READ_ONCE(p->tsc_scale);
+		offset = READ_ONCE(p->tsc_offset);
+		tsc = rdtsc_ordered();
+		smp_rmb();	/* the values before the sequence again */
+	} while (READ_ONCE(p->tsc_sequence) != seq);
+	return mul_u64_u64_shr(tsc, scale, 64) + offset;
+}
+
+static struct clocksource ovb_hv_clocksource = {
+	.name = "ovb_hv_tsc_page",
+	.rating = 500,	/* above the TSC: the host keeps this one right */
+	.read = ovb_hv_read_ref,
+	.mask = CLOCKSOURCE_MASK(64),
+	.flags = CLOCK_SOURCE_IS_CONTINUOUS,
+};
+
+int ovb_hv_clock_init(void)
+{
+	u64 v;
+
+	ovb_tsc_page = (void *)get_zeroed_page(GFP_KERNEL);
+	if (!ovb_tsc_page)
+		return -ENOMEM;
+	wrmsrl(HV_X64_MSR_REFERENCE_TSC, virt_to_phys(ovb_tsc_page) | HV_REFERENCE_TSC_ENABLE);
+	rdmsrl(HV_X64_MSR_REFERENCE_TSC, v);
+	if (!(v & HV_REFERENCE_TSC_ENABLE) || !READ_ONCE(ovb_tsc_page->tsc_sequence)) {
+		wrmsrl(HV_X64_MSR_REFERENCE_TSC, 0);
+		free_page((unsigned long)ovb_tsc_page);
+		ovb_tsc_page = NULL;
+		return -ENODEV;
+	}
+	return clocksource_register_hz(&ovb_hv_clocksource, HV_CLOCK_HZ);
+}
+
+void ovb_hv_clock_exit(void)
+{
+	if (!ovb_tsc_page)
+		return;
+	clocksource_unregister(&ovb_hv_clocksource);
+	wrmsrl(HV_X64_MSR_REFERENCE_TSC, 0);
+	free_page((unsigned long)ovb_tsc_page);
+	ovb_tsc_page = NULL;
+}
+
+/* Panic: hand the host the panic code and where it happened. */
+static int ovb_hv_panic(struct notifier_block *nb, unsigned long val, void *args)
+{
+	struct pt_regs *regs = get_irq_regs();
+	u64 guest_id;
+
+	rdmsrl(HV_X64_MSR_GUEST_OS_ID, guest_id);
+	wrmsrl(HV_X64_MSR_CRASH_P0, val);
+	wrmsrl(HV_X64_MSR_CRASH_P1, guest_id);
+	wrmsrl(HV_X64_MSR_CRASH_P2, regs ? regs->ip : 0);
+	wrmsrl(HV_X64_MSR_CRASH_P3, regs ? regs->ax : 0);
+	wrmsrl(HV_X64_MSR_CRASH_P4, regs ? regs->sp : 0);
+	wrmsr(HV_X64_MSR_CRASH_CTL, 0, upper_32_bits(HV_CRASH_CTL_CRASH_NOTIFY));
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block ovb_hv_panic_nb = {
+	.notifier_call = ovb_hv_panic,
+	.priority = INT_MIN,	/* after everyone else has said their piece */
+};
+
+int ovb_hv_crash_init(void)
+{
+	u64 ctl;
+
+	rdmsrl(HV_X64_MSR_CRASH_CTL, ctl);
+	if (!(ctl & HV_CRASH_CTL_CRASH_NOTIFY))
+		return -ENODEV;	/* the host takes no crash reports */
+	atomic_notifier_chain_register(&panic_notifier_list, &ovb_hv_panic_nb);
+	return 0;
+}
+
+void ovb_hv_crash_exit(void)
+{
+	atomic_notifier_chain_unregister(&panic_notifier_list, &ovb_hv_panic_nb);
+}
