@@ -16,7 +16,8 @@
  * the small sizes and from L3 at 4 MiB on these 4 MiB-L2 machines.
  *
  * The ring side does what a VSP does: peek/advance, commit the read index
- * every 64 packets (or when empty), one signal decision per 64 writes.
+ * every 64 packets, a quarter ring, or when empty; one signal decision per
+ * 64 writes.
  * Prints packets/s and GB/s (payload bytes) and the ratios.
  */
 #include <pthread.h>
@@ -113,7 +114,8 @@ static void *ring_consumer(void *arg)
 		sink += buf[16 + b->payload - 1];
 		ovb_ring_rx_advance(&rx);
 		n++;
-		if (++batch == BATCH) {
+		if (++batch == BATCH ||
+		    ovb_ring_rx_uncommitted(&rx) >= RING_BYTES / 4) {
 			ovb_ring_rx_commit(&rx, &sig);
 			batch = 0;
 		}
@@ -275,8 +277,9 @@ int main(int argc, char **argv)
 		run_seconds = 0.3;
 	printf("bench/ring: 1 producer + 1 consumer thread, %.1f s per run; GB/s of payload\n",
 	       run_seconds);
-	printf("%-5s %-7s %12s %7s | %12s %7s | %7s | %8s %9s\n", "ring", "payload",
-	       "ring pkt/s", "GB/s", "ck pkt/s", "GB/s", "memcpy", "ring/ck", "ring/mcpy");
+	printf("%-5s %-7s %12s %7s | %12s %7s | %7s | %8s %9s %8s\n", "ring", "payload",
+	       "ring pkt/s", "GB/s", "ck pkt/s", "GB/s", "memcpy", "ring/ck", "ring/mcpy",
+	       "ck/mcpy");
 	for (j = 0; j < sizeof(rings) / sizeof(rings[0]); j++) {
 		RING_BYTES = rings[j];
 		for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
@@ -284,11 +287,13 @@ int main(int argc, char **argv)
 			struct result c = bench_ck(sizes[i]);
 			struct result m = bench_memcpy(sizes[i]);
 
-			printf("%4uK %-7u %12.0f %7.2f | %12.0f %7.2f | %7.2f | %7.2fx %8.2fx\n",
+			printf("%4uK %-7u %12.0f %7.2f | %12.0f %7.2f | %7.2f | %7.2fx %8.2fx %7.2fx\n",
 			       RING_BYTES >> 10, sizes[i], r.pps, r.gbps, c.pps, c.gbps,
-			       m.gbps, r.pps / c.pps, r.gbps / m.gbps);
+			       m.gbps, r.pps / c.pps, r.gbps / m.gbps, c.gbps / m.gbps);
 		}
 	}
-	printf("targets: ring/ck >= 1.0x at 64 B; ring/memcpy >= 0.7x at 4096 B\n");
+	printf("targets: ring/ck >= 1.0x at 64 B; ring/memcpy >= 0.7x at 4096 B\n"
+	       "(ring and ck both copy every byte twice, in and out, across two cores;\n"
+	       " memcpy copies once within one core's cache: ck/mcpy shows the same limit)\n");
 	return 0;
 }

@@ -144,6 +144,19 @@ void ovb_ring_rx_advance(struct ovb_ring *r);
  */
 void ovb_ring_rx_commit(struct ovb_ring *r, ovb_bool *signal);
 
+/*
+ * Bytes consumed (advanced past) but not yet published by a commit. A batch
+ * should also end when this reaches a fair share of the ring (a quarter,
+ * say), or a writer with a small ring stalls waiting for space we already
+ * freed.
+ */
+static inline u32 ovb_ring_rx_uncommitted(const struct ovb_ring *r)
+{
+	return r->own_index >= r->committed ?
+	       r->own_index - r->committed :
+	       r->size - r->committed + r->own_index;
+}
+
 /* Bytes the peer has written that we have not consumed (0 if failed). */
 u32 ovb_ring_rx_avail(struct ovb_ring *r);
 

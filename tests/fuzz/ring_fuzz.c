@@ -5,6 +5,9 @@
  * script of index changes, the rest the data area. The reader must never
  * read outside its memory (ASan watches), must return only packets whose
  * descriptor is consistent, and must stay failed once failed.
+ * The same script then plays a hostile reader against our writer: it
+ * moves read_index and interrupt_mask at will, and the writer must never
+ * write outside the data area either.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -62,6 +65,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 		    ovb_ring_rx_peek(&rx, out, sizeof(out), &len) != -EIO)
 			abort();
 	}
+
+	/* Hostile reader: the script's values become read_index / mask. */
+	struct ovb_ring tx;
+
+	memset(data, 0, FZ_RING);
+	ovb_ring_ctl_reset(&ctl);
+	if (ovb_ring_tx_init(&tx, &ctl, data, FZ_RING, 0))
+		abort();
+	for (step = 0; step < 8; step++) {
+		u32 plen = script[step] % 200;
+		int ret;
+
+		ctl.read_index = script[(step + 1) & 7] >> (step & 3);
+		ctl.interrupt_mask = script[step] & 0x100;
+		ret = ovb_ring_tx_inband(&tx, OVB_VMPKT_DATA_INBAND, 0, step,
+					 in, size < plen ? (u32)size : plen,
+					 (step & 1) ? &sig : NULL);
+		if (ret && ret != -EAGAIN && ret != -EIO)
+			abort();
+		if (tx.own_index >= FZ_RING || (tx.own_index & 7))
+			abort();
+		if (ovb_ring_failed(&tx) &&
+		    ovb_ring_tx_inband(&tx, 6, 0, 0, NULL, 0, &sig) != -EIO)
+			abort();
+	}
+	ovb_ring_tx_signal(&tx, &sig);
 	free(data);
 	return 0;
 }

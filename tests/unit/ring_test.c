@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <pthread.h>
+#include <semaphore.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "lib/ring.h"
@@ -117,8 +119,11 @@ static void test_wrap_every_offset(void **state)
 			for (u32 i = 16 + plen; i < len; i++)
 				assert_int_equal(out[i], 0);	/* padding is zeroed */
 			ovb_ring_rx_advance(&p->rx);
+			assert_int_equal(ovb_ring_rx_uncommitted(&p->rx), foot);
+			assert_int_equal(p->ctl.read_index, off);	/* not yet published */
 			ovb_ring_rx_commit(&p->rx, &sig);
 			assert_false(sig);
+			assert_int_equal(ovb_ring_rx_uncommitted(&p->rx), 0);
 			assert_int_equal(p->ctl.read_index, p->ctl.write_index);
 			assert_int_equal(ovb_ring_rx_peek(&p->rx, out, sizeof(out), &len), -EAGAIN);
 			free(p);
@@ -284,6 +289,46 @@ static void test_tx_signal_rules(void **state)
 	ovb_ring_tx_signal(&p->tx, &sig);
 	assert_false(sig);	/* nothing new since */
 	assert_int_equal(p->tx.stats.signals, 3);
+	while (ovb_ring_rx_peek(&p->rx, out, sizeof(out), &len) == 0)
+		ovb_ring_rx_advance(&p->rx);
+	ovb_ring_rx_commit(&p->rx, &sig);
+	assert_false(ovb_ring_rx_unmask(&p->rx));
+
+	/*
+	 * The reader empties the ring in the middle of a batch and sleeps:
+	 * the batch's decision must wake it although the read index is no
+	 * longer where the batch started.
+	 */
+	assert_int_equal(ovb_ring_tx_inband(&p->tx, 6, 0, 7, NULL, 0, NULL), 0);
+	ovb_ring_rx_mask(&p->rx);
+	assert_int_equal(ovb_ring_rx_peek(&p->rx, out, sizeof(out), &len), 0);
+	ovb_ring_rx_advance(&p->rx);
+	ovb_ring_rx_commit(&p->rx, &sig);
+	assert_false(ovb_ring_rx_unmask(&p->rx));	/* empty: reader sleeps */
+	assert_int_equal(ovb_ring_tx_inband(&p->tx, 6, 0, 8, NULL, 0, NULL), 0);
+	ovb_ring_tx_signal(&p->tx, &sig);
+	assert_true(sig);
+	/* Reader consumed the whole batch already: no signal needed. */
+	assert_int_equal(ovb_ring_rx_peek(&p->rx, out, sizeof(out), &len), 0);
+	ovb_ring_rx_advance(&p->rx);
+	ovb_ring_rx_commit(&p->rx, &sig);
+	assert_int_equal(ovb_ring_tx_inband(&p->tx, 6, 0, 9, NULL, 0, NULL), 0);
+	assert_int_equal(ovb_ring_rx_peek(&p->rx, out, sizeof(out), &len), 0);
+	ovb_ring_rx_advance(&p->rx);
+	ovb_ring_rx_commit(&p->rx, &sig);
+	ovb_ring_tx_signal(&p->tx, &sig);
+	assert_false(sig);
+	/* Reader still behind the batch (busy with older data): no signal. */
+	assert_int_equal(ovb_ring_tx_inband(&p->tx, 6, 0, 10, NULL, 0, &sig), 0);
+	assert_true(sig);
+	assert_int_equal(ovb_ring_tx_inband(&p->tx, 6, 0, 11, NULL, 0, NULL), 0);
+	ovb_ring_tx_signal(&p->tx, &sig);
+	assert_false(sig);
+	/* A hostile read index outside the ring never makes us signal. */
+	p->ctl.read_index = DSIZE + 8;
+	assert_int_equal(ovb_ring_tx_inband(&p->tx, 6, 0, 12, NULL, 0, NULL), 0);
+	ovb_ring_tx_signal(&p->tx, &sig);
+	assert_false(sig);
 	free(p);
 }
 
@@ -631,6 +676,174 @@ static void test_two_threads(void **state)
 	free(s);
 }
 
+/*
+ * Batched writes and a reader that sleeps: a batch whose decision misses
+ * a reader that emptied the ring in the middle of it would leave the
+ * reader asleep with data pending. The reader follows the documented
+ * protocol (mask, drain, commit, unmask and re-check); the writer batches
+ * 1..16 packets per decision and, on a full ring, sleeps on
+ * pending_send_sz. A lost wakeup on either side shows up as a 10 s wait
+ * that times out and fails the test (it never hangs).
+ */
+#define SIG_PACKETS 300000u
+#define SIG_RING (16u * 1024)
+
+struct sigtest {
+	struct ovb_ring_ctl ctl;
+	u8 data[SIG_RING];
+	sem_t data_sem, space_sem;	/* the two "interrupts" */
+	u64 sum_tx, sum_rx;
+	u32 got, writer_sleeps, reader_sleeps;
+	int err;
+	struct ovb_ring_stats txs, rxs;
+};
+
+static int sig_wait(sem_t *s)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 10;
+	while (sem_timedwait(s, &ts)) {
+		if (errno != EINTR)
+			return -1;
+	}
+	return 0;
+}
+
+static void *sig_producer(void *arg)
+{
+	struct sigtest *t = arg;
+	struct ovb_ring tx;
+	u8 payload[608];
+	u32 seed = 777, i = 0;
+	ovb_bool sig;
+
+	if (ovb_ring_tx_init(&tx, &t->ctl, t->data, SIG_RING, 0)) {
+		t->err = 10;
+		return NULL;
+	}
+	while (i < SIG_PACKETS) {
+		u32 batch = 1 + xorshift(&seed) % 16;
+
+		for (; batch && i < SIG_PACKETS; batch--, i++) {
+			u32 n = xorshift(&seed) % 600;
+			int ret;
+
+			for (u32 j = 0; j < n; j++)
+				payload[j] = (u8)(i * 31 + j);
+			while ((ret = ovb_ring_tx_inband(&tx, 6, 0, i, payload, n,
+							  NULL)) == -EAGAIN) {
+				ovb_ring_tx_signal(&tx, &sig);
+				if (sig)
+					sem_post(&t->data_sem);
+				if (ovb_ring_tx_want_space(&tx, ovb_ring_packet_footprint(16 + n)))
+					continue;
+				t->writer_sleeps++;
+				if (sig_wait(&t->space_sem) || t->err) {
+					t->err = t->err ? t->err : 11;
+					sem_post(&t->data_sem);
+					return NULL;
+				}
+			}
+			if (ret) {
+				t->err = 12;
+				sem_post(&t->data_sem);
+				return NULL;
+			}
+			if (t->ctl.pending_send_sz)
+				ovb_ring_tx_want_space(&tx, 0);
+			memset(payload + n, 0, (8 - (n & 7)) & 7);
+			t->sum_tx = csum(payload, (n + 7) & ~7u, t->sum_tx);
+		}
+		ovb_ring_tx_signal(&tx, &sig);
+		if (sig)
+			sem_post(&t->data_sem);
+	}
+	t->txs = tx.stats;
+	return NULL;
+}
+
+static void *sig_consumer(void *arg)
+{
+	struct sigtest *t = arg;
+	struct ovb_ring rx;
+	u8 buf[1024];
+	ovb_bool sig;
+	u32 len;
+
+	if (ovb_ring_rx_init(&rx, &t->ctl, t->data, SIG_RING, 0)) {
+		t->err = 20;
+		return NULL;
+	}
+	while (t->got < SIG_PACKETS) {
+		ovb_ring_rx_mask(&rx);
+		for (;;) {
+			int ret = ovb_ring_rx_peek(&rx, buf, sizeof(buf), &len);
+			struct ovb_vmpacket_desc *d = (void *)buf;
+
+			if (ret == -EAGAIN)
+				break;
+			if (ret || d->trans_id != t->got) {
+				t->err = 21;
+				sem_post(&t->space_sem);
+				return NULL;
+			}
+			/* Padding included: the producer hashes it too. */
+			t->sum_rx = csum(buf + 16, len - 16, t->sum_rx);
+			ovb_ring_rx_advance(&rx);
+			if (++t->got % 8 == 0) {
+				ovb_ring_rx_commit(&rx, &sig);
+				if (sig)
+					sem_post(&t->space_sem);
+			}
+		}
+		ovb_ring_rx_commit(&rx, &sig);
+		if (sig)
+			sem_post(&t->space_sem);
+		if (t->got == SIG_PACKETS || ovb_ring_rx_unmask(&rx))
+			continue;
+		t->reader_sleeps++;
+		if (sig_wait(&t->data_sem) || t->err) {
+			t->err = t->err ? t->err : 22;
+			sem_post(&t->space_sem);
+			return NULL;
+		}
+	}
+	t->rxs = rx.stats;
+	return NULL;
+}
+
+static void test_two_threads_signalled(void **state)
+{
+	struct sigtest *t = calloc(1, sizeof(*t));
+	pthread_t a, b;
+
+	(void)state;
+	assert_non_null(t);
+	ovb_ring_ctl_reset(&t->ctl);
+	assert_int_equal(sem_init(&t->data_sem, 0, 0), 0);
+	assert_int_equal(sem_init(&t->space_sem, 0, 0), 0);
+	t->sum_tx = t->sum_rx = 1469598103934665603ull;
+	assert_int_equal(pthread_create(&b, NULL, sig_consumer, t), 0);
+	assert_int_equal(pthread_create(&a, NULL, sig_producer, t), 0);
+	pthread_join(a, NULL);
+	pthread_join(b, NULL);
+	assert_int_equal(t->err, 0);
+	assert_int_equal(t->got, SIG_PACKETS);
+	assert_true(t->sum_tx == t->sum_rx);
+	/* Batching and edge signalling: far fewer signals than packets. */
+	assert_int_equal(t->txs.packets, SIG_PACKETS);
+	assert_true(t->txs.signals < SIG_PACKETS / 2);
+	print_message("signalled: %u packets, %llu reader signals, %u reader sleeps, "
+		      "%llu writer signals, %u writer sleeps\n", SIG_PACKETS,
+		      (unsigned long long)t->txs.signals, t->reader_sleeps,
+		      (unsigned long long)t->rxs.signals, t->writer_sleeps);
+	sem_destroy(&t->data_sem);
+	sem_destroy(&t->space_sem);
+	free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -652,6 +865,7 @@ int main(void)
 		cmocka_unit_test(test_peer_changes_desc_between_reads),
 		cmocka_unit_test(test_peer_scribbles_own_index),
 		cmocka_unit_test(test_two_threads),
+		cmocka_unit_test(test_two_threads_signalled),
 	};
 
 	return cmocka_run_group_tests_name("ring", tests, NULL, NULL);
