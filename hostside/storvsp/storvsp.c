@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * storvsp's VMBus side: one I/O thread per channel (primary and each
+ * sub-channel, vmbus_channel_start_worker) drains its inbound ring with
+ * guest signals masked, handles each packet (storvsp_proto.c), queues the
+ * completions without signalling and signals once per batch, only if the
+ * guest's ring went from empty to non-empty (ovb_ring_tx_signal).
+ */
+#include "hostside/storvsp/storvsp_internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hostside/vmbus/vsp.h"
+#include "ovb/guids.h"
+#include "ovb/ring.h"
+
+struct storvsp_glue {
+	struct vmbus_device dev;
+	struct vsp_ops ops;
+	pthread_mutex_t lock;		/* primary, and each channel's tx */
+	struct vmbus_channel *primary;
+};
+
+/* Per-channel state (the channel's priv). */
+struct storvsp_chan {
+	struct storvsp *sv;
+	struct vmbus_channel *ch;
+	bool primary;	/* its tx ring is shared with ENUMERATE_BUS: lock it */
+	uint8_t pkt[16384] __attribute__((aligned(8)));
+};
+
+static void *storvsp_gpa_map(void *ctx, uint64_t gpa, uint64_t len)
+{
+	return vmbus_channel_gpa_map(ctx, gpa, len);
+}
+
+/* Write one packet to the guest, waiting for room; batched (no signal). */
+static int storvsp_tx(struct storvsp_chan *c, uint16_t type, uint64_t trans_id,
+		      const void *buf, uint32_t len, ovb_bool *pending)
+{
+	struct ovb_ring *tx = vmbus_channel_tx(c->ch);
+	struct storvsp_glue *g = c->sv->glue;
+	int ret;
+
+	for (;;) {
+		if (c->primary)
+			pthread_mutex_lock(&g->lock);
+		ret = ovb_ring_tx_inband(tx, type, 0, trans_id, buf, len, NULL);
+		if (ret == -EAGAIN) {
+			ovb_bool sig = 0;
+
+			/* Let the guest see what is queued before we wait. */
+			ovb_ring_tx_signal(tx, &sig);
+			if (sig || *pending)
+				vmbus_channel_signal(c->ch);
+			*pending = 0;
+			ovb_ring_tx_want_space(tx, ovb_ring_packet_footprint(len + 16) + 8);
+		}
+		if (c->primary)
+			pthread_mutex_unlock(&g->lock);
+		if (ret != -EAGAIN)
+			break;
+		usleep(50);	/* the guest is behind on its completions */
+	}
+	if (!ret)
+		*pending = 1;
+	return ret;
+}
+
+static void storvsp_drain(struct vmbus_channel *ch)
+{
+	struct storvsp_chan *c = vmbus_channel_get_priv(ch);
+	struct ovb_ring *rx = vmbus_channel_rx(ch);
+	struct ovb_ring *tx = vmbus_channel_tx(ch);
+	struct storvsp_glue *g = c->sv->glue;
+	ovb_bool pending = 0, sig = 0;
+	uint16_t sub = vmbus_channel_subchannel_index(ch);
+
+	for (;;) {
+		struct ovb_vstor_packet resp;
+		struct ovb_vmpacket_desc d;
+		unsigned int subch = 0;
+		uint32_t len;
+		int ret = ovb_ring_rx_peek(rx, c->pkt, sizeof(c->pkt), &len);
+
+		if (ret == -EMSGSIZE) {
+			ovb_ring_rx_advance(rx);	/* too big for any valid request */
+			continue;
+		}
+		if (ret)
+			break;
+		memcpy(&d, c->pkt, sizeof(d));
+		ret = storvsp_packet_handle(c->sv, sub, c->pkt, len, storvsp_gpa_map, ch, &resp,
+					    &subch);
+		ovb_ring_rx_advance(rx);
+		if (ret == 1 && storvsp_tx(c, OVB_VMPKT_COMP, d.trans_id, &resp, sizeof(resp),
+					   &pending) == -EIO)
+			break;
+		if (subch)
+			vmbus_channel_offer_subchannels(ch, subch);
+	}
+	ovb_ring_rx_commit(rx, &sig);
+	if (pending) {
+		ovb_bool s2 = 0;
+
+		if (c->primary)
+			pthread_mutex_lock(&g->lock);
+		ovb_ring_tx_signal(tx, &s2);
+		if (c->primary)
+			pthread_mutex_unlock(&g->lock);
+		sig |= s2;
+	}
+	if (sig)
+		vmbus_channel_signal(ch);
+}
+
+/* ENUMERATE_BUS on the primary channel: the guest rescans the bus. */
+static void storvsp_bus_changed(struct storvsp *sv)
+{
+	struct storvsp_glue *g = sv->glue;
+	struct ovb_vstor_packet p;
+	ovb_bool sig = 0;
+
+	memset(&p, 0, sizeof(p));
+	p.operation = OVB_VSTOR_OP_ENUMERATE_BUS;
+	pthread_mutex_lock(&g->lock);
+	if (g->primary && storvsp_protocol_version(sv) &&
+	    !ovb_ring_tx_inband(vmbus_channel_tx(g->primary), OVB_VMPKT_DATA_INBAND, 0, 0, &p,
+				sizeof(p), &sig) && sig)
+		vmbus_channel_signal(g->primary);
+	pthread_mutex_unlock(&g->lock);
+}
+
+static int storvsp_open(struct vmbus_channel *ch)
+{
+	struct storvsp *sv = vmbus_channel_device(ch)->priv;
+	struct storvsp_glue *g = sv->glue;
+	struct storvsp_chan *c = calloc(1, sizeof(*c));
+	int ret;
+
+	if (!c)
+		return -ENOMEM;
+	c->sv = sv;
+	c->ch = ch;
+	vmbus_channel_set_priv(ch, c);
+	c->primary = vmbus_channel_subchannel_index(ch) == 0;
+	if (c->primary) {
+		storvsp_protocol_reset(sv);
+		pthread_mutex_lock(&g->lock);
+		g->primary = ch;
+		pthread_mutex_unlock(&g->lock);
+	}
+	ret = vmbus_channel_start_worker(ch, storvsp_drain, NULL, 0);
+	if (ret) {
+		pthread_mutex_lock(&g->lock);
+		if (g->primary == ch)
+			g->primary = NULL;
+		pthread_mutex_unlock(&g->lock);
+		vmbus_channel_set_priv(ch, NULL);
+		free(c);
+	}
+	return ret;
+}
+
+static void storvsp_close(struct vmbus_channel *ch)
+{
+	struct storvsp_chan *c = vmbus_channel_get_priv(ch);
+	struct storvsp_glue *g = c->sv->glue;
+
+	vmbus_channel_stop_worker(ch);
+	pthread_mutex_lock(&g->lock);
+	if (g->primary == ch)
+		g->primary = NULL;
+	pthread_mutex_unlock(&g->lock);
+	vmbus_channel_set_priv(ch, NULL);
+	free(c);
+}
+
+static void storvsp_glue_free(struct storvsp *sv)
+{
+	struct storvsp_glue *g = sv->glue;
+
+	pthread_mutex_destroy(&g->lock);
+	free(g);
+	sv->glue = NULL;
+}
+
+struct vmbus_device *storvsp_device(struct storvsp *sv)
+{
+	static const struct ovb_guid scsi = OVB_GUID_SCSI;
+	struct storvsp_glue *g = sv->glue;
+
+	if (g)
+		return &g->dev;
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return NULL;
+	pthread_mutex_init(&g->lock, NULL);
+	g->ops.name = "storvsp";
+	g->ops.open = storvsp_open;
+	g->ops.close = storvsp_close;
+	g->dev.class_id = scsi;
+	g->dev.instance_id = sv->instance_id;
+	g->dev.ops = &g->ops;
+	g->dev.priv = sv;
+	sv->glue = g;
+	sv->glue_free = storvsp_glue_free;
+	storvsp_set_bus_changed_fn(sv, storvsp_bus_changed);
+	return &g->dev;
+}

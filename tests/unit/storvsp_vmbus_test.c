@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * storvsp end to end through the VMBus server: the fake guest connects,
+ * opens the SCSI controller's channel over real rings, does the VSTOR
+ * handshake, writes and reads a disk with GPA-direct SRBs, and sees
+ * ENUMERATE_BUS when a disk is hot-added.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "tests/unit/fakeguest.h"
+#include "ovb/guids.h"
+#include "ovb/storvsc_proto.h"
+#include "hostside/vmbus/server.h"
+#include "hostside/vmbus/vsp.h"
+#include "hostside/storvsp/storvsp.h"
+
+int log_verbose;
+
+struct env {
+	struct fakeguest *fg;
+	struct vmbus_server *srv;
+	struct storvsp *sv;
+	char dir[64], img[2][96];
+	struct ovb_ring rx, tx;		/* guest view: rx = host->guest */
+	int fd;
+	uint8_t buf[8192] __attribute__((aligned(8)));
+};
+
+static void send(struct env *e, const void *msg, uint32_t len)
+{
+	vmbus_server_handle_msg(e->srv, 0, msg, len);
+}
+
+static void mkimg(char *path, size_t size, const char *dir, int i)
+{
+	int fd;
+
+	snprintf(path, 96, "%.60s/d%d.img", dir, i);
+	fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)size), 0);
+	close(fd);
+}
+
+static void env_open(struct env *e)
+{
+	struct vmbus_channel_initiate_contact c = { .header.msgtype = CHANNELMSG_INITIATE_CONTACT };
+	struct vmbus_channel_empty req = { .header.msgtype = CHANNELMSG_REQUESTOFFERS };
+	struct vmbus_channel_offer_channel o;
+	struct vmbus_channel_open_channel op = { .header.msgtype = CHANNELMSG_OPENCHANNEL };
+	struct vmbus_channel_open_result r;
+	static uint8_t msgs[64][OVB_VMBUS_MAX_MSG_SIZE];
+	uint32_t lens[64], pages = 16;
+	const struct fg_posted *p;
+	uint64_t pfn0;
+	unsigned int n;
+
+	c.vmbus_version_requested = 0x50002;
+	c.u.v5.msg_sint = OVB_VMBUS_MESSAGE_SINT;
+	send(e, &c, sizeof(c));
+	assert_non_null(fg_expect(e->fg, CHANNELMSG_VERSION_RESPONSE));
+	send(e, &req, sizeof(req));
+	p = fg_expect(e->fg, CHANNELMSG_OFFERCHANNEL);
+	assert_non_null(p);
+	memcpy(&o, p->data, sizeof(o));
+	assert_memory_equal(&o.offer.if_type, (struct ovb_guid[]){ OVB_GUID_SCSI }, 16);
+	pfn0 = fg_alloc_pages(e->fg, 2 * pages);
+	n = fg_gpadl_msgs(o.child_relid, 1, pfn0, 2 * pages, msgs, lens, 64);
+	for (unsigned int i = 0; i < n; i++)
+		send(e, msgs[i], lens[i]);
+	assert_non_null(fg_expect(e->fg, CHANNELMSG_GPADL_CREATED));
+	op.child_relid = o.child_relid;
+	op.openid = o.child_relid;
+	op.ringbuffer_gpadlhandle = 1;
+	op.downstream_ringbuffer_pageoffset = pages;
+	send(e, &op, sizeof(op));
+	memcpy(&r, fg_expect(e->fg, CHANNELMSG_OPENCHANNEL_RESULT)->data, sizeof(r));
+	assert_int_equal(r.status, 0);
+	assert_int_equal(ovb_ring_tx_init(&e->tx, fg_page(e->fg, pfn0), fg_page(e->fg, pfn0 + 1),
+					  (pages - 1) * 4096, 0), 0);
+	assert_int_equal(ovb_ring_rx_init(&e->rx, fg_page(e->fg, pfn0 + pages),
+					  fg_page(e->fg, pfn0 + pages + 1), (pages - 1) * 4096, 0), 0);
+	e->fd = fg_event_fd(e->fg, o.connection_id);
+	assert_true(e->fd >= 0);
+}
+
+static int setup(void **state)
+{
+	struct env *e = calloc(1, sizeof(*e));
+	struct storvsp_disk_opts o = { 0 };
+
+	snprintf(e->dir, sizeof(e->dir), "/tmp/storvsp_vmbus.XXXXXX");
+	assert_non_null(mkdtemp(e->dir));
+	mkimg(e->img[0], 8u << 20, e->dir, 0);
+	mkimg(e->img[1], 1u << 20, e->dir, 1);
+	e->fg = fg_new();
+	e->srv = vmbus_server_new((const struct vmbus_server_ops *)&fg_ops, e->fg, 2);
+	e->sv = storvsp_new(NULL, 1);
+	o.path = e->img[0];
+	assert_int_equal(storvsp_disk_add(e->sv, -1, &o), 0);
+	assert_int_equal(vmbus_server_add_device(e->srv, storvsp_device(e->sv)), 0);
+	env_open(e);
+	*state = e;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct env *e = *state;
+
+	vmbus_server_free(e->srv);	/* closes the channel: joins the worker */
+	storvsp_free(e->sv);
+	fg_free(e->fg);
+	unlink(e->img[0]);
+	unlink(e->img[1]);
+	rmdir(e->dir);
+	free(e);
+	return 0;
+}
+
+static void kick(struct env *e)
+{
+	uint64_t one = 1;
+
+	assert_int_equal(write(e->fd, &one, sizeof(one)), sizeof(one));
+}
+
+/* Wait for one host packet; returns the vstor_packet inside it. */
+static struct ovb_vstor_packet recv_vstor(struct env *e, uint16_t *type, uint64_t *tid)
+{
+	struct ovb_vstor_packet v;
+	uint32_t len = 0;
+
+	for (int i = 0; i < 5000; i++) {
+		int ret = ovb_ring_rx_peek(&e->rx, e->buf, sizeof(e->buf), &len);
+
+		if (ret == 0) {
+			struct ovb_vmpacket_desc d;
+			ovb_bool sig;
+
+			memcpy(&d, e->buf, sizeof(d));
+			*type = d.type;
+			*tid = d.trans_id;
+			assert_true(len >= d.offset8 * 8u + sizeof(v));
+			memcpy(&v, e->buf + d.offset8 * 8, sizeof(v));
+			ovb_ring_rx_advance(&e->rx);
+			ovb_ring_rx_commit(&e->rx, &sig);
+			return v;
+		}
+		assert_int_equal(ret, -EAGAIN);
+		usleep(1000);
+	}
+	fail_msg("no packet from the host");
+	return v;
+}
+
+static struct ovb_vstor_packet call(struct env *e, struct ovb_vstor_packet *v, uint64_t tid)
+{
+	ovb_bool sig;
+	uint16_t type;
+	uint64_t got;
+	struct ovb_vstor_packet r;
+
+	assert_int_equal(ovb_ring_tx_inband(&e->tx, OVB_VMPKT_DATA_INBAND,
+					    OVB_VMPKT_FLAG_COMPLETION_REQUESTED, tid, v,
+					    sizeof(*v), &sig), 0);
+	kick(e);
+	r = recv_vstor(e, &type, &got);
+	assert_int_equal(type, OVB_VMPKT_COMP);
+	assert_int_equal(got, tid);
+	assert_int_equal(r.operation, OVB_VSTOR_OP_COMPLETE_IO);
+	return r;
+}
+
+static void handshake(struct env *e)
+{
+	const uint32_t ops[] = { OVB_VSTOR_OP_BEGIN_INITIALIZATION,
+		OVB_VSTOR_OP_QUERY_PROTOCOL_VERSION, OVB_VSTOR_OP_QUERY_PROPERTIES,
+		OVB_VSTOR_OP_END_INITIALIZATION };
+
+	for (unsigned int i = 0; i < 4; i++) {
+		struct ovb_vstor_packet v = { .operation = ops[i],
+					      .flags = OVB_VSTOR_FLAG_REQUEST_COMPLETION };
+
+		v.version.major_minor = OVB_VMSTOR_PROTO_VERSION_WIN10;
+		assert_int_equal(call(e, &v, 100 + i).status, 0);
+	}
+	assert_int_equal(storvsp_protocol_version(e->sv), 0x0602);
+}
+
+/* An SRB with data in guest pages from @pfn (page-aligned, @bytes long). */
+static struct ovb_vstor_packet srb_io(struct env *e, const uint8_t *cdb, uint8_t cdb_len,
+				      uint64_t pfn, uint32_t bytes, bool write, uint64_t tid)
+{
+	struct ovb_vstor_packet v, r;
+	struct {
+		struct ovb_gpa_direct_header h;
+		struct ovb_gpa_range rg;
+		uint64_t pfns[8];
+	} hdr;
+	uint32_t npfn = (bytes + 4095) / 4096;
+	uint32_t hlen = (uint32_t)(sizeof(hdr.h) + sizeof(hdr.rg) + npfn * 8);
+	struct ovb_ring_buf bufs[2] = { { &hdr, hlen }, { &v, sizeof(v) } };
+	ovb_bool sig;
+	uint16_t type;
+	uint64_t got;
+
+	memset(&v, 0, sizeof(v));
+	v.operation = OVB_VSTOR_OP_EXECUTE_SRB;
+	v.flags = OVB_VSTOR_FLAG_REQUEST_COMPLETION;
+	v.vm_srb.length = sizeof(v.vm_srb);
+	v.vm_srb.cdb_length = cdb_len;
+	v.vm_srb.sense_info_length = OVB_VSTOR_SENSE_BUFFER_SIZE;
+	v.vm_srb.data_in = write ? OVB_VSTOR_WRITE_TYPE : OVB_VSTOR_READ_TYPE;
+	v.vm_srb.data_transfer_length = bytes;
+	memcpy(v.vm_srb.cdb, cdb, cdb_len);
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.h.d.type = OVB_VMPKT_DATA_USING_GPA_DIRECT;
+	hdr.h.d.flags = OVB_VMPKT_FLAG_COMPLETION_REQUESTED;
+	hdr.h.d.offset8 = (uint16_t)(hlen / 8);
+	hdr.h.d.len8 = (uint16_t)((hlen + sizeof(v)) / 8);
+	hdr.h.d.trans_id = tid;
+	hdr.h.range_count = 1;
+	hdr.rg.byte_count = bytes;
+	for (uint32_t i = 0; i < npfn; i++)
+		hdr.pfns[i] = pfn + i;
+	assert_int_equal(ovb_ring_tx_write(&e->tx, bufs, 2, &sig), 0);
+	kick(e);
+	r = recv_vstor(e, &type, &got);
+	assert_int_equal(type, OVB_VMPKT_COMP);
+	assert_int_equal(got, tid);
+	return r;
+}
+
+static void test_handshake_and_io(void **state)
+{
+	struct env *e = *state;
+	uint8_t w10[10] = { 0x2a, 0x08, 0, 0, 0, 16, 0, 0, 32, 0 };	/* 16 KiB @16, FUA */
+	uint8_t r10[10] = { 0x28, 0, 0, 0, 0, 16, 0, 0, 32, 0 };
+	uint64_t wp = fg_alloc_pages(e->fg, 4), rp = fg_alloc_pages(e->fg, 4);
+	uint8_t *w = fg_page(e->fg, wp), *rd = fg_page(e->fg, rp);
+	struct ovb_vstor_packet r;
+
+	handshake(e);
+	for (int i = 0; i < 16384; i++)
+		w[i] = (uint8_t)(i * 31 + 7);
+	r = srb_io(e, w10, 10, wp, 16384, true, 1);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(r.vm_srb.srb_status, OVB_SRB_STATUS_SUCCESS);
+	assert_int_equal(r.vm_srb.data_transfer_length, 16384);
+	r = srb_io(e, r10, 10, rp, 16384, false, 2);
+	assert_int_equal(r.vm_srb.srb_status, OVB_SRB_STATUS_SUCCESS);
+	assert_memory_equal(rd, w, 16384);
+	/* out of range: CHECK CONDITION with sense in the completion */
+	r10[2] = 0x7f;
+	r = srb_io(e, r10, 10, rp, 16384, false, 3);
+	assert_int_equal(r.vm_srb.scsi_status, 2);
+	assert_int_equal(r.vm_srb.srb_status, OVB_SRB_STATUS_ERROR | OVB_SRB_STATUS_AUTOSENSE_VALID);
+	assert_int_equal(r.vm_srb.sense_data[12], 0x21);
+	/* sub-channels: asking for one is granted (offered by the server) */
+	{
+		struct ovb_vstor_packet v = { .operation = OVB_VSTOR_OP_CREATE_SUB_CHANNELS,
+					      .sub_channel_count = 1 };
+
+		assert_int_equal(call(e, &v, 50).status, 0);
+		assert_non_null(fg_expect(e->fg, CHANNELMSG_OFFERCHANNEL));
+	}
+}
+
+static void test_hot_add_enumerates(void **state)
+{
+	struct env *e = *state;
+	struct storvsp_disk_opts o = { .path = e->img[1] };
+	struct ovb_vstor_packet v;
+	uint16_t type;
+	uint64_t tid;
+
+	handshake(e);
+	assert_int_equal(storvsp_disk_add(e->sv, -1, &o), 1);
+	v = recv_vstor(e, &type, &tid);
+	assert_int_equal(type, OVB_VMPKT_DATA_INBAND);
+	assert_int_equal(tid, 0);
+	assert_int_equal(v.operation, OVB_VSTOR_OP_ENUMERATE_BUS);
+	assert_int_equal(storvsp_disk_remove(e->sv, 1), 0);
+	v = recv_vstor(e, &type, &tid);
+	assert_int_equal(v.operation, OVB_VSTOR_OP_ENUMERATE_BUS);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_handshake_and_io, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hot_add_enumerates, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
