@@ -15,6 +15,7 @@
 #include "hostside/hv/hv.h"
 #include "hostside/icvsp/icvsp.h"
 #include "hostside/log.h"
+#include "hostside/storvsp/storvsp.h"
 #include "hostside/vmbus/server.h"
 #include "hostside/vmbus/vsp.h"
 #include "hostside/vmm/vm.h"
@@ -33,6 +34,7 @@ struct host {
 	struct hv *hv;
 	struct vmbus_server *srv;
 	struct vmbus_device *heartbeat, *shutdown;
+	struct storvsp *storage;		/* NULL without --disk */
 	struct ctl *ctl;
 	pthread_t thread;
 	pthread_mutex_t lock;
@@ -162,7 +164,28 @@ static void *host_vmbus_thread(void *arg)
 	}
 }
 
-struct host *host_vmbus_start(struct vm *vm, struct hv *hv)
+static int host_disk_add(struct host *h, const char *spec, const char **err)
+{
+	struct storvsp_disk_opts o;
+	char buf[512];
+	int lun;
+
+	if (storvsp_disk_parse(spec, &o, buf, sizeof(buf))) {
+		*err = "bad disk (PATH[,ro][,direct][,serial=S])";
+		return -1;
+	}
+	lun = storvsp_disk_add(h->storage, -1, &o);
+	if (lun < 0) {
+		log_err("disk %s: %s", o.path, strerror(-lun));
+		*err = "cannot attach the disk (see ovb-host's log)";
+		return -1;
+	}
+	log_info("disk %s attached as LUN %d", o.path, lun);
+	return lun;
+}
+
+struct host *host_vmbus_start(struct vm *vm, struct hv *hv, const char *const *disks,
+			      unsigned int ndisks)
 {
 	struct host *h = calloc(1, sizeof(*h));
 
@@ -180,6 +203,18 @@ struct host *host_vmbus_start(struct vm *vm, struct hv *hv)
 	    vmbus_server_add_device(h->srv, h->heartbeat) ||
 	    vmbus_server_add_device(h->srv, h->shutdown))
 		return NULL;
+	if (ndisks) {
+		const char *err;
+
+		h->storage = storvsp_new(NULL, vm->ncpus > 1 ? vm->ncpus - 1 : 0);
+		if (!h->storage)
+			return NULL;
+		for (unsigned int i = 0; i < ndisks; i++)
+			if (host_disk_add(h, disks[i], &err) < 0)
+				return NULL;
+		if (vmbus_server_add_device(h->srv, storvsp_device(h->storage)))
+			return NULL;
+	}
 	/* The guest posts to 4 from VMBus 5.0 on, to 1 before. */
 	if (hv_register_msg_conn(hv, OVB_VMBUS_MESSAGE_CONNECTION_ID, host_on_msg, h) ||
 	    hv_register_msg_conn(hv, OVB_VMBUS_MESSAGE_CONNECTION_ID_4, host_on_msg, h))
@@ -287,7 +322,39 @@ static int cmd_reboot(void *opaque, const char *args, FILE *out, const char **er
 	return do_shutdown(opaque, true, out, err);
 }
 
+static int cmd_disk(void *opaque, const char *args, FILE *out, const char **err)
+{
+	struct host *h = opaque;
+	int lun;
+
+	if (!h->storage) {
+		*err = "no SCSI controller (start ovb-host with at least one --disk)";
+		return -1;
+	}
+	if (!strncmp(args, "add ", 4)) {
+		lun = host_disk_add(h, args + 4, err);
+		if (lun < 0)
+			return -1;
+		fprintf(out, "lun %d\n", lun);
+		return 0;
+	}
+	if (!strncmp(args, "remove ", 7)) {
+		char *end;
+		long n = strtol(args + 7, &end, 10);
+
+		if (*end || n < 0 || n >= STORVSP_MAX_LUNS || storvsp_disk_remove(h->storage, (unsigned int)n)) {
+			*err = "no such LUN";
+			return -1;
+		}
+		fprintf(out, "lun %ld removed\n", n);
+		return 0;
+	}
+	*err = "usage: disk add PATH[,ro][,direct][,serial=S] | disk remove LUN";
+	return -1;
+}
+
 static const struct ctl_command host_cmds[] = {
+	{ "disk", "add PATH[,ro,...] | remove LUN: hot-plug SCSI disks", cmd_disk },
 	{ "status", "VM state, VMBus version, GPADL count", cmd_status },
 	{ "channels", "VMBus channels with state and ring counters", cmd_channels },
 	{ "heartbeat", "the guest's last heartbeat", cmd_heartbeat },
@@ -311,5 +378,8 @@ void host_stop(struct host *h)
 	pthread_cond_signal(&h->cond);
 	pthread_mutex_unlock(&h->lock);
 	pthread_join(h->thread, NULL);
+	if (h->storage)
+		vmbus_server_remove_device(h->srv, storvsp_device(h->storage));
 	vmbus_server_free(h->srv);
+	storvsp_free(h->storage);
 }

@@ -11,7 +11,9 @@ struct vm;
 struct hv;
 struct host;
 
-struct host *host_vmbus_start(struct vm *vm, struct hv *hv);
+/* @disks: --disk specs; a SCSI controller is offered when there is one. */
+struct host *host_vmbus_start(struct vm *vm, struct hv *hv, const char *const *disks,
+			      unsigned int ndisks);
 int host_ctl_start(struct host *h, const char *path);
 void host_stop(struct host *h);
 

@@ -23,8 +23,12 @@
 
 int log_verbose;
 
+#define MAX_DISKS 16
+
 struct options {
 	const char *kernel, *initrd, *append, *serial, *ctl;
+	const char *disks[MAX_DISKS];
+	unsigned int ndisks;
 	uint64_t memory;
 	unsigned int cpus;
 };
@@ -34,7 +38,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: ovb-host --kernel FILE [--initrd FILE] [--append CMDLINE]\n"
 		"                [--memory SIZE] [--cpus N] [--serial stdio|file:PATH|unix:PATH|none]\n"
-		"                [--ctl PATH] [--verbose]\n"
+		"                [--ctl PATH] [--disk PATH[,ro][,direct][,serial=S]]... [--verbose]\n"
 		"\n"
 		"  -k, --kernel FILE    Linux bzImage to boot\n"
 		"  -i, --initrd FILE    initramfs\n"
@@ -43,6 +47,7 @@ static void usage(FILE *f)
 		"  -c, --cpus N         vCPUs (default 1, at most %d)\n"
 		"  -s, --serial SPEC    serial console: stdio (default), file:PATH, unix:PATH, none\n"
 		"      --ctl PATH       control socket for ovbctl\n"
+		"  -d, --disk SPEC      a SCSI disk: PATH[,ro][,direct][,serial=S] (repeatable)\n"
 		"  -v, --verbose        log more\n"
 		"\n"
 		"Exit status: 0 guest powered off, 2 guest rebooted, 3 guest crashed, 1 error.\n",
@@ -81,6 +86,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "cpus", required_argument, NULL, 'c' },
 		{ "serial", required_argument, NULL, 's' },
 		{ "ctl", required_argument, NULL, 'C' },
+		{ "disk", required_argument, NULL, 'd' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -89,13 +95,20 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 	*o = (struct options){ .append = "console=ttyS0", .serial = "stdio",
 			       .memory = 512ull << 20, .cpus = 1 };
-	while ((c = getopt_long(argc, argv, "k:i:a:m:c:s:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:i:a:m:c:s:d:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k': o->kernel = optarg; break;
 		case 'i': o->initrd = optarg; break;
 		case 'a': o->append = optarg; break;
 		case 's': o->serial = optarg; break;
 		case 'C': o->ctl = optarg; break;
+		case 'd':
+			if (o->ndisks == MAX_DISKS) {
+				log_err("at most %d --disk options", MAX_DISKS);
+				return -1;
+			}
+			o->disks[o->ndisks++] = optarg;
+			break;
 		case 'v': log_verbose = 1; break;
 		case 'm':
 			if (parse_size(optarg, &o->memory)) {
@@ -171,7 +184,7 @@ int main(int argc, char **argv)
 		return 1;
 	if (vm_load_linux(&vm, o.kernel, o.initrd, o.append))
 		return 1;
-	host = host_vmbus_start(&vm, hv);
+	host = host_vmbus_start(&vm, hv, o.disks, o.ndisks);
 	if (!host)
 		return 1;
 	if (o.ctl && host_ctl_start(host, o.ctl))

@@ -22,7 +22,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: ovbctl [-s SOCKET] COMMAND [ARGS...]\n"
 		   "  -s SOCKET   ovb-host's --ctl socket (default $OVB_CTL or %s)\n"
-		   "commands: status, channels, heartbeat, shutdown, reboot, help\n",
+		   "commands: status, channels, heartbeat, shutdown, reboot,\n"
+		   "          disk add PATH[,ro][,direct][,serial=S], disk remove LUN, help\n",
 		DEFAULT_SOCKET);
 }
 
