@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "ovb/ring.h"
+#include "hostside/log.h"
 
 #define STORVSP_MAX_IOV		1024
 #define STORVSP_MAX_RANGES	32
@@ -314,7 +315,25 @@ static void storvsp_execute_srb(struct storvsp *sv, const uint8_t *pkt, uint16_t
 	c.iovcnt = n;
 	c.buf_len = srb->data_transfer_length;
 
+	/*
+	 * Linux's storvsc turns every INQUIRY completion into success
+	 * (storvsc_on_io_completion), so an absent device must be told in the
+	 * INQUIRY data itself: peripheral qualifier 3, "no device here".
+	 */
 	if (srb->path_id || srb->target_id || srb->lun >= STORVSP_MAX_LUNS) {
+		if (cdb[0] == 0x12) {
+			scsi_no_lun(&c);
+			goto done_status;
+		}
+		/*
+		 * An empty REPORT LUNS, not INVALID_LUN: storvsc's error path
+		 * removes the LUN with the channel forced to 0, which would
+		 * take away the real disk at 0:0:0:LUN.
+		 */
+		if (cdb[0] == 0xa0 && c.cdb_len >= 12) {
+			scsi_report_luns(&c, NULL, 0);
+			goto done_status;
+		}
 		storvsp_srb_fail(srb, OVB_SRB_STATUS_INVALID_LUN);
 		return;
 	}
@@ -331,13 +350,14 @@ static void storvsp_execute_srb(struct storvsp *sv, const uint8_t *pkt, uint16_t
 		scsi_report_luns(&c, luns, k);
 	} else if (l->d) {
 		scsi_disk_execute(l->d, &c);
-	} else if (srb->lun == 0 && sv->nluns && cdb[0] == 0x12) {
-		/* let the guest's scan reach REPORT LUNS */
+	} else if (cdb[0] == 0x12) {
+		/* no disk at this LUN (and LUN 0 lets the scan reach REPORT LUNS) */
 		scsi_no_lun(&c);
 	} else {
 		c.status = 0xff;
 	}
 	pthread_rwlock_unlock(&sv->luns_lock);
+done_status:
 
 	if (c.status == 0xff) {
 		storvsp_srb_fail(srb, OVB_SRB_STATUS_INVALID_LUN);
@@ -443,6 +463,7 @@ int storvsp_packet_handle(struct storvsp *sv, uint16_t subchannel, const void *p
 			ok |= want == storvsp_versions[i];
 		if (ok && sv->begun) {
 			sv->version = want;
+			log_info("storvsp: guest speaks VSTOR %u.%u", want >> 8, want & 0xff);
 		} else {
 			resp->status = OVB_VSTOR_STATUS_REVISION_MISMATCH;
 		}
