@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -61,6 +62,15 @@ int main(int argc, char **argv)
 	}
 	strcpy(sa.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	/* A wedged ovb-host must not wedge its caller (scripts, tests). */
+	{
+		struct timeval tv = { .tv_sec = 15 };
+
+		if (fd >= 0) {
+			setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+			setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		}
+	}
 	if (fd < 0 || connect(fd, (void *)&sa, sizeof(sa)) < 0) {
 		fprintf(stderr, "ovbctl: cannot reach ovb-host at %s: %s\n", path, strerror(errno));
 		return 2;
