@@ -2,7 +2,7 @@
 # `make dkms-build` builds through DKMS in a private tree under build/dkms
 # (no system change), which the pair tests use for the guest's modules.
 OVB_VERSION := 0.1
-DKMS_SRC_FILES := Kbuild include lib kernel vmbus icvsc
+DKMS_SRC_FILES := Kbuild include lib kernel vmbus icvsc storvsc
 DKMS_DIR := $(BUILD)/dkms
 .PHONY: dkms-src dkms-build dkms-install
 

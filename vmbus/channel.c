@@ -341,6 +341,39 @@ int ovb_channel_send_inband(struct ovb_channel *ch, const void *buf, u32 len,
 }
 EXPORT_SYMBOL_GPL(ovb_channel_send_inband);
 
+int ovb_channel_send_gpa(struct ovb_channel *ch, const void *ranges, u32 ranges_len,
+			 u32 range_count, const void *buf, u32 len, u64 trans_id, u16 flags)
+{
+	struct ovb_gpa_direct_header h = { };
+	struct ovb_ring_buf bufs[3];
+	unsigned long irqflags;
+	u32 hdr_len = sizeof(h) + ranges_len;
+	bool sig = false;
+	int ret;
+
+	if (!range_count || ranges_len % 8 || ranges_len > SZ_64K || len > SZ_64K)
+		return -EINVAL;
+	h.d.type = OVB_VMPKT_DATA_USING_GPA_DIRECT;
+	h.d.offset8 = hdr_len / 8;
+	h.d.len8 = DIV_ROUND_UP(hdr_len + len, 8);
+	h.d.flags = flags;
+	h.d.trans_id = trans_id;
+	h.range_count = range_count;
+	bufs[0].base = &h;
+	bufs[0].len = sizeof(h);
+	bufs[1].base = ranges;
+	bufs[1].len = ranges_len;
+	bufs[2].base = buf;
+	bufs[2].len = len;
+	spin_lock_irqsave(&ch->tx_lock, irqflags);
+	ret = ovb_ring_tx_write(&ch->tx, bufs, 3, &sig);
+	spin_unlock_irqrestore(&ch->tx_lock, irqflags);
+	if (!ret && sig)
+		ovb_hv_signal_event(ch->conn_id);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(ovb_channel_send_gpa);
+
 int ovb_channel_recv(struct ovb_channel *ch, void *buf, u32 buflen, u32 *len, u64 *trans_id)
 {
 	u8 *pkt = ch->rxbuf;

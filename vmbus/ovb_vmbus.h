@@ -48,6 +48,18 @@ void ovb_channel_close(struct ovb_channel *ch);
 int ovb_channel_send_inband(struct ovb_channel *ch, const void *buf, u32 len,
 			    u64 trans_id, u16 flags);
 /*
+ * A GPA-direct packet (VM_PKT_DATA_USING_GPA_DIRECT): @range_count ranges
+ * in @ranges (@ranges_len bytes, a multiple of 8) name guest pages the host
+ * reads or writes in place, then @len bytes of in-band payload follow. The
+ * ranges are either single-page (struct ovb_gpa_page_range each) or
+ * multi-page (struct ovb_gpa_range with its PFN array), include/ovb/ring.h.
+ * @flags: OVB_VMPKT_FLAG_*. Returns 0, -EAGAIN (ring full now), -EINVAL,
+ * -EMSGSIZE or -EIO (channel failed).
+ */
+int ovb_channel_send_gpa(struct ovb_channel *ch, const void *ranges, u32 ranges_len,
+			 u32 range_count, const void *buf, u32 len, u64 trans_id, u16 flags);
+
+/*
  * The next packet's payload (after its descriptor) into @buf.
  * Returns 0 (*len, *trans_id set), -EAGAIN if empty, -EMSGSIZE if @buf is
  * too small (the packet is dropped), -EIO if the channel failed.

@@ -47,6 +47,20 @@ initramfs_modules() {
 	done
 }
 
+# Copy programs $2... (found on PATH) with the shared libraries they load
+# into directory $1 at the same paths, so a dynamic binary such as fio runs.
+initramfs_bins() {
+	dir=$1
+	shift
+	for b in "$@"; do
+		p=$(command -v "$b") || die "no program $b to copy into the initramfs"
+		for f in "$p" $(ldd "$p" | awk '/=> \// { print $3 } /^\t\// { print $1 }'); do
+			mkdir -p "$dir$(dirname "$f")"
+			cp -L "$f" "$dir$f"
+		done
+	done
+}
+
 # Pack directory $1 into a gzip'd newc cpio $2.
 initramfs_pack() {
 	(cd "$1" && find . | cpio -o -H newc --quiet | gzip -1) > "$2"
