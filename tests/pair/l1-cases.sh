@@ -22,7 +22,7 @@ check() {
 # Sets OVB_PID; serial console in $SERIAL, ovb-host's own log in $HOSTLOG.
 ovb_start() {
 	SERIAL=/tmp/$CASE.serial HOSTLOG=/tmp/$CASE.host CTL=/tmp/$CASE.sock
-	"$OVB_HOST" -k "$L2_KERNEL" -i "$REPO/build/pair/cases/$CASE.cpio.gz" \
+	"$OVB_HOST" -k "$L2_KERNEL" -i "$PAIR_DIR/cases/$CASE.cpio.gz" \
 		-a "console=ttyS0 panic=-1 ${L2_APPEND:-}" -m 512M --ctl "$CTL" \
 		--serial "file:$SERIAL" "$@" 2> "$HOSTLOG" &
 	OVB_PID=$!

@@ -3,8 +3,10 @@
 # Sourced by l1run and friends; sets REPO, PAIR_DIR and the kernel paths.
 
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
-PAIR_DIR=$REPO/build/pair
-mkdir -p "$PAIR_DIR"
+# PAIR_DIR: where a run keeps its images, logs and L1 scratch; give each
+# concurrent run its own (PAIR_DIR=build/pair-mine tests/pair/run ...).
+PAIR_DIR=$(mkdir -p "${PAIR_DIR:-$REPO/build/pair}" && cd "${PAIR_DIR:-$REPO/build/pair}" && pwd)
+export PAIR_DIR
 
 # Newest installed Debian 6.1 kernels: generic for L1 (it has 9p), cloud for L2.
 newest_kernel() {	# $1 = flavour suffix, e.g. "amd64" or "cloud-amd64"
