@@ -18,7 +18,7 @@ extern int log_verbose;
 	fprintf(stderr, "ovb-host: " fmt "\n", ##__VA_ARGS__); } while (0)
 
 /* At most 10 lines per call site per 5 seconds. */
-#define log_guest(fmt, ...) do {                                            \
+#define log_limited(prefix, fmt, ...) do {                                  \
 	static time_t log_window_;                                            \
 	static unsigned int log_count_;                                       \
 	time_t log_now_ = time(NULL);                                         \
@@ -27,7 +27,12 @@ extern int log_verbose;
 		log_count_ = 0;                                               \
 	}                                                                     \
 	if (log_count_++ < 10)                                                \
-		fprintf(stderr, "ovb-host: guest: " fmt "\n", ##__VA_ARGS__); \
+		fprintf(stderr, "ovb-host: " prefix fmt "\n", ##__VA_ARGS__); \
 } while (0)
+
+/* Complaints about guest input. */
+#define log_guest(fmt, ...) log_limited("guest: ", fmt, ##__VA_ARGS__)
+/* Errors of the host's own I/O that a guest can provoke again and again. */
+#define log_io(fmt, ...) log_limited("", fmt, ##__VA_ARGS__)
 
 #endif /* OVB_HOST_LOG_H */

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hostside/log.h"
+
 struct scsi_disk {
 	struct disk_backend *b;
 	uint8_t lun;
@@ -51,6 +53,9 @@ static void scsi_sense_set(struct scsi_disk_cmd *c, uint8_t key, uint8_t asc, ui
 
 static void scsi_errno_sense(struct scsi_disk_cmd *c, int err, bool write)
 {
+	if (err != -EINVAL)	/* EINVAL: the guest's request was out of range */
+		log_io("storvsp: disk %s failed on the host: %s", write ? "write" : "read",
+		       strerror(-err));
 	switch (err) {
 	case -ENOSPC:
 	case -EDQUOT:
