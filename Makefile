@@ -172,7 +172,7 @@ check: setup all headers-check modules-all check-unit check-fuzz $(CHECKS)
 
 bench: setup $(addprefix $(BUILD)/bench/,$(BENCHES))
 
-demo: setup all
+demo: setup all dkms-build
 	$(Q)scripts/demo
 	$(Q)echo "demo: the VMBus ring at work (bench/ring, ~3 s):"
 	$(Q)$(BUILD)/bench/ring 0.1
