@@ -9,6 +9,9 @@
  * GPA-direct multi-page range, and one COMPLETE_IO comes back for it.
  * ENUMERATE_BUS from the host makes us rescan (hot add) and probe the
  * known LUNs with TEST UNIT READY (hot remove: INVALID_LUN removes it).
+ * Where the host offers multi-channel, we ask for one sub-channel per
+ * further online CPU and give blk-mq one hardware queue per channel, each
+ * channel interrupting the CPU its queue maps to first.
  *
  * The host is not trusted: a completion must name a command that is at the
  * host (its tag is in range, started, and marked in flight by us), its
@@ -36,6 +39,7 @@
 #define STOR_MAX_PFNS		(STOR_MAX_XFER / PAGE_SIZE + 1)
 #define STOR_CAN_QUEUE		128
 #define STOR_MAX_LUNS		64		/* storvsp's STORVSP_MAX_LUNS */
+#define STOR_MAX_QUEUES		16		/* the primary + sub-channels */
 #define STOR_TIMEOUT		(10 * HZ)	/* for set-up and reset requests */
 /* trans_id of set-up/reset requests; commands use blk-mq unique tag + 1 */
 #define STOR_CTRL_TID		(1ULL << 40)
@@ -45,9 +49,21 @@ static const u16 stor_versions[] = {
 	OVB_VMSTOR_PROTO_VERSION_WIN8,
 };
 
+struct stor_host;
+
+/* A channel and its blk-mq hardware queue. */
+struct stor_queue {
+	struct stor_host *h;
+	struct ovb_channel *ch;
+};
+
 struct stor_host {
 	struct ovb_vmbus_device *vdev;
-	struct ovb_channel *ch;
+	struct ovb_channel *ch;		/* the primary: queue 0, set-up requests */
+	struct stor_queue q[STOR_MAX_QUEUES];
+	unsigned int nsub;		/* sub-channels asked for */
+	atomic_t nsub_open;
+	struct completion subs_open;
 	struct Scsi_Host *shost;
 	u16 version;
 	u32 max_xfer;
@@ -74,6 +90,8 @@ struct stor_remove_work {
 	struct Scsi_Host *shost;
 	u8 channel, id, lun;
 };
+
+static void stor_on_event(void *ctx);
 
 /* ---- set-up requests ---- */
 
@@ -133,14 +151,58 @@ static int stor_negotiate(struct stor_host *h)
 		return -EPROTO;
 	}
 	h->max_xfer = min_t(u32, rounddown(props.max_transfer_bytes, PAGE_SIZE), STOR_MAX_XFER);
+	if (props.flags & OVB_STORAGE_CHANNEL_SUPPORTS_MULTI_CHANNEL)
+		h->nsub = min3(props.max_channel_cnt, num_online_cpus() - 1, STOR_MAX_QUEUES - 1);
 	ret = stor_ctrl_request(h, OVB_VSTOR_OP_END_INITIALIZATION, NULL, 0);
 	if (ret) {
 		dev_err(dev, "END_INITIALIZATION failed: %d\n", ret);
 		return ret;
 	}
-	dev_info(dev, "VSTOR %u.%u, max transfer %u KiB\n", h->version >> 8,
-		 h->version & 0xff, h->max_xfer >> 10);
+	dev_info(dev, "VSTOR %u.%u, max transfer %u KiB, %u sub-channels offered\n",
+		 h->version >> 8, h->version & 0xff, h->max_xfer >> 10, props.max_channel_cnt);
 	return 0;
+}
+
+/* A sub-channel the host offered: open it as hardware queue sub_index. */
+static void stor_sc_create(struct ovb_channel *sc)
+{
+	struct stor_host *h = ovb_vmbus_get_drvdata(ovb_channel_device(sc));
+	unsigned int i = ovb_channel_sub_index(sc);
+	struct stor_queue *q;
+
+	if (!h)
+		return;
+	if (i == 0 || i > h->nsub || h->q[i].ch) {
+		dev_err(ovb_vmbus_dev(h->vdev), "sub-channel %u not asked for: ignored\n", i);
+		return;
+	}
+	q = &h->q[i];
+	ovb_channel_set_target_cpu(sc, cpumask_local_spread(i, NUMA_NO_NODE));
+	if (ovb_channel_open(sc, STOR_RING_BYTES, STOR_RING_BYTES, stor_on_event, q)) {
+		dev_err(ovb_vmbus_dev(h->vdev), "sub-channel %u did not open\n", i);
+		return;
+	}
+	WRITE_ONCE(q->ch, sc);
+	if (atomic_inc_return(&h->nsub_open) == h->nsub)
+		complete(&h->subs_open);
+}
+
+/* Ask for the sub-channels; the queues are the ones that opened in time. */
+static unsigned int stor_open_subchannels(struct stor_host *h)
+{
+	u16 n = h->nsub;
+	unsigned int i;
+
+	if (!n)
+		return 1;
+	ovb_channel_set_sc_create(h->ch, stor_sc_create);
+	if (stor_ctrl_request(h, OVB_VSTOR_OP_CREATE_SUB_CHANNELS, &n, sizeof(n)) ||
+	    !wait_for_completion_timeout(&h->subs_open, STOR_TIMEOUT))
+		dev_warn(ovb_vmbus_dev(h->vdev), "only %u of %u sub-channels opened\n",
+			 atomic_read(&h->nsub_open), h->nsub);
+	for (i = 1; i <= h->nsub && READ_ONCE(h->q[i].ch); i++)
+		;
+	return i;
 }
 
 /* ---- hot add and remove ---- */
@@ -288,7 +350,8 @@ bad:
 /* Softirq, host signals masked: drain the ring. */
 static void stor_on_event(void *ctx)
 {
-	struct stor_host *h = ctx;
+	struct stor_queue *q = ctx;
+	struct stor_host *h = q->h;
 	struct ovb_vstor_packet p;
 	u32 len;
 	u64 tid;
@@ -296,7 +359,7 @@ static void stor_on_event(void *ctx)
 
 	for (;;) {
 		memset(&p, 0, sizeof(p));
-		ret = ovb_channel_recv(h->ch, &p, sizeof(p), &len, &tid);
+		ret = ovb_channel_recv(q->ch, &p, sizeof(p), &len, &tid);
 		if (ret == -EAGAIN || ret == -EIO)
 			return;
 		if (ret || len < OVB_VSTOR_PACKET_SIZE_PRE_WIN8) {
@@ -335,7 +398,9 @@ static int stor_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *scmd)
 	struct stor_host *h = shost_priv(shost);
 	struct stor_cmd *c = scsi_cmd_priv(scmd);
 	struct ovb_vmscsi_request *srb = &c->pkt.vm_srb;
-	u64 tid = (u64)blk_mq_unique_tag(scsi_cmd_to_rq(scmd)) + 1;
+	u32 utag = blk_mq_unique_tag(scsi_cmd_to_rq(scmd));
+	struct ovb_channel *ch = h->q[blk_mq_unique_tag_to_hwq(utag)].ch;
+	u64 tid = (u64)utag + 1;
 	int ret, npfn = 0;
 
 	if (h->dead) {
@@ -383,13 +448,18 @@ static int stor_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *scmd)
 		}
 	}
 	set_bit(0, &c->at_host);
+	/*
+	 * Data commands not last in blk-mq's batch only queue; the last one
+	 * (or commit_rqs) signals the host once for all of them.
+	 */
 	if (npfn)
-		ret = ovb_channel_send_gpa(h->ch, &c->range,
+		ret = ovb_channel_send_gpa(ch, &c->range,
 					   sizeof(c->range) + npfn * sizeof(u64), 1,
 					   &c->pkt, sizeof(c->pkt), tid,
-					   OVB_VMPKT_FLAG_COMPLETION_REQUESTED);
+					   OVB_VMPKT_FLAG_COMPLETION_REQUESTED,
+					   !(scmd->flags & SCMD_LAST));
 	else
-		ret = ovb_channel_send_inband(h->ch, &c->pkt, sizeof(c->pkt), tid,
+		ret = ovb_channel_send_inband(ch, &c->pkt, sizeof(c->pkt), tid,
 					      OVB_VMPKT_FLAG_COMPLETION_REQUESTED);
 	if (!ret)
 		return 0;
@@ -399,6 +469,15 @@ static int stor_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *scmd)
 	set_host_byte(scmd, DID_ERROR);
 	scsi_done(scmd);
 	return 0;
+}
+
+/* blk-mq's batch ended without a SCMD_LAST command: signal what is queued. */
+static void stor_commit_rqs(struct Scsi_Host *shost, u16 hwq)
+{
+	struct stor_host *h = shost_priv(shost);
+
+	if (hwq < STOR_MAX_QUEUES && h->q[hwq].ch)
+		ovb_channel_kick(h->q[hwq].ch);
 }
 
 /*
@@ -431,6 +510,7 @@ static struct scsi_host_template stor_template = {
 	.name			= "ovb_storvsc",
 	.proc_name		= "ovb_storvsc",
 	.queuecommand		= stor_queuecommand,
+	.commit_rqs		= stor_commit_rqs,
 	.eh_host_reset_handler	= stor_host_reset,
 	.slave_configure	= stor_slave_configure,
 	.can_queue		= STOR_CAN_QUEUE,
@@ -441,6 +521,16 @@ static struct scsi_host_template stor_template = {
 	.no_write_same		= 0,
 	.track_queue_depth	= 1,
 };
+
+static void stor_close_channels(struct stor_host *h)
+{
+	int i;
+
+	ovb_channel_set_sc_create(h->ch, NULL);
+	for (i = STOR_MAX_QUEUES - 1; i >= 0; i--)
+		if (h->q[i].ch)
+			ovb_channel_close(h->q[i].ch);
+}
 
 static int stor_probe(struct ovb_vmbus_device *vdev)
 {
@@ -455,6 +545,10 @@ static int stor_probe(struct ovb_vmbus_device *vdev)
 	h->shost = shost;
 	h->vdev = vdev;
 	h->ch = ovb_vmbus_primary_channel(vdev);
+	for (ret = 0; ret < STOR_MAX_QUEUES; ret++)
+		h->q[ret].h = h;
+	h->q[0].ch = h->ch;
+	init_completion(&h->subs_open);
 	mutex_init(&h->ctrl_lock);
 	init_completion(&h->ctrl_done);
 	INIT_WORK(&h->scan_work, stor_scan_fn);
@@ -463,7 +557,7 @@ static int stor_probe(struct ovb_vmbus_device *vdev)
 	if (!h->wq)
 		goto free_host;
 	ovb_vmbus_set_drvdata(vdev, h);
-	ret = ovb_channel_open(h->ch, STOR_RING_BYTES, STOR_RING_BYTES, stor_on_event, h);
+	ret = ovb_channel_open(h->ch, STOR_RING_BYTES, STOR_RING_BYTES, stor_on_event, &h->q[0]);
 	if (ret)
 		goto free_wq;
 	ret = stor_negotiate(h);
@@ -475,6 +569,7 @@ static int stor_probe(struct ovb_vmbus_device *vdev)
 	shost->max_cmd_len = OVB_VSTOR_MAX_CMD_LEN;
 	shost->max_sectors = h->max_xfer >> 9;
 	shost->sg_tablesize = h->max_xfer / PAGE_SIZE + 1;
+	shost->nr_hw_queues = stor_open_subchannels(h);
 	ret = scsi_add_host(shost, ovb_vmbus_dev(vdev));
 	if (ret)
 		goto close;
@@ -482,7 +577,7 @@ static int stor_probe(struct ovb_vmbus_device *vdev)
 	return 0;
 close:
 	h->dead = true;
-	ovb_channel_close(h->ch);
+	stor_close_channels(h);
 free_wq:
 	destroy_workqueue(h->wq);
 free_host:
@@ -497,7 +592,7 @@ static void stor_remove(struct ovb_vmbus_device *vdev)
 	h->dead = true;
 	cancel_work_sync(&h->scan_work);
 	scsi_remove_host(h->shost);
-	ovb_channel_close(h->ch);
+	stor_close_channels(h);
 	destroy_workqueue(h->wq);
 	scsi_host_put(h->shost);
 }

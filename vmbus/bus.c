@@ -168,7 +168,7 @@ struct ovb_vmbus_device *ovb_vmbus_device_add(struct device *parent,
 		return NULL;
 	d->offer = *o;
 	d->relid = o->child_relid;
-	ovb_channel_init(&d->chan, d);
+	ovb_channel_init(&d->chan, d, o);
 	d->dev.bus = &ovb_vmbus_bus;
 	d->dev.parent = parent;
 	d->dev.release = ovb_vmbus_device_release;
@@ -182,7 +182,8 @@ struct ovb_vmbus_device *ovb_vmbus_device_add(struct device *parent,
 
 void ovb_vmbus_device_remove(struct ovb_vmbus_device *d)
 {
-	device_unregister(&d->dev);
+	device_unregister(&d->dev);	/* the driver closed its sub-channels */
+	ovb_channel_free_subchannels(d);
 }
 
 int ovb_vmbus_bus_init(void)

@@ -23,14 +23,126 @@ static DEFINE_MUTEX(ovb_chan_mutex);	/* one request to the host at a time */
 static atomic_t ovb_next_gpadl = ATOMIC_INIT(0xe1e10);
 static struct ovb_channel *ovb_waiting;	/* the channel awaiting an answer */
 
-void ovb_channel_init(struct ovb_channel *ch, struct ovb_vmbus_device *dev)
+void ovb_channel_init(struct ovb_channel *ch, struct ovb_vmbus_device *dev,
+		      const struct vmbus_channel_offer_channel *o)
 {
 	ch->dev = dev;
-	ch->relid = dev->offer.child_relid;
-	ch->conn_id = dev->offer.connection_id;
+	ch->relid = o->child_relid;
+	ch->conn_id = o->connection_id;
+	ch->sub_index = o->offer.sub_channel_index;
+	ch->target_vp = ovb_hv_vp_index(0);
+	INIT_LIST_HEAD(&ch->sc_list);
+	INIT_LIST_HEAD(&ch->sc_node);
 	spin_lock_init(&ch->tx_lock);
 	init_completion(&ch->answered);
 }
+
+/*
+ * Sub-channels. The device's protocol asks the host for them; each offer
+ * (same instance GUID, sub_channel_index > 0) becomes an ovb_channel on the
+ * primary's list, handed to the driver's sc_create callback from a work
+ * item: opening it waits for host answers, which arrive on the message
+ * workqueue that delivered the offer.
+ */
+static DEFINE_MUTEX(ovb_sc_lock);	/* every primary's sc_list */
+
+static void ovb_channel_sc_work(struct work_struct *w)
+{
+	struct ovb_channel *sc = container_of(w, struct ovb_channel, sc_work);
+	void (*fn)(struct ovb_channel *sc) = READ_ONCE(sc->dev->chan.sc_create);
+
+	if (fn)
+		fn(sc);
+}
+
+void ovb_channel_add_subchannel(struct ovb_vmbus_device *dev,
+				const struct vmbus_channel_offer_channel *o)
+{
+	struct ovb_channel *sc, *it;
+
+	mutex_lock(&ovb_sc_lock);
+	list_for_each_entry(it, &dev->chan.sc_list, sc_node) {
+		if (it->sub_index == o->offer.sub_channel_index || it->relid == o->child_relid) {
+			mutex_unlock(&ovb_sc_lock);
+			pr_err_ratelimited("ovb_vmbus: duplicate sub-channel offer (relid %u, index %u) dropped\n",
+					   o->child_relid, o->offer.sub_channel_index);
+			return;
+		}
+	}
+	sc = kzalloc(sizeof(*sc), GFP_KERNEL);
+	if (!sc) {
+		mutex_unlock(&ovb_sc_lock);
+		return;
+	}
+	ovb_channel_init(sc, dev, o);
+	INIT_WORK(&sc->sc_work, ovb_channel_sc_work);
+	list_add_tail(&sc->sc_node, &dev->chan.sc_list);
+	mutex_unlock(&ovb_sc_lock);
+	queue_work(system_unbound_wq, &sc->sc_work);
+}
+
+/* A rescinded sub-channel: closed if its driver left it open, then freed. */
+bool ovb_channel_remove_subchannel(struct ovb_vmbus_device *dev, u32 relid)
+{
+	struct ovb_channel *sc, *found = NULL;
+
+	mutex_lock(&ovb_sc_lock);
+	list_for_each_entry(sc, &dev->chan.sc_list, sc_node)
+		if (sc->relid == relid) {
+			found = sc;
+			list_del(&sc->sc_node);
+			break;
+		}
+	mutex_unlock(&ovb_sc_lock);
+	if (!found)
+		return false;
+	cancel_work_sync(&found->sc_work);
+	ovb_channel_close(found);
+	kfree(found);
+	return true;
+}
+
+void ovb_channel_free_subchannels(struct ovb_vmbus_device *dev)
+{
+	struct ovb_channel *sc, *tmp;
+	LIST_HEAD(gone);
+
+	mutex_lock(&ovb_sc_lock);
+	list_splice_init(&dev->chan.sc_list, &gone);
+	mutex_unlock(&ovb_sc_lock);
+	list_for_each_entry_safe(sc, tmp, &gone, sc_node) {
+		cancel_work_sync(&sc->sc_work);
+		ovb_channel_close(sc);
+		kfree(sc);
+	}
+}
+
+void ovb_channel_set_sc_create(struct ovb_channel *primary, void (*fn)(struct ovb_channel *sc))
+{
+	WRITE_ONCE(primary->sc_create, fn);
+}
+EXPORT_SYMBOL_GPL(ovb_channel_set_sc_create);
+
+u16 ovb_channel_sub_index(struct ovb_channel *ch)
+{
+	return ch->sub_index;
+}
+EXPORT_SYMBOL_GPL(ovb_channel_sub_index);
+
+struct ovb_vmbus_device *ovb_channel_device(struct ovb_channel *ch)
+{
+	return ch->dev;
+}
+EXPORT_SYMBOL_GPL(ovb_channel_device);
+
+int ovb_channel_set_target_cpu(struct ovb_channel *ch, unsigned int cpu)
+{
+	if (ch->open || cpu >= nr_cpu_ids || !cpu_online(cpu))
+		return -EINVAL;
+	ch->target_vp = ovb_hv_vp_index(cpu);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(ovb_channel_set_target_cpu);
 
 struct ovb_channel *ovb_vmbus_primary_channel(struct ovb_vmbus_device *dev)
 {
@@ -244,6 +356,12 @@ int ovb_channel_open(struct ovb_channel *ch, u32 send_bytes, u32 recv_bytes,
 	    (send_bytes | recv_bytes) & ~PAGE_MASK || send_bytes > SZ_16M || recv_bytes > SZ_16M)
 		return -EINVAL;
 	mutex_lock(&ovb_chan_mutex);
+	/* a host that gave two channels one relid cannot have both open */
+	if (rcu_access_pointer(ovb_relid_map[ch->relid])) {
+		mutex_unlock(&ovb_chan_mutex);
+		pr_err_ratelimited("ovb_vmbus: relid %u is already open\n", ch->relid);
+		return -EBUSY;
+	}
 	ch->send_pages = send_bytes >> PAGE_SHIFT;
 	ch->recv_pages = recv_bytes >> PAGE_SHIFT;
 	total = ch->send_pages + ch->recv_pages;
@@ -281,7 +399,6 @@ int ovb_channel_open(struct ovb_channel *ch, u32 send_bytes, u32 recv_bytes,
 	ch->ctx = ctx;
 	ch->failed_logged = false;
 	tasklet_setup(&ch->tasklet, ovb_channel_tasklet);
-	ch->target_vp = ovb_hv_vp_index(0);
 	rcu_assign_pointer(ovb_relid_map[ch->relid], ch);
 
 	o.child_relid = ch->relid;
@@ -342,7 +459,8 @@ int ovb_channel_send_inband(struct ovb_channel *ch, const void *buf, u32 len,
 EXPORT_SYMBOL_GPL(ovb_channel_send_inband);
 
 int ovb_channel_send_gpa(struct ovb_channel *ch, const void *ranges, u32 ranges_len,
-			 u32 range_count, const void *buf, u32 len, u64 trans_id, u16 flags)
+			 u32 range_count, const void *buf, u32 len, u64 trans_id, u16 flags,
+			 bool defer)
 {
 	struct ovb_gpa_direct_header h = { };
 	struct ovb_ring_buf bufs[3];
@@ -366,13 +484,28 @@ int ovb_channel_send_gpa(struct ovb_channel *ch, const void *ranges, u32 ranges_
 	bufs[2].base = buf;
 	bufs[2].len = len;
 	spin_lock_irqsave(&ch->tx_lock, irqflags);
-	ret = ovb_ring_tx_write(&ch->tx, bufs, 3, &sig);
+	ret = ovb_ring_tx_write(&ch->tx, bufs, 3, defer ? NULL : &sig);
+	if (ret == -EAGAIN && defer)
+		ovb_ring_tx_signal(&ch->tx, &sig);	/* let the host drain the batch */
 	spin_unlock_irqrestore(&ch->tx_lock, irqflags);
-	if (!ret && sig)
+	if (sig)
 		ovb_hv_signal_event(ch->conn_id);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(ovb_channel_send_gpa);
+
+void ovb_channel_kick(struct ovb_channel *ch)
+{
+	unsigned long irqflags;
+	bool sig;
+
+	spin_lock_irqsave(&ch->tx_lock, irqflags);
+	ovb_ring_tx_signal(&ch->tx, &sig);
+	spin_unlock_irqrestore(&ch->tx_lock, irqflags);
+	if (sig)
+		ovb_hv_signal_event(ch->conn_id);
+}
+EXPORT_SYMBOL_GPL(ovb_channel_kick);
 
 int ovb_channel_recv(struct ovb_channel *ch, void *buf, u32 buflen, u32 *len, u64 *trans_id)
 {

@@ -85,6 +85,20 @@ static void ovb_vmbus_on_offer(const struct vmbus_channel_offer_channel *o)
 		return;
 	}
 	mutex_lock(&vb.lock);
+	/* A sub-channel joins its primary's device (same instance GUID). */
+	if (o->offer.sub_channel_index) {
+		list_for_each_entry(d, &vb.devices, node)
+			if (!memcmp(&d->offer.offer.if_instance, &o->offer.if_instance,
+				    sizeof(o->offer.if_instance)))
+				break;
+		if (!list_entry_is_head(d, &vb.devices, node) && !ovb_vmbus_find(o->child_relid))
+			ovb_channel_add_subchannel(d, o);
+		else
+			pr_err_ratelimited("ovb_vmbus: sub-channel offer (relid %u, index %u) without its primary dropped\n",
+					   o->child_relid, o->offer.sub_channel_index);
+		mutex_unlock(&vb.lock);
+		return;
+	}
 	if (ovb_vmbus_find(o->child_relid)) {
 		mutex_unlock(&vb.lock);
 		pr_err_ratelimited("ovb_vmbus: duplicate offer of relid %u dropped\n",
@@ -107,6 +121,12 @@ static void ovb_vmbus_on_rescind(u32 relid)
 	if (d) {
 		list_del(&d->node);
 		ovb_vmbus_device_remove(d);
+	} else {
+		list_for_each_entry(d, &vb.devices, node)
+			if (ovb_channel_remove_subchannel(d, relid))
+				break;
+		if (list_entry_is_head(d, &vb.devices, node))
+			d = NULL;
 	}
 	mutex_unlock(&vb.lock);
 	if (!d) {

@@ -35,6 +35,18 @@ void ovb_vmbus_set_drvdata(struct ovb_vmbus_device *dev, void *data);
 void *ovb_vmbus_get_drvdata(struct ovb_vmbus_device *dev);
 
 /*
+ * Sub-channels (VMBus 4.0+): after the device's own protocol asked the host
+ * for them, each one the host offers is handed to @fn in process context
+ * (set it before asking); @fn opens it like the primary. Sub-channels are
+ * closed by the driver's remove (ovb_channel_close) and freed by the bus.
+ */
+void ovb_channel_set_sc_create(struct ovb_channel *primary, void (*fn)(struct ovb_channel *sc));
+u16 ovb_channel_sub_index(struct ovb_channel *ch);	/* 0 for the primary */
+struct ovb_vmbus_device *ovb_channel_device(struct ovb_channel *ch);
+/* The CPU the host interrupts for this channel (before open; default CPU 0). */
+int ovb_channel_set_target_cpu(struct ovb_channel *ch, unsigned int cpu);
+
+/*
  * Open with rings of @send_bytes and @recv_bytes (multiples of PAGE_SIZE,
  * control page included). @on_event runs in softirq context, with the
  * host's signals masked, whenever the host signals; it should drain the
@@ -53,11 +65,16 @@ int ovb_channel_send_inband(struct ovb_channel *ch, const void *buf, u32 len,
  * reads or writes in place, then @len bytes of in-band payload follow. The
  * ranges are either single-page (struct ovb_gpa_page_range each) or
  * multi-page (struct ovb_gpa_range with its PFN array), include/ovb/ring.h.
- * @flags: OVB_VMPKT_FLAG_*. Returns 0, -EAGAIN (ring full now), -EINVAL,
- * -EMSGSIZE or -EIO (channel failed).
+ * @flags: OVB_VMPKT_FLAG_*. With @defer the host is not signalled yet: a
+ * batch of deferred sends ends with ovb_channel_kick(), which signals once
+ * if the host needs it (one exit for the batch instead of one per packet).
+ * Returns 0, -EAGAIN (ring full now), -EINVAL, -EMSGSIZE or -EIO (channel
+ * failed).
  */
 int ovb_channel_send_gpa(struct ovb_channel *ch, const void *ranges, u32 ranges_len,
-			 u32 range_count, const void *buf, u32 len, u64 trans_id, u16 flags);
+			 u32 range_count, const void *buf, u32 len, u64 trans_id, u16 flags,
+			 bool defer);
+void ovb_channel_kick(struct ovb_channel *ch);
 
 /*
  * The next packet's payload (after its descriptor) into @buf.

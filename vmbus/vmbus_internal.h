@@ -17,6 +17,12 @@
 struct ovb_channel {
 	struct ovb_vmbus_device *dev;
 	u32 relid, conn_id, target_vp;
+	u16 sub_index;			/* 0: the device's primary channel */
+	/* sub-channels: on the primary's list; created by the host's offers */
+	struct list_head sc_list;	/* primary: its sub-channels */
+	struct list_head sc_node;	/* sub-channel: on the primary's list */
+	void (*sc_create)(struct ovb_channel *sc);
+	struct work_struct sc_work;	/* runs the primary's sc_create */
 	bool open, failed_logged;
 	/* rings: pages[0..send_pages) then recv pages; both vmapped twice */
 	struct page **pages;
@@ -60,7 +66,12 @@ int ovb_vmbus_post(const void *msg, u32 len);
 u32 ovb_vmbus_version(void);
 
 /* channel.c */
-void ovb_channel_init(struct ovb_channel *ch, struct ovb_vmbus_device *dev);
+void ovb_channel_init(struct ovb_channel *ch, struct ovb_vmbus_device *dev,
+		      const struct vmbus_channel_offer_channel *o);
+void ovb_channel_add_subchannel(struct ovb_vmbus_device *dev,
+				const struct vmbus_channel_offer_channel *o);
+bool ovb_channel_remove_subchannel(struct ovb_vmbus_device *dev, u32 relid);
+void ovb_channel_free_subchannels(struct ovb_vmbus_device *dev);
 void ovb_channel_on_events(void *ctx, unsigned long *flags, unsigned int nbits);
 void ovb_channel_answer(u32 msgtype, const void *msg);
 
