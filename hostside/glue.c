@@ -362,6 +362,11 @@ static const struct ctl_command host_cmds[] = {
 	{ "reboot", "ask the guest to restart (integration service)", cmd_reboot },
 };
 
+void host_set_faults(struct host *h, const struct vmbus_faults *f)
+{
+	vmbus_server_set_faults(h->srv, f);
+}
+
 int host_ctl_start(struct host *h, const char *path)
 {
 	h->ctl = ctl_start(path, host_cmds, sizeof(host_cmds) / sizeof(host_cmds[0]), h);

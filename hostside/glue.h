@@ -10,11 +10,14 @@
 struct vm;
 struct hv;
 struct host;
+struct vmbus_faults;
 
 /* @disks: --disk specs; a SCSI controller is offered when there is one. */
 struct host *host_vmbus_start(struct vm *vm, struct hv *hv, const char *const *disks,
 			      unsigned int ndisks);
 int host_ctl_start(struct host *h, const char *path);
+/* --fault: make the VMBus server misbehave on purpose (before hv_start). */
+void host_set_faults(struct host *h, const struct vmbus_faults *f);
 void host_stop(struct host *h);
 
 #endif /* OVB_HOST_GLUE_H */

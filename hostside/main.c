@@ -20,6 +20,7 @@
 #include "hostside/glue.h"
 #include "hostside/hv/hv.h"
 #include "hostside/log.h"
+#include "hostside/vmbus/server.h"
 
 int log_verbose;
 
@@ -31,6 +32,7 @@ struct options {
 	unsigned int ndisks;
 	uint64_t memory;
 	unsigned int cpus;
+	struct vmbus_faults faults;
 };
 
 static void usage(FILE *f)
@@ -39,6 +41,7 @@ static void usage(FILE *f)
 		"usage: ovb-host --kernel FILE [--initrd FILE] [--append CMDLINE]\n"
 		"                [--memory SIZE] [--cpus N] [--serial stdio|file:PATH|unix:PATH|none]\n"
 		"                [--ctl PATH] [--disk PATH[,ro][,direct][,serial=S]]... [--verbose]\n"
+		"                [--fault KIND[,KIND...]]...\n"
 		"\n"
 		"  -k, --kernel FILE    Linux bzImage to boot\n"
 		"  -i, --initrd FILE    initramfs\n"
@@ -49,6 +52,8 @@ static void usage(FILE *f)
 		"      --ctl PATH       control socket for ovbctl\n"
 		"  -d, --disk SPEC      a SCSI disk: PATH[,ro][,direct][,serial=S] (repeatable)\n"
 		"  -v, --verbose        log more\n"
+		"      --fault KINDS    misbehave towards the guest on purpose, for testing:\n"
+		"                       " VMBUS_FAULT_NAMES "\n"
 		"\n"
 		"Exit status: 0 guest powered off, 2 guest rebooted, 3 guest crashed, 1 error.\n",
 		VM_MAX_VCPUS);
@@ -88,6 +93,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "ctl", required_argument, NULL, 'C' },
 		{ "disk", required_argument, NULL, 'd' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "fault", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -110,6 +116,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->disks[o->ndisks++] = optarg;
 			break;
 		case 'v': log_verbose = 1; break;
+		case 'F':
+			if (vmbus_faults_parse(optarg, &o->faults)) {
+				log_err("bad --fault '%s' (%s)", optarg, VMBUS_FAULT_NAMES);
+				return -1;
+			}
+			break;
 		case 'm':
 			if (parse_size(optarg, &o->memory)) {
 				log_err("bad --memory '%s' (e.g. 512M, 2G)", optarg);
@@ -187,6 +199,8 @@ int main(int argc, char **argv)
 	host = host_vmbus_start(&vm, hv, o.disks, o.ndisks);
 	if (!host)
 		return 1;
+	if (o.faults.kinds)
+		host_set_faults(host, &o.faults);
 	if (o.ctl && host_ctl_start(host, o.ctl))
 		return 1;
 	if (hv_start(hv))

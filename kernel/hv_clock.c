@@ -2,13 +2,15 @@
 /*
  * Mode 2: the reference TSC page as a clocksource (TLFS "partition
  * reference time enlightenment"; Linux drivers/clocksource/hyperv_timer.c
- * reads it the same way), and crash reporting through the crash MSRs.
+ * reads it the same way), the reference time the synthetic timers count
+ * in, and crash reporting through the crash MSRs.
  * In mode 1 the kernel already has both.
  */
 #include <linux/clocksource.h>
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/math64.h>
+#include <linux/module.h>
 #include <linux/panic_notifier.h>
 #include <linux/notifier.h>
 #include <linux/ptrace.h>
@@ -43,12 +45,33 @@ static u64 ovb_hv_read_ref(struct clocksource *cs)
 	return mul_u64_u64_shr(tsc, scale, 64) + offset;
 }
 
+/* The partition reference time in 100 ns units, as the stimers count it. */
+u64 ovb_hv_ref_time(void)
+{
+	u64 now;
+
+	if (ovb_tsc_page)
+		return ovb_hv_read_ref(NULL);
+	rdmsrl(HV_X64_MSR_TIME_REF_COUNT, now);
+	return now;
+}
+
 static struct clocksource ovb_hv_clocksource = {
 	.name = "ovb_hv_tsc_page",
 	.rating = 500,	/* above the TSC: the host keeps this one right */
 	.read = ovb_hv_read_ref,
 	.mask = CLOCKSOURCE_MASK(64),
 	.flags = CLOCK_SOURCE_IS_CONTINUOUS,
+	/*
+	 * The timekeeper holds a reference to the module of its current
+	 * clocksource: while ours is current, ovb_hv cannot be unloaded.
+	 * It must not be: a kernel in high-resolution mode only switches
+	 * to another high-resolution clocksource, and an L2 under ovb-host
+	 * has none (no HPET or PM timer, so the TSC is never calibrated and
+	 * is marked unstable); clocksource_unregister() would fail and the
+	 * timekeeper would read freed module memory.
+	 */
+	.owner = THIS_MODULE,
 };
 
 int ovb_hv_clock_init(void)
@@ -66,14 +89,24 @@ int ovb_hv_clock_init(void)
 		ovb_tsc_page = NULL;
 		return -ENODEV;
 	}
-	return clocksource_register_hz(&ovb_hv_clocksource, HV_CLOCK_HZ);
+	if (clocksource_register_hz(&ovb_hv_clocksource, HV_CLOCK_HZ)) {
+		wrmsrl(HV_X64_MSR_REFERENCE_TSC, 0);
+		free_page((unsigned long)ovb_tsc_page);
+		ovb_tsc_page = NULL;
+		return -ENODEV;
+	}
+	return 0;
 }
 
 void ovb_hv_clock_exit(void)
 {
 	if (!ovb_tsc_page)
 		return;
-	clocksource_unregister(&ovb_hv_clocksource);
+	if (clocksource_unregister(&ovb_hv_clocksource)) {
+		/* Cannot happen while the module reference above holds. */
+		pr_err("ovb_hv: the kernel keeps using our clocksource\n");
+		return;
+	}
 	wrmsrl(HV_X64_MSR_REFERENCE_TSC, 0);
 	free_page((unsigned long)ovb_tsc_page);
 	ovb_tsc_page = NULL;

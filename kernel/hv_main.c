@@ -6,7 +6,10 @@
  * VP indices and its clocksource; we reuse them and only add what the
  * in-tree hv_vmbus would (SynIC pages, the VMBus SINT on the kernel's
  * HYPERVISOR_CALLBACK_VECTOR). Mode 2 (the kernel did nothing: nopv, or
- * no CONFIG_HYPERVISOR_GUEST) is not implemented yet: we refuse to load.
+ * no CONFIG_HYPERVISOR_GUEST): we set up the guest OS id, the hypercall
+ * page, the SynIC on per-CPU IRQ vectors, the reference TSC page as the
+ * clocksource, synthetic timer 0 of each CPU as its clockevent device
+ * (direct mode) and the crash MSRs; the per-CPU parts follow CPU hotplug.
  * Which mode and what is active: /sys/module/ovb_hv/parameters/.
  */
 #include <linux/module.h>
@@ -22,11 +25,11 @@
 
 static int mode;
 void *ovb_hcall_pg;	/* the kernel's (mode 1) or ours (mode 2) */
-static bool ovb_clock, ovb_crash;	/* mode 2: what we registered */
+static bool ovb_clock, ovb_crash, ovb_stimer;	/* mode 2: what we registered */
 module_param(mode, int, 0444);
 MODULE_PARM_DESC(mode, "1: reusing the kernel's Hyper-V set-up, 2: our own (read-only)");
 
-static char enlightenments[128];
+static char enlightenments[256];
 module_param_string(enlightenments, enlightenments, sizeof(enlightenments), 0444);
 MODULE_PARM_DESC(enlightenments, "active enlightenments (read-only)");
 
@@ -37,7 +40,7 @@ int ovb_hv_mode(void)
 EXPORT_SYMBOL_GPL(ovb_hv_mode);
 
 /* The host's CPUID says "Microsoft Hv" with the "Hv#1" interface. */
-static bool ovb_hv_detect(u32 *features)
+static bool ovb_hv_detect(u32 *features, u32 *features_edx)
 {
 	u32 eax, ebx, ecx, edx;
 
@@ -52,6 +55,7 @@ static bool ovb_hv_detect(u32 *features)
 		return false;
 	cpuid(HVCPUID_FEATURES, &eax, &ebx, &ecx, &edx);
 	*features = eax;
+	*features_edx = edx;
 	return (eax & HV_MSR_SYNIC_AVAILABLE) && (eax & HV_MSR_HYPERCALL_AVAILABLE) &&
 	       (ebx & HV_POST_MESSAGES) && (ebx & HV_SIGNAL_EVENTS);
 }
@@ -79,10 +83,10 @@ u16 ovb_hv_hypercall_raw(u64 control, u64 in)
 
 static int __init ovb_hv_init(void)
 {
-	u32 features;
+	u32 features, features_edx;
 	int ret;
 
-	if (!ovb_hv_detect(&features)) {
+	if (!ovb_hv_detect(&features, &features_edx)) {
 		pr_info("ovb_hv: no Hyper-V interface with SynIC and hypercalls\n");
 		return -ENODEV;
 	}
@@ -109,13 +113,23 @@ static int __init ovb_hv_init(void)
 			 features & HV_MSR_SYNTIMER_AVAILABLE ? ",stimer" : "");
 	else {
 		bool clock = (features & HV_MSR_REFERENCE_TSC_AVAILABLE) && !ovb_hv_clock_init();
+		bool direct = (features & HV_MSR_SYNTIMER_AVAILABLE) &&
+			      (features_edx & HV_STIMER_DIRECT_MODE_AVAILABLE);
+		/* The timers count reference time: the TSC page's or the MSR's. */
+		bool stimer = direct && (clock || (features & HV_MSR_TIME_REF_COUNT_AVAILABLE)) &&
+			      !ovb_hv_stimer_init();
 		bool crash = !ovb_hv_crash_init();
 
 		ovb_clock = clock;
+		ovb_stimer = stimer;
 		ovb_crash = crash;
 		snprintf(enlightenments, sizeof(enlightenments),
-			 "guest_os_id,hypercall,synic (irq-vector)%s%s",
-			 clock ? ",tsc_page clocksource" : "", crash ? ",crash_msrs" : "");
+			 "guest_os_id,hypercall,synic (per-cpu irq vectors)%s%s%s",
+			 clock ? ",tsc_page clocksource" : "",
+			 stimer ? ",stimer clockevents (direct mode)" :
+			 !direct && (features & HV_MSR_SYNTIMER_AVAILABLE) ?
+			 ",no stimer clockevents (no direct mode)" : "",
+			 crash ? ",crash_msrs" : "");
 	}
 	pr_info("ovb_hv: mode %d (%s): %s\n", mode,
 		mode == 1 ? "reusing the kernel's Hyper-V set-up" : "our own set-up", enlightenments);
@@ -126,6 +140,8 @@ static void __exit ovb_hv_exit(void)
 {
 	if (ovb_crash)
 		ovb_hv_crash_exit();
+	if (ovb_stimer)
+		ovb_hv_stimer_exit();
 	if (ovb_clock)
 		ovb_hv_clock_exit();
 	ovb_hv_synic_exit();

@@ -2,25 +2,35 @@
 /*
  * Mode 2: the kernel did no Hyper-V set-up (booted with nopv, or built
  * without CONFIG_HYPERVISOR_GUEST), so ovb_hv does it: the guest OS id,
- * the hypercall page, and an interrupt for the VMBus SINT.
+ * the hypercall page, and per-CPU interrupts for the VMBus SINT and the
+ * synthetic timers.
  *
  * A module cannot allocate executable memory or add an IDT gate, so:
  * - the hypercall page is a page of this module's own text (module text
  *   is executable), filled with int3 until the hypervisor overlays its
  *   hypercall code on it when we name its frame in HV_X64_MSR_HYPERCALL;
- * - the SINT is given the vector of an ordinary interrupt: the IRQ that
- *   the VMBus ACPI device declares (ovb-host's DSDT gives it one, as older
- *   Hyper-V did); the kernel's IRQ code then calls our handler and EOIs.
+ * - the SINT and the synthetic timers (direct mode) are given vectors of
+ *   ordinary interrupts: one IRQ per CPU, allocated from the x86 vector
+ *   domain as a managed interrupt whose affinity is that CPU alone. Its
+ *   vector is valid on that CPU only, which is all a per-CPU SINT or timer
+ *   needs; the IRQ core shuts it down when the CPU goes offline and starts
+ *   it again (maybe on another vector: read it again) when it comes back,
+ *   before the CPUHP_AP_ONLINE_DYN callbacks that program the vector run.
+ *   The kernel's IRQ code calls our handler and EOIs (the lapic_controller
+ *   chip's ack), which also lets KVM resample a SINT.
  * See DESIGN.md, "Guest modules work in two modes".
  */
-#include <linux/acpi.h>
 #include <linux/interrupt.h>
 #include <linux/irq.h>
+#include <linux/irqdomain.h>
 #include <linux/module.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
 #include <linux/version.h>
 #include <linux/vmalloc.h>
 #include <linux/mm.h>
 #include <asm/hw_irq.h>
+#include <asm/irqdomain.h>
 #include <asm/msr.h>
 
 #include "ovb/hv_tlfs.h"
@@ -32,8 +42,6 @@ asm(".pushsection .text.ovb_hypercall, \"ax\", @progbits\n"
     ".fill 4096, 1, 0xcc\n"
     ".popsection\n");
 extern u8 ovb_hv_hypercall_text[];
-
-static int ovb_irq = -1;
 
 int ovb_hv_mode2_hypercall_init(void **page)
 {
@@ -60,60 +68,91 @@ void ovb_hv_mode2_hypercall_exit(void)
 	wrmsrl(HV_X64_MSR_GUEST_OS_ID, 0);
 }
 
-static irqreturn_t ovb_hv_mode2_irq(int irq, void *dev)
-{
-	ovb_hv_isr();
-	return IRQ_HANDLED;
-}
+struct ovb_cpu_irqs {
+	unsigned int nr;
+	int irq[];	/* per possible CPU; 0: none */
+};
 
-/* The IRQ of the VMBus ACPI device; its vector and CPU go into the SINT. */
-int ovb_hv_mode2_irq_init(u32 *vector, int *cpu)
+/*
+ * One managed IRQ per possible CPU, bound to that CPU, with @fn as its
+ * handler (dev_id NULL: the handler works on this CPU's state).
+ */
+struct ovb_cpu_irqs *ovb_hv_cpu_irqs_alloc(const char *name, irq_handler_t fn,
+					   unsigned long flags)
 {
-	static const char * const hids[] = { "VMBUS", "VMBus", "OVB0001" };
-	struct acpi_device *adev = NULL;
-	struct resource_entry *e;
-	struct irq_cfg *cfg;
-	LIST_HEAD(res);
-	unsigned int i;
-	int ret;
+	struct irq_alloc_info info = {};
+	struct irq_affinity_desc *aff;
+	struct ovb_cpu_irqs *ci;
+	unsigned int cpu;
+	int irq, ret = 0;
 
-	for (i = 0; i < ARRAY_SIZE(hids) && !adev; i++)
-		adev = acpi_dev_get_first_match_dev(hids[i], NULL, -1);
-	if (!adev) {
-		pr_err("ovb_hv: no VMBus ACPI device to take an interrupt from\n");
-		return -ENODEV;
+	ci = kzalloc(struct_size(ci, irq, nr_cpu_ids), GFP_KERNEL);
+	aff = kzalloc(sizeof(*aff), GFP_KERNEL);	/* a cpumask: not on the stack */
+	if (!ci || !aff) {
+		kfree(ci);
+		kfree(aff);
+		return ERR_PTR(-ENOMEM);
 	}
-	ret = acpi_dev_get_resources(adev, &res, NULL, NULL);
-	if (ret >= 0) {
-		resource_list_for_each_entry(e, &res)
-			if (resource_type(e->res) == IORESOURCE_IRQ && ovb_irq < 0)
-				ovb_irq = e->res->start;
-		acpi_dev_free_resource_list(&res);
+	ci->nr = nr_cpu_ids;
+	aff->is_managed = 1;
+	for_each_possible_cpu(cpu) {
+		cpumask_copy(&aff->mask, cpumask_of(cpu));
+		irq = __irq_domain_alloc_irqs(x86_vector_domain, -1, 1, cpu_to_node(cpu),
+					      &info, false, aff);
+		if (irq <= 0) {
+			ret = irq ? irq : -ENOSPC;
+			break;
+		}
+		irq_set_handler(irq, handle_edge_irq);
+		ret = request_irq(irq, fn, flags, name, NULL);
+		if (ret) {
+			irq_dispose_mapping(irq);
+			break;
+		}
+		ci->irq[cpu] = irq;
 	}
-	acpi_dev_put(adev);
-	if (ovb_irq <= 0) {
-		pr_err("ovb_hv: the VMBus ACPI device declares no interrupt\n");
-		return -ENODEV;
-	}
-	ret = request_irq(ovb_irq, ovb_hv_mode2_irq, 0, "ovb_hv", NULL);
+	kfree(aff);
 	if (ret) {
-		ovb_irq = -1;
-		return ret;
+		pr_err("ovb_hv: cannot get a per-CPU interrupt for %s on CPU %u: %d\n",
+		       name, cpu, ret);
+		ovb_hv_cpu_irqs_free(ci);
+		return ERR_PTR(ret);
 	}
-	cfg = irqd_cfg(irq_get_irq_data(ovb_irq));
-	if (!cfg) {
-		free_irq(ovb_irq, NULL);
-		ovb_irq = -1;
-		return -ENODEV;
-	}
-	*vector = cfg->vector;
-	*cpu = cpumask_first(irq_data_get_effective_affinity_mask(irq_get_irq_data(ovb_irq)));
-	return 0;
+	return ci;
 }
 
-void ovb_hv_mode2_irq_exit(void)
+/*
+ * The vector of @cpu's IRQ, or 0 if it has none that targets @cpu (it is
+ * started before the CPUHP_AP_ONLINE_DYN callbacks run on an online CPU).
+ */
+u32 ovb_hv_cpu_irq_vector(const struct ovb_cpu_irqs *ci, unsigned int cpu)
 {
-	if (ovb_irq > 0)
-		free_irq(ovb_irq, NULL);
-	ovb_irq = -1;
+	struct irq_data *d;
+	struct irq_cfg *cfg;
+
+	if (cpu >= ci->nr || !ci->irq[cpu])
+		return 0;
+	d = irq_get_irq_data(ci->irq[cpu]);
+	if (!d || !irqd_is_activated(d) ||
+	    !cpumask_test_cpu(cpu, irq_data_get_effective_affinity_mask(d)))
+		return 0;
+	cfg = irqd_cfg(d);
+	if (!cfg || cfg->vector < HV_SYNIC_FIRST_VALID_VECTOR || cfg->vector > 0xff)
+		return 0;
+	return cfg->vector;
+}
+
+void ovb_hv_cpu_irqs_free(struct ovb_cpu_irqs *ci)
+{
+	unsigned int cpu;
+
+	if (IS_ERR_OR_NULL(ci))
+		return;
+	for (cpu = 0; cpu < ci->nr; cpu++) {
+		if (!ci->irq[cpu])
+			continue;
+		free_irq(ci->irq[cpu], NULL);
+		irq_dispose_mapping(ci->irq[cpu]);
+	}
+	kfree(ci);
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Per-CPU SynIC set-up (as drivers/hv/hv.c hv_synic_enable_regs does it),
- * the VMBus SINT interrupt, and message posting.
+ * following CPU hotplug, the VMBus SINT interrupt, and message posting.
  */
 #include <linux/cpuhotplug.h>
 #include <linux/interrupt.h>
@@ -29,8 +29,7 @@ static DEFINE_PER_CPU(struct ovb_hv_cpu, ovb_hv_cpus);
 static struct ovb_hv_handler ovb_handler;
 static enum cpuhp_state ovb_cpuhp;
 static int ovb_synic_mode;
-static u32 ovb_sint_vector;	/* mode 2: the vector of our IRQ ... */
-static int ovb_sint_cpu;	/* ... which exists on this CPU only */
+static struct ovb_cpu_irqs *ovb_sint_irqs;	/* mode 2: one IRQ per CPU */
 
 u32 ovb_hv_vp_index(unsigned int cpu)
 {
@@ -75,7 +74,7 @@ void ovb_hv_msg_done(struct hv_message *msg)
 }
 EXPORT_SYMBOL_GPL(ovb_hv_msg_done);
 
-/* Mode 1: HYPERVISOR_CALLBACK_VECTOR via the kernel's hook; mode 2: our IRQ. */
+/* Mode 1: HYPERVISOR_CALLBACK_VECTOR via the kernel's hook; mode 2: our IRQs. */
 void ovb_hv_isr(void)
 {
 	struct ovb_hv_cpu *c = this_cpu_ptr(&ovb_hv_cpus);
@@ -112,46 +111,77 @@ void ovb_hv_unregister_handler(void)
 }
 EXPORT_SYMBOL_GPL(ovb_hv_unregister_handler);
 
-static int ovb_hv_cpu_online(unsigned int cpu)
+static void ovb_hv_cpu_free_pages(struct ovb_hv_cpu *c)
 {
-	struct ovb_hv_cpu *c = per_cpu_ptr(&ovb_hv_cpus, cpu);
-	u64 v;
-
-	c->simp = (void *)get_zeroed_page(GFP_KERNEL);
-	c->siefp = (void *)get_zeroed_page(GFP_KERNEL);
-	c->post = (void *)get_zeroed_page(GFP_KERNEL);
-	if (!c->simp || !c->siefp || !c->post)
-		return -ENOMEM;
-	rdmsrl(HV_X64_MSR_VP_INDEX, v);
-	c->vp_index = (u32)v;
-	wrmsrl(HV_X64_MSR_SIMP, virt_to_phys(c->simp) | HV_SYNIC_SIMP_ENABLE);
-	wrmsrl(HV_X64_MSR_SIEFP, virt_to_phys(c->siefp) | HV_SYNIC_SIEFP_ENABLE);
-	if (ovb_synic_mode == 1)	/* auto-EOI: the host does not deprecate it */
-		wrmsrl(HV_X64_MSR_SINT0 + OVB_VMBUS_MESSAGE_SINT,
-		       HYPERVISOR_CALLBACK_VECTOR | HV_SYNIC_SINT_AUTO_EOI);
-	else if ((int)cpu == ovb_sint_cpu)	/* the IRQ code EOIs it */
-		wrmsrl(HV_X64_MSR_SINT0 + OVB_VMBUS_MESSAGE_SINT, ovb_sint_vector);
-	else
-		wrmsrl(HV_X64_MSR_SINT0 + OVB_VMBUS_MESSAGE_SINT, HV_SYNIC_SINT_MASKED);
-	rdmsrl(HV_X64_MSR_SCONTROL, v);
-	wrmsrl(HV_X64_MSR_SCONTROL, v | HV_SYNIC_CONTROL_ENABLE);
-	return 0;
-}
-
-static int ovb_hv_cpu_offline(unsigned int cpu)
-{
-	struct ovb_hv_cpu *c = per_cpu_ptr(&ovb_hv_cpus, cpu);
-
-	wrmsrl(HV_X64_MSR_SINT0 + OVB_VMBUS_MESSAGE_SINT, HV_SYNIC_SINT_MASKED);
-	wrmsrl(HV_X64_MSR_SIMP, 0);
-	wrmsrl(HV_X64_MSR_SIEFP, 0);
 	free_page((unsigned long)c->simp);
 	free_page((unsigned long)c->siefp);
 	free_page((unsigned long)c->post);
+}
+
+/* CPUHP_AP_ONLINE_DYN: runs on @cpu, on load for each online CPU and on hotplug. */
+static int ovb_hv_cpu_online(unsigned int cpu)
+{
+	struct ovb_hv_cpu *c = per_cpu_ptr(&ovb_hv_cpus, cpu);
+	struct ovb_hv_cpu n = {};
+	u64 sint, v;
+
+	n.simp = (void *)get_zeroed_page(GFP_KERNEL);
+	n.siefp = (void *)get_zeroed_page(GFP_KERNEL);
+	n.post = (void *)get_zeroed_page(GFP_KERNEL);
+	if (!n.simp || !n.siefp || !n.post) {
+		ovb_hv_cpu_free_pages(&n);
+		return -ENOMEM;
+	}
+	if (ovb_synic_mode == 1) {	/* auto-EOI: the host does not deprecate it */
+		sint = HYPERVISOR_CALLBACK_VECTOR | HV_SYNIC_SINT_AUTO_EOI;
+	} else {	/* this CPU's own IRQ; the IRQ code EOIs it */
+		u32 vector = ovb_hv_cpu_irq_vector(ovb_sint_irqs, cpu);
+
+		sint = vector ? vector : HV_SYNIC_SINT_MASKED;
+		if (!vector)
+			pr_warn("ovb_hv: no SINT vector on CPU %u: its SINT stays masked\n", cpu);
+	}
+	rdmsrl(HV_X64_MSR_VP_INDEX, v);
+	n.vp_index = (u32)v;
+	local_irq_disable();
+	*c = n;
+	wrmsrl(HV_X64_MSR_SIMP, virt_to_phys(c->simp) | HV_SYNIC_SIMP_ENABLE);
+	wrmsrl(HV_X64_MSR_SIEFP, virt_to_phys(c->siefp) | HV_SYNIC_SIEFP_ENABLE);
+	wrmsrl(HV_X64_MSR_SINT0 + OVB_VMBUS_MESSAGE_SINT, sint);
+	rdmsrl(HV_X64_MSR_SCONTROL, v);
+	wrmsrl(HV_X64_MSR_SCONTROL, v | HV_SYNIC_CONTROL_ENABLE);
+	local_irq_enable();
+	return 0;
+}
+
+/* The reverse, on @cpu before it goes offline and on unload. */
+static int ovb_hv_cpu_offline(unsigned int cpu)
+{
+	struct ovb_hv_cpu *c = per_cpu_ptr(&ovb_hv_cpus, cpu);
+	struct ovb_hv_cpu old;
+	u64 v;
+
+	local_irq_disable();	/* our ISR on this CPU sees all or nothing */
+	wrmsrl(HV_X64_MSR_SINT0 + OVB_VMBUS_MESSAGE_SINT, HV_SYNIC_SINT_MASKED);
+	if (ovb_synic_mode == 2) {	/* nobody else uses the SynIC then */
+		rdmsrl(HV_X64_MSR_SCONTROL, v);
+		wrmsrl(HV_X64_MSR_SCONTROL, v & ~HV_SYNIC_CONTROL_ENABLE);
+	}
+	wrmsrl(HV_X64_MSR_SIMP, 0);
+	wrmsrl(HV_X64_MSR_SIEFP, 0);
+	old = *c;
 	c->simp = NULL;
 	c->siefp = NULL;
 	c->post = NULL;
+	local_irq_enable();
+	ovb_hv_cpu_free_pages(&old);
 	return 0;
+}
+
+static irqreturn_t ovb_hv_sint_irq(int irq, void *dev)
+{
+	ovb_hv_isr();
+	return IRQ_HANDLED;
 }
 
 int ovb_hv_synic_init(int mode)
@@ -162,17 +192,21 @@ int ovb_hv_synic_init(int mode)
 	if (mode == 1) {
 		hv_setup_vmbus_handler(ovb_hv_isr);
 	} else {
-		ret = ovb_hv_mode2_irq_init(&ovb_sint_vector, &ovb_sint_cpu);
-		if (ret)
-			return ret;
+		struct ovb_cpu_irqs *ci = ovb_hv_cpu_irqs_alloc("ovb_hv_sint", ovb_hv_sint_irq,
+								IRQF_NO_THREAD);
+
+		if (IS_ERR(ci))
+			return PTR_ERR(ci);
+		ovb_sint_irqs = ci;
 	}
-	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "ovb_hv:online", ovb_hv_cpu_online,
+	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "ovb_hv/synic:online", ovb_hv_cpu_online,
 				ovb_hv_cpu_offline);
 	if (ret < 0) {
 		if (mode == 1)
 			hv_remove_vmbus_handler();
 		else
-			ovb_hv_mode2_irq_exit();
+			ovb_hv_cpu_irqs_free(ovb_sint_irqs);
+		ovb_sint_irqs = NULL;
 		return ret;
 	}
 	ovb_cpuhp = ret;
@@ -185,5 +219,6 @@ void ovb_hv_synic_exit(void)
 	if (ovb_synic_mode == 1)
 		hv_remove_vmbus_handler();
 	else
-		ovb_hv_mode2_irq_exit();
+		ovb_hv_cpu_irqs_free(ovb_sint_irqs);
+	ovb_sint_irqs = NULL;
 }

@@ -35,7 +35,7 @@
 #include "vmbus/ovb_vmbus.h"
 
 #define STOR_RING_BYTES		(512 * 1024)
-#define STOR_MAX_XFER		(512 * 1024)	/* per command, if the host allows it */
+#define STOR_MAX_XFER		(2 * 1024 * 1024)	/* per command, if the host allows it */
 #define STOR_MAX_PFNS		(STOR_MAX_XFER / PAGE_SIZE + 1)
 #define STOR_CAN_QUEUE		128
 #define STOR_MAX_LUNS		64		/* storvsp's STORVSP_MAX_LUNS */

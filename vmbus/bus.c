@@ -59,7 +59,49 @@ static ssize_t ring_counters_show(struct device *dev, struct device_attribute *a
 }
 static DEVICE_ATTR_RO(ring_counters);
 
+/* The in-tree ring attributes: out = guest to host, in = host to guest. */
+#define OVB_RING_ATTR(dir, field, name)							\
+static ssize_t dir##_##name##_show(struct device *dev, struct device_attribute *attr,	\
+				   char *buf)							\
+{											\
+	struct ovb_channel_ring_info ri;						\
+	int ret = ovb_channel_ring_info(&to_ovb_vmbus_device(dev)->chan,		\
+					__stringify(dir)[0] == 'o', &ri);		\
+											\
+	return ret ? ret : sysfs_emit(buf, "%u\n", ri.field);				\
+}											\
+static DEVICE_ATTR_RO(dir##_##name)
+
+OVB_RING_ATTR(out, intr_mask, intr_mask);
+OVB_RING_ATTR(out, read_index, read_index);
+OVB_RING_ATTR(out, write_index, write_index);
+OVB_RING_ATTR(out, bytes_to_read, read_bytes_avail);
+OVB_RING_ATTR(out, bytes_to_write, write_bytes_avail);
+OVB_RING_ATTR(in, intr_mask, intr_mask);
+OVB_RING_ATTR(in, read_index, read_index);
+OVB_RING_ATTR(in, write_index, write_index);
+OVB_RING_ATTR(in, bytes_to_read, read_bytes_avail);
+OVB_RING_ATTR(in, bytes_to_write, write_bytes_avail);
+
+static ssize_t channel_vp_mapping_show(struct device *dev, struct device_attribute *attr,
+				       char *buf)
+{
+	return ovb_channel_vp_mapping(to_ovb_vmbus_device(dev), buf);
+}
+static DEVICE_ATTR_RO(channel_vp_mapping);
+
 static struct attribute *ovb_vmbus_dev_attrs[] = {
+	&dev_attr_out_intr_mask.attr,
+	&dev_attr_out_read_index.attr,
+	&dev_attr_out_write_index.attr,
+	&dev_attr_out_read_bytes_avail.attr,
+	&dev_attr_out_write_bytes_avail.attr,
+	&dev_attr_in_intr_mask.attr,
+	&dev_attr_in_read_index.attr,
+	&dev_attr_in_write_index.attr,
+	&dev_attr_in_read_bytes_avail.attr,
+	&dev_attr_in_write_bytes_avail.attr,
+	&dev_attr_channel_vp_mapping.attr,
 	&dev_attr_class_id.attr,
 	&dev_attr_device_id.attr,
 	&dev_attr_id.attr,

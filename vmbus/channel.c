@@ -117,6 +117,46 @@ void ovb_channel_free_subchannels(struct ovb_vmbus_device *dev)
 	}
 }
 
+/*
+ * The indices as they are in shared memory: for a person looking, so a
+ * hostile value is shown as it is, and the byte counts are 0 then.
+ */
+int ovb_channel_ring_info(struct ovb_channel *ch, bool out, struct ovb_channel_ring_info *ri)
+{
+	struct ovb_ring *r = out ? &ch->tx : &ch->rx;
+	int ret = -ENODEV;
+
+	mutex_lock(&ovb_chan_mutex);
+	if (ch->open) {
+		ri->intr_mask = READ_ONCE(r->ctl->interrupt_mask);
+		ri->read_index = READ_ONCE(r->ctl->read_index);
+		ri->write_index = READ_ONCE(r->ctl->write_index);
+		ri->bytes_to_read = 0;
+		ri->bytes_to_write = 0;
+		if (ri->read_index < r->size && ri->write_index < r->size) {
+			ri->bytes_to_read = (ri->write_index + r->size - ri->read_index) % r->size;
+			ri->bytes_to_write = r->size - ri->bytes_to_read;
+		}
+		ret = 0;
+	}
+	mutex_unlock(&ovb_chan_mutex);
+	return ret;
+}
+
+/* "relid:cpu" per line, primary first (in-tree channel_vp_mapping). */
+int ovb_channel_vp_mapping(struct ovb_vmbus_device *dev, char *buf)
+{
+	struct ovb_channel *sc;
+	int n;
+
+	mutex_lock(&ovb_sc_lock);
+	n = sysfs_emit_at(buf, 0, "%u:%u\n", dev->chan.relid, dev->chan.target_vp);
+	list_for_each_entry(sc, &dev->chan.sc_list, sc_node)
+		n += sysfs_emit_at(buf, n, "%u:%u\n", sc->relid, sc->target_vp);
+	mutex_unlock(&ovb_sc_lock);
+	return n;
+}
+
 void ovb_channel_set_sc_create(struct ovb_channel *primary, void (*fn)(struct ovb_channel *sc))
 {
 	WRITE_ONCE(primary->sc_create, fn);
@@ -155,8 +195,9 @@ void ovb_channel_answer(u32 msgtype, const void *msg)
 {
 	struct ovb_channel *ch = READ_ONCE(ovb_waiting);
 
-	if (!ch) {
-		pr_err_ratelimited("ovb_vmbus: unexpected answer type %u from the host\n", msgtype);
+	if (!ch || msgtype != ch->answer_type) {
+		pr_err_ratelimited("ovb_vmbus: unexpected answer type %u from the host dropped\n",
+				   msgtype);
 		return;
 	}
 	switch (msgtype) {
@@ -193,21 +234,33 @@ stray:
 	pr_err_ratelimited("ovb_vmbus: answer type %u for another request dropped\n", msgtype);
 }
 
-/* Post @msg and wait for the host's answer to it (5 s). */
-static int ovb_channel_request(struct ovb_channel *ch, const void *msg, u32 len)
+/*
+ * A request to the host is armed (the answer of type @answer is awaited
+ * for @ch; anything else is dropped), posted in one or more messages, then
+ * waited for (5 s). One request at a time (ovb_chan_mutex).
+ */
+static void ovb_channel_request_arm(struct ovb_channel *ch, u32 answer)
 {
-	int ret;
-
 	reinit_completion(&ch->answered);
 	ch->answer_status = ~0u;
+	ch->answer_type = answer;
 	WRITE_ONCE(ovb_waiting, ch);
-	ret = ovb_vmbus_post(msg, len);
+}
+
+static int ovb_channel_request_wait(struct ovb_channel *ch, int ret)
+{
 	if (!ret && !wait_for_completion_timeout(&ch->answered, 5 * HZ))
 		ret = -ETIMEDOUT;
 	WRITE_ONCE(ovb_waiting, NULL);
 	if (!ret && ch->answer_status)
 		ret = -EIO;
 	return ret;
+}
+
+static int ovb_channel_request(struct ovb_channel *ch, const void *msg, u32 len, u32 answer)
+{
+	ovb_channel_request_arm(ch, answer);
+	return ovb_channel_request_wait(ch, ovb_vmbus_post(msg, len));
 }
 
 static int ovb_gpadl_create(struct ovb_channel *ch, u32 npages)
@@ -231,11 +284,8 @@ static int ovb_gpadl_create(struct ovb_channel *ch, u32 npages)
 
 		memcpy(msg + sizeof(h) + sizeof(r) + done * 8, &pfn, 8);
 	}
-	/* Bodies first would race the answer: the answer comes after the last. */
-	if (n == npages)
-		return ovb_channel_request(ch, msg, sizeof(h) + sizeof(r) + n * 8);
-	reinit_completion(&ch->answered);
-	WRITE_ONCE(ovb_waiting, ch);
+	/* Armed before the header: the answer comes after the last body. */
+	ovb_channel_request_arm(ch, CHANNELMSG_GPADL_CREATED);
 	ret = ovb_vmbus_post(msg, sizeof(h) + sizeof(r) + n * 8);
 	while (!ret && done < npages) {
 		struct vmbus_channel_gpadl_body b = { .header.msgtype = CHANNELMSG_GPADL_BODY };
@@ -253,12 +303,7 @@ static int ovb_gpadl_create(struct ovb_channel *ch, u32 npages)
 		done += n;
 		ret = ovb_vmbus_post(msg, sizeof(b) + n * 8);
 	}
-	if (!ret && !wait_for_completion_timeout(&ch->answered, 5 * HZ))
-		ret = -ETIMEDOUT;
-	WRITE_ONCE(ovb_waiting, NULL);
-	if (!ret && ch->answer_status)
-		ret = -EIO;
-	return ret;
+	return ovb_channel_request_wait(ch, ret);
 }
 
 static void ovb_gpadl_teardown(struct ovb_channel *ch)
@@ -267,7 +312,7 @@ static void ovb_gpadl_teardown(struct ovb_channel *ch)
 
 	t.child_relid = ch->relid;
 	t.gpadl = ch->gpadl;
-	if (ovb_channel_request(ch, &t, sizeof(t)))
+	if (ovb_channel_request(ch, &t, sizeof(t), CHANNELMSG_GPADL_TORNDOWN))
 		pr_err("ovb_vmbus: channel %u: GPADL teardown not confirmed\n", ch->relid);
 }
 
@@ -398,6 +443,7 @@ int ovb_channel_open(struct ovb_channel *ch, u32 send_bytes, u32 recv_bytes,
 	ch->on_event = on_event;
 	ch->ctx = ctx;
 	ch->failed_logged = false;
+	ch->tx_failed_logged = false;
 	tasklet_setup(&ch->tasklet, ovb_channel_tasklet);
 	rcu_assign_pointer(ovb_relid_map[ch->relid], ch);
 
@@ -406,7 +452,7 @@ int ovb_channel_open(struct ovb_channel *ch, u32 send_bytes, u32 recv_bytes,
 	o.ringbuffer_gpadlhandle = ch->gpadl;
 	o.target_vp = ch->target_vp;
 	o.downstream_ringbuffer_pageoffset = ch->send_pages;
-	ret = ovb_channel_request(ch, &o, sizeof(o));
+	ret = ovb_channel_request(ch, &o, sizeof(o), CHANNELMSG_OPENCHANNEL_RESULT);
 	if (ret) {
 		RCU_INIT_POINTER(ovb_relid_map[ch->relid], NULL);
 		synchronize_rcu();
@@ -442,6 +488,13 @@ void ovb_channel_close(struct ovb_channel *ch)
 }
 EXPORT_SYMBOL_GPL(ovb_channel_close);
 
+/* The host broke our send ring (its read index): say so once. */
+static void ovb_channel_tx_failed(struct ovb_channel *ch)
+{
+	if (!xchg(&ch->tx_failed_logged, true))
+		pr_err("ovb_vmbus: channel %u failed: %s\n", ch->relid, ch->tx.why);
+}
+
 int ovb_channel_send_inband(struct ovb_channel *ch, const void *buf, u32 len,
 			    u64 trans_id, u16 flags)
 {
@@ -454,6 +507,8 @@ int ovb_channel_send_inband(struct ovb_channel *ch, const void *buf, u32 len,
 	spin_unlock_irqrestore(&ch->tx_lock, irqflags);
 	if (!ret && sig)
 		ovb_hv_signal_event(ch->conn_id);
+	if (ret == -EIO)
+		ovb_channel_tx_failed(ch);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(ovb_channel_send_inband);
@@ -490,6 +545,8 @@ int ovb_channel_send_gpa(struct ovb_channel *ch, const void *ranges, u32 ranges_
 	spin_unlock_irqrestore(&ch->tx_lock, irqflags);
 	if (sig)
 		ovb_hv_signal_event(ch->conn_id);
+	if (ret == -EIO)
+		ovb_channel_tx_failed(ch);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(ovb_channel_send_gpa);

@@ -6,11 +6,26 @@
  * Sequence as Linux's drivers/hv/connection.c expects a host to follow it.
  * Everything the host sends is checked against the message table before
  * it is used; bad messages are logged (rate limited) and dropped.
+ *
+ * Answers to our own requests (version, GPADL created/torn down, open
+ * result, unload) are taken in interrupt context, as Linux's
+ * vmbus_on_msg_dpc does for its non-blocking handlers: a driver that opens
+ * or closes a channel from the message work (a probe during an offer, a
+ * remove during a rescind) would otherwise wait for an answer queued
+ * behind itself. Offers, rescinds and ALLOFFERS_DELIVERED keep their order
+ * on an ordered workqueue.
+ *
+ * Shutdown, reboot and kexec (kernel_restart_prepare) run the reboot
+ * notifiers: ours sends UNLOAD and waits briefly for UNLOAD_RESPONSE, so
+ * the host is left with no channels or GPADLs of ours (Linux does this
+ * from hv_kexec_handler/vmbus_initiate_unload).
  */
 #include <linux/acpi.h>
 #include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/module.h>
+#include <linux/reboot.h>
+#include <linux/syscore_ops.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
@@ -49,7 +64,9 @@ static struct {
 	struct vmbus_channel_version_response version_resp;
 	struct mutex lock;		/* devices */
 	struct list_head devices;
+	struct mutex unload_lock;	/* connected, unloaded */
 	bool connected;
+	bool unloaded;			/* by the reboot notifier: post nothing more */
 } vb;
 
 int ovb_vmbus_post(const void *msg, u32 len)
@@ -57,6 +74,8 @@ int ovb_vmbus_post(const void *msg, u32 len)
 	u16 st;
 	int tries;
 
+	if (READ_ONCE(vb.unloaded))
+		return -ENODEV;
 	for (tries = 0; tries < 100; tries++) {
 		st = ovb_hv_post_message(vb.msg_conn_id, 1, msg, len);
 		if (st != HV_STATUS_INSUFFICIENT_BUFFERS && st != HV_STATUS_INSUFFICIENT_MEMORY)
@@ -76,6 +95,16 @@ static struct ovb_vmbus_device *ovb_vmbus_find(u32 relid)
 	return NULL;
 }
 
+static struct ovb_vmbus_device *ovb_vmbus_find_instance(const struct ovb_guid *g)
+{
+	struct ovb_vmbus_device *d;
+
+	list_for_each_entry(d, &vb.devices, node)
+		if (!memcmp(&d->offer.offer.if_instance, g, sizeof(*g)))
+			return d;
+	return NULL;
+}
+
 static void ovb_vmbus_on_offer(const struct vmbus_channel_offer_channel *o)
 {
 	struct ovb_vmbus_device *d;
@@ -87,11 +116,8 @@ static void ovb_vmbus_on_offer(const struct vmbus_channel_offer_channel *o)
 	mutex_lock(&vb.lock);
 	/* A sub-channel joins its primary's device (same instance GUID). */
 	if (o->offer.sub_channel_index) {
-		list_for_each_entry(d, &vb.devices, node)
-			if (!memcmp(&d->offer.offer.if_instance, &o->offer.if_instance,
-				    sizeof(o->offer.if_instance)))
-				break;
-		if (!list_entry_is_head(d, &vb.devices, node) && !ovb_vmbus_find(o->child_relid))
+		d = ovb_vmbus_find_instance(&o->offer.if_instance);
+		if (d && !ovb_vmbus_find(o->child_relid))
 			ovb_channel_add_subchannel(d, o);
 		else
 			pr_err_ratelimited("ovb_vmbus: sub-channel offer (relid %u, index %u) without its primary dropped\n",
@@ -103,6 +129,14 @@ static void ovb_vmbus_on_offer(const struct vmbus_channel_offer_channel *o)
 		mutex_unlock(&vb.lock);
 		pr_err_ratelimited("ovb_vmbus: duplicate offer of relid %u dropped\n",
 				   o->child_relid);
+		return;
+	}
+	/* Devices are named by instance: a second one would clash in sysfs. */
+	d = ovb_vmbus_find_instance(&o->offer.if_instance);
+	if (d) {
+		mutex_unlock(&vb.lock);
+		pr_err_ratelimited("ovb_vmbus: offer of relid %u repeats the instance of relid %u: dropped\n",
+				   o->child_relid, d->relid);
 		return;
 	}
 	d = ovb_vmbus_device_add(vb.parent, o);
@@ -137,6 +171,7 @@ static void ovb_vmbus_on_rescind(u32 relid)
 	ovb_vmbus_post(&r, sizeof(r));
 }
 
+/* Offers, rescinds and the end of the offers, in the order they came. */
 static void ovb_vmbus_msg_work(struct work_struct *work)
 {
 	struct ovb_msg_work *w = container_of(work, struct ovb_msg_work, work);
@@ -144,10 +179,6 @@ static void ovb_vmbus_msg_work(struct work_struct *work)
 
 	memcpy(&h, w->data, sizeof(h));
 	switch (h.msgtype) {
-	case CHANNELMSG_VERSION_RESPONSE:
-		memcpy(&vb.version_resp, w->data, sizeof(vb.version_resp));
-		complete(&vb.version_done);
-		break;
 	case CHANNELMSG_OFFERCHANNEL: {
 		struct vmbus_channel_offer_channel o;
 
@@ -165,14 +196,6 @@ static void ovb_vmbus_msg_work(struct work_struct *work)
 		ovb_vmbus_on_rescind(r.child_relid);
 		break;
 	}
-	case CHANNELMSG_UNLOAD_RESPONSE:
-		complete(&vb.unload_done);
-		break;
-	case CHANNELMSG_GPADL_CREATED:
-	case CHANNELMSG_OPENCHANNEL_RESULT:
-	case CHANNELMSG_GPADL_TORNDOWN:
-		ovb_channel_answer(h.msgtype, w->data);
-		break;
 	default:
 		pr_info_ratelimited("ovb_vmbus: message type %u ignored\n", h.msgtype);
 		break;
@@ -180,10 +203,15 @@ static void ovb_vmbus_msg_work(struct work_struct *work)
 	kfree(w);
 }
 
-/* Interrupt context: check the message against the table, copy, queue. */
+/*
+ * Interrupt context: check the message against the table; take answers to
+ * our requests here, copy the rest to the workqueue. The slot is the
+ * host's memory: its length is read once, and only our copy is parsed.
+ */
 static void ovb_vmbus_on_message(void *ctx, struct hv_message *msg)
 {
 	u32 len = READ_ONCE(msg->header.payload_size);
+	u8 data[HV_MESSAGE_PAYLOAD_BYTE_COUNT] __aligned(8);
 	struct vmbus_msg_header h;
 	struct ovb_msg_work *w;
 
@@ -191,20 +219,49 @@ static void ovb_vmbus_on_message(void *ctx, struct hv_message *msg)
 		pr_err_ratelimited("ovb_vmbus: message of %u bytes from the host dropped\n", len);
 		goto done;
 	}
-	memcpy(&h, msg->payload, sizeof(h));
-	if (h.msgtype >= CHANNELMSG_COUNT || ovb_rules[h.msgtype].dir != VMBUS_DIR_H2G ||
-	    len < ovb_rules[h.msgtype].min_len) {
-		pr_err_ratelimited("ovb_vmbus: bad message type %u (%u bytes) dropped\n",
+	memset(data, 0, sizeof(data));
+	memcpy(data, msg->payload, len);
+	ovb_hv_msg_done(msg);
+	memcpy(&h, data, sizeof(h));
+	if (h.msgtype >= CHANNELMSG_COUNT || !ovb_rules[h.msgtype].dir) {
+		pr_err_ratelimited("ovb_vmbus: unknown message type %u (%u bytes) from the host dropped\n",
 				   h.msgtype, len);
-		goto done;
+		return;
+	}
+	if (ovb_rules[h.msgtype].dir != VMBUS_DIR_H2G) {
+		pr_err_ratelimited("ovb_vmbus: guest-to-host message type %u from the host dropped\n",
+				   h.msgtype);
+		return;
+	}
+	if (len < ovb_rules[h.msgtype].min_len) {
+		pr_err_ratelimited("ovb_vmbus: message type %u too short (%u < %u bytes) dropped\n",
+				   h.msgtype, len, ovb_rules[h.msgtype].min_len);
+		return;
+	}
+	switch (h.msgtype) {
+	case CHANNELMSG_VERSION_RESPONSE:
+		memcpy(&vb.version_resp, data, sizeof(vb.version_resp));
+		complete(&vb.version_done);
+		return;
+	case CHANNELMSG_UNLOAD_RESPONSE:
+		complete(&vb.unload_done);
+		return;
+	case CHANNELMSG_GPADL_CREATED:
+	case CHANNELMSG_OPENCHANNEL_RESULT:
+	case CHANNELMSG_GPADL_TORNDOWN:
+		ovb_channel_answer(h.msgtype, data);
+		return;
 	}
 	w = kzalloc(sizeof(*w), GFP_ATOMIC);
-	if (w) {
-		INIT_WORK(&w->work, ovb_vmbus_msg_work);
-		w->len = len;
-		memcpy(w->data, msg->payload, len);
-		queue_work(vb.wq, &w->work);
+	if (!w) {
+		pr_err_ratelimited("ovb_vmbus: no memory: message type %u dropped\n", h.msgtype);
+		return;
 	}
+	INIT_WORK(&w->work, ovb_vmbus_msg_work);
+	w->len = len;
+	memcpy(w->data, data, len);
+	queue_work(vb.wq, &w->work);
+	return;
 done:
 	ovb_hv_msg_done(msg);
 }
@@ -262,7 +319,9 @@ static int ovb_vmbus_connect(void)
 		pr_err("ovb_vmbus: the host accepts no VMBus version from 5.3 to 2.4\n");
 		return -ENODEV;
 	}
+	mutex_lock(&vb.unload_lock);
 	vb.connected = true;
+	mutex_unlock(&vb.unload_lock);
 	pr_info("ovb_vmbus: connected, VMBus version %u.%u\n", vb.version >> 16,
 		vb.version & 0xffff);
 	reinit_completion(&vb.offers_done);
@@ -274,9 +333,36 @@ static int ovb_vmbus_connect(void)
 	return 0;
 }
 
-static void ovb_vmbus_disconnect(void)
+/*
+ * UNLOAD: the host closes every channel and forgets every GPADL of ours.
+ * Waits up to 5 s for UNLOAD_RESPONSE (it is taken in interrupt context,
+ * so this works while the workqueues are being shut down). Once only.
+ * @final: post nothing more afterwards (the system is going down).
+ * Returns whether we were connected.
+ */
+static bool ovb_vmbus_unload(bool final)
 {
 	struct vmbus_channel_empty unload = { .header.msgtype = CHANNELMSG_UNLOAD };
+	bool was = false;
+
+	mutex_lock(&vb.unload_lock);
+	if (vb.connected) {
+		was = true;
+		reinit_completion(&vb.unload_done);
+		if (ovb_vmbus_post(&unload, sizeof(unload)))
+			pr_err("ovb_vmbus: cannot post UNLOAD to the host\n");
+		else if (!wait_for_completion_timeout(&vb.unload_done, 5 * HZ))
+			pr_err("ovb_vmbus: no UNLOAD_RESPONSE from the host\n");
+		vb.connected = false;
+	}
+	if (final)
+		WRITE_ONCE(vb.unloaded, true);
+	mutex_unlock(&vb.unload_lock);
+	return was;
+}
+
+static void ovb_vmbus_disconnect(void)
+{
 	struct ovb_vmbus_device *d, *tmp;
 
 	/* Drivers close their channels while the host still answers. */
@@ -286,16 +372,34 @@ static void ovb_vmbus_disconnect(void)
 		ovb_vmbus_device_remove(d);
 	}
 	mutex_unlock(&vb.lock);
-	if (vb.connected) {
-		reinit_completion(&vb.unload_done);
-		if (!ovb_vmbus_post(&unload, sizeof(unload)) &&
-		    !wait_for_completion_timeout(&vb.unload_done, 5 * HZ))
-			pr_err("ovb_vmbus: no UNLOAD_RESPONSE from the host\n");
-		vb.connected = false;
-	}
+	ovb_vmbus_unload(false);
 	ovb_hv_unregister_handler();
 	flush_workqueue(vb.wq);
 }
+
+/*
+ * Power-off, reboot and kexec (kernel_restart_prepare) all call the
+ * reboot notifiers before devices shut down and before a new kernel
+ * starts: unload, so the host keeps nothing of ours (a kexec'd kernel
+ * connects afresh). Channels stay allocated here; nothing more is posted.
+ */
+/*
+ * Power-off, halt, restart and kexec: leave the host with no channels.
+ * A syscore shutdown hook, not a reboot notifier: it runs after
+ * device_shutdown(), so our drivers' last requests (a disk's cache flush)
+ * still reach the host before we unload.
+ */
+static void ovb_vmbus_syscore_shutdown(void)
+{
+	if (ovb_vmbus_unload(true))
+		pr_info("ovb_vmbus: unloaded from the host for %s\n",
+			system_state == SYSTEM_RESTART ? "restart" :
+			system_state == SYSTEM_HALT ? "halt" : "power-off");
+}
+
+static struct syscore_ops ovb_vmbus_syscore_ops = {
+	.shutdown = ovb_vmbus_syscore_shutdown,
+};
 
 static int ovb_vmbus_acpi_add(struct acpi_device *adev)
 {
@@ -346,6 +450,7 @@ static int __init ovb_vmbus_init(void)
 	int ret;
 
 	mutex_init(&vb.lock);
+	mutex_init(&vb.unload_lock);
 	INIT_LIST_HEAD(&vb.devices);
 	init_completion(&vb.version_done);
 	init_completion(&vb.offers_done);
@@ -364,6 +469,7 @@ static int __init ovb_vmbus_init(void)
 		acpi_bus_unregister_driver(&ovb_vmbus_acpi_driver);
 		goto fail_bus;
 	}
+	register_syscore_ops(&ovb_vmbus_syscore_ops);
 	return 0;
 fail_bus:
 	ovb_vmbus_bus_exit();
@@ -374,6 +480,7 @@ fail_wq:
 
 static void __exit ovb_vmbus_exit(void)
 {
+	unregister_syscore_ops(&ovb_vmbus_syscore_ops);
 	acpi_bus_unregister_driver(&ovb_vmbus_acpi_driver);
 	ovb_vmbus_bus_exit();
 	destroy_workqueue(vb.wq);

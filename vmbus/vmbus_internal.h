@@ -23,7 +23,7 @@ struct ovb_channel {
 	struct list_head sc_node;	/* sub-channel: on the primary's list */
 	void (*sc_create)(struct ovb_channel *sc);
 	struct work_struct sc_work;	/* runs the primary's sc_create */
-	bool open, failed_logged;
+	bool open, failed_logged, tx_failed_logged;
 	/* rings: pages[0..send_pages) then recv pages; both vmapped twice */
 	struct page **pages;
 	u32 send_pages, recv_pages;
@@ -39,6 +39,7 @@ struct ovb_channel {
 	/* answers from the host */
 	struct completion answered;
 	u32 answer_status;
+	u32 answer_type;		/* the CHANNELMSG_* answer awaited */
 	/* counters for sysfs */
 	u64 interrupts;
 };
@@ -70,6 +71,12 @@ void ovb_channel_init(struct ovb_channel *ch, struct ovb_vmbus_device *dev,
 		      const struct vmbus_channel_offer_channel *o);
 void ovb_channel_add_subchannel(struct ovb_vmbus_device *dev,
 				const struct vmbus_channel_offer_channel *o);
+/* A ring's control-page view for sysfs (in-tree out_* / in_* attributes). */
+struct ovb_channel_ring_info {
+	u32 intr_mask, read_index, write_index, bytes_to_read, bytes_to_write;
+};
+int ovb_channel_ring_info(struct ovb_channel *ch, bool out, struct ovb_channel_ring_info *ri);
+int ovb_channel_vp_mapping(struct ovb_vmbus_device *dev, char *buf);
 bool ovb_channel_remove_subchannel(struct ovb_vmbus_device *dev, u32 relid);
 void ovb_channel_free_subchannels(struct ovb_vmbus_device *dev);
 void ovb_channel_on_events(void *ctx, unsigned long *flags, unsigned int nbits);

@@ -63,6 +63,7 @@ struct vmbus_server {
 	unsigned int ndevs;
 	struct vmbus_gpadl *gpadls;
 	unsigned int ngpadls;
+	struct vmbus_faults faults;	/* --fault: misbehave on purpose */
 };
 
 /* gpadl.c */

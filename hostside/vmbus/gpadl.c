@@ -69,6 +69,14 @@ static void gpadl_complete(struct vmbus_server *srv, struct vmbus_gpadl *g)
 		}
 	}
 	g->complete = true;
+	if (srv->faults.kinds & VMBUS_FAULT_BAD_RELID) {
+		/* --fault bad-relid: an answer for a GPADL and relid the guest never had. */
+		struct vmbus_gpadl stray = { .id = ~g->id, .relid = OVB_VMBUS_MAX_RELID };
+
+		log_info("vmbus: fault: GPADL_CREATED for unknown GPADL %u, relid %u", stray.id,
+			 stray.relid);
+		gpadl_created(srv, &stray, 0);
+	}
 	gpadl_created(srv, g, 0);
 }
 

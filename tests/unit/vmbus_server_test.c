@@ -167,10 +167,12 @@ static uint32_t gpadl_create(struct env *e, uint32_t relid, uint32_t id, uint64_
 
 	for (unsigned int i = 0; i < n; i++)
 		send(e, msgs[i], lens[i]);
-	p = fg_expect(e->fg, CHANNELMSG_GPADL_CREATED);
-	assert_non_null(p);
-	memcpy(&c, p->data, sizeof(c));
-	assert_int_equal(c.gpadl, id);
+	/* (--fault bad-relid puts a stray answer for another GPADL first) */
+	do {
+		p = fg_expect(e->fg, CHANNELMSG_GPADL_CREATED);
+		assert_non_null(p);
+		memcpy(&c, p->data, sizeof(c));
+	} while (c.gpadl != id);
 	return c.creation_status;
 }
 
@@ -310,6 +312,7 @@ static uint32_t open_channel(struct env *e, uint32_t relid, uint32_t gpadl, uint
 {
 	struct vmbus_channel_open_channel o = { .header.msgtype = CHANNELMSG_OPENCHANNEL };
 	struct vmbus_channel_open_result r;
+	const struct fg_posted *p;
 
 	*pfn0 = fg_alloc_pages(e->fg, 2 * ring_pages);
 	assert_int_equal(gpadl_create(e, relid, gpadl, *pfn0, 2 * ring_pages), 0);
@@ -318,7 +321,12 @@ static uint32_t open_channel(struct env *e, uint32_t relid, uint32_t gpadl, uint
 	o.ringbuffer_gpadlhandle = gpadl;
 	o.downstream_ringbuffer_pageoffset = off_pages;
 	send(e, &o, sizeof(o));
-	memcpy(&r, fg_expect(e->fg, CHANNELMSG_OPENCHANNEL_RESULT)->data, sizeof(r));
+	/* (--fault bad-relid puts a stray answer for another relid first) */
+	do {
+		p = fg_expect(e->fg, CHANNELMSG_OPENCHANNEL_RESULT);
+		assert_non_null(p);
+		memcpy(&r, p->data, sizeof(r));
+	} while (r.child_relid != relid && r.child_relid == OVB_VMBUS_MAX_RELID);
 	assert_int_equal(r.child_relid, relid);
 	return r.status;
 }
@@ -615,6 +623,225 @@ static void test_subchannels(void **state)
 	env_free(e);
 }
 
+
+/* ---- fault injection (ovb-host --fault) ---------------------------------- */
+
+static void test_fault_parse(void **state)
+{
+	struct vmbus_faults f = { 0 };
+
+	(void)state;
+	assert_int_equal(vmbus_faults_parse("offer-len", &f), 0);
+	assert_int_equal(f.kinds, VMBUS_FAULT_OFFER_LEN);
+	assert_int_equal(vmbus_faults_parse("bad-relid,msg-type", &f), 0);
+	assert_int_equal(vmbus_faults_parse("dup-offer,ring-index=7", &f), 0);
+	assert_int_equal(f.kinds, VMBUS_FAULT_OFFER_LEN | VMBUS_FAULT_BAD_RELID |
+				  VMBUS_FAULT_MSG_TYPE | VMBUS_FAULT_DUP_OFFER |
+				  VMBUS_FAULT_RING_INDEX);
+	assert_int_equal(f.ring_relid, 7);
+	/* Bad lists leave @f as it was. */
+	static const char *const bad[] = { "", ",", "offer-len,", ",msg-type", "bogus",
+					   "offer-lenx", "offer-len=1", "ring-index=",
+					   "ring-index=0", "ring-index=2048", "ring-index=1x",
+					   "ring-index=99999", "msg-type,,bad-relid" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct vmbus_faults g = { .kinds = 0x40, .ring_relid = 3 };
+
+		assert_int_equal(vmbus_faults_parse(bad[i], &g), -1);
+		assert_int_equal(g.kinds, 0x40);
+		assert_int_equal(g.ring_relid, 3);
+	}
+}
+
+static uint32_t posted_u32(const struct fg_posted *p, size_t off)
+{
+	uint32_t v;
+
+	memcpy(&v, p->data + off, sizeof(v));
+	return v;
+}
+
+/* Offer-time garbage: each kind shows up, the real offers are intact. */
+static void test_fault_offers(void **state)
+{
+	struct env *e = env_new();
+	struct vmbus_faults f = { 0 };
+	struct vmbus_channel_empty req = { .header.msgtype = CHANNELMSG_REQUESTOFFERS };
+	const size_t relid_off = offsetof(struct vmbus_channel_offer_channel, child_relid);
+	unsigned int short_offers = 0, bad_relid_offers = 0, real = 0, dup_relid = 0;
+	unsigned int dup_instance = 0, rescinds = 0, answers = 0, odd_types = 0, tiny = 0;
+	const struct fg_posted *p, *last = NULL;
+	struct vmbus_channel_offer_channel first;
+
+	(void)state;
+	assert_int_equal(vmbus_faults_parse("offer-len,bad-relid,dup-offer,msg-type", &f), 0);
+	vmbus_server_set_faults(e->srv, &f);
+	contact(e, 0x50003);
+	send(e, &req, sizeof(req));
+	memset(&first, 0, sizeof(first));
+	while ((p = fg_next(e->fg))) {
+		uint32_t type = p->len >= 4 ? posted_u32(p, 0) : ~0u;
+
+		last = p;
+		if (p->len < sizeof(struct vmbus_msg_header)) {
+			tiny++;
+			continue;
+		}
+		switch (type) {
+		case CHANNELMSG_OFFERCHANNEL: {
+			struct vmbus_channel_offer_channel o;
+			uint32_t relid;
+
+			if (p->len < sizeof(o)) {
+				short_offers++;
+				continue;
+			}
+			memcpy(&o, p->data, sizeof(o));
+			relid = posted_u32(p, relid_off);
+			if (relid == 0 || relid > OVB_VMBUS_MAX_RELID) {
+				bad_relid_offers++;
+			} else if (relid == 1 && first.child_relid == 1) {
+				dup_relid++;
+				assert_memory_not_equal(&o.offer.if_instance, &first.offer.if_instance, 16);
+			} else if (relid == 1) {
+				first = o;
+				real++;
+			} else if (relid == 2) {
+				real++;
+			} else {
+				dup_instance++;
+				assert_memory_equal(&o.offer.if_instance, &first.offer.if_instance, 16);
+			}
+			break;
+		}
+		case CHANNELMSG_RESCIND_CHANNELOFFER:
+			assert_true(posted_u32(p, 8) > 2);
+			rescinds++;
+			break;
+		case CHANNELMSG_OPENCHANNEL_RESULT:
+		case CHANNELMSG_GPADL_CREATED:
+		case CHANNELMSG_GPADL_TORNDOWN:
+			answers++;
+			break;
+		case CHANNELMSG_ALLOFFERS_DELIVERED:
+			break;
+		default:
+			odd_types++;
+			break;
+		}
+	}
+	assert_int_equal(short_offers, 2);
+	assert_int_equal(bad_relid_offers, 2);
+	assert_int_equal(real, 2);
+	assert_int_equal(dup_relid, 1);
+	assert_int_equal(dup_instance, 1);
+	assert_int_equal(rescinds, 2);
+	assert_int_equal(answers, 3);
+	assert_int_equal(odd_types, 4);
+	assert_int_equal(tiny, 1);
+	assert_non_null(last);
+	assert_int_equal(posted_u32(last, 0), CHANNELMSG_ALLOFFERS_DELIVERED);
+	/* The server itself is unharmed: the real channels still open. */
+	{
+		uint64_t pfn;
+
+		assert_int_equal(open_channel(e, 1, 10, 4, 4, &pfn), 0);
+	}
+	env_free(e);
+}
+
+/*
+ * Open-time garbage: a stray answer before each real one, and the faulted
+ * channel's receive ring gets an out-of-range write_index and a signal.
+ */
+static void test_fault_open_and_ring_index(void **state)
+{
+	static uint8_t msgs[8][OVB_VMBUS_MAX_MSG_SIZE];
+	struct env *e = env_new();
+	struct vmbus_faults f = { 0 };
+	struct vmbus_channel_empty req = { .header.msgtype = CHANNELMSG_REQUESTOFFERS };
+	struct vmbus_channel_open_channel o = { .header.msgtype = CHANNELMSG_OPENCHANNEL };
+	const struct fg_posted *p;
+	struct ovb_ring_ctl *ctl;
+	uint32_t lens[8], ring_pages = 4;
+	uint64_t pfn, hb_pfn, signals;
+	unsigned int n;
+
+	(void)state;
+	assert_int_equal(vmbus_faults_parse("bad-relid,ring-index", &f), 0);
+	vmbus_server_set_faults(e->srv, &f);
+	contact(e, 0x50003);
+	send(e, &req, sizeof(req));
+	assert_non_null(fg_expect(e->fg, CHANNELMSG_ALLOFFERS_DELIVERED));
+
+	/* The heartbeat (relid 1) opens normally, without a ring fault. */
+	assert_int_equal(open_channel(e, 1, 10, ring_pages, ring_pages, &hb_pfn), 0);
+	ctl = fg_page(e->fg, hb_pfn + ring_pages);
+	assert_true(ctl->write_index < (ring_pages - 1) * 4096);
+
+	/* Shutdown (relid 2, the last device's primary): stray, then real. */
+	pfn = fg_alloc_pages(e->fg, 2 * ring_pages);
+	n = fg_gpadl_msgs(2, 11, pfn, 2 * ring_pages, msgs, lens, 8);
+	for (unsigned int i = 0; i < n; i++)
+		send(e, msgs[i], lens[i]);
+	p = fg_next(e->fg);
+	assert_non_null(p);
+	assert_int_equal(posted_u32(p, 0), CHANNELMSG_GPADL_CREATED);
+	assert_int_equal(posted_u32(p, 8), OVB_VMBUS_MAX_RELID);
+	assert_int_not_equal(posted_u32(p, 12), 11);
+	p = fg_next(e->fg);
+	assert_non_null(p);
+	assert_int_equal(posted_u32(p, 0), CHANNELMSG_GPADL_CREATED);
+	assert_int_equal(posted_u32(p, 12), 11);
+	assert_int_equal(posted_u32(p, 16), 0);
+
+	o.child_relid = 2;
+	o.openid = 2;
+	o.ringbuffer_gpadlhandle = 11;
+	o.downstream_ringbuffer_pageoffset = ring_pages;
+	e->fg->last_signal_relid = 0;
+	signals = e->fg->signals;
+	send(e, &o, sizeof(o));
+	p = fg_next(e->fg);
+	assert_non_null(p);
+	assert_int_equal(posted_u32(p, 0), CHANNELMSG_OPENCHANNEL_RESULT);
+	assert_int_equal(posted_u32(p, 8), OVB_VMBUS_MAX_RELID);
+	p = fg_next(e->fg);
+	assert_non_null(p);
+	assert_int_equal(posted_u32(p, 0), CHANNELMSG_OPENCHANNEL_RESULT);
+	assert_int_equal(posted_u32(p, 8), 2);
+	assert_int_equal(posted_u32(p, 16), 0);
+
+	/* The guest's receive ring starts at the offset: its write_index is bad. */
+	ctl = fg_page(e->fg, pfn + ring_pages);
+	assert_true(ctl->write_index >= (ring_pages - 1) * 4096);
+	assert_int_equal(e->fg->last_signal_relid, 2);
+	/* The VSP's NEGOTIATE signalled once; the fault signals again. */
+	assert_true(e->fg->signals >= signals + 2);
+	/* A guest reader fails on it, as the guest's ring code would. */
+	{
+		struct ovb_ring rx;
+		uint8_t buf[256];
+		uint32_t len;
+
+		assert_int_equal(ovb_ring_rx_init(&rx, ctl, fg_page(e->fg, pfn + ring_pages + 1),
+						  (ring_pages - 1) * 4096, 0), 0);
+		assert_int_equal(ovb_ring_rx_peek(&rx, buf, sizeof(buf), &len), -EIO);
+	}
+	/* The host's writer of that ring is failed; the heartbeat's is not. */
+	assert_int_equal(icvsp_shutdown_request(e->sd, false), -1);
+	{
+		struct vmbus_channel_close_channel c = { .header.msgtype = CHANNELMSG_CLOSECHANNEL };
+
+		for (uint32_t relid = 1; relid <= 2; relid++) {
+			c.child_relid = relid;
+			send(e, &c, sizeof(c));
+		}
+	}
+	assert_int_equal(e->fg->mapped_rings, 0);
+	env_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -628,6 +855,9 @@ int main(void)
 		cmocka_unit_test(test_corrupt_ring_fails_channel),
 		cmocka_unit_test(test_rescind_release_and_unload),
 		cmocka_unit_test(test_subchannels),
+		cmocka_unit_test(test_fault_parse),
+		cmocka_unit_test(test_fault_offers),
+		cmocka_unit_test(test_fault_open_and_ring_index),
 	};
 
 	return cmocka_run_group_tests_name("vmbus_server", tests, NULL, NULL);
