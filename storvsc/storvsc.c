@@ -459,8 +459,7 @@ static int stor_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *scmd)
 		ret = ovb_channel_send_gpa(ch, &c->range,
 					   sizeof(c->range) + npfn * sizeof(u64), 1,
 					   &c->pkt, sizeof(c->pkt), tid,
-					   OVB_VMPKT_FLAG_COMPLETION_REQUESTED,
-					   false);
+					   OVB_VMPKT_FLAG_COMPLETION_REQUESTED);
 	else
 		ret = ovb_channel_send_inband(ch, &c->pkt, sizeof(c->pkt), tid,
 					      OVB_VMPKT_FLAG_COMPLETION_REQUESTED);

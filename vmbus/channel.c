@@ -514,8 +514,7 @@ int ovb_channel_send_inband(struct ovb_channel *ch, const void *buf, u32 len,
 EXPORT_SYMBOL_GPL(ovb_channel_send_inband);
 
 int ovb_channel_send_gpa(struct ovb_channel *ch, const void *ranges, u32 ranges_len,
-			 u32 range_count, const void *buf, u32 len, u64 trans_id, u16 flags,
-			 bool defer)
+			 u32 range_count, const void *buf, u32 len, u64 trans_id, u16 flags)
 {
 	struct ovb_gpa_direct_header h = { };
 	struct ovb_ring_buf bufs[3];
@@ -539,9 +538,7 @@ int ovb_channel_send_gpa(struct ovb_channel *ch, const void *ranges, u32 ranges_
 	bufs[2].base = buf;
 	bufs[2].len = len;
 	spin_lock_irqsave(&ch->tx_lock, irqflags);
-	ret = ovb_ring_tx_write(&ch->tx, bufs, 3, defer ? NULL : &sig);
-	if (ret == -EAGAIN && defer)
-		ovb_ring_tx_signal(&ch->tx, &sig);	/* let the host drain the batch */
+	ret = ovb_ring_tx_write(&ch->tx, bufs, 3, &sig);
 	spin_unlock_irqrestore(&ch->tx_lock, irqflags);
 	if (sig)
 		ovb_hv_signal_event(ch->conn_id);
@@ -550,19 +547,6 @@ int ovb_channel_send_gpa(struct ovb_channel *ch, const void *ranges, u32 ranges_
 	return ret;
 }
 EXPORT_SYMBOL_GPL(ovb_channel_send_gpa);
-
-void ovb_channel_kick(struct ovb_channel *ch)
-{
-	unsigned long irqflags;
-	bool sig;
-
-	spin_lock_irqsave(&ch->tx_lock, irqflags);
-	ovb_ring_tx_signal(&ch->tx, &sig);
-	spin_unlock_irqrestore(&ch->tx_lock, irqflags);
-	if (sig)
-		ovb_hv_signal_event(ch->conn_id);
-}
-EXPORT_SYMBOL_GPL(ovb_channel_kick);
 
 int ovb_channel_recv(struct ovb_channel *ch, void *buf, u32 buflen, u32 *len, u64 *trans_id)
 {

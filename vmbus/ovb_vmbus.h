@@ -65,16 +65,11 @@ int ovb_channel_send_inband(struct ovb_channel *ch, const void *buf, u32 len,
  * reads or writes in place, then @len bytes of in-band payload follow. The
  * ranges are either single-page (struct ovb_gpa_page_range each) or
  * multi-page (struct ovb_gpa_range with its PFN array), include/ovb/ring.h.
- * @flags: OVB_VMPKT_FLAG_*. With @defer the host is not signalled yet: a
- * batch of deferred sends ends with ovb_channel_kick(), which signals once
- * if the host needs it (one exit for the batch instead of one per packet).
- * Returns 0, -EAGAIN (ring full now), -EINVAL, -EMSGSIZE or -EIO (channel
- * failed).
+ * @flags: OVB_VMPKT_FLAG_*. Signals the host if it needs it. Returns 0,
+ * -EAGAIN (ring full now), -EINVAL, -EMSGSIZE or -EIO (channel failed).
  */
 int ovb_channel_send_gpa(struct ovb_channel *ch, const void *ranges, u32 ranges_len,
-			 u32 range_count, const void *buf, u32 len, u64 trans_id, u16 flags,
-			 bool defer);
-void ovb_channel_kick(struct ovb_channel *ch);
+			 u32 range_count, const void *buf, u32 len, u64 trans_id, u16 flags);
 
 /*
  * The next packet's payload (after its descriptor) into @buf.
