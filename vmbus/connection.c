@@ -15,9 +15,9 @@
  * behind itself. Offers, rescinds and ALLOFFERS_DELIVERED keep their order
  * on an ordered workqueue.
  *
- * Shutdown, reboot and kexec (kernel_restart_prepare) run the reboot
- * notifiers: ours sends UNLOAD and waits briefly for UNLOAD_RESPONSE, so
- * the host is left with no channels or GPADLs of ours (Linux does this
+ * Power-off, halt, reboot and kexec run our syscore shutdown hook after
+ * device_shutdown(): it sends UNLOAD and waits briefly for UNLOAD_RESPONSE,
+ * so the host is left with no channels or GPADLs of ours (Linux does this
  * from hv_kexec_handler/vmbus_initiate_unload).
  */
 #include <linux/acpi.h>
@@ -66,7 +66,7 @@ static struct {
 	struct list_head devices;
 	struct mutex unload_lock;	/* connected, unloaded */
 	bool connected;
-	bool unloaded;			/* by the reboot notifier: post nothing more */
+	bool unloaded;			/* at shutdown: post nothing more */
 } vb;
 
 int ovb_vmbus_post(const void *msg, u32 len)
@@ -378,16 +378,11 @@ static void ovb_vmbus_disconnect(void)
 }
 
 /*
- * Power-off, reboot and kexec (kernel_restart_prepare) all call the
- * reboot notifiers before devices shut down and before a new kernel
- * starts: unload, so the host keeps nothing of ours (a kexec'd kernel
- * connects afresh). Channels stay allocated here; nothing more is posted.
- */
-/*
- * Power-off, halt, restart and kexec: leave the host with no channels.
- * A syscore shutdown hook, not a reboot notifier: it runs after
- * device_shutdown(), so our drivers' last requests (a disk's cache flush)
- * still reach the host before we unload.
+ * Power-off, halt, restart and kexec: leave the host with no channels (a
+ * kexec'd kernel connects afresh). A syscore shutdown hook, not a reboot
+ * notifier: it runs after device_shutdown(), so our drivers' last requests
+ * (a disk's cache flush) still reach the host before we unload. Channels
+ * stay allocated here; nothing more is posted.
  */
 static void ovb_vmbus_syscore_shutdown(void)
 {
