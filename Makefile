@@ -138,7 +138,8 @@ define kmod_build
 		$(KMOD_FLAGS) $(if $(V:0=),V=1) modules 2>&1; \
 		echo $$? > $(BUILD)/kmod/$(1).rc; } | tee $(BUILD)/kmod/$(1).log
 	$(Q)[ "$$(cat $(BUILD)/kmod/$(1).rc)" = 0 ] || { echo "modules: build failed for $(1)"; exit 1; }
-	$(Q)if grep -E 'warning:|error:' $(BUILD)/kmod/$(1).log; then \
+	$(Q)if grep -E 'warning:|error:' $(BUILD)/kmod/$(1).log | \
+		grep -v '^make\[[0-9]*\]: warning: jobserver unavailable'; then \
 		echo "modules: warnings building for $(1)"; exit 1; fi
 	@echo "modules: $(1): $$(cd $(BUILD)/kmod/$(1) && find . -name '*.ko' | wc -l) modules, no warnings"
 endef

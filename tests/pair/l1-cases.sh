@@ -1,76 +1,65 @@
 #!/bin/sh
-# Runs inside L1 (via l1run): each case's .l1 script, with helpers.
-# A case prints PASS:/FAIL: lines; l2_results copies its guest's.
-REPO=$(pwd)
-OVB_HOST=$REPO/build/ovb-host
-OVBCTL=$REPO/build/ovbctl
-L2_KERNEL=$(ls /boot/vmlinuz-6.1.*-cloud-amd64 | sort -V | tail -n1)
-export REPO OVB_HOST OVBCTL L2_KERNEL
+# Runs inside L1 (via l1run): each case's .l1 script in a shell of its own
+# (its own process group, so a case that overruns its time limit can be
+# killed whole), one after the other. Helpers: l1lib.sh.
+#
+# A case's limit is 300 s unless its .l1 says "# timeout: SECONDS". Lines:
+# "case: NAME" when it starts, "case: NAME done (N s)" when it ends.
+. "$(pwd)/tests/pair/l1lib.sh"
+SCRATCH=$PAIR_DIR/scratch
 
-# check NAME CMD...: PASS if CMD succeeds.
-check() {
-	_check_name=$1
-	shift
-	if "$@" >/dev/null 2>&1; then
-		echo "PASS: $CASE: $_check_name"
-	else
-		echo "FAIL: $CASE: $_check_name"
-	fi
-}
-
-# ovb_start [ovb-host options]: boot this case's initramfs in the background.
-# Sets OVB_PID; serial console in $SERIAL, ovb-host's own log in $HOSTLOG.
-ovb_start() {
-	SERIAL=/tmp/$CASE.serial HOSTLOG=/tmp/$CASE.host CTL=/tmp/$CASE.sock
-	"$OVB_HOST" -k "$L2_KERNEL" -i "$PAIR_DIR/cases/$CASE.cpio.gz" \
-		-a "console=ttyS0 panic=-1 ${L2_APPEND:-}" -m 512M --ctl "$CTL" \
-		--serial "file:$SERIAL" "$@" 2> "$HOSTLOG" &
-	OVB_PID=$!
-}
-
-# wait_for PATTERN SECONDS: until the serial log has PATTERN.
-wait_for() {
-	i=0
-	while [ $i -lt "$2" ]; do
-		grep -q -a "$1" "$SERIAL" 2>/dev/null && return 0
-		kill -0 "$OVB_PID" 2>/dev/null || { grep -q -a "$1" "$SERIAL" 2>/dev/null; return; }
-		sleep 1
-		i=$((i + 1))
+# Every 30 s: a line for the host (l1run's idle watchdog takes silence for a
+# wedged L1) and copies of the running case's console and host logs in the
+# scratch directory, so that a wedged L1 still leaves the host its last lines.
+alive() {
+	while sleep 30; do
+		c=$(cat /tmp/.case 2>/dev/null)
+		echo "l1-alive: up $(cut -d' ' -f1 /proc/uptime) s, load $(cut -d' ' -f1-3 /proc/loadavg), case $c"
+		for f in serial host; do
+			[ -f "/tmp/$c.$f" ] || continue
+			tail -c 65536 "/tmp/$c.$f" > "$SCRATCH/last.$f.tmp" &&
+				mv "$SCRATCH/last.$f.tmp" "$SCRATCH/last.$f"
+		done
 	done
-	return 1
 }
-
-# ovb_wait SECONDS: wait for ovb-host to end; sets OVB_RC (124 = killed).
-ovb_wait() {
-	i=0
-	while kill -0 "$OVB_PID" 2>/dev/null && [ $i -lt "$1" ]; do
-		sleep 1
-		i=$((i + 1))
-	done
-	if kill -0 "$OVB_PID" 2>/dev/null; then
-		kill -9 "$OVB_PID"
-		wait "$OVB_PID" 2>/dev/null
-		OVB_RC=124
-	else
-		wait "$OVB_PID"
-		OVB_RC=$?
-	fi
-}
-
-l2_results() {
-	grep -a "^INFO: " "$SERIAL" | head -n 20
-	grep -a -E '^(PASS|FAIL|SKIP): ' "$SERIAL" | sed "s/^\(PASS\|FAIL\|SKIP\): /\1: $CASE: l2: /"
-}
+alive &
+alive_pid=$!
+rm -f "$SCRATCH/last.serial" "$SCRATCH/last.host"
 
 for CASE in "$@"; do
 	echo "case: $CASE"
+	echo "$CASE" > /tmp/.case
 	export CASE
-	. "$REPO/tests/pair/cases/$CASE.l1"
-	if [ -n "${OVB_PID:-}" ] && kill -0 "$OVB_PID" 2>/dev/null; then
-		echo "FAIL: $CASE: ovb-host still running at the end of the case"
-		kill -9 "$OVB_PID"
+	t0=$(date +%s)
+	limit=$(sed -n 's/^# timeout: //p' "$REPO/tests/pair/cases/$CASE.l1")
+	limit=${limit:-300}
+	setsid sh -c '
+		. "$REPO/tests/pair/l1lib.sh"
+		. "$REPO/tests/pair/cases/$CASE.l1"
+		if [ -n "${OVB_PID:-}" ] && kill -0 "$OVB_PID" 2>/dev/null; then
+			echo "FAIL: $CASE: ovb-host still running at the end of the case"
+			kill -9 "$OVB_PID"
+		fi' &
+	pid=$!
+	i=0
+	while kill -0 "$pid" 2>/dev/null && [ $i -lt "$limit" ]; do
+		sleep 1
+		i=$((i + 1))
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		echo "FAIL: $CASE: the case ran past its limit of $limit s"
+		echo "--- last L2 console lines"
+		tail -n 40 "/tmp/$CASE.serial" 2>/dev/null
+		echo "--- last ovb-host lines"
+		tail -n 15 "/tmp/$CASE.host" 2>/dev/null
+		echo "--- processes"
+		ps -eo pid,stat,etime,args | grep -v -e ' \[' -e 'ps -eo' | tail -n 25
+		echo "---"
+		kill -9 -- "-$pid" 2>/dev/null
+		pkill -9 -f "^$OVB_HOST" 2>/dev/null
 	fi
-	OVB_PID=
-	echo "case: $CASE done"
+	wait "$pid" 2>/dev/null
+	echo "case: $CASE done ($(($(date +%s) - t0)) s)"
 done
+kill "$alive_pid" 2>/dev/null
 exit 0
