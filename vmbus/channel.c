@@ -375,11 +375,13 @@ void ovb_channel_on_events(void *ctx, unsigned long *flags, unsigned int nbits)
 {
 	unsigned int relid;
 
+	/* word by word: a bit test per relid cost ~10k instructions an interrupt */
+	nbits = min_t(unsigned int, nbits, OVB_VMBUS_MAX_RELID + 1);
 	rcu_read_lock();
-	for (relid = 1; relid <= OVB_VMBUS_MAX_RELID && relid < nbits; relid++) {
+	for_each_set_bit(relid, flags, nbits) {
 		struct ovb_channel *ch;
 
-		if (!test_bit(relid, flags) || !sync_test_and_clear_bit(relid, flags))
+		if (!relid || !sync_test_and_clear_bit(relid, flags))
 			continue;
 		ch = rcu_dereference(ovb_relid_map[relid]);
 		if (ch) {

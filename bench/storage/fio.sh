@@ -35,6 +35,8 @@ fi
 
 # job NAME RW BS QD
 job() {
+	# a mark on the console: the host side counts KVM exits per job by it
+	echo "BENCH-JOB: $1"
 	fio --name="$1" --filename="$target" --rw="$2" --bs="$3" --iodepth="$4" \
 		--direct="${FIO_DIRECT:-1}" --ioengine=io_uring --norandommap --randrepeat=0 \
 		--time_based --runtime="$runtime" --ramp_time=1 \

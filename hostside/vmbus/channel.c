@@ -9,9 +9,11 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -100,6 +102,74 @@ static int channel_ms_until(const struct timespec *t)
 	return ms > 0 ? (int)ms : 0;
 }
 
+static uint64_t channel_now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/*
+ * Polling, for a guest that queues requests faster than one at a time.
+ *
+ * Normally the worker sleeps with the guest's signals on; a signal wakes
+ * it at once (it preempts the vCPU where they share a CPU, as in the
+ * pair's one-CPU L1), it serves the request and the completion is there
+ * before the vCPU runs again: the best latency for one request at a time,
+ * but a hypercall and an interrupt per request however deep the guest's
+ * queue. When a drain finds two or more requests, the guest is queueing:
+ * the worker then keeps the signals masked and keeps looking for
+ * CHANNEL_POLL_NS after each such drain, giving its CPU away between looks
+ * at the lowest priority (nice 19), so a vCPU sharing the CPU runs until it
+ * halts and its requests arrive in batches without a signal each. Where
+ * the CPU is free the looks simply come fast. A guest at one request a
+ * time never makes a drain find two, so every CHANNEL_POLL_PROBE single
+ * drains the worker tries polling once: that is how a deep queue, served
+ * one by one, is noticed.
+ */
+#define CHANNEL_POLL_NS		2000000u
+#define CHANNEL_POLL_PROBE	32u
+
+static void channel_set_nice(struct vmbus_channel *ch, int nice)
+{
+	if (setpriority(PRIO_PROCESS, (id_t)gettid(), nice) && !ch->poll_off) {
+		/* raising it back needs CAP_SYS_NICE: then never poll */
+		log_err("vmbus: channel %u: nice %d: %s; polling off", ch->relid, nice,
+			strerror(errno));
+		ch->poll_off = true;
+	}
+}
+
+/* After a drain that took @n packets, signals masked: true to look again. */
+static bool channel_poll(struct vmbus_channel *ch, uint64_t n)
+{
+	uint64_t now;
+
+	if (ch->poll_off)
+		return false;
+	if (n >= 2 || (n == 1 && !ch->polling && ++ch->poll_singles >= CHANNEL_POLL_PROBE)) {
+		now = channel_now_ns();
+		ch->poll_singles = 0;
+		ch->poll_until = now + CHANNEL_POLL_NS;
+		if (!ch->polling) {
+			ch->polling = true;
+			channel_set_nice(ch, 19);
+		}
+	} else if (ch->polling) {
+		now = channel_now_ns();
+	} else {
+		return false;
+	}
+	if (now < ch->poll_until && !ch->poll_off) {
+		sched_yield();
+		return true;
+	}
+	ch->polling = false;
+	channel_set_nice(ch, 0);
+	return false;
+}
+
 static void *channel_worker(void *arg)
 {
 	struct vmbus_channel *ch = arg;
@@ -114,12 +184,19 @@ static void *channel_worker(void *arg)
 		uint64_t v;
 		int n;
 
-		/* Drain with signals masked; unmask; re-check (lib/ring.h). */
+		/*
+		 * Drain with signals masked; keep looking while the guest
+		 * is busy (channel_poll); unmask; re-check (lib/ring.h).
+		 */
 		ovb_ring_rx_mask(&ch->rx);
 		for (;;) {
+			uint64_t before = ch->rx.stats.packets;
+
 			ch->drain(ch);
 			if (ch->worker_stop || ovb_ring_failed(&ch->rx))
 				break;
+			if (channel_poll(ch, ch->rx.stats.packets - before))
+				continue;
 			if (!ovb_ring_rx_unmask(&ch->rx))
 				break;	/* empty with signals on: sleep */
 			ovb_ring_rx_mask(&ch->rx);

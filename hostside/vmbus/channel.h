@@ -39,6 +39,10 @@ struct vmbus_channel {
 	volatile bool worker_stop;
 	vmbus_channel_fn drain, tick;
 	unsigned int tick_ms;
+	/* channel_poll(): polling now, until when, single drains since */
+	bool polling, poll_off;
+	uint64_t poll_until;
+	unsigned int poll_singles;
 };
 
 struct vmbus_gpadl {
