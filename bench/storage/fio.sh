@@ -30,7 +30,11 @@ if [ -z "$target" ]; then
 	echo "INFO: $target: $(cat /sys/block/"$dev"/size) sectors," \
 		"max_sectors_kb $(cat /sys/block/"$dev"/queue/max_sectors_kb)," \
 		"nr_requests $(cat /sys/block/"$dev"/queue/nr_requests)," \
-		"hw queues $(ls /sys/block/"$dev"/mq 2>/dev/null | wc -l)"
+		"hw queues $(ls /sys/block/"$dev"/mq 2>/dev/null | wc -l)," \
+		"scheduler $(sed 's/.*\[\(.*\)\].*/\1/' /sys/block/"$dev"/queue/scheduler)"
+	# what else in the guest shapes its exits: its clocks
+	echo "INFO: clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)," \
+		"clockevent $(cat /sys/devices/system/clockevents/clockevent0/current_device)"
 fi
 
 # job NAME RW BS QD
