@@ -359,11 +359,12 @@ static void ovb_channel_tasklet(struct tasklet_struct *t)
 {
 	struct ovb_channel *ch = from_tasklet(ch, t, tasklet);
 
+	/* masked since the interrupt (ovb_channel_on_events) */
 	for (;;) {
-		ovb_ring_rx_mask(&ch->rx);
 		ch->on_event(ch->ctx);
 		if (ovb_ring_failed(&ch->rx) || !ovb_ring_rx_unmask(&ch->rx))
 			break;
+		ovb_ring_rx_mask(&ch->rx);
 	}
 	if (ovb_ring_failed(&ch->rx) && !ch->failed_logged) {
 		ch->failed_logged = true;
@@ -386,6 +387,13 @@ void ovb_channel_on_events(void *ctx, unsigned long *flags, unsigned int nbits)
 		ch = rcu_dereference(ovb_relid_map[relid]);
 		if (ch) {
 			ch->interrupts++;
+			/*
+			 * Mask the host's signals now, not when the tasklet
+			 * runs: completions that land before it runs need no
+			 * interrupt of their own (the in-tree bus does the
+			 * same for its batched channels).
+			 */
+			ovb_ring_rx_mask(&ch->rx);
 			tasklet_schedule(&ch->tasklet);
 		}
 	}
@@ -497,6 +505,16 @@ static void ovb_channel_tx_failed(struct ovb_channel *ch)
 		pr_err("ovb_vmbus: channel %u failed: %s\n", ch->relid, ch->tx.why);
 }
 
+/* After a write to the send ring: signal the host if the ring said so. */
+static int ovb_channel_sent(struct ovb_channel *ch, int ret, bool sig)
+{
+	if (!ret && sig)
+		ovb_hv_signal_event(ch->conn_id);
+	if (ret == -EIO)
+		ovb_channel_tx_failed(ch);
+	return ret;
+}
+
 int ovb_channel_send_inband(struct ovb_channel *ch, const void *buf, u32 len,
 			    u64 trans_id, u16 flags)
 {
@@ -507,11 +525,7 @@ int ovb_channel_send_inband(struct ovb_channel *ch, const void *buf, u32 len,
 	spin_lock_irqsave(&ch->tx_lock, irqflags);
 	ret = ovb_ring_tx_inband(&ch->tx, OVB_VMPKT_DATA_INBAND, flags, trans_id, buf, len, &sig);
 	spin_unlock_irqrestore(&ch->tx_lock, irqflags);
-	if (!ret && sig)
-		ovb_hv_signal_event(ch->conn_id);
-	if (ret == -EIO)
-		ovb_channel_tx_failed(ch);
-	return ret;
+	return ovb_channel_sent(ch, ret, sig);
 }
 EXPORT_SYMBOL_GPL(ovb_channel_send_inband);
 
@@ -542,11 +556,7 @@ int ovb_channel_send_gpa(struct ovb_channel *ch, const void *ranges, u32 ranges_
 	spin_lock_irqsave(&ch->tx_lock, irqflags);
 	ret = ovb_ring_tx_write(&ch->tx, bufs, 3, &sig);
 	spin_unlock_irqrestore(&ch->tx_lock, irqflags);
-	if (sig)
-		ovb_hv_signal_event(ch->conn_id);
-	if (ret == -EIO)
-		ovb_channel_tx_failed(ch);
-	return ret;
+	return ovb_channel_sent(ch, ret, sig);
 }
 EXPORT_SYMBOL_GPL(ovb_channel_send_gpa);
 

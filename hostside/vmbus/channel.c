@@ -131,10 +131,20 @@ static uint64_t channel_now_ns(void)
 #define CHANNEL_POLL_NS		2000000u
 #define CHANNEL_POLL_PROBE	32u
 
+/*
+ * Back from nice 19 to 0 needs root (CAP_SYS_NICE) or an RLIMIT_NICE of
+ * 20: without either, a worker that polled once would stay at nice 19.
+ */
+static bool channel_can_renice(void)
+{
+	struct rlimit rl;
+
+	return geteuid() == 0 || (!getrlimit(RLIMIT_NICE, &rl) && rl.rlim_cur >= 20);
+}
+
 static void channel_set_nice(struct vmbus_channel *ch, int nice)
 {
 	if (setpriority(PRIO_PROCESS, (id_t)gettid(), nice) && !ch->poll_off) {
-		/* raising it back needs CAP_SYS_NICE: then never poll */
 		log_err("vmbus: channel %u: nice %d: %s; polling off", ch->relid, nice,
 			strerror(errno));
 		ch->poll_off = true;
@@ -179,6 +189,7 @@ static void *channel_worker(void *arg)
 
 	snprintf(name, sizeof(name), "vmbus-ch%u", ch->relid);
 	pthread_setname_np(pthread_self(), name);
+	ch->poll_off = !channel_can_renice();
 	channel_deadline(&next_tick, 0);
 	while (!ch->worker_stop) {
 		uint64_t v;

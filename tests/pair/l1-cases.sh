@@ -41,12 +41,7 @@ for CASE in "$@"; do
 			kill -9 "$OVB_PID"
 		fi' &
 	pid=$!
-	i=0
-	while kill -0 "$pid" 2>/dev/null && [ $i -lt "$limit" ]; do
-		sleep 1
-		i=$((i + 1))
-	done
-	if kill -0 "$pid" 2>/dev/null; then
+	if ! wait_pid "$pid" "$limit"; then
 		echo "FAIL: $CASE: the case ran past its limit of $limit s"
 		echo "--- last L2 console lines"
 		tail -n 40 "/tmp/$CASE.serial" 2>/dev/null

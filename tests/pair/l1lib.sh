@@ -41,14 +41,19 @@ wait_for() {
 	return 1
 }
 
+# wait_pid PID SECONDS: until process PID ends; fails if it still runs.
+wait_pid() {
+	_i=0
+	while kill -0 "$1" 2>/dev/null && [ $_i -lt "$2" ]; do
+		sleep 1
+		_i=$((_i + 1))
+	done
+	! kill -0 "$1" 2>/dev/null
+}
+
 # ovb_wait SECONDS: wait for ovb-host to end; sets OVB_RC (124 = killed).
 ovb_wait() {
-	i=0
-	while kill -0 "$OVB_PID" 2>/dev/null && [ $i -lt "$1" ]; do
-		sleep 1
-		i=$((i + 1))
-	done
-	if kill -0 "$OVB_PID" 2>/dev/null; then
+	if ! wait_pid "$OVB_PID" "$1"; then
 		kill -9 "$OVB_PID"
 		wait "$OVB_PID" 2>/dev/null
 		OVB_RC=124

@@ -296,11 +296,63 @@ static void test_hot_add_enumerates(void **state)
 	assert_int_equal(v.operation, OVB_VSTOR_OP_ENUMERATE_BUS);
 }
 
+/*
+ * A burst: eight requests queued behind one signal all complete, in order;
+ * the worker polls after it (signals masked) and, once the guest has been
+ * quiet for the poll window, sleeps with the guest's signals on again.
+ */
+static void test_burst_then_quiet(void **state)
+{
+	struct env *e = *state;
+	uint64_t seen = 0;
+	ovb_bool sig;
+
+	handshake(e);
+	for (uint64_t tid = 1; tid <= 8; tid++) {
+		struct ovb_vstor_packet v;
+
+		memset(&v, 0, sizeof(v));
+		v.operation = OVB_VSTOR_OP_EXECUTE_SRB;
+		v.flags = OVB_VSTOR_FLAG_REQUEST_COMPLETION;
+		v.vm_srb.length = sizeof(v.vm_srb);
+		v.vm_srb.cdb_length = 6;	/* TEST UNIT READY: all zero */
+		v.vm_srb.data_in = OVB_VSTOR_UNKNOWN_TYPE;
+		assert_int_equal(ovb_ring_tx_inband(&e->tx, OVB_VMPKT_DATA_INBAND,
+						    OVB_VMPKT_FLAG_COMPLETION_REQUESTED, tid, &v,
+						    sizeof(v), &sig), 0);
+	}
+	kick(e);
+	for (uint64_t i = 1; i <= 8; i++) {
+		uint16_t type;
+		uint64_t tid;
+		struct ovb_vstor_packet r = recv_vstor(e, &type, &tid);
+
+		assert_int_equal(type, OVB_VMPKT_COMP);
+		assert_int_equal(tid, i);
+		assert_int_equal(r.vm_srb.srb_status, OVB_SRB_STATUS_SUCCESS);
+		seen |= 1ull << tid;
+	}
+	assert_int_equal(seen, 0x1fe);
+	/* quiet for far longer than the 2 ms window: signals are on again */
+	for (int i = 0; i < 500 && OVB_READ_ONCE(e->tx.ctl->interrupt_mask); i++)
+		usleep(1000);
+	assert_int_equal(OVB_READ_ONCE(e->tx.ctl->interrupt_mask), 0);
+	/* and a signalled request is still served */
+	{
+		uint8_t tur[6] = { 0 };
+		uint64_t p = fg_alloc_pages(e->fg, 1);
+
+		assert_int_equal(srb_io(e, tur, 6, p, 0, false, 9).vm_srb.srb_status,
+				 OVB_SRB_STATUS_SUCCESS);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_handshake_and_io, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hot_add_enumerates, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_burst_then_quiet, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
