@@ -11,8 +11,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "hostside/log.h"
 #include "hostside/vmbus/vsp.h"
 #include "ovb/guids.h"
 #include "ovb/ring.h"
@@ -29,6 +31,9 @@ struct storvsp_chan {
 	struct storvsp *sv;
 	struct vmbus_channel *ch;
 	bool primary;	/* its tx ring is shared with ENUMERATE_BUS: lock it */
+	/* logged when the channel closes: how the guest's requests came */
+	uint64_t requests, drains, host_ns;
+	uint32_t largest_batch;
 	uint8_t pkt[16384] __attribute__((aligned(8)));
 };
 
@@ -70,6 +75,14 @@ static int storvsp_tx(struct storvsp_chan *c, uint16_t type, uint64_t trans_id,
 	return ret;
 }
 
+static uint64_t storvsp_now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
 static void storvsp_drain(struct vmbus_channel *ch)
 {
 	struct storvsp_chan *c = vmbus_channel_get_priv(ch);
@@ -78,6 +91,8 @@ static void storvsp_drain(struct vmbus_channel *ch)
 	struct storvsp_glue *g = c->sv->glue;
 	ovb_bool pending = 0, sig = 0;
 	uint16_t sub = vmbus_channel_subchannel_index(ch);
+	uint64_t t0 = storvsp_now_ns();
+	uint32_t n = 0;
 
 	for (;;) {
 		struct ovb_vstor_packet resp;
@@ -92,6 +107,7 @@ static void storvsp_drain(struct vmbus_channel *ch)
 		}
 		if (ret)
 			break;
+		n++;
 		memcpy(&d, c->pkt, sizeof(d));
 		ret = storvsp_packet_handle(c->sv, sub, c->pkt, len, storvsp_gpa_map, ch, &resp,
 					    &subch);
@@ -103,6 +119,13 @@ static void storvsp_drain(struct vmbus_channel *ch)
 			vmbus_channel_offer_subchannels(ch, subch);
 	}
 	ovb_ring_rx_commit(rx, &sig);
+	if (n) {
+		c->requests += n;
+		c->drains++;
+		c->host_ns += storvsp_now_ns() - t0;
+		if (n > c->largest_batch)
+			c->largest_batch = n;
+	}
 	if (pending) {
 		ovb_bool s2 = 0;
 
@@ -171,6 +194,11 @@ static void storvsp_close(struct vmbus_channel *ch)
 	struct storvsp_glue *g = c->sv->glue;
 
 	vmbus_channel_stop_worker(ch);
+	if (c->requests)
+		log_info("storvsp: queue %u: %llu packets in %llu drains (largest %u), "
+			 "%.1f us of drain time each (wall clock)", vmbus_channel_subchannel_index(ch),
+			 (unsigned long long)c->requests, (unsigned long long)c->drains,
+			 c->largest_batch, (double)c->host_ns / 1000.0 / (double)c->requests);
 	pthread_mutex_lock(&g->lock);
 	if (g->primary == ch)
 		g->primary = NULL;
