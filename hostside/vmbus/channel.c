@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hostside/clock.h"
 #include "hostside/vmbus/channel.h"
 
 struct ovb_ring *vmbus_channel_rx(struct vmbus_channel *ch)
@@ -102,14 +103,6 @@ static int channel_ms_until(const struct timespec *t)
 	return ms > 0 ? (int)ms : 0;
 }
 
-static uint64_t channel_now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
-
 /*
  * Polling, for a guest that queues requests faster than one at a time.
  *
@@ -154,20 +147,19 @@ static void channel_set_nice(struct vmbus_channel *ch, int nice)
 /* After a drain that took @n packets, signals masked: true to look again. */
 static bool channel_poll(struct vmbus_channel *ch, uint64_t n)
 {
+	bool polling = ch->poll_until != 0;
 	uint64_t now;
 
 	if (ch->poll_off)
 		return false;
-	if (n >= 2 || (n == 1 && !ch->polling && ++ch->poll_singles >= CHANNEL_POLL_PROBE)) {
-		now = channel_now_ns();
+	if (n >= 2 || (n == 1 && !polling && ++ch->poll_singles >= CHANNEL_POLL_PROBE)) {
+		now = host_now_ns();
 		ch->poll_singles = 0;
 		ch->poll_until = now + CHANNEL_POLL_NS;
-		if (!ch->polling) {
-			ch->polling = true;
+		if (!polling)
 			channel_set_nice(ch, 19);
-		}
-	} else if (ch->polling) {
-		now = channel_now_ns();
+	} else if (polling) {
+		now = host_now_ns();
 	} else {
 		return false;
 	}
@@ -175,7 +167,7 @@ static bool channel_poll(struct vmbus_channel *ch, uint64_t n)
 		sched_yield();
 		return true;
 	}
-	ch->polling = false;
+	ch->poll_until = 0;
 	channel_set_nice(ch, 0);
 	return false;
 }

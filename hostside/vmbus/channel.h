@@ -39,8 +39,8 @@ struct vmbus_channel {
 	volatile bool worker_stop;
 	vmbus_channel_fn drain, tick;
 	unsigned int tick_ms;
-	/* channel_poll(): polling now, until when, single drains since */
-	bool polling, poll_off;
+	/* channel_poll(): never poll; polling until (0: not); single drains */
+	bool poll_off;
 	uint64_t poll_until;
 	unsigned int poll_singles;
 };
