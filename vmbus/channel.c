@@ -360,11 +360,17 @@ static void ovb_channel_tasklet(struct tasklet_struct *t)
 	struct ovb_channel *ch = from_tasklet(ch, t, tasklet);
 
 	/* masked since the interrupt (ovb_channel_on_events) */
-	for (;;) {
-		ch->on_event(ch->ctx);
-		if (ovb_ring_failed(&ch->rx) || !ovb_ring_rx_unmask(&ch->rx))
-			break;
+	ch->on_event(ch->ctx);
+	if (!ovb_ring_failed(&ch->rx) && ovb_ring_rx_unmask(&ch->rx)) {
+		/*
+		 * More came while we drained: run again, still masked, but as
+		 * a new tasklet run (as the in-tree bus does), so a host that
+		 * keeps the ring busy cannot hold this CPU in softirq context
+		 * (the softirq code defers to ksoftirqd after a while).
+		 */
 		ovb_ring_rx_mask(&ch->rx);
+		tasklet_schedule(&ch->tasklet);
+		return;
 	}
 	if (ovb_ring_failed(&ch->rx) && !ch->failed_logged) {
 		ch->failed_logged = true;

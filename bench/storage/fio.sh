@@ -52,18 +52,24 @@ job() {
 	# a mark on the console: the host side counts KVM exits per job by it
 	echo "BENCH-JOB: $1"
 	[ -z "$HIST" ] || echo 'hist:keys=function.sym' > $T/trigger
+	read -r _ u0 n0 s0 i0 w0 q0 sq0 _ < /proc/stat
 	fio --name="$1" --filename="$target" --rw="$2" --bs="$3" --iodepth="$4" \
 		--direct="${FIO_DIRECT:-1}" --ioengine=io_uring --norandommap --randrepeat=0 \
 		--time_based --runtime="$runtime" --ramp_time=1 \
 		--lat_percentiles=1 --clat_percentiles=0 \
 		--output-format=terse --terse-version=3 > /tmp/fio.$$ 2>/tmp/fio.$$.err
-	# terse v3: the read half is fields 6..46, the write half 47..87;
-	# within each: +1 KiB/s, +2 IOPS, +24 the 99th percentile ("99.000000%=N";
-	# total latency with lat_percentiles=1), +34 the total latency mean; us.
+	# where the guest's CPU went during the job (fio's start-up included)
+	read -r _ u1 n1 s1 i1 w1 q1 sq1 _ < /proc/stat
+	echo "$1 $((u1 + n1 - u0 - n0)) $((s1 - s0)) $((q1 + sq1 - q0 - sq0)) $((i1 + w1 - i0 - w0))" |
+		awk '{ t = $2 + $3 + $4 + $5; if (t > 0) printf "INFO: %s guest CPU: user %d%%, system %d%%, irq+softirq %d%%, idle %d%%\n",
+			$1, 100 * $2 / t, 100 * $3 / t, 100 * $4 / t, 100 * $5 / t }'
 	if [ -n "$HIST" ]; then
 		grep '^{' $T/hist | sort -t: -k3 -n -r | head -n 5 | tr -s ' ' | sed "s/^/INFO: $1 hrtimer: /"
 		echo '!hist:keys=function.sym' > $T/trigger
 	fi
+	# terse v3: the read half is fields 6..46, the write half 47..87;
+	# within each: +1 KiB/s, +2 IOPS, +24 the 99th percentile ("99.000000%=N";
+	# total latency with lat_percentiles=1), +34 the total latency mean; us.
 	case $2 in *write) o=41 ;; *) o=0 ;; esac
 	line=$(grep '^3;' /tmp/fio.$$ | tail -n1)
 	if [ -z "$line" ] || [ "$(echo "$line" | cut -d';' -f5)" != 0 ]; then
