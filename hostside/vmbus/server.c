@@ -689,6 +689,7 @@ void vmbus_server_list_channels(struct vmbus_server *srv, vmbus_channel_info_fn 
 		info.state = channel_state_name(ch);
 		info.device = ch->name;
 		info.worker_wakeups = __atomic_load_n(&ch->worker_wakeups, __ATOMIC_RELAXED);
+		info.poll_looks = __atomic_load_n(&ch->poll_looks, __ATOMIC_RELAXED);
 		if (ch->state == CH_OPEN || ch->state == CH_CLOSING) {
 			info.tx_packets = ch->tx.stats.packets;
 			info.tx_bytes = ch->tx.stats.bytes;
