@@ -21,6 +21,8 @@
 #include "hostside/vmbus/server.h"
 #include "hostside/vmbus/vsp.h"
 #include "hostside/icvsp/icvsp.h"
+#include "lib/ic_negotiate.h"
+#include "lib/vmbus_version.h"
 
 int log_verbose;
 
@@ -1018,6 +1020,54 @@ static void test_reset_rescind_and_ring_gpadl_rules(void **state)
 	env_free(e);
 }
 
+/* lib/'s tables and IC negotiation, as both sides use them. */
+static void test_version_lib(void **state)
+{
+	static const uint32_t fw[] = OVB_IC_FW_VERSIONS;
+	static const uint32_t hb[] = { IC_HEARTBEAT_VERSION_3, IC_HEARTBEAT_VERSION_1 };
+	static const uint32_t old_hb[] = { IC_HEARTBEAT_VERSION_1 };
+	static const uint32_t none[] = { IC_VERSION(9, 9) };
+	struct ovb_ic_versions host = { fw, hb, OVB_IC_NR_FW_VERSIONS, 2 };
+	struct ovb_ic_versions guest = { fw + 1, old_hb, 1, 1 };
+	struct ovb_ic_versions alien = { fw, none, 2, 1 };
+	uint8_t body[64], copy[64];
+	uint32_t f, v;
+	int len;
+
+	(void)state;
+	assert_int_equal(ovb_vmbus_version_at(0), OVB_VMBUS_VERSION_WIN10_V5_3);
+	assert_true(ovb_vmbus_version_known(OVB_VMBUS_VERSION_WIN8));
+	assert_false(ovb_vmbus_version_known(0));
+	assert_false(ovb_vmbus_version_known(0x50004));
+	assert_int_equal(ovb_vmbus_version_at(100), 0);
+
+	len = ovb_ic_negotiate_offer(body, sizeof(body), &host);
+	assert_int_equal(len, 8 + 4 * 4);
+	assert_int_equal(ovb_ic_negotiate_offer(body, 20, &host), -EMSGSIZE);
+	memcpy(copy, body, sizeof(body));
+	/* An older guest picks 1.0 of both; the host accepts that. */
+	assert_int_equal(ovb_ic_negotiate_answer(body, (uint32_t)len, &guest, &f, &v), 16);
+	assert_int_equal(f, IC_FW_VERSION_1);
+	assert_int_equal(v, IC_HEARTBEAT_VERSION_1);
+	assert_int_equal(ovb_ic_negotiate_check(body, 16, &host, &f, &v), 0);
+	assert_int_equal(v, IC_HEARTBEAT_VERSION_1);
+	assert_int_equal(ovb_ic_negotiate_check(body, 15, &host, &f, &v), -EINVAL);
+	/* A guest that speaks none of the service's versions says so. */
+	memcpy(body, copy, sizeof(body));
+	assert_int_equal(ovb_ic_negotiate_answer(body, (uint32_t)len, &alien, &f, &v), -EPROTO);
+	assert_int_equal(ovb_ic_negotiate_check(body, 8, &host, &f, &v), -EPROTO);
+	/* Counts past the bytes: refused untouched. */
+	memcpy(body, copy, sizeof(body));
+	body[0] = 200;
+	assert_int_equal(ovb_ic_negotiate_answer(body, (uint32_t)len, &guest, &f, &v), -EINVAL);
+	assert_int_equal(body[0], 200);
+	/* An answer naming a version the host never offered. */
+	memcpy(body, copy, sizeof(body));
+	assert_int_equal(ovb_ic_negotiate_answer(body, (uint32_t)len, &guest, &f, &v), 16);
+	body[8 + 4 + 0] = 7;	/* service major 7 */
+	assert_int_equal(ovb_ic_negotiate_check(body, 16, &host, &f, &v), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1032,6 +1082,7 @@ int main(void)
 		cmocka_unit_test(test_rescind_release_and_unload),
 		cmocka_unit_test(test_subchannels),
 		cmocka_unit_test(test_log_flood_is_bounded),
+		cmocka_unit_test(test_version_lib),
 		cmocka_unit_test(test_reset_rescind_and_ring_gpadl_rules),
 		cmocka_unit_test(test_fault_parse),
 		cmocka_unit_test(test_fault_offers),
