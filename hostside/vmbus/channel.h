@@ -13,6 +13,7 @@
 #define VMBUS_MAX_DEVICES	64
 #define VMBUS_MAX_GPADLS	4096
 #define VMBUS_MAX_GPADL_PAGES	(1u << 18)	/* 1 GiB in one GPADL */
+#define VMBUS_DEFAULT_GPADL_PAGES (1u << 20)	/* in all, until told guest RAM */
 #define VMBUS_CONN_ID_BASE	0x10000		/* channel conn id = base + relid */
 
 enum vmbus_channel_state {
@@ -84,6 +85,8 @@ struct vmbus_server {
 	unsigned int ndevs;
 	struct vmbus_gpadl *gpadls;
 	unsigned int ngpadls;
+	/* PFNs held by all GPADLs, and the most we hold (guest RAM's pages) */
+	uint64_t gpadl_pages, max_gpadl_pages;
 	struct vmbus_faults faults;	/* --fault: misbehave on purpose */
 	struct log_ratelimit log_rl;	/* complaints about the guest's messages */
 	struct log_ratelimit state_rl;	/* connects and unloads, which it can repeat */

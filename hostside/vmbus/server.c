@@ -38,7 +38,15 @@ struct vmbus_server *vmbus_server_new(const struct vmbus_server_ops *ops, void *
 	srv->msg_sint = OVB_VMBUS_MESSAGE_SINT;
 	pthread_mutex_init(&srv->lock, NULL);
 	pthread_cond_init(&srv->closed, NULL);
+	srv->max_gpadl_pages = VMBUS_DEFAULT_GPADL_PAGES;
 	return srv;
+}
+
+void vmbus_server_set_guest_pages(struct vmbus_server *srv, uint64_t pages)
+{
+	pthread_mutex_lock(&srv->lock);
+	srv->max_gpadl_pages = pages;
+	pthread_mutex_unlock(&srv->lock);
 }
 
 void vmbus_server_post(struct vmbus_server *srv, const void *msg, uint32_t len)

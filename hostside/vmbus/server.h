@@ -69,6 +69,12 @@ void vmbus_server_free(struct vmbus_server *srv);
 void vmbus_server_handle_msg(struct vmbus_server *srv, uint32_t vp, const void *msg,
 			     uint32_t len);
 
+/*
+ * Guest RAM in 4 KiB pages: all GPADLs together may describe at most this
+ * much (default 4 GiB). Before the guest runs.
+ */
+void vmbus_server_set_guest_pages(struct vmbus_server *srv, uint64_t pages);
+
 /* Carry out what VSP workers asked for (sub-channel offers). */
 void vmbus_server_run_requests(struct vmbus_server *srv);
 

@@ -178,6 +178,39 @@ static uint32_t gpadl_create(struct env *e, uint32_t relid, uint32_t id, uint64_
 	return c.creation_status;
 }
 
+/*
+ * GPADL headers that promise many pages cost host memory before any body
+ * comes: all GPADLs together describe at most guest RAM.
+ */
+static void test_gpadl_pages_bounded_by_ram(void **state)
+{
+	static uint8_t msgs[8][OVB_VMBUS_MAX_MSG_SIZE];
+	struct vmbus_channel_gpadl_teardown t = { .header.msgtype = CHANNELMSG_GPADL_TEARDOWN };
+	struct env *e = env_new();
+	uint32_t relids[2], lens[8];
+	uint64_t pfn;
+
+	(void)state;
+	vmbus_server_set_guest_pages(e->srv, 100);
+	connect_and_offer(e, 0x50003, relids);
+	pfn = fg_alloc_pages(e->fg, 64);
+	/* A header of 64 pages and no bodies: held, waiting for them. */
+	fg_gpadl_msgs(relids[0], 50, pfn, 64, msgs, lens, 8);
+	send(e, msgs[0], lens[0]);
+	assert_null(fg_next(e->fg));
+	assert_int_equal(vmbus_server_gpadl_count(e->srv), 1);
+	/* Another 64: more than guest RAM in GPADLs, refused. */
+	assert_int_not_equal(gpadl_create(e, relids[0], 51, pfn, 64), 0);
+	assert_int_equal(vmbus_server_gpadl_count(e->srv), 1);
+	/* Once the first goes, it fits. */
+	t.child_relid = relids[0];
+	t.gpadl = 50;
+	send(e, &t, sizeof(t));
+	assert_non_null(fg_expect(e->fg, CHANNELMSG_GPADL_TORNDOWN));
+	assert_int_equal(gpadl_create(e, relids[0], 51, pfn, 64), 0);
+	env_free(e);
+}
+
 static void test_gpadl_sizes(void **state)
 {
 	struct env *e = env_new();
@@ -1082,6 +1115,7 @@ int main(void)
 		cmocka_unit_test(test_rescind_release_and_unload),
 		cmocka_unit_test(test_subchannels),
 		cmocka_unit_test(test_log_flood_is_bounded),
+		cmocka_unit_test(test_gpadl_pages_bounded_by_ram),
 		cmocka_unit_test(test_version_lib),
 		cmocka_unit_test(test_reset_rescind_and_ring_gpadl_rules),
 		cmocka_unit_test(test_fault_parse),
