@@ -88,6 +88,38 @@ static void ic_negotiated(struct ic_service *ic, const uint8_t *body, uint32_t l
 		     srv >> 16, srv & 0xffff);
 }
 
+void ic_handle_packet(struct ic_service *ic, const uint8_t *buf, uint32_t len)
+{
+	struct ovb_vmpacket_desc d;
+	struct icmsg_hdr h;
+	uint32_t off, plen;
+
+	if (len < sizeof(d))
+		return;
+	memcpy(&d, buf, sizeof(d));
+	off = (uint32_t)d.offset8 * 8;
+	if (off > len) {
+		ic_log(ic, "packet offset %u past its %u bytes", off, len);
+		return;
+	}
+	plen = len - off;
+	if (d.type != OVB_VMPKT_DATA_INBAND || plen < ICMSG_HDR_SIZE) {
+		ic_log(ic, "packet type %u of %u bytes dropped", d.type, plen);
+		return;
+	}
+	memcpy(&h, buf + off + sizeof(struct vmbuspipe_hdr), sizeof(h));
+	if (!(h.icflags & ICMSGHDRFLAG_RESPONSE)) {
+		ic_log(ic, "unexpected request from the guest");
+		return;
+	}
+	if (h.icmsgtype == ICMSGTYPE_NEGOTIATE)
+		ic_negotiated(ic, buf + off + ICMSG_HDR_SIZE, plen - ICMSG_HDR_SIZE);
+	else if (h.icmsgtype == ic->msgtype && ic->st.negotiated)
+		ic->response(ic, &h, buf + off + ICMSG_HDR_SIZE, plen - ICMSG_HDR_SIZE);
+	else
+		ic_log(ic, "answer of type %u dropped", h.icmsgtype);
+}
+
 static void ic_drain(struct vmbus_channel *ch)
 {
 	struct ic_service *ic = vmbus_channel_get_priv(ch);
@@ -100,10 +132,6 @@ static void ic_drain(struct vmbus_channel *ch)
 	/* A budget per drain: the worker then checks its stop flag and yields. */
 	while (n++ < IC_DRAIN_BUDGET && !vmbus_channel_stopping(ch) &&
 	       (ret = ovb_ring_rx_peek(rx, buf, sizeof(buf), &len)) != -EAGAIN) {
-		struct ovb_vmpacket_desc d;
-		struct icmsg_hdr h;
-		uint32_t off, plen;
-
 		if (ret == -EIO)
 			break;
 		ovb_ring_rx_advance(rx);
@@ -111,24 +139,7 @@ static void ic_drain(struct vmbus_channel *ch)
 			ic_log(ic, "oversized packet (%u bytes) dropped", len);
 			continue;
 		}
-		memcpy(&d, buf, sizeof(d));
-		off = (uint32_t)d.offset8 * 8;
-		plen = len - off;	/* ring validated offset8 <= len8 */
-		if (d.type != OVB_VMPKT_DATA_INBAND || plen < ICMSG_HDR_SIZE) {
-			ic_log(ic, "packet type %u of %u bytes dropped", d.type, plen);
-			continue;
-		}
-		memcpy(&h, buf + off + sizeof(struct vmbuspipe_hdr), sizeof(h));
-		if (!(h.icflags & ICMSGHDRFLAG_RESPONSE)) {
-			ic_log(ic, "unexpected request from the guest");
-			continue;
-		}
-		if (h.icmsgtype == ICMSGTYPE_NEGOTIATE)
-			ic_negotiated(ic, buf + off + ICMSG_HDR_SIZE, plen - ICMSG_HDR_SIZE);
-		else if (h.icmsgtype == ic->msgtype && ic->st.negotiated)
-			ic->response(ic, &h, buf + off + ICMSG_HDR_SIZE, plen - ICMSG_HDR_SIZE);
-		else
-			ic_log(ic, "answer of type %u dropped", h.icmsgtype);
+		ic_handle_packet(ic, buf, len);
 	}
 	ovb_ring_rx_commit(rx, &sig);
 	if (sig)
