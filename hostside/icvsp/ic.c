@@ -213,6 +213,7 @@ void ic_service_init(struct ic_service *ic, const char *name, const struct ovb_g
 	ic->dev.ops = &ic_ops;
 	ic->dev.priv = ic;
 	ic->name = name;
+	ic->state_rl.burst = LOG_RL_STATE_BURST;
 	ic->msgtype = msgtype;
 	ic->srv_versions = versions;
 	ic->nsrv_versions = nversions;

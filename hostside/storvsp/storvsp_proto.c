@@ -51,6 +51,7 @@ struct storvsp *storvsp_new(const struct ovb_guid *instance_id, unsigned int max
 	}
 	pthread_mutex_init(&sv->proto_lock, NULL);
 	sv->instance_id = instance_id ? *instance_id : def;
+	sv->state_rl.burst = LOG_RL_STATE_BURST;
 	sv->max_subchannels = max_subchannels > 64 ? 64 : max_subchannels;
 	return sv;
 }

@@ -89,7 +89,7 @@ struct vmbus_server {
 	uint64_t gpadl_pages, max_gpadl_pages;
 	struct vmbus_faults faults;	/* --fault: misbehave on purpose */
 	struct log_ratelimit log_rl;	/* complaints about the guest's messages */
-	struct log_ratelimit state_rl;	/* connects and unloads, which it can repeat */
+	struct log_ratelimit connect_rl, unload_rl;	/* state lines it can repeat */
 };
 
 /* gpadl.c */

@@ -39,6 +39,8 @@ struct vmbus_server *vmbus_server_new(const struct vmbus_server_ops *ops, void *
 	pthread_mutex_init(&srv->lock, NULL);
 	pthread_cond_init(&srv->closed, NULL);
 	srv->max_gpadl_pages = VMBUS_DEFAULT_GPADL_PAGES;
+	srv->connect_rl.burst = LOG_RL_STATE_BURST;
+	srv->unload_rl.burst = LOG_RL_STATE_BURST;
 	return srv;
 }
 
@@ -220,7 +222,7 @@ static void handle_initiate_contact(struct vmbus_server *srv, const void *msg)
 	r.version_supported = 1;
 	if (v >= OVB_VMBUS_VERSION_WIN10_V5)
 		r.msg_conn_id = OVB_VMBUS_MESSAGE_CONNECTION_ID_4;
-	log_rl(&srv->state_rl, "vmbus: guest connected, version %u.%u", v >> 16, v & 0xffff);
+	log_rl(&srv->connect_rl, "vmbus: guest connected, version %u.%u", v >> 16, v & 0xffff);
 	vmbus_server_post(srv, &r, sizeof(r));
 }
 
@@ -372,7 +374,7 @@ static void handle_unload(struct vmbus_server *srv)
 	struct vmbus_channel_empty r = { .header.msgtype = CHANNELMSG_UNLOAD_RESPONSE };
 
 	server_disconnect(srv);
-	log_rl(&srv->state_rl, "vmbus: guest unloaded");
+	log_rl(&srv->unload_rl, "vmbus: guest unloaded");
 	vmbus_server_post(srv, &r, sizeof(r));
 }
 
