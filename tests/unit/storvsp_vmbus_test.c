@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "tests/unit/channel_info.h"
 #include "tests/unit/fakeguest.h"
 #include "ovb/guids.h"
 #include "ovb/storvsc_proto.h"
@@ -131,21 +132,9 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void info_keep(void *arg, const struct vmbus_channel_info *i)
-{
-	struct vmbus_channel_info *want = arg;
-
-	if (i->relid == want->relid)
-		*want = *i;
-}
-
-/* What ovbctl channels would say about @relid. */
 static struct vmbus_channel_info channel_info(struct env *e, uint32_t relid)
 {
-	struct vmbus_channel_info i = { .relid = relid };
-
-	vmbus_server_list_channels(e->srv, info_keep, &i);
-	return i;
+	return channel_info_of(e->srv, relid);
 }
 
 static void kick(struct env *e)

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "tests/unit/channel_info.h"
 #include "tests/unit/fakeguest.h"
 #include "ovb/guids.h"
 #include "ovb/ic_proto.h"
@@ -531,21 +532,9 @@ static void test_heartbeat_and_shutdown(void **state)
 	env_free(e);
 }
 
-static void info_keep(void *arg, const struct vmbus_channel_info *i)
-{
-	struct vmbus_channel_info *want = arg;
-
-	if (i->relid == want->relid)
-		*want = *i;
-}
-
-/* What ovbctl channels would say about @relid (state NULL: no such channel). */
 static struct vmbus_channel_info channel_info(struct env *e, uint32_t relid)
 {
-	struct vmbus_channel_info i = { .relid = relid };
-
-	vmbus_server_list_channels(e->srv, info_keep, &i);
-	return i;
+	return channel_info_of(e->srv, relid);
 }
 
 /* A guest that writes garbage into its ring fails that channel only. */
@@ -1049,7 +1038,7 @@ static void test_reset_rescind_and_ring_gpadl_rules(void **state)
 	vmbus_server_remove_device(e->srv, &dev);
 	assert_int_equal(rescinds_seen, 1);
 	memset(&dev, 0x6b, sizeof(dev));	/* as a freed device would look */
-	vmbus_server_list_channels(e->srv, info_keep, &(struct vmbus_channel_info){ .relid = 0 });
+	vmbus_server_list_channels(e->srv, channel_info_keep, &(struct vmbus_channel_info){ .relid = 0 });
 	env_free(e);
 }
 
