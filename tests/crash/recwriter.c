@@ -5,7 +5,12 @@
  * "DONE n" once record n is durable -- never earlier -- so whoever reads
  * the console may hold the disk to every record it saw reported.
  *
- *   recwriter DEV COUNT [RECSIZE [SALT]]
+ *   recwriter DEV COUNT [RECSIZE [SALT [ACKDEV]]]
+ *
+ * With ACKDEV (a second disk), after each report it waits until that disk's
+ * first sector says "ACK m ACK" with m >= the record just reported: the host
+ * writes it once it has noted the report, so the host's note of record n
+ * comes before any write of record n + 1.
  *
  * The records rotate through the ways to make a write durable:
  *   direct  O_DIRECT write, then fdatasync    (WRITE, SYNCHRONIZE CACHE)
@@ -16,6 +21,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,16 +51,35 @@ static void write_rec(int fd, void *buf, uint32_t size, uint64_t n, uint64_t sal
 	}
 }
 
+/* Until the host acknowledged record @n on the ack disk (2 minutes at most). */
+static void wait_ack(int fd, char *sec, unsigned long long n)
+{
+	const struct timespec pause = { 0, 5 * 1000 * 1000 };
+	unsigned long long m;
+	int i;
+
+	for (i = 0; i < 120 * 200; i++) {
+		if (pread(fd, sec, 4096, 0) != 4096)
+			die("read the ack disk", n);
+		sec[4095] = 0;
+		if (sscanf(sec, "ACK %llu ACK", &m) == 1 && m >= n)
+			return;
+		nanosleep(&pause, NULL);
+	}
+	errno = ETIMEDOUT;
+	die("no ack from the host", n);
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long long count, n, k, batch, i;
 	uint32_t size = 16384;
 	uint64_t salt = 0;
-	int fd_direct, fd_cache, fd_fua, mode;
-	void *buf;
+	int fd_direct, fd_cache, fd_fua, fd_ack = -1, mode;
+	void *buf, *ack = NULL;
 
-	if (argc < 3 || argc > 5) {
-		fprintf(stderr, "usage: recwriter DEV COUNT [RECSIZE [SALT]]\n");
+	if (argc < 3 || argc > 6) {
+		fprintf(stderr, "usage: recwriter DEV COUNT [RECSIZE [SALT [ACKDEV]]]\n");
 		return 2;
 	}
 	count = strtoull(argv[2], NULL, 0);
@@ -74,6 +99,11 @@ int main(int argc, char **argv)
 		die("open", 0);
 	if (posix_memalign(&buf, 4096, size))
 		die("allocate", 0);
+	if (argc > 5) {
+		fd_ack = open(argv[5], O_RDONLY | O_DIRECT);
+		if (fd_ack < 0 || posix_memalign(&ack, 4096, 4096))
+			die("open the ack disk", 0);
+	}
 
 	for (n = 0, i = 0; n < count; n += batch, i++) {
 		mode = (int)(i % NMODES);
@@ -102,6 +132,8 @@ int main(int argc, char **argv)
 		}
 		for (k = 0; k < batch; k++)
 			printf("DONE %llu %s\n", n + k, mode_name[mode]);
+		if (fd_ack >= 0)
+			wait_ack(fd_ack, ack, n + batch - 1);
 	}
 	printf("RECS-DONE %llu\n", count);
 	return 0;
