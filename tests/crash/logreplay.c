@@ -23,25 +23,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tests/crash/fdio.h"
 #include "tests/crash/replay.h"
 
+/* The log, read from a file descriptor. */
 static int fd_read(void *ctx, void *buf, size_t len, uint64_t off)
 {
-	int fd = *(int *)ctx;
-	char *p = buf;
-
-	while (len) {
-		ssize_t n = pread(fd, p, len, (off_t)off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
+	return fd_pread_all(*(int *)ctx, buf, len, off);
 }
 
 /* A byte count with an optional K, M or G suffix. */

@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /* Log replay with record checks at each FLUSH/FUA entry: see replay.h. */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "tests/crash/fdio.h"
 #include "tests/crash/record.h"
 #include "tests/crash/replay.h"
 
@@ -21,42 +20,6 @@ struct replay {
 	uint64_t nrec;		/* records the device holds */
 	bool *ok;		/* record passed and nothing wrote it since */
 };
-
-static int pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = pwrite(fd, p, len, (off_t)off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
-}
-
-static int pread_all(int fd, void *buf, size_t len, uint64_t off)
-{
-	char *p = buf;
-
-	while (len) {
-		ssize_t n = pread(fd, p, len, (off_t)off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
-}
 
 /* Bytes [off, off + len) of the device changed: its records need a look. */
 static void replay_touch(struct replay *r, uint64_t off, uint64_t len)
@@ -85,7 +48,7 @@ static int replay_apply(struct replay *r, const struct lw_entry *e, const char *
 			*err = "log ends inside an entry's data (truncated log)";
 			return -1;
 		}
-		if (pwrite_all(r->fd, r->buf, n, off + done)) {
+		if (fd_pwrite_all(r->fd, r->buf, n, off + done)) {
 			*err = "cannot write the replay image";
 			return -1;
 		}
@@ -135,7 +98,7 @@ static int replay_check(struct replay *r, const char *where, uint64_t entry, boo
 		due = true;
 		if (r->ok[i])
 			continue;
-		if (pread_all(r->fd, r->buf, size, i * size))
+		if (fd_pread_all(r->fd, r->buf, size, i * size))
 			return -1;
 		r->st->checks++;
 		if (!record_check(r->buf, size, i, r->o->salt, &why, &at)) {
