@@ -1,0 +1,2 @@
+FUZZERS += logreplay_fuzz
+logreplay_fuzz_OBJS = tests/fuzz/logreplay_fuzz.o $(CRASH_OBJS)
