@@ -40,25 +40,30 @@ bool hv_sint_deliver(struct vm *vm, const struct hv_vp *v, uint32_t sint,
 {
 	struct hv_queued_msg *q = rt->head;
 	struct hv_message *slot;
+	uint32_t *type;
+	void *hva;
 
 	if (!q || sint >= HV_SYNIC_SINT_COUNT || !(v->scontrol & HV_SYNIC_CONTROL_ENABLE) ||
 	    !(v->simp & HV_SYNIC_SIMP_ENABLE))
 		return false;
-	slot = vm_gpa_to_hva(vm, (v->simp & ~0xfffull) + sint * sizeof(*slot), sizeof(*slot));
-	if (!slot)
+	hva = vm_gpa_to_hva(vm, (v->simp & ~0xfffull) + sint * sizeof(*slot), sizeof(*slot));
+	if (!hva)
 		return false;	/* the guest put its SIMP outside RAM */
-	if (__atomic_load_n(&slot->header.message_type, __ATOMIC_ACQUIRE) != HVMSG_NONE) {
+	/* The header is packed, but a slot is 256-byte aligned: so is its type. */
+	slot = hva;
+	type = hva;
+	if (__atomic_load_n(type, __ATOMIC_ACQUIRE) != HVMSG_NONE) {
 		/* Busy: ask for an EOM, then look again in case it just freed. */
 		__atomic_fetch_or(&slot->header.message_flags, HV_MESSAGE_FLAG_PENDING,
 				  __ATOMIC_SEQ_CST);
-		if (__atomic_load_n(&slot->header.message_type, __ATOMIC_ACQUIRE) != HVMSG_NONE)
+		if (__atomic_load_n(type, __ATOMIC_ACQUIRE) != HVMSG_NONE)
 			return false;
 	}
 	memcpy(slot->payload, q->payload, q->len);
 	slot->header.payload_size = (uint8_t)q->len;
 	slot->header.message_flags = 0;
 	slot->header.sender = 0;
-	__atomic_store_n(&slot->header.message_type, q->msg_type, __ATOMIC_RELEASE);
+	__atomic_store_n(type, q->msg_type, __ATOMIC_RELEASE);
 
 	rt->head = q->next;
 	if (!rt->head)
