@@ -2,8 +2,10 @@
 /*
  * Port I/O: devices register port ranges; a vCPU's KVM_EXIT_IO (one
  * access, or @count of them for a rep ins/outs) goes to the range's
- * handler. Reads of ports nobody claims see all ones, as on a bus with
- * nothing there.
+ * handler. A read starts as all ones, as on a bus with nothing there: a
+ * port nobody claims reads 0xff, and so do the bytes of a wide read that
+ * a byte-wide register leaves alone (without this they were whatever the
+ * previous access left in kvm_run's data area).
  */
 #include <string.h>
 
@@ -23,9 +25,9 @@ void vm_pio_exit(struct vm *vm, struct kvm_run *run)
 	bool write = run->io.direction == KVM_EXIT_IO_OUT;
 
 	for (uint32_t n = 0; n < run->io.count; n++, data += run->io.size) {
-		unsigned int i;
-
-		for (i = 0; i < vm->npio; i++) {
+		if (!write)
+			memset(data, 0xff, run->io.size);
+		for (unsigned int i = 0; i < vm->npio; i++) {
 			const struct vm_pio_range *r = &vm->pio[i];
 
 			if (run->io.port >= r->base && run->io.port < r->base + r->len) {
@@ -33,7 +35,5 @@ void vm_pio_exit(struct vm *vm, struct kvm_run *run)
 				break;
 			}
 		}
-		if (i == vm->npio && !write)
-			memset(data, 0xff, run->io.size);	/* nothing there */
 	}
 }

@@ -125,6 +125,8 @@ static int ignore_pio(struct vm *vm, void *opaque, uint16_t port, bool write,
 
 int platform_init(struct vm *vm)
 {
+	pm1_cnt = PM1_CNT_SCI_EN;
+	cmos_index = 0;
 	if (vm_register_pio(vm, VM_PM1A_EVT_PORT, 8, pm_pio, NULL) ||
 	    vm_register_pio(vm, 0xcf9, 1, reset_pio, NULL) ||
 	    vm_register_pio(vm, 0x60, 5, reset_pio, NULL) ||
