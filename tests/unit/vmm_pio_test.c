@@ -186,6 +186,21 @@ static void test_platform_poweroff(void **state)
 	assert_int_equal(pio(e, VM_PM1A_EVT_PORT, false, 4, 1, NULL)[3], 0);
 }
 
+/* PM1a_CNT byte by byte: the second port is the high byte (SLP_EN, SLP_TYP). */
+static void test_platform_pm1_cnt_bytes(void **state)
+{
+	struct env *e = *state;
+
+	assert_int_equal(platform_init(&e->vm), 0);
+	outb(e, VM_PM1A_CNT_PORT + 1, 0x04);			/* SLP_TYP 1 alone */
+	assert_int_equal(inb(e, VM_PM1A_CNT_PORT), 0x01);
+	assert_int_equal(inb(e, VM_PM1A_CNT_PORT + 1), 0x04);
+	assert_int_equal(pio(e, VM_PM1A_CNT_PORT + 1, false, 2, 1, NULL)[1], 0xff);
+	assert_int_equal(e->vm.exit_reason, VM_RUNNING);
+	outb(e, VM_PM1A_CNT_PORT + 1, (0x2000 | (VM_ACPI_S5_SLP_TYP << 10)) >> 8);
+	assert_int_equal(e->vm.exit_reason, VM_POWEROFF);
+}
+
 static void test_platform_reset_and_cmos(void **state)
 {
 	struct env *e = *state;
@@ -213,6 +228,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_register_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_serial_registers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_platform_poweroff, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_platform_pm1_cnt_bytes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_platform_reset_and_cmos, setup, teardown),
 	};
 
