@@ -224,8 +224,15 @@ struct ovb_vmbus_device *ovb_vmbus_device_add(struct device *parent,
 
 void ovb_vmbus_device_remove(struct ovb_vmbus_device *d)
 {
-	device_unregister(&d->dev);	/* the driver closed its sub-channels */
+	/*
+	 * device_unregister() drops what may be the last reference: hold one
+	 * of ours until the sub-channels (which the driver's remove closed)
+	 * are freed.
+	 */
+	get_device(&d->dev);
+	device_unregister(&d->dev);
 	ovb_channel_free_subchannels(d);
+	put_device(&d->dev);
 }
 
 int ovb_vmbus_bus_init(void)
