@@ -1,0 +1,7 @@
+# The guest's parsers of host bytes, built in userspace against a thin
+# shim of the kernel API (tests/fuzz/guestshim): each target's object
+# includes the guest .c files it fuzzes and finds <linux/*.h> in the shim.
+GUESTSHIM_OBJS := tests/fuzz/guestshim/shim.o
+FUZZERS += guest_ic_fuzz
+guest_ic_fuzz_OBJS := tests/fuzz/guest_ic_fuzz.o $(GUESTSHIM_OBJS)
+$(BUILD)/fuzz/obj/tests/fuzz/guest_ic_fuzz.o: CPPFLAGS += -Itests/fuzz/guestshim
