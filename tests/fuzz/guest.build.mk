@@ -5,3 +5,7 @@ GUESTSHIM_OBJS := tests/fuzz/guestshim/shim.o
 FUZZERS += guest_ic_fuzz
 guest_ic_fuzz_OBJS := tests/fuzz/guest_ic_fuzz.o $(GUESTSHIM_OBJS)
 $(BUILD)/fuzz/obj/tests/fuzz/guest_ic_fuzz.o: CPPFLAGS += -Itests/fuzz/guestshim
+$(BUILD)/fuzz/obj/tests/fuzz/guestshim/shim.o: CPPFLAGS += -Itests/fuzz/guestshim
+FUZZERS += guest_vmbus_fuzz
+guest_vmbus_fuzz_OBJS := tests/fuzz/guest_vmbus_fuzz.o $(GUESTSHIM_OBJS)
+$(BUILD)/fuzz/obj/tests/fuzz/guest_vmbus_fuzz.o: CPPFLAGS += -Itests/fuzz/guestshim

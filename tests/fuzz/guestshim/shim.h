@@ -6,19 +6,36 @@
  * clever: locks are no-ops (a fuzzer runs one thread), work items run when
  * the fuzzer flushes them (shim_run_work), allocations are malloc (so ASan
  * and LSan watch them), printk formats are checked and the text dropped.
- * Every header under linux/ and asm/ here includes this one file (not
- * errno.h: glibc's errno.h needs the real one).
+ * Every header under linux/ and asm/ here includes this one file, except
+ * linux/errno.h, which is the real one (glibc's errno.h includes it).
  */
 #ifndef OVB_GUESTSHIM_H
 #define OVB_GUESTSHIM_H
 
+#include <assert.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+
+/*
+ * Built as kernel code: include/ovb and lib/ take their kernel branches,
+ * and u64 is unsigned long long as the guest's printk formats expect.
+ */
+#define __KERNEL__ 1
+typedef unsigned char u8;
+typedef unsigned short u16;
+typedef unsigned int u32;
+typedef unsigned long long u64;
+typedef signed char s8;
+typedef short s16;
+typedef int s32;
+typedef long long s64;
+#define __packed		__attribute__((__packed__))
 
 #include "ovb/types.h"
 
@@ -303,6 +320,7 @@ struct module;
 struct device {
 	const char *name;
 	void *driver_data;
+	struct device_driver *driver;
 };
 struct device_driver {
 	const char *name;
@@ -349,5 +367,74 @@ void orderly_reboot(void);
 /* ---- kernel version (compat.h) ------------------------------------------- */
 #define KERNEL_VERSION(a, b, c)		(((a) << 16) + ((b) << 8) + (c))
 #define LINUX_VERSION_CODE		KERNEL_VERSION(6, 1, 0)
+
+/* ---- pages: each its own memfd page, so vmap can map them again --------- */
+#define PAGE_MASK		(~(PAGE_SIZE - 1))
+#define SZ_16M			0x1000000
+#define VM_MAP			0
+#define PAGE_KERNEL		0
+#define offset_in_page(p)	((unsigned long)(p) & ~PAGE_MASK)
+struct page {
+	void *addr;
+	int fd;
+	u64 pfn;
+	struct page *next;	/* every page not yet freed (shim_free_pages) */
+};
+struct page *alloc_page(gfp_t gfp);
+void __free_page(struct page *p);
+#define page_address(p)		((p)->addr)
+#define page_to_pfn(p)		((p)->pfn)
+struct page *virt_to_page(const void *addr);
+#define is_vmalloc_addr(p)	((void)(p), false)
+#define vmalloc_to_pfn(p)	((void)(p), 0ul)
+/* The page of guest frame @pfn, or NULL: the fake host reads GPADLs with it. */
+struct page *shim_pfn_to_page(u64 pfn);
+/* Free every page still allocated (leaked on purpose or not); returns how many. */
+unsigned int shim_free_pages(void);
+void *vmap(struct page **pages, unsigned int count, unsigned long flags, int prot);
+void vunmap(const void *addr);
+static inline void *kmalloc_array(size_t n, size_t size, gfp_t f)
+{
+	return kmalloc(n * size, f);
+}
+#define xchg(p, v)		__atomic_exchange_n(p, v, __ATOMIC_SEQ_CST)
+
+/* ---- bits ------------------------------------------------------------------ */
+#define BITS_PER_LONG		(8 * (int)sizeof(long))
+static inline bool test_bit(unsigned int nr, const unsigned long *a)
+{
+	return (a[nr / BITS_PER_LONG] >> (nr % BITS_PER_LONG)) & 1;
+}
+static inline bool sync_test_and_clear_bit(unsigned int nr, unsigned long *a)
+{
+	unsigned long m = 1ul << (nr % BITS_PER_LONG);
+
+	return __atomic_fetch_and(&a[nr / BITS_PER_LONG], ~m, __ATOMIC_SEQ_CST) & m;
+}
+static inline unsigned int shim_next_bit(const unsigned long *a, unsigned int n, unsigned int from)
+{
+	while (from < n && !test_bit(from, a))
+		from++;
+	return from;
+}
+#define for_each_set_bit(b, a, n) \
+	for ((b) = shim_next_bit(a, n, 0); (b) < (n); (b) = shim_next_bit(a, n, (b) + 1))
+
+/* ---- tasklets: queued, run by shim_run_tasklets --------------------------- */
+struct tasklet_struct {
+	void (*callback)(struct tasklet_struct *t);
+	struct tasklet_struct *next;
+	bool scheduled;
+};
+#define tasklet_setup(t, cb)	((t)->callback = (cb), (t)->next = NULL, (t)->scheduled = false)
+#define from_tasklet(var, t, field) container_of(t, __typeof__(*var), field)
+void tasklet_schedule(struct tasklet_struct *t);
+void tasklet_kill(struct tasklet_struct *t);
+/* Run scheduled tasklets, at most @max runs; returns how many ran. */
+unsigned int shim_run_tasklets(unsigned int max);
+
+#define device_lock(d)		((void)(d))
+#define device_unlock(d)	((void)(d))
+#define sysfs_emit_at(buf, at, ...) snprintf((buf) + (at), 4096 - (at), __VA_ARGS__)
 
 #endif /* OVB_GUESTSHIM_H */
