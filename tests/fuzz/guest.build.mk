@@ -9,3 +9,9 @@ $(BUILD)/fuzz/obj/tests/fuzz/guestshim/shim.o: CPPFLAGS += -Itests/fuzz/guestshi
 FUZZERS += guest_vmbus_fuzz
 guest_vmbus_fuzz_OBJS := tests/fuzz/guest_vmbus_fuzz.o $(GUESTSHIM_OBJS)
 $(BUILD)/fuzz/obj/tests/fuzz/guest_vmbus_fuzz.o: CPPFLAGS += -Itests/fuzz/guestshim
+FUZZERS += guest_storvsc_fuzz
+guest_storvsc_fuzz_OBJS := tests/fuzz/guest_storvsc_fuzz.o $(GUESTSHIM_OBJS)
+# Kernel code is held to W=1, which has neither of these.
+$(BUILD)/fuzz/obj/tests/fuzz/guest_storvsc_fuzz.o: CPPFLAGS += -Itests/fuzz/guestshim
+$(BUILD)/fuzz/obj/tests/fuzz/guest_storvsc_fuzz.o: CFLAGS += -Wno-sign-compare \
+	-Wno-gnu-variable-sized-type-not-at-end
