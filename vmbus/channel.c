@@ -304,11 +304,12 @@ int ovb_channel_open(struct ovb_channel *ch, u32 send_bytes, u32 recv_bytes,
 		goto unclaim;
 	}
 	smp_store_release(&ch->open, true);
-	/* Anything the host sent before we were open: read it now. */
-	if (ovb_ring_rx_unmask(&ch->rx)) {
-		ovb_ring_rx_mask(&ch->rx);
-		tasklet_schedule(&ch->tasklet);
-	}
+	/*
+	 * Anything the host sent (or broke) before we were open: one run
+	 * looks at the ring now, masked, and unmasks it as usual.
+	 */
+	ovb_ring_rx_mask(&ch->rx);
+	tasklet_schedule(&ch->tasklet);
 	mutex_unlock(&ch->lock);
 	return 0;
 unclaim:

@@ -10,9 +10,17 @@
 #include <string.h>
 
 #include "hostside/icvsp/ic.h"
+#include "lib/ic_negotiate.h"
 #include "hostside/log.h"
 
-static const uint32_t ic_fw_versions[] = { IC_FW_VERSION_3, IC_FW_VERSION_1 };
+static const uint32_t ic_fw_versions[] = OVB_IC_FW_VERSIONS;
+
+static struct ovb_ic_versions ic_versions(const struct ic_service *ic)
+{
+	struct ovb_ic_versions v = { .fw = ic_fw_versions, .nfw = OVB_IC_NR_FW_VERSIONS,
+				     .srv = ic->srv_versions, .nsrv = ic->nsrv_versions };
+	return v;
+}
 
 int ic_send(struct ic_service *ic, uint16_t msgtype, const void *body, uint32_t body_len)
 {
@@ -49,50 +57,26 @@ int ic_send(struct ic_service *ic, uint16_t msgtype, const void *body, uint32_t 
 static int ic_send_negotiate(struct ic_service *ic)
 {
 	uint8_t body[sizeof(struct icmsg_negotiate) + 16 * sizeof(struct ic_version)];
-	struct icmsg_negotiate *n = (void *)body;
-	unsigned int i, k = 0;
+	struct ovb_ic_versions v = ic_versions(ic);
+	int len = ovb_ic_negotiate_offer(body, sizeof(body), &v);
 
-	memset(body, 0, sizeof(body));
-	n->icframe_vercnt = sizeof(ic_fw_versions) / sizeof(ic_fw_versions[0]);
-	n->icmsg_vercnt = (uint16_t)ic->nsrv_versions;
-	for (i = 0; i < n->icframe_vercnt; i++, k++) {
-		n->icversion_data[k].major = (uint16_t)(ic_fw_versions[i] >> 16);
-		n->icversion_data[k].minor = (uint16_t)ic_fw_versions[i];
-	}
-	for (i = 0; i < ic->nsrv_versions; i++, k++) {
-		n->icversion_data[k].major = (uint16_t)(ic->srv_versions[i] >> 16);
-		n->icversion_data[k].minor = (uint16_t)ic->srv_versions[i];
-	}
-	return ic_send(ic, ICMSGTYPE_NEGOTIATE, body,
-		       sizeof(*n) + k * sizeof(struct ic_version));
-}
-
-static bool ic_offered(uint32_t v, const uint32_t *list, unsigned int n)
-{
-	for (unsigned int i = 0; i < n; i++)
-		if (list[i] == v)
-			return true;
-	return false;
+	if (len < 0)
+		return len;
+	return ic_send(ic, ICMSGTYPE_NEGOTIATE, body, (uint32_t)len);
 }
 
 static void ic_negotiated(struct ic_service *ic, const uint8_t *body, uint32_t len)
 {
-	struct icmsg_negotiate n;
-	struct ic_version v[2];
+	struct ovb_ic_versions v = ic_versions(ic);
 	uint32_t fw, srv;
+	int ret = ovb_ic_negotiate_check(body, len, &v, &fw, &srv);
 
-	if (len < sizeof(n) + sizeof(v)) {
-		ic_log(ic, "short negotiation answer (%u bytes)", len);
+	if (ret == -EPROTO) {
+		ic_log(ic, "the guest accepted no version we offered");
 		return;
 	}
-	memcpy(&n, body, sizeof(n));
-	memcpy(v, body + sizeof(n), sizeof(v));
-	fw = (uint32_t)v[0].major << 16 | v[0].minor;
-	srv = (uint32_t)v[1].major << 16 | v[1].minor;
-	if (n.icframe_vercnt != 1 || n.icmsg_vercnt != 1 ||
-	    !ic_offered(fw, ic_fw_versions, 2) ||
-	    !ic_offered(srv, ic->srv_versions, ic->nsrv_versions)) {
-		ic_log(ic, "the guest accepted no version we offered");
+	if (ret) {
+		ic_log(ic, "bad negotiation answer (%u bytes)", len);
 		return;
 	}
 	pthread_mutex_lock(&ic->lock);

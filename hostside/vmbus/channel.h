@@ -51,6 +51,7 @@ struct vmbus_channel {
 	bool poll_off;
 	uint64_t poll_until;
 	unsigned int poll_singles;
+	uint64_t poll_looks;		/* atomic: looks made while polling */
 };
 
 struct vmbus_gpadl {

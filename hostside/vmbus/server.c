@@ -13,15 +13,8 @@
 
 #include "hostside/vmbus/channel.h"
 #include "hostside/vmbus/fault.h"
+#include "lib/vmbus_version.h"
 #include "ovb/vmbus_msg.h"
-
-/* Versions we accept, newest first (a guest asks newest first too). */
-static const uint32_t vmbus_versions[] = {
-	OVB_VMBUS_VERSION_WIN10_V5_3, OVB_VMBUS_VERSION_WIN10_V5_2,
-	OVB_VMBUS_VERSION_WIN10_V5_1, OVB_VMBUS_VERSION_WIN10_V5,
-	OVB_VMBUS_VERSION_WIN10_V4_1, OVB_VMBUS_VERSION_WIN10,
-	OVB_VMBUS_VERSION_WIN8_1, OVB_VMBUS_VERSION_WIN8,
-};
 
 struct vmbus_msg_rule {
 	uint32_t min_len, min_version, dir;
@@ -192,14 +185,6 @@ bool vmbus_gpadl_in_use(struct vmbus_server *srv, uint32_t id)
 	return false;
 }
 
-static bool version_supported(uint32_t v)
-{
-	for (size_t i = 0; i < sizeof(vmbus_versions) / sizeof(vmbus_versions[0]); i++)
-		if (vmbus_versions[i] == v)
-			return true;
-	return false;
-}
-
 static void handle_initiate_contact(struct vmbus_server *srv, const void *msg)
 {
 	struct vmbus_channel_initiate_contact c;
@@ -218,7 +203,7 @@ static void handle_initiate_contact(struct vmbus_server *srv, const void *msg)
 		else
 			vmbus_log(srv, "bad message SINT %u, using %u", c.u.v5.msg_sint, srv->msg_sint);
 	}
-	if (!version_supported(v)) {
+	if (!ovb_vmbus_version_known(v)) {
 		/* version_supported = 0: the guest tries its next older version. */
 		vmbus_server_post(srv, &r, sizeof(r));
 		return;
@@ -689,6 +674,7 @@ void vmbus_server_list_channels(struct vmbus_server *srv, vmbus_channel_info_fn 
 		info.state = channel_state_name(ch);
 		info.device = ch->name;
 		info.worker_wakeups = __atomic_load_n(&ch->worker_wakeups, __ATOMIC_RELAXED);
+		info.poll_looks = __atomic_load_n(&ch->poll_looks, __ATOMIC_RELAXED);
 		if (ch->state == CH_OPEN || ch->state == CH_CLOSING) {
 			info.tx_packets = ch->tx.stats.packets;
 			info.tx_bytes = ch->tx.stats.bytes;

@@ -98,6 +98,7 @@ struct vmbus_channel_info {
 	const char *device;		/* the VSP's name */
 	uint64_t tx_packets, tx_bytes, rx_packets, rx_bytes, tx_signals, rx_signals;
 	uint64_t worker_wakeups;	/* times the worker woke from its sleep */
+	uint64_t poll_looks;		/* looks at the ring while polling */
 	bool ring_failed;
 };
 typedef void (*vmbus_channel_info_fn)(void *arg, const struct vmbus_channel_info *info);
