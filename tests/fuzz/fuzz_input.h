@@ -26,36 +26,18 @@ static inline void fz_take(struct fz *f, void *out, size_t n)
 	f->left -= k;
 }
 
-static inline uint8_t fz_u8(struct fz *f)
-{
-	uint8_t v;
-
-	fz_take(f, &v, sizeof(v));
-	return v;
-}
-
-static inline uint16_t fz_u16(struct fz *f)
-{
-	uint16_t v;
-
-	fz_take(f, &v, sizeof(v));
-	return v;
-}
-
-static inline uint32_t fz_u32(struct fz *f)
-{
-	uint32_t v;
-
-	fz_take(f, &v, sizeof(v));
-	return v;
-}
-
-static inline uint64_t fz_u64(struct fz *f)
-{
-	uint64_t v;
-
-	fz_take(f, &v, sizeof(v));
-	return v;
-}
+/* fz_u8() .. fz_u64(): the next field of that width. */
+#define FZ_FIELD(name, type)				\
+	static inline type name(struct fz *f)		\
+	{						\
+		type v;					\
+							\
+		fz_take(f, &v, sizeof(v));		\
+		return v;				\
+	}
+FZ_FIELD(fz_u8, uint8_t)
+FZ_FIELD(fz_u16, uint16_t)
+FZ_FIELD(fz_u32, uint32_t)
+FZ_FIELD(fz_u64, uint64_t)
 
 #endif /* OVB_FUZZ_INPUT_H */

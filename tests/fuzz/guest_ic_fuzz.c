@@ -23,47 +23,16 @@
 int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size);
 
 /* ---- the bus and channel, stubbed ---------------------------------------- */
-struct ovb_vmbus_device {
-	struct device dev;
-	guid_t class_id;
-	void *drvdata;
-};
-struct ovb_channel {
-	void (*on_event)(void *ctx);
-	void *ctx;
-	bool open;
-};
+#include "tests/fuzz/guestshim/stub_bus.h"
 
-static struct ovb_vmbus_device vdev;
-static struct ovb_channel chan;
+
 static struct fz input;
 static unsigned int recvs, poweroffs, reboots, want_poweroffs, want_reboots;
 static u8 req[IC_BUF_BYTES];	/* the request last handed out */
 static u32 req_len;
 
-struct device *ovb_vmbus_dev(struct ovb_vmbus_device *d) { return &d->dev; }
-const guid_t *ovb_vmbus_class_id(struct ovb_vmbus_device *d) { return &d->class_id; }
-void ovb_vmbus_set_drvdata(struct ovb_vmbus_device *d, void *p) { d->drvdata = p; }
-void *ovb_vmbus_get_drvdata(struct ovb_vmbus_device *d) { return d->drvdata; }
-struct ovb_channel *ovb_vmbus_primary_channel(struct ovb_vmbus_device *d) { (void)d; return &chan; }
-int __ovb_vmbus_driver_register(struct ovb_vmbus_driver *drv, struct module *o) { return 0; }
-void ovb_vmbus_driver_unregister(struct ovb_vmbus_driver *drv) { }
 void orderly_poweroff(bool force) { poweroffs++; }
 void orderly_reboot(void) { reboots++; }
-
-int ovb_channel_open(struct ovb_channel *ch, u32 send_bytes, u32 recv_bytes,
-		     void (*on_event)(void *ctx), void *ctx)
-{
-	ch->on_event = on_event;
-	ch->ctx = ctx;
-	ch->open = true;
-	return 0;
-}
-
-void ovb_channel_close(struct ovb_channel *ch)
-{
-	ch->open = false;
-}
 
 int ovb_channel_recv(struct ovb_channel *ch, void *buf, u32 buflen, u32 *len, u64 *trans_id)
 {
@@ -88,8 +57,8 @@ int ovb_channel_recv(struct ovb_channel *ch, void *buf, u32 buflen, u32 *len, u6
 		struct icmsg_hdr *h = (void *)((u8 *)buf + sizeof(struct vmbuspipe_hdr));
 
 		if (n >= ICMSG_HDR_SIZE)
-			h->icmsgtype = (kind & 0x20) ? ICMSGTYPE_NEGOTIATE : vdev.drvdata ?
-				((struct ic_dev *)vdev.drvdata)->svc->msgtype : 0;
+			h->icmsgtype = (kind & 0x20) ? ICMSGTYPE_NEGOTIATE : stub_vdev.drvdata ?
+				((struct ic_dev *)stub_vdev.drvdata)->svc->msgtype : 0;
 	}
 	memcpy(req, buf, n);
 	req_len = n;
@@ -120,7 +89,7 @@ static bool offered(const u8 *body, u32 from, u32 n, struct ic_version x)
 int ovb_channel_send_inband(struct ovb_channel *ch, const void *buf, u32 len,
 			    u64 trans_id, u16 flags)
 {
-	const struct ic_dev *ic = vdev.drvdata;
+	const struct ic_dev *ic = stub_vdev.drvdata;
 	const struct icmsg_hdr *h = (const void *)((const u8 *)buf + sizeof(struct vmbuspipe_hdr));
 	const struct icmsg_hdr *rh = (const void *)(req + sizeof(struct vmbuspipe_hdr));
 	const u8 *body = (const u8 *)buf + ICMSG_HDR_SIZE, *rbody = req + ICMSG_HDR_SIZE;
@@ -172,15 +141,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 	unsigned int rounds = 0;
 
 	input = (struct fz){ in, size };
-	memset(&vdev, 0, sizeof(vdev));
-	memset(&chan, 0, sizeof(chan));
+	memset(&stub_vdev, 0, sizeof(stub_vdev));
+	memset(&stub_chan, 0, sizeof(stub_chan));
 	recvs = poweroffs = reboots = want_poweroffs = want_reboots = 0;
-	vdev.class_id = classes[fz_u8(&input) & 1];
-	if (ic_probe(&vdev) || !chan.open)
+	stub_vdev.class_id = classes[fz_u8(&input) & 1];
+	if (ic_probe(&stub_vdev) || !stub_chan.open)
 		abort();
 	while (input.left && rounds++ < 1000) {
 		recvs = 0;
-		chan.on_event(chan.ctx);
+		stub_chan.on_event(stub_chan.ctx);
 		if (recvs > IC_BUDGET)
 			abort();	/* one run reads at most a budget */
 		if (rounds % 4 == 0) {
@@ -189,7 +158,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 				abort();
 		}
 	}
-	ic_remove(&vdev);
+	ic_remove(&stub_vdev);
 	shim_run_work();
 	if (poweroffs != want_poweroffs || reboots != want_reboots)
 		abort();

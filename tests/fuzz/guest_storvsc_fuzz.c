@@ -24,20 +24,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size);
 #define NCMDS 16
 
 /* ---- the bus and channel, stubbed ---------------------------------------- */
-struct ovb_vmbus_device {
-	struct device dev;
-	guid_t class_id;
-	void *drvdata;
-};
-struct ovb_channel {
-	struct ovb_vmbus_device *dev;
-	void (*on_event)(void *ctx);
-	void *ctx;
-	bool open;
-};
+#include "tests/fuzz/guestshim/stub_bus.h"
 
-static struct ovb_vmbus_device vdev;
-static struct ovb_channel chan = { .dev = &vdev };
+
 static struct fz input;
 static unsigned int recvs, sends;
 static bool usable_host;
@@ -50,35 +39,13 @@ static struct cmd {
 	unsigned int done;	/* scsi_done calls */
 } cmds[NCMDS];
 
-struct device *ovb_vmbus_dev(struct ovb_vmbus_device *d) { return &d->dev; }
-const guid_t *ovb_vmbus_class_id(struct ovb_vmbus_device *d) { return &d->class_id; }
-void ovb_vmbus_set_drvdata(struct ovb_vmbus_device *d, void *p) { d->drvdata = p; }
-void *ovb_vmbus_get_drvdata(struct ovb_vmbus_device *d) { return d->drvdata; }
-struct ovb_channel *ovb_vmbus_primary_channel(struct ovb_vmbus_device *d) { (void)d; return &chan; }
-int __ovb_vmbus_driver_register(struct ovb_vmbus_driver *drv, struct module *o) { return 0; }
-void ovb_vmbus_driver_unregister(struct ovb_vmbus_driver *drv) { }
 void ovb_channel_set_sc_create(struct ovb_channel *p, void (*fn)(struct ovb_channel *sc)) { }
 void ovb_channel_set_sc_rescind(struct ovb_channel *p, void (*fn)(struct ovb_channel *sc)) { }
 u16 ovb_channel_sub_index(struct ovb_channel *ch) { return 0; }
-struct ovb_vmbus_device *ovb_channel_device(struct ovb_channel *ch) { return ch->dev; }
 int ovb_channel_set_target_cpu(struct ovb_channel *ch, unsigned int cpu) { return 0; }
 bool ovb_channel_request_answer(struct ovb_channel *ch, u64 tid, const void *d, u32 len)
 {
 	return (tid & OVB_CHANNEL_REQ_TID) != 0;	/* the helper's ids: its answers */
-}
-
-int ovb_channel_open(struct ovb_channel *ch, u32 send_bytes, u32 recv_bytes,
-		     void (*on_event)(void *ctx), void *ctx)
-{
-	ch->on_event = on_event;
-	ch->ctx = ctx;
-	ch->open = true;
-	return 0;
-}
-
-void ovb_channel_close(struct ovb_channel *ch)
-{
-	ch->open = false;
 }
 
 /* Set-up requests: a usable host answers right, others as the input says. */
@@ -257,12 +224,11 @@ static void queue_cmd(struct fz *f)
 
 int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 {
+	static const guid_t scsi_class = OVB_GUID_SCSI;
 	u8 cfg;
 
 	input = (struct fz){ in, size };
-	memset(&vdev, 0, sizeof(vdev));
-	memset(&chan, 0, sizeof(chan));
-	chan.dev = &vdev;
+	stub_bus_reset(&scsi_class);
 	for (unsigned int i = 0; i < NCMDS; i++) {
 		free(cmds[i].scmd.priv);
 		free(cmds[i].scmd.sense_buffer);
@@ -271,7 +237,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 	recvs = sends = 0;
 	cfg = fz_u8(&input);
 	usable_host = !(cfg & 0x80);
-	if (stor_probe(&vdev)) {
+	if (stor_probe(&stub_vdev)) {
 		if (usable_host || the_host)
 			abort();	/* a usable host, refused; or a host left behind */
 		shim_run_work();
@@ -286,14 +252,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 			queue_cmd(&input);
 		} else if (op < 0xf0) {
 			recvs = 0;
-			chan.on_event(chan.ctx);
+			stub_chan.on_event(stub_chan.ctx);
 			if (recvs > STOR_BUDGET)
 				abort();
 		} else {
 			shim_run_work();
 		}
 	}
-	stor_remove(&vdev);
+	stor_remove(&stub_vdev);
 	shim_run_work();
 	shim_free_pages();
 	if (the_host)
