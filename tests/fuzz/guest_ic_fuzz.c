@@ -106,6 +106,10 @@ int ovb_channel_send_inband(struct ovb_channel *ch, const void *buf, u32 len,
 		const struct icmsg_negotiate *n = (const void *)body, *rn = (const void *)rbody;
 		const struct ic_version *v = (const void *)(body + sizeof(*n));
 
+		/* Only what lay within the request counts as offered. */
+		if (len - ICMSG_HDR_SIZE < sizeof(*rn) ||
+		    len - ICMSG_HDR_SIZE < sizeof(*rn) + 4u * (rn->icframe_vercnt + rn->icmsg_vercnt))
+			abort();
 		if (n->icframe_vercnt != 1 || n->icmsg_vercnt != 1 ||
 		    !ours(ic_fw_versions, ARRAY_SIZE(ic_fw_versions), v[0]) ||
 		    !ours(ic->svc->versions, ic->svc->nversions, v[1]) ||

@@ -168,7 +168,11 @@ struct scsi_cmnd *scsi_host_find_tag(struct Scsi_Host *s, int tag)
 {
 	if (s != the_host)
 		abort();
-	return tag >= 0 && tag < NCMDS && cmds[tag].queued ? &cmds[tag].scmd : NULL;
+	/*
+	 * As blk-mq does: the request last given this tag, finished or not
+	 * (blk_mq_tag_to_rq), so a stale completion finds a finished command.
+	 */
+	return tag >= 0 && tag < NCMDS && cmds[tag].scmd.priv ? &cmds[tag].scmd : NULL;
 }
 
 void scsi_done(struct scsi_cmnd *scmd)

@@ -440,10 +440,22 @@ static void host_packets(struct fz *f)
 			u16 len = fz_u16(f) % sizeof(buf);
 
 			fz_take(f, buf, len);
-			if (how & 1)	/* a packet with any type, flags and header */
+			if ((how & 3) == 3) {	/* framed: any offset8, mostly transfer pages */
+				u8 pkt[16 + sizeof(buf) + 8] = { 0 };
+				struct ovb_vmpacket_desc d = {
+					.type = (how & 4) ? how >> 3 : OVB_VMPKT_DATA_USING_XFER_PAGES,
+					.len8 = (u16)((16 + len + 7) / 8), .trans_id = k,
+				};
+				struct ovb_ring_buf rb = { pkt, d.len8 * 8u };
+
+				d.offset8 = (u16)(2 + fz_u8(f) % (d.len8 - 1));
+				memcpy(pkt, &d, sizeof(d));
+				memcpy(pkt + 16, buf, len);
+				ovb_ring_tx_write(&tx, &rb, 1, NULL);
+			} else if (how & 1) {	/* in-band with any type and flags */
 				ovb_ring_tx_inband(&tx, how >> 1, (u16)(how & 0x80), k, buf,
 						   len, NULL);
-			else		/* raw bytes at the write index, index moved */
+			} else		/* raw bytes at the write index, index moved */
 				memcpy(tx.data + tx.own_index, buf,
 				       min_t(u32, len, tx.size - tx.own_index));
 			if (how & 0x40)
