@@ -11,6 +11,7 @@
 
 #include "ovb/guids.h"
 #include "vmbus/ovb_vmbus.h"
+#include "lib/ic_negotiate.h"
 #include "icvsc/ic.h"
 
 #define IC_RING_BYTES	(4 * PAGE_SIZE)
@@ -23,55 +24,25 @@ static const struct ic_service *const ic_services[] = {
 	&ic_shutdown,
 };
 
-static const u32 ic_fw_versions[] = { IC_FW_VERSION_3, IC_FW_VERSION_1 };
+static const u32 ic_fw_versions[] = OVB_IC_FW_VERSIONS;
 
-/* Pick the first of ours that the host offers, in our order of preference. */
-static bool ic_pick(const struct ic_version *offered, u32 n, const u32 *ours, u32 nours,
-		    struct ic_version *out)
-{
-	u32 i, j;
-
-	for (i = 0; i < nours; i++)
-		for (j = 0; j < n; j++)
-			if (offered[j].major == ours[i] >> 16 && offered[j].minor == (ours[i] & 0xffff)) {
-				*out = offered[j];
-				return true;
-			}
-	return false;
-}
-
+/* The host's offer, answered in place with lib/'s choice (ic_negotiate.c). */
 void ic_negotiate(struct ic_dev *ic, struct icmsg_hdr *h, u8 *body, u32 len)
 {
-	struct icmsg_negotiate *n = (void *)body;
-	struct ic_version fw, srv, *vers = (void *)(body + sizeof(*n));
-	u32 fcnt, mcnt;
+	struct ovb_ic_versions v = {
+		.fw = ic_fw_versions, .nfw = ARRAY_SIZE(ic_fw_versions),
+		.srv = ic->svc->versions, .nsrv = ic->svc->nversions,
+	};
+	u32 fw, srv;
 
-	if (len < sizeof(*n))
-		goto refuse;
-	fcnt = n->icframe_vercnt;
-	mcnt = n->icmsg_vercnt;
-	/* The answer (one of each) is written over the first two entries. */
-	if (!fcnt || !mcnt || fcnt > IC_VERSION_NEGOTIATION_MAX_VER_COUNT ||
-	    mcnt > IC_VERSION_NEGOTIATION_MAX_VER_COUNT ||
-	    len < sizeof(*n) + (fcnt + mcnt) * sizeof(*vers))
-		goto refuse;
-	if (!ic_pick(vers, fcnt, ic_fw_versions, ARRAY_SIZE(ic_fw_versions), &fw) ||
-	    !ic_pick(vers + fcnt, mcnt, ic->svc->versions, ic->svc->nversions, &srv))
-		goto refuse;
-	n->icframe_vercnt = 1;
-	n->icmsg_vercnt = 1;
-	vers[0] = fw;
-	vers[1] = srv;
-	dev_info(ovb_vmbus_dev(ic->vdev), "%s service version %u.%u\n",
-		 ic->svc->name, srv.major, srv.minor);
-	return;
-refuse:
-	dev_err_ratelimited(ovb_vmbus_dev(ic->vdev), "unusable version negotiation from the host\n");
-	if (len >= sizeof(*n)) {
-		n->icframe_vercnt = 0;
-		n->icmsg_vercnt = 0;
+	if (ovb_ic_negotiate_answer(body, len, &v, &fw, &srv) < 0) {
+		dev_err_ratelimited(ovb_vmbus_dev(ic->vdev),
+				    "unusable version negotiation from the host\n");
+		h->status = IC_STATUS_FAIL;
+		return;
 	}
-	h->status = IC_STATUS_FAIL;
+	dev_info(ovb_vmbus_dev(ic->vdev), "%s service version %u.%u\n",
+		 ic->svc->name, srv >> 16, srv & 0xffff);
 }
 
 struct work_struct *ic_process(struct ic_dev *ic, u8 *buf, u32 len)

@@ -32,14 +32,9 @@
 #include "ovb/hv_tlfs.h"
 #include "kernel/compat.h"
 #include "kernel/ovb_hv.h"
+#include "lib/vmbus_version.h"
 #include "vmbus/vmbus_internal.h"
 
-static const u32 ovb_vmbus_versions[] = {
-	OVB_VMBUS_VERSION_WIN10_V5_3, OVB_VMBUS_VERSION_WIN10_V5_2,
-	OVB_VMBUS_VERSION_WIN10_V5_1, OVB_VMBUS_VERSION_WIN10_V5,
-	OVB_VMBUS_VERSION_WIN10_V4_1, OVB_VMBUS_VERSION_WIN10,
-	OVB_VMBUS_VERSION_WIN8_1, OVB_VMBUS_VERSION_WIN8,
-};
 
 struct ovb_msg_rule {
 	u32 min_len, dir;
@@ -300,9 +295,9 @@ static int ovb_vmbus_connect(void)
 	struct vmbus_channel_initiate_contact c = { .header.msgtype = CHANNELMSG_INITIATE_CONTACT };
 	struct vmbus_channel_empty req = { .header.msgtype = CHANNELMSG_REQUESTOFFERS };
 	unsigned int i;
+	u32 v;
 
-	for (i = 0; i < ARRAY_SIZE(ovb_vmbus_versions); i++) {
-		u32 v = ovb_vmbus_versions[i];
+	for (i = 0; (v = ovb_vmbus_version_at(i)); i++) {
 
 		reinit_completion(&vb.version_done);
 		memset(&c.u, 0, sizeof(c.u));
