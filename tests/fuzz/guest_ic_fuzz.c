@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * libFuzzer: the guest's integration-services driver (icvsc/ic.c with
- * heartbeat.c and shutdown.c, built against tests/fuzz/guestshim) fed
- * packets from a hostile host. Fresh state per input: a fake device of
+ * heartbeat.c, shutdown.c and negotiate.c, built against
+ * tests/fuzz/guestshim) fed packets from a hostile host. Fresh state per input: a fake device of
  * the service byte 0 picks, probed by the real ic_probe; the channel is
  * a stub whose receive hands out the input's packets (or -EAGAIN, -EIO,
  * -EMSGSIZE), and whose send checks each answer: same length as its
@@ -17,6 +17,7 @@
 #include "icvsc/ic.c"
 #include "icvsc/heartbeat.c"
 #include "icvsc/shutdown.c"
+#include "icvsc/negotiate.c"
 
 #include "tests/fuzz/fuzz_input.h"
 

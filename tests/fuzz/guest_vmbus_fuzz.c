@@ -30,6 +30,7 @@
 #include "vmbus/gpadl.c"
 #include "vmbus/channel.c"
 #include "vmbus/request.c"
+#include "vmbus/version.c"
 
 #include "tests/fuzz/fuzz_input.h"
 
