@@ -9,7 +9,8 @@
  *            VMBus peer copies into and out of the shared ring.
  *   memcpy   one thread copying the same payloads from buffer to buffer over
  *            the same working set as the ring (source and destination each
- *            the ring's size): the ceiling for anything that copies once.
+ *            the ring's size), best of several destination offsets so that
+ *            4K aliasing cannot sink it: the ceiling for copying once.
  *
  * Ring sizes 256 KiB, 1 MiB (the typical VMBus ring) and 4 MiB are shown
  * because the memcpy peer changes character with them: it runs from L2 at
@@ -239,27 +240,51 @@ static struct result bench_ck(u32 payload)
 
 /* ---- memcpy --------------------------------------------------------- */
 
-static struct result bench_memcpy(u32 payload)
-{
-	u8 *src = malloc(RING_BYTES), *dst = malloc(RING_BYTES);
-	u32 per = RING_BYTES / payload;
-	struct result r;
-	u64 n = 0;
-	double t0, t;
+/*
+ * Where the destination starts relative to the source, in bytes past a
+ * page boundary. At 0 every 4 KiB copy's stores alias its loads in the
+ * low 12 address bits (4K aliasing: loads wait on unrelated stores): on
+ * these machines that made a 4 KiB memcpy 2.6-2.9 GB/s against 18-44 GB/s
+ * at 64 B and 1 KiB. The peer reports the best layout, so it is a ceiling.
+ */
+static const u32 mcpy_offsets[] = { 0, 64, 320, 2240 };
+#define MCPY_LAYOUTS (sizeof(mcpy_offsets) / sizeof(mcpy_offsets[0]))
 
-	pin(0);
-	memset(src, 1, RING_BYTES);
-	memset(dst, 2, RING_BYTES);
-	t0 = now();
+static double memcpy_gbps(u8 *src, u8 *dst, u32 payload, double seconds)
+{
+	u32 per = RING_BYTES / payload;
+	u64 n = 0;
+	double t0 = now(), t;
+
 	do {
 		for (u32 i = 0; i < per; i++)
 			memcpy(dst + (size_t)i * payload, src + (size_t)i * payload, payload);
 		n += per;
 		__asm__ volatile("" : : "r"(dst) : "memory");
 		t = now() - t0;
-	} while (t < run_seconds);
-	r.pps = n / t;
-	r.gbps = r.pps * payload / 1e9;
+	} while (t < seconds);
+	return n * (double)payload / t / 1e9;
+}
+
+/* The best of the layouts; *off is the winner's destination offset. */
+static struct result bench_memcpy(u32 payload, u32 *off)
+{
+	u8 *src = aligned_alloc(4096, RING_BYTES), *dst = aligned_alloc(4096, RING_BYTES + 4096);
+	struct result r = { 0, 0 };
+
+	pin(0);
+	memset(src, 1, RING_BYTES);
+	memset(dst, 2, RING_BYTES + 4096);
+	for (unsigned int k = 0; k < MCPY_LAYOUTS; k++) {
+		double g = memcpy_gbps(src, dst + mcpy_offsets[k], payload,
+				       run_seconds / MCPY_LAYOUTS);
+
+		if (g > r.gbps) {
+			r.gbps = g;
+			*off = mcpy_offsets[k];
+		}
+	}
+	r.pps = r.gbps * 1e9 / payload;
 	free(src);
 	free(dst);
 	return r;
@@ -277,23 +302,27 @@ int main(int argc, char **argv)
 		run_seconds = 0.3;
 	printf("bench/ring: 1 producer + 1 consumer thread, %.1f s per run; GB/s of payload\n",
 	       run_seconds);
-	printf("%-5s %-7s %12s %7s | %12s %7s | %7s | %8s %9s %8s\n", "ring", "payload",
-	       "ring pkt/s", "GB/s", "ck pkt/s", "GB/s", "memcpy", "ring/ck", "ring/mcpy",
-	       "ck/mcpy");
+	printf("%-5s %-7s %12s %7s | %12s %7s | %7s %4s | %8s %9s %8s\n", "ring", "payload",
+	       "ring pkt/s", "GB/s", "ck pkt/s", "GB/s", "memcpy", "@off", "ring/ck",
+	       "ring/mcpy", "ck/mcpy");
 	for (j = 0; j < sizeof(rings) / sizeof(rings[0]); j++) {
 		RING_BYTES = rings[j];
 		for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 			struct result r = bench_ring(sizes[i]);
 			struct result c = bench_ck(sizes[i]);
-			struct result m = bench_memcpy(sizes[i]);
+			u32 off = 0;
+			struct result m = bench_memcpy(sizes[i], &off);
 
-			printf("%4uK %-7u %12.0f %7.2f | %12.0f %7.2f | %7.2f | %7.2fx %8.2fx %7.2fx\n",
+			printf("%4uK %-7u %12.0f %7.2f | %12.0f %7.2f | %7.2f %4u | %7.2fx %8.2fx %7.2fx\n",
 			       RING_BYTES >> 10, sizes[i], r.pps, r.gbps, c.pps, c.gbps,
-			       m.gbps, r.pps / c.pps, r.gbps / m.gbps, c.gbps / m.gbps);
+			       m.gbps, off, r.pps / c.pps, r.gbps / m.gbps, c.gbps / m.gbps);
 		}
 	}
 	printf("targets: ring/ck >= 1.0x at 64 B; ring/memcpy >= 0.7x at 4096 B\n"
-	       "(ring and ck both copy every byte twice, in and out, across two cores;\n"
-	       " memcpy copies once within one core's cache: ck/mcpy shows the same limit)\n");
+	       "(memcpy: one core copying each payload once over the ring's working set, the\n"
+	       " best of %u destination offsets (@off: bytes past the source's page offset;\n"
+	       " 0 aliases every 4 KiB load with its store); ring and ck copy every byte\n"
+	       " twice, in and out, across two cores: ck/mcpy shows that limit)\n",
+	       (unsigned int)MCPY_LAYOUTS);
 	return 0;
 }

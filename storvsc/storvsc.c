@@ -41,8 +41,11 @@
 #define STOR_MAX_LUNS		64		/* storvsp's STORVSP_MAX_LUNS */
 #define STOR_MAX_QUEUES		16		/* the primary + sub-channels */
 #define STOR_TIMEOUT		(10 * HZ)	/* for set-up and reset requests */
-/* trans_id of set-up/reset requests; commands use blk-mq unique tag + 1 */
-#define STOR_CTRL_TID		(1ULL << 40)
+#define STOR_BUDGET		64		/* packets per on_event run */
+/*
+ * Commands use blk-mq's unique tag + 1 as trans_id; set-up and reset
+ * requests go through ovb_channel_request (ids with the top bit set).
+ */
 
 static const u16 stor_versions[] = {
 	OVB_VMSTOR_PROTO_VERSION_WIN10, OVB_VMSTOR_PROTO_VERSION_WIN8_1,
@@ -51,10 +54,16 @@ static const u16 stor_versions[] = {
 
 struct stor_host;
 
-/* A channel and its blk-mq hardware queue. */
+/*
+ * A channel and its blk-mq hardware queue. @tx is where the queue's
+ * commands go: its own channel, or the primary once the host rescinded
+ * it (stor_sc_rescind); senders read it under RCU.
+ */
 struct stor_queue {
 	struct stor_host *h;
-	struct ovb_channel *ch;
+	struct ovb_channel *ch;		/* receives; set before it opens */
+	struct ovb_channel __rcu *tx;
+	bool gone;			/* rescinded: the bus closes it, not us */
 };
 
 struct stor_host {
@@ -68,10 +77,6 @@ struct stor_host {
 	u16 version;
 	u32 max_xfer;
 	bool dead;			/* being removed: fail new commands */
-	/* one set-up or reset request at a time */
-	struct mutex ctrl_lock;
-	struct completion ctrl_done;
-	struct ovb_vstor_packet ctrl_resp;
 	struct work_struct scan_work;
 	struct workqueue_struct *wq;
 	u64 bad_packets;
@@ -95,33 +100,41 @@ static void stor_on_event(void *ctx);
 
 /* ---- set-up requests ---- */
 
-static int stor_ctrl_request(struct stor_host *h, u32 op, const void *body, u32 body_len)
+/*
+ * A set-up or reset request on the primary; the answer lands in @resp
+ * (which may be NULL). A late or unasked answer is dropped by the
+ * request helper, so it cannot overwrite this one.
+ */
+static int stor_ctrl_request(struct stor_host *h, u32 op, const void *body, u32 body_len,
+			     struct ovb_vstor_packet *resp)
 {
 	struct ovb_vstor_packet p = { .operation = op, .flags = OVB_VSTOR_FLAG_REQUEST_COMPLETION };
+	struct ovb_vstor_packet r;
 	int ret;
 
 	if (body_len)
 		memcpy(p.buffer, body, min_t(u32, body_len, sizeof(p.buffer)));
-	mutex_lock(&h->ctrl_lock);
-	reinit_completion(&h->ctrl_done);
-	ret = ovb_channel_send_inband(h->ch, &p, sizeof(p), STOR_CTRL_TID,
-				      OVB_VMPKT_FLAG_COMPLETION_REQUESTED);
-	if (!ret && !wait_for_completion_timeout(&h->ctrl_done, STOR_TIMEOUT))
-		ret = -ETIMEDOUT;
-	if (!ret && (h->ctrl_resp.operation != OVB_VSTOR_OP_COMPLETE_IO || h->ctrl_resp.status))
-		ret = -EIO;
-	mutex_unlock(&h->ctrl_lock);
-	return ret;
+	memset(&r, 0, sizeof(r));
+	ret = ovb_channel_request(h->ch, &p, sizeof(p), &r, sizeof(r), STOR_TIMEOUT);
+	if (ret < 0)
+		return ret;
+	if (ret < OVB_VSTOR_PACKET_SIZE_PRE_WIN8 || r.operation != OVB_VSTOR_OP_COMPLETE_IO ||
+	    r.status)
+		return -EIO;
+	if (resp)
+		*resp = r;
+	return 0;
 }
 
 static int stor_negotiate(struct stor_host *h)
 {
 	struct device *dev = ovb_vmbus_dev(h->vdev);
 	struct ovb_vmstorage_channel_properties props;
+	struct ovb_vstor_packet resp;
 	int ret;
 	u32 i;
 
-	ret = stor_ctrl_request(h, OVB_VSTOR_OP_BEGIN_INITIALIZATION, NULL, 0);
+	ret = stor_ctrl_request(h, OVB_VSTOR_OP_BEGIN_INITIALIZATION, NULL, 0, NULL);
 	if (ret) {
 		dev_err(dev, "BEGIN_INITIALIZATION failed: %d\n", ret);
 		return ret;
@@ -129,7 +142,8 @@ static int stor_negotiate(struct stor_host *h)
 	for (i = 0; i < ARRAY_SIZE(stor_versions); i++) {
 		struct ovb_vmstorage_protocol_version v = { .major_minor = stor_versions[i] };
 
-		ret = stor_ctrl_request(h, OVB_VSTOR_OP_QUERY_PROTOCOL_VERSION, &v, sizeof(v));
+		ret = stor_ctrl_request(h, OVB_VSTOR_OP_QUERY_PROTOCOL_VERSION, &v, sizeof(v),
+					NULL);
 		if (ret != -EIO)
 			break;
 	}
@@ -138,12 +152,12 @@ static int stor_negotiate(struct stor_host *h)
 		return ret ? ret : -EPROTO;
 	}
 	h->version = stor_versions[i];
-	ret = stor_ctrl_request(h, OVB_VSTOR_OP_QUERY_PROPERTIES, NULL, 0);
+	ret = stor_ctrl_request(h, OVB_VSTOR_OP_QUERY_PROPERTIES, NULL, 0, &resp);
 	if (ret) {
 		dev_err(dev, "QUERY_PROPERTIES failed: %d\n", ret);
 		return ret;
 	}
-	memcpy(&props, &h->ctrl_resp.storage_channel_properties, sizeof(props));
+	memcpy(&props, &resp.storage_channel_properties, sizeof(props));
 	/* A host that allows less than a page per command is broken. */
 	if (props.max_transfer_bytes < PAGE_SIZE) {
 		dev_err(dev, "host's max transfer of %u bytes is unusable\n",
@@ -153,7 +167,7 @@ static int stor_negotiate(struct stor_host *h)
 	h->max_xfer = min_t(u32, rounddown(props.max_transfer_bytes, PAGE_SIZE), STOR_MAX_XFER);
 	if (props.flags & OVB_STORAGE_CHANNEL_SUPPORTS_MULTI_CHANNEL)
 		h->nsub = min3(props.max_channel_cnt, num_online_cpus() - 1, STOR_MAX_QUEUES - 1);
-	ret = stor_ctrl_request(h, OVB_VSTOR_OP_END_INITIALIZATION, NULL, 0);
+	ret = stor_ctrl_request(h, OVB_VSTOR_OP_END_INITIALIZATION, NULL, 0, NULL);
 	if (ret) {
 		dev_err(dev, "END_INITIALIZATION failed: %d\n", ret);
 		return ret;
@@ -178,13 +192,37 @@ static void stor_sc_create(struct ovb_channel *sc)
 	}
 	q = &h->q[i];
 	ovb_channel_set_target_cpu(sc, cpumask_local_spread(i, NUMA_NO_NODE));
+	WRITE_ONCE(q->ch, sc);		/* before any on_event of it */
 	if (ovb_channel_open(sc, STOR_RING_BYTES, STOR_RING_BYTES, stor_on_event, q)) {
 		dev_err(ovb_vmbus_dev(h->vdev), "sub-channel %u did not open\n", i);
+		WRITE_ONCE(q->ch, NULL);
 		return;
 	}
-	WRITE_ONCE(q->ch, sc);
+	rcu_assign_pointer(q->tx, sc);
 	if (atomic_inc_return(&h->nsub_open) == h->nsub)
 		complete(&h->subs_open);
+}
+
+/*
+ * The host rescinded sub-channel @sc (the bus closes and frees it after
+ * this): its queue's commands go to the primary from now on. Commands
+ * still at the host on @sc never complete: blk-mq's timeout resets the
+ * bus, which retries them (on the primary).
+ */
+static void stor_sc_rescind(struct ovb_channel *sc)
+{
+	struct stor_host *h = ovb_vmbus_get_drvdata(ovb_channel_device(sc));
+	unsigned int i = ovb_channel_sub_index(sc);
+	struct stor_queue *q;
+
+	if (!h || i == 0 || i >= STOR_MAX_QUEUES || h->q[i].ch != sc)
+		return;
+	q = &h->q[i];
+	rcu_assign_pointer(q->tx, h->ch);
+	synchronize_rcu();		/* no sender holds @sc now */
+	q->gone = true;
+	dev_warn(ovb_vmbus_dev(h->vdev),
+		 "sub-channel %u rescinded by the host: its queue uses the primary\n", i);
 }
 
 /* Ask for the sub-channels; the queues are the ones that opened in time. */
@@ -196,11 +234,12 @@ static unsigned int stor_open_subchannels(struct stor_host *h)
 	if (!n)
 		return 1;
 	ovb_channel_set_sc_create(h->ch, stor_sc_create);
-	if (stor_ctrl_request(h, OVB_VSTOR_OP_CREATE_SUB_CHANNELS, &n, sizeof(n)) ||
+	ovb_channel_set_sc_rescind(h->ch, stor_sc_rescind);
+	if (stor_ctrl_request(h, OVB_VSTOR_OP_CREATE_SUB_CHANNELS, &n, sizeof(n), NULL) ||
 	    !wait_for_completion_timeout(&h->subs_open, STOR_TIMEOUT))
 		dev_warn(ovb_vmbus_dev(h->vdev), "only %u of %u sub-channels opened\n",
 			 atomic_read(&h->nsub_open), h->nsub);
-	for (i = 1; i <= h->nsub && READ_ONCE(h->q[i].ch); i++)
+	for (i = 1; i <= h->nsub && rcu_access_pointer(h->q[i].tx); i++)
 		;
 	return i;
 }
@@ -312,11 +351,6 @@ static void stor_on_packet(struct stor_host *h, const struct ovb_vstor_packet *p
 	struct scsi_cmnd *scmd;
 	struct stor_cmd *c;
 
-	if (tid == STOR_CTRL_TID) {
-		h->ctrl_resp = *p;
-		complete(&h->ctrl_done);
-		return;
-	}
 	switch (p->operation) {
 	case OVB_VSTOR_OP_ENUMERATE_BUS:
 	case OVB_VSTOR_OP_REMOVE_DEVICE:
@@ -347,21 +381,27 @@ bad:
 			    p->operation, tid);
 }
 
-/* Softirq, host signals masked: drain the ring. */
+/*
+ * Softirq, host signals masked: at most STOR_BUDGET packets, then return
+ * (the bus runs us again if more is waiting).
+ */
 static void stor_on_event(void *ctx)
 {
 	struct stor_queue *q = ctx;
 	struct stor_host *h = q->h;
 	struct ovb_vstor_packet p;
-	u32 len;
+	unsigned int n;
+	u32 len = 0;
 	u64 tid;
 	int ret;
 
-	for (;;) {
+	for (n = 0; n < STOR_BUDGET; n++) {
 		memset(&p, 0, sizeof(p));
 		ret = ovb_channel_recv(q->ch, &p, sizeof(p), &len, &tid);
 		if (ret == -EAGAIN || ret == -EIO)
 			return;
+		if (!ret && ovb_channel_request_answer(q->ch, tid, &p, len))
+			continue;
 		if (ret || len < OVB_VSTOR_PACKET_SIZE_PRE_WIN8) {
 			h->bad_packets++;
 			dev_err_ratelimited(ovb_vmbus_dev(h->vdev),
@@ -399,7 +439,8 @@ static int stor_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *scmd)
 	struct stor_cmd *c = scsi_cmd_priv(scmd);
 	struct ovb_vmscsi_request *srb = &c->pkt.vm_srb;
 	u32 utag = blk_mq_unique_tag(scsi_cmd_to_rq(scmd));
-	struct ovb_channel *ch = h->q[blk_mq_unique_tag_to_hwq(utag)].ch;
+	struct stor_queue *q = &h->q[blk_mq_unique_tag_to_hwq(utag)];
+	struct ovb_channel *ch;
 	u64 tid = (u64)utag + 1;
 	int ret, npfn = 0;
 
@@ -455,6 +496,8 @@ static int stor_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *scmd)
 	 * bench/storage and was slower: 537 vs 1005 IOPS for 4k QD32 random
 	 * writes, 377 vs 514 MB/s sequential read.
 	 */
+	rcu_read_lock();
+	ch = rcu_dereference(q->tx);
 	if (npfn)
 		ret = ovb_channel_send_gpa(ch, &c->range,
 					   sizeof(c->range) + npfn * sizeof(u64), 1,
@@ -463,6 +506,7 @@ static int stor_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *scmd)
 	else
 		ret = ovb_channel_send_inband(ch, &c->pkt, sizeof(c->pkt), tid,
 					      OVB_VMPKT_FLAG_COMPLETION_REQUESTED);
+	rcu_read_unlock();
 	if (!ret)
 		return 0;
 	clear_bit(0, &c->at_host);
@@ -484,7 +528,7 @@ static int stor_host_reset(struct scsi_cmnd *scmd)
 	int ret;
 
 	shost_printk(KERN_WARNING, h->shost, "ovb_storvsc: resetting the bus\n");
-	ret = stor_ctrl_request(h, OVB_VSTOR_OP_RESET_BUS, NULL, 0);
+	ret = stor_ctrl_request(h, OVB_VSTOR_OP_RESET_BUS, NULL, 0, NULL);
 	if (ret) {
 		shost_printk(KERN_ERR, h->shost, "ovb_storvsc: bus reset failed: %d\n", ret);
 		return FAILED;
@@ -514,13 +558,15 @@ static struct scsi_host_template stor_template = {
 	.track_queue_depth	= 1,
 };
 
+/* Waits for a running stor_sc_create first, so none opens behind us. */
 static void stor_close_channels(struct stor_host *h)
 {
 	int i;
 
 	ovb_channel_set_sc_create(h->ch, NULL);
+	ovb_channel_set_sc_rescind(h->ch, NULL);
 	for (i = STOR_MAX_QUEUES - 1; i >= 0; i--)
-		if (h->q[i].ch)
+		if (h->q[i].ch && !h->q[i].gone)
 			ovb_channel_close(h->q[i].ch);
 }
 
@@ -540,9 +586,8 @@ static int stor_probe(struct ovb_vmbus_device *vdev)
 	for (ret = 0; ret < STOR_MAX_QUEUES; ret++)
 		h->q[ret].h = h;
 	h->q[0].ch = h->ch;
+	RCU_INIT_POINTER(h->q[0].tx, h->ch);
 	init_completion(&h->subs_open);
-	mutex_init(&h->ctrl_lock);
-	init_completion(&h->ctrl_done);
 	INIT_WORK(&h->scan_work, stor_scan_fn);
 	h->wq = alloc_ordered_workqueue("ovb_storvsc_%u", 0, shost->host_no);
 	ret = -ENOMEM;

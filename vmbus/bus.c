@@ -132,20 +132,34 @@ static int ovb_vmbus_match(struct device *dev, struct device_driver *drv)
 	return 0;
 }
 
+/* After a failed probe or a remove: no driver callbacks are left behind. */
+static void ovb_vmbus_unbound(struct ovb_vmbus_device *d)
+{
+	ovb_channel_sc_stop(&d->chan);
+	ovb_channel_set_sc_rescind(&d->chan, NULL);
+	ovb_channel_close(&d->chan);	/* if the driver did not */
+}
+
 static int ovb_vmbus_probe(struct device *dev)
 {
 	struct ovb_vmbus_driver *drv = to_ovb_vmbus_driver(dev->driver);
+	int ret = drv->probe ? drv->probe(to_ovb_vmbus_device(dev)) : 0;
 
-	return drv->probe ? drv->probe(to_ovb_vmbus_device(dev)) : 0;
+	if (ret)
+		ovb_vmbus_unbound(to_ovb_vmbus_device(dev));
+	return ret;
 }
 
 static void ovb_vmbus_remove(struct device *dev)
 {
 	struct ovb_vmbus_driver *drv = to_ovb_vmbus_driver(dev->driver);
+	struct ovb_vmbus_device *d = to_ovb_vmbus_device(dev);
 
+	/* sub-channel offers racing the removal reach no driver code now */
+	ovb_channel_sc_stop(&d->chan);
 	if (drv->remove)
-		drv->remove(to_ovb_vmbus_device(dev));
-	ovb_channel_close(&to_ovb_vmbus_device(dev)->chan);	/* if the driver did not */
+		drv->remove(d);
+	ovb_vmbus_unbound(d);
 }
 
 struct bus_type ovb_vmbus_bus = {
@@ -224,8 +238,15 @@ struct ovb_vmbus_device *ovb_vmbus_device_add(struct device *parent,
 
 void ovb_vmbus_device_remove(struct ovb_vmbus_device *d)
 {
-	device_unregister(&d->dev);	/* the driver closed its sub-channels */
+	/*
+	 * device_unregister() drops what may be the last reference: hold one
+	 * of ours until the sub-channels (which the driver's remove closed)
+	 * are freed.
+	 */
+	get_device(&d->dev);
+	device_unregister(&d->dev);
 	ovb_channel_free_subchannels(d);
+	put_device(&d->dev);
 }
 
 int ovb_vmbus_bus_init(void)

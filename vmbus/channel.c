@@ -4,7 +4,11 @@
  * with OPENCHANNEL; interrupts from the host arrive as bits in the VMBus
  * SINT's event flags (one per relid, Linux drivers/hv/vmbus_drv.c
  * vmbus_chan_sched) and run the driver's callback in a tasklet with the
- * host's signals masked until the ring stays empty.
+ * host's signals masked until the ring stays empty. The callback handles
+ * a budget of packets per run; if more is waiting the tasklet runs again
+ * (as a new run, so softirq processing can move to ksoftirqd). Reads are
+ * committed to the host in batches: after each run, when the ring is
+ * found empty, and when a quarter of the ring has been read.
  */
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -19,9 +23,15 @@
 #include "vmbus/vmbus_internal.h"
 
 static struct ovb_channel __rcu *ovb_relid_map[OVB_VMBUS_MAX_RELID + 1];
-static DEFINE_MUTEX(ovb_chan_mutex);	/* one request to the host at a time */
-static atomic_t ovb_next_gpadl = ATOMIC_INIT(0xe1e10);
-static struct ovb_channel *ovb_waiting;	/* the channel awaiting an answer */
+static DEFINE_SPINLOCK(ovb_relid_lock);	/* claims on ovb_relid_map */
+
+/*
+ * For tests (the pair's guest-stall case): the channel with this relid
+ * stops reading its receive ring, so the host's sends fill it.
+ */
+static unsigned int rx_stall_relid;
+module_param(rx_stall_relid, uint, 0644);
+MODULE_PARM_DESC(rx_stall_relid, "testing: never read the receive ring of this relid (0: off)");
 
 void ovb_channel_init(struct ovb_channel *ch, struct ovb_vmbus_device *dev,
 		      const struct vmbus_channel_offer_channel *o)
@@ -34,87 +44,8 @@ void ovb_channel_init(struct ovb_channel *ch, struct ovb_vmbus_device *dev,
 	INIT_LIST_HEAD(&ch->sc_list);
 	INIT_LIST_HEAD(&ch->sc_node);
 	spin_lock_init(&ch->tx_lock);
-	init_completion(&ch->answered);
-}
-
-/*
- * Sub-channels. The device's protocol asks the host for them; each offer
- * (same instance GUID, sub_channel_index > 0) becomes an ovb_channel on the
- * primary's list, handed to the driver's sc_create callback from a work
- * item: opening it waits for host answers, which arrive on the message
- * workqueue that delivered the offer.
- */
-static DEFINE_MUTEX(ovb_sc_lock);	/* every primary's sc_list */
-
-static void ovb_channel_sc_work(struct work_struct *w)
-{
-	struct ovb_channel *sc = container_of(w, struct ovb_channel, sc_work);
-	void (*fn)(struct ovb_channel *sc) = READ_ONCE(sc->dev->chan.sc_create);
-
-	if (fn)
-		fn(sc);
-}
-
-void ovb_channel_add_subchannel(struct ovb_vmbus_device *dev,
-				const struct vmbus_channel_offer_channel *o)
-{
-	struct ovb_channel *sc, *it;
-
-	mutex_lock(&ovb_sc_lock);
-	list_for_each_entry(it, &dev->chan.sc_list, sc_node) {
-		if (it->sub_index == o->offer.sub_channel_index || it->relid == o->child_relid) {
-			mutex_unlock(&ovb_sc_lock);
-			pr_err_ratelimited("ovb_vmbus: duplicate sub-channel offer (relid %u, index %u) dropped\n",
-					   o->child_relid, o->offer.sub_channel_index);
-			return;
-		}
-	}
-	sc = kzalloc(sizeof(*sc), GFP_KERNEL);
-	if (!sc) {
-		mutex_unlock(&ovb_sc_lock);
-		return;
-	}
-	ovb_channel_init(sc, dev, o);
-	INIT_WORK(&sc->sc_work, ovb_channel_sc_work);
-	list_add_tail(&sc->sc_node, &dev->chan.sc_list);
-	mutex_unlock(&ovb_sc_lock);
-	queue_work(system_unbound_wq, &sc->sc_work);
-}
-
-/* A rescinded sub-channel: closed if its driver left it open, then freed. */
-bool ovb_channel_remove_subchannel(struct ovb_vmbus_device *dev, u32 relid)
-{
-	struct ovb_channel *sc, *found = NULL;
-
-	mutex_lock(&ovb_sc_lock);
-	list_for_each_entry(sc, &dev->chan.sc_list, sc_node)
-		if (sc->relid == relid) {
-			found = sc;
-			list_del(&sc->sc_node);
-			break;
-		}
-	mutex_unlock(&ovb_sc_lock);
-	if (!found)
-		return false;
-	cancel_work_sync(&found->sc_work);
-	ovb_channel_close(found);
-	kfree(found);
-	return true;
-}
-
-void ovb_channel_free_subchannels(struct ovb_vmbus_device *dev)
-{
-	struct ovb_channel *sc, *tmp;
-	LIST_HEAD(gone);
-
-	mutex_lock(&ovb_sc_lock);
-	list_splice_init(&dev->chan.sc_list, &gone);
-	mutex_unlock(&ovb_sc_lock);
-	list_for_each_entry_safe(sc, tmp, &gone, sc_node) {
-		cancel_work_sync(&sc->sc_work);
-		ovb_channel_close(sc);
-		kfree(sc);
-	}
+	mutex_init(&ch->lock);
+	ovb_chan_call_init(&ch->call);
 }
 
 /*
@@ -126,7 +57,7 @@ int ovb_channel_ring_info(struct ovb_channel *ch, bool out, struct ovb_channel_r
 	struct ovb_ring *r = out ? &ch->tx : &ch->rx;
 	int ret = -ENODEV;
 
-	mutex_lock(&ovb_chan_mutex);
+	mutex_lock(&ch->lock);
 	if (ch->open) {
 		ri->intr_mask = READ_ONCE(r->ctl->interrupt_mask);
 		ri->read_index = READ_ONCE(r->ctl->read_index);
@@ -139,35 +70,9 @@ int ovb_channel_ring_info(struct ovb_channel *ch, bool out, struct ovb_channel_r
 		}
 		ret = 0;
 	}
-	mutex_unlock(&ovb_chan_mutex);
+	mutex_unlock(&ch->lock);
 	return ret;
 }
-
-/* "relid:cpu" per line, primary first (in-tree channel_vp_mapping). */
-int ovb_channel_vp_mapping(struct ovb_vmbus_device *dev, char *buf)
-{
-	struct ovb_channel *sc;
-	int n;
-
-	mutex_lock(&ovb_sc_lock);
-	n = sysfs_emit_at(buf, 0, "%u:%u\n", dev->chan.relid, dev->chan.target_vp);
-	list_for_each_entry(sc, &dev->chan.sc_list, sc_node)
-		n += sysfs_emit_at(buf, n, "%u:%u\n", sc->relid, sc->target_vp);
-	mutex_unlock(&ovb_sc_lock);
-	return n;
-}
-
-void ovb_channel_set_sc_create(struct ovb_channel *primary, void (*fn)(struct ovb_channel *sc))
-{
-	WRITE_ONCE(primary->sc_create, fn);
-}
-EXPORT_SYMBOL_GPL(ovb_channel_set_sc_create);
-
-u16 ovb_channel_sub_index(struct ovb_channel *ch)
-{
-	return ch->sub_index;
-}
-EXPORT_SYMBOL_GPL(ovb_channel_sub_index);
 
 struct ovb_vmbus_device *ovb_channel_device(struct ovb_channel *ch)
 {
@@ -190,132 +95,6 @@ struct ovb_channel *ovb_vmbus_primary_channel(struct ovb_vmbus_device *dev)
 }
 EXPORT_SYMBOL_GPL(ovb_vmbus_primary_channel);
 
-/* GPADL_CREATED, OPENCHANNEL_RESULT, GPADL_TORNDOWN from connection.c. */
-void ovb_channel_answer(u32 msgtype, const void *msg)
-{
-	struct ovb_channel *ch = READ_ONCE(ovb_waiting);
-
-	if (!ch || msgtype != ch->answer_type) {
-		pr_err_ratelimited("ovb_vmbus: unexpected answer type %u from the host dropped\n",
-				   msgtype);
-		return;
-	}
-	switch (msgtype) {
-	case CHANNELMSG_GPADL_CREATED: {
-		const struct vmbus_channel_gpadl_created *c = msg;
-
-		if (c->gpadl != ch->gpadl)
-			goto stray;
-		ch->answer_status = c->creation_status;
-		break;
-	}
-	case CHANNELMSG_OPENCHANNEL_RESULT: {
-		const struct vmbus_channel_open_result *r = msg;
-
-		if (r->child_relid != ch->relid)
-			goto stray;
-		ch->answer_status = r->status;
-		break;
-	}
-	case CHANNELMSG_GPADL_TORNDOWN: {
-		const struct vmbus_channel_gpadl_torndown *t = msg;
-
-		if (t->gpadl != ch->gpadl)
-			goto stray;
-		ch->answer_status = 0;
-		break;
-	}
-	default:
-		return;
-	}
-	complete(&ch->answered);
-	return;
-stray:
-	pr_err_ratelimited("ovb_vmbus: answer type %u for another request dropped\n", msgtype);
-}
-
-/*
- * A request to the host is armed (the answer of type @answer is awaited
- * for @ch; anything else is dropped), posted in one or more messages, then
- * waited for (5 s). One request at a time (ovb_chan_mutex).
- */
-static void ovb_channel_request_arm(struct ovb_channel *ch, u32 answer)
-{
-	reinit_completion(&ch->answered);
-	ch->answer_status = ~0u;
-	ch->answer_type = answer;
-	WRITE_ONCE(ovb_waiting, ch);
-}
-
-static int ovb_channel_request_wait(struct ovb_channel *ch, int ret)
-{
-	if (!ret && !wait_for_completion_timeout(&ch->answered, 5 * HZ))
-		ret = -ETIMEDOUT;
-	WRITE_ONCE(ovb_waiting, NULL);
-	if (!ret && ch->answer_status)
-		ret = -EIO;
-	return ret;
-}
-
-static int ovb_channel_request(struct ovb_channel *ch, const void *msg, u32 len, u32 answer)
-{
-	ovb_channel_request_arm(ch, answer);
-	return ovb_channel_request_wait(ch, ovb_vmbus_post(msg, len));
-}
-
-static int ovb_gpadl_create(struct ovb_channel *ch, u32 npages)
-{
-	u8 msg[OVB_VMBUS_MAX_MSG_SIZE];
-	struct vmbus_channel_gpadl_header h = { .header.msgtype = CHANNELMSG_GPADL_HEADER };
-	struct ovb_gpa_range r = { .byte_count = npages * PAGE_SIZE, .byte_offset = 0 };
-	u32 done, n, msgnum = 0;
-	int ret;
-
-	ch->gpadl = atomic_inc_return(&ovb_next_gpadl);
-	h.child_relid = ch->relid;
-	h.gpadl = ch->gpadl;
-	h.rangecount = 1;
-	h.range_buflen = sizeof(r) + npages * sizeof(u64);
-	n = min_t(u32, npages, VMBUS_GPADL_HEADER_MAX_PFNS);
-	memcpy(msg, &h, sizeof(h));
-	memcpy(msg + sizeof(h), &r, sizeof(r));
-	for (done = 0; done < n; done++) {
-		u64 pfn = page_to_pfn(ch->pages[done]);
-
-		memcpy(msg + sizeof(h) + sizeof(r) + done * 8, &pfn, 8);
-	}
-	/* Armed before the header: the answer comes after the last body. */
-	ovb_channel_request_arm(ch, CHANNELMSG_GPADL_CREATED);
-	ret = ovb_vmbus_post(msg, sizeof(h) + sizeof(r) + n * 8);
-	while (!ret && done < npages) {
-		struct vmbus_channel_gpadl_body b = { .header.msgtype = CHANNELMSG_GPADL_BODY };
-		u32 i;
-
-		b.msgnumber = ++msgnum;
-		b.gpadl = ch->gpadl;
-		n = min_t(u32, npages - done, VMBUS_GPADL_BODY_MAX_PFNS);
-		memcpy(msg, &b, sizeof(b));
-		for (i = 0; i < n; i++) {
-			u64 pfn = page_to_pfn(ch->pages[done + i]);
-
-			memcpy(msg + sizeof(b) + i * 8, &pfn, 8);
-		}
-		done += n;
-		ret = ovb_vmbus_post(msg, sizeof(b) + n * 8);
-	}
-	return ovb_channel_request_wait(ch, ret);
-}
-
-static void ovb_gpadl_teardown(struct ovb_channel *ch)
-{
-	struct vmbus_channel_gpadl_teardown t = { .header.msgtype = CHANNELMSG_GPADL_TEARDOWN };
-
-	t.child_relid = ch->relid;
-	t.gpadl = ch->gpadl;
-	if (ovb_channel_request(ch, &t, sizeof(t), CHANNELMSG_GPADL_TORNDOWN))
-		pr_err("ovb_vmbus: channel %u: GPADL teardown not confirmed\n", ch->relid);
-}
-
 /* ctl page + data pages + data pages again: no copy ever splits. */
 static void *ovb_ring_map(struct page **pages, u32 n)
 {
@@ -334,9 +113,13 @@ static void *ovb_ring_map(struct page **pages, u32 n)
 	return map;
 }
 
-static void ovb_channel_free_rings(struct ovb_channel *ch)
+/*
+ * @host_may_hold: the host never confirmed it let go of the rings' GPADL,
+ * so it may still write to those pages: leak them instead of freeing.
+ */
+static void ovb_channel_free_rings(struct ovb_channel *ch, bool host_may_hold)
 {
-	u32 i;
+	u32 i, n = ch->send_pages + ch->recv_pages;
 
 	if (ch->send_map)
 		vunmap(ch->send_map);
@@ -346,27 +129,49 @@ static void ovb_channel_free_rings(struct ovb_channel *ch)
 	ch->recv_map = NULL;
 	kfree(ch->rxbuf);
 	ch->rxbuf = NULL;
-	if (ch->pages) {
-		for (i = 0; i < ch->send_pages + ch->recv_pages; i++)
+	if (ch->pages && host_may_hold)
+		pr_err("ovb_vmbus: channel %u: the host may still use its %u ring pages: leaked\n",
+		       ch->relid, n);
+	if (ch->pages && !host_may_hold)
+		for (i = 0; i < n; i++)
 			if (ch->pages[i])
 				__free_page(ch->pages[i]);
-		kfree(ch->pages);
-	}
+	kfree(ch->pages);
 	ch->pages = NULL;
+}
+
+/* Publish what we read; wake the host if it waits for that space. */
+static void ovb_channel_rx_commit(struct ovb_channel *ch)
+{
+	bool sig;
+
+	ovb_ring_rx_commit(&ch->rx, &sig);
+	if (sig)
+		ovb_hv_signal_event(ch->conn_id);
 }
 
 static void ovb_channel_tasklet(struct tasklet_struct *t)
 {
 	struct ovb_channel *ch = from_tasklet(ch, t, tasklet);
 
-	/* masked since the interrupt (ovb_channel_on_events) */
+	/*
+	 * Masked since the interrupt (ovb_channel_on_events). Not open yet
+	 * (a host that signals before OPENCHANNEL_RESULT): stay masked, the
+	 * open looks at the ring once it is done.
+	 */
+	if (!smp_load_acquire(&ch->open))
+		return;
+	if (ch->relid == READ_ONCE(rx_stall_relid))
+		return;		/* testing: stays masked, never read */
 	ch->on_event(ch->ctx);
+	ovb_channel_rx_commit(ch);
 	if (!ovb_ring_failed(&ch->rx) && ovb_ring_rx_unmask(&ch->rx)) {
 		/*
-		 * More came while we drained: run again, still masked, but as
-		 * a new tasklet run (as the in-tree bus does), so a host that
-		 * keeps the ring busy cannot hold this CPU in softirq context
-		 * (the softirq code defers to ksoftirqd after a while).
+		 * More came while we drained, or the callback used its
+		 * budget: run again, still masked, but as a new tasklet run
+		 * (as the in-tree bus does), so a host that keeps the ring
+		 * busy cannot hold this CPU in softirq context (the softirq
+		 * code defers to ksoftirqd after a while).
 		 */
 		ovb_ring_rx_mask(&ch->rx);
 		tasklet_schedule(&ch->tasklet);
@@ -406,23 +211,44 @@ void ovb_channel_on_events(void *ctx, unsigned long *flags, unsigned int nbits)
 	rcu_read_unlock();
 }
 
+/* Claim @ch's relid in the interrupt map: a host that gave two channels one relid cannot have both open. */
+static int ovb_relid_claim(struct ovb_channel *ch)
+{
+	int ret = 0;
+
+	spin_lock(&ovb_relid_lock);
+	if (rcu_access_pointer(ovb_relid_map[ch->relid]))
+		ret = -EBUSY;
+	else
+		rcu_assign_pointer(ovb_relid_map[ch->relid], ch);
+	spin_unlock(&ovb_relid_lock);
+	if (ret)
+		pr_err_ratelimited("ovb_vmbus: relid %u is already open\n", ch->relid);
+	return ret;
+}
+
+static void ovb_relid_release(struct ovb_channel *ch)
+{
+	RCU_INIT_POINTER(ovb_relid_map[ch->relid], NULL);
+	synchronize_rcu();		/* no interrupt schedules the tasklet now */
+	tasklet_kill(&ch->tasklet);
+}
+
 int ovb_channel_open(struct ovb_channel *ch, u32 send_bytes, u32 recv_bytes,
 		     void (*on_event)(void *ctx), void *ctx)
 {
 	struct vmbus_channel_open_channel o = { .header.msgtype = CHANNELMSG_OPENCHANNEL };
+	bool host_may_hold = false;
 	u32 i, total;
 	int ret;
 
-	if (ch->open || send_bytes < 2 * PAGE_SIZE || recv_bytes < 2 * PAGE_SIZE ||
+	if (send_bytes < 2 * PAGE_SIZE || recv_bytes < 2 * PAGE_SIZE ||
 	    (send_bytes | recv_bytes) & ~PAGE_MASK || send_bytes > SZ_16M || recv_bytes > SZ_16M)
 		return -EINVAL;
-	mutex_lock(&ovb_chan_mutex);
-	/* a host that gave two channels one relid cannot have both open */
-	if (rcu_access_pointer(ovb_relid_map[ch->relid])) {
-		mutex_unlock(&ovb_chan_mutex);
-		pr_err_ratelimited("ovb_vmbus: relid %u is already open\n", ch->relid);
-		return -EBUSY;
-	}
+	mutex_lock(&ch->lock);
+	ret = -EINVAL;
+	if (ch->open)
+		goto out;
 	ch->send_pages = send_bytes >> PAGE_SHIFT;
 	ch->recv_pages = recv_bytes >> PAGE_SHIFT;
 	total = ch->send_pages + ch->recv_pages;
@@ -452,35 +278,46 @@ int ovb_channel_open(struct ovb_channel *ch, u32 send_bytes, u32 recv_bytes,
 		ret = -EINVAL;
 		goto fail;
 	}
-	ret = ovb_gpadl_create(ch, total);
-	if (ret)
-		goto fail;
-
 	ch->on_event = on_event;
 	ch->ctx = ctx;
 	ch->failed_logged = false;
 	ch->tx_failed_logged = false;
 	tasklet_setup(&ch->tasklet, ovb_channel_tasklet);
-	rcu_assign_pointer(ovb_relid_map[ch->relid], ch);
+	ret = ovb_relid_claim(ch);
+	if (ret)
+		goto fail;
+	ret = ovb_gpadl_create_rings(ch, total);
+	if (ret) {
+		/* it may have taken the GPADL and answered too late */
+		host_may_hold = ret == -ETIMEDOUT;
+		goto unclaim;
+	}
 
 	o.child_relid = ch->relid;
 	o.openid = ch->relid;
 	o.ringbuffer_gpadlhandle = ch->gpadl;
 	o.target_vp = ch->target_vp;
 	o.downstream_ringbuffer_pageoffset = ch->send_pages;
-	ret = ovb_channel_request(ch, &o, sizeof(o), CHANNELMSG_OPENCHANNEL_RESULT);
+	ret = ovb_host_request(&o, sizeof(o), CHANNELMSG_OPENCHANNEL_RESULT, ch->relid, 0);
 	if (ret) {
-		RCU_INIT_POINTER(ovb_relid_map[ch->relid], NULL);
-		synchronize_rcu();
-		ovb_gpadl_teardown(ch);
-		goto fail;
+		host_may_hold = ovb_gpadl_teardown(ch, ch->gpadl) != 0;
+		goto unclaim;
 	}
-	ch->open = true;
-	mutex_unlock(&ovb_chan_mutex);
+	smp_store_release(&ch->open, true);
+	/*
+	 * Anything the host sent (or broke) before we were open: one run
+	 * looks at the ring now, masked, and unmasks it as usual.
+	 */
+	ovb_ring_rx_mask(&ch->rx);
+	tasklet_schedule(&ch->tasklet);
+	mutex_unlock(&ch->lock);
 	return 0;
+unclaim:
+	ovb_relid_release(ch);
 fail:
-	ovb_channel_free_rings(ch);
-	mutex_unlock(&ovb_chan_mutex);
+	ovb_channel_free_rings(ch, host_may_hold);
+out:
+	mutex_unlock(&ch->lock);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(ovb_channel_open);
@@ -488,22 +325,22 @@ EXPORT_SYMBOL_GPL(ovb_channel_open);
 void ovb_channel_close(struct ovb_channel *ch)
 {
 	struct vmbus_channel_close_channel c = { .header.msgtype = CHANNELMSG_CLOSECHANNEL };
+	bool host_may_hold;
 
-	if (!ch->open)
+	mutex_lock(&ch->lock);
+	if (!ch->open) {
+		mutex_unlock(&ch->lock);
 		return;
-	mutex_lock(&ovb_chan_mutex);
-	ch->open = false;
-	RCU_INIT_POINTER(ovb_relid_map[ch->relid], NULL);
-	synchronize_rcu();
-	tasklet_kill(&ch->tasklet);
+	}
+	WRITE_ONCE(ch->open, false);
+	ovb_relid_release(ch);
 	c.child_relid = ch->relid;
 	ovb_vmbus_post(&c, sizeof(c));
-	ovb_gpadl_teardown(ch);
-	ovb_channel_free_rings(ch);
-	mutex_unlock(&ovb_chan_mutex);
+	host_may_hold = ovb_gpadl_teardown(ch, ch->gpadl) != 0;
+	ovb_channel_free_rings(ch, host_may_hold);
+	mutex_unlock(&ch->lock);
 }
 EXPORT_SYMBOL_GPL(ovb_channel_close);
-
 /* The host broke our send ring (its read index): say so once. */
 static void ovb_channel_tx_failed(struct ovb_channel *ch)
 {
@@ -566,30 +403,70 @@ int ovb_channel_send_gpa(struct ovb_channel *ch, const void *ranges, u32 ranges_
 }
 EXPORT_SYMBOL_GPL(ovb_channel_send_gpa);
 
-int ovb_channel_recv(struct ovb_channel *ch, void *buf, u32 buflen, u32 *len, u64 *trans_id)
+/*
+ * The payload starts at offset8 (the ring checked offset8 <= len8); what
+ * lies between the descriptor and it is the packet type's header, of
+ * which only the transfer-page one is parsed here.
+ */
+static int ovb_packet_parse(const u8 *raw, u32 plen, struct ovb_packet *pkt)
 {
-	u8 *pkt = ch->rxbuf;
 	struct ovb_vmpacket_desc d;
-	u32 plen, off;
-	bool sig;
+	u32 off;
+
+	memcpy(&d, raw, sizeof(d));
+	off = d.offset8 * 8;
+	memset(pkt, 0, sizeof(*pkt));
+	pkt->type = d.type;
+	pkt->flags = d.flags;
+	pkt->trans_id = d.trans_id;
+	pkt->data = raw + off;
+	pkt->len = plen - off;
+	if (d.type == OVB_VMPKT_DATA_USING_XFER_PAGES) {
+		struct ovb_vmxfer_page_header h;
+
+		if (off < sizeof(h))
+			return -EPROTO;
+		memcpy(&h, raw, sizeof(h));
+		if (h.range_cnt > (off - sizeof(h)) / sizeof(h.ranges[0]))
+			return -EPROTO;
+		pkt->xfer_pageset_id = h.xfer_pageset_id;
+		pkt->range_count = h.range_cnt;
+		pkt->ranges = (const struct ovb_vmxfer_page_range *)(raw + sizeof(h));
+	}
+	return 0;
+}
+
+int ovb_channel_recv_pkt(struct ovb_channel *ch, struct ovb_packet *pkt)
+{
+	u32 plen;
 	int ret;
 
-	ret = ovb_ring_rx_peek(&ch->rx, pkt, ch->rxbuf_len, &plen);
+	ret = ovb_ring_rx_peek(&ch->rx, ch->rxbuf, ch->rxbuf_len, &plen);
+	if (ret == -EAGAIN)
+		ovb_channel_rx_commit(ch);	/* empty: the host may wait for space */
 	if (ret == -EAGAIN || ret == -EIO)
 		return ret;
 	ovb_ring_rx_advance(&ch->rx);
-	ovb_ring_rx_commit(&ch->rx, &sig);
-	if (sig)
-		ovb_hv_signal_event(ch->conn_id);
+	if (ovb_ring_rx_uncommitted(&ch->rx) >= ch->rx.size / 4)
+		ovb_channel_rx_commit(ch);
 	if (ret == -EMSGSIZE)
 		return -EMSGSIZE;
-	memcpy(&d, pkt, sizeof(d));
-	off = d.offset8 * 8;	/* the ring checked offset8 <= len8 */
-	if (plen - off > buflen)
+	return ovb_packet_parse(ch->rxbuf, plen, pkt);
+}
+EXPORT_SYMBOL_GPL(ovb_channel_recv_pkt);
+
+int ovb_channel_recv(struct ovb_channel *ch, void *buf, u32 buflen, u32 *len, u64 *trans_id)
+{
+	struct ovb_packet pkt;
+	int ret = ovb_channel_recv_pkt(ch, &pkt);
+
+	if (ret)
+		return ret;
+	if (pkt.len > buflen)
 		return -EMSGSIZE;
-	memcpy(buf, pkt + off, plen - off);
-	*len = plen - off;
-	*trans_id = d.trans_id;
+	memcpy(buf, pkt.data, pkt.len);
+	*len = pkt.len;
+	*trans_id = pkt.trans_id;
 	return 0;
 }
 EXPORT_SYMBOL_GPL(ovb_channel_recv);

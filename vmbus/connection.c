@@ -32,14 +32,9 @@
 #include "ovb/hv_tlfs.h"
 #include "kernel/compat.h"
 #include "kernel/ovb_hv.h"
+#include "lib/vmbus_version.h"
 #include "vmbus/vmbus_internal.h"
 
-static const u32 ovb_vmbus_versions[] = {
-	OVB_VMBUS_VERSION_WIN10_V5_3, OVB_VMBUS_VERSION_WIN10_V5_2,
-	OVB_VMBUS_VERSION_WIN10_V5_1, OVB_VMBUS_VERSION_WIN10_V5,
-	OVB_VMBUS_VERSION_WIN10_V4_1, OVB_VMBUS_VERSION_WIN10,
-	OVB_VMBUS_VERSION_WIN8_1, OVB_VMBUS_VERSION_WIN8,
-};
 
 struct ovb_msg_rule {
 	u32 min_len, dir;
@@ -49,6 +44,14 @@ struct ovb_msg_rule {
 static const struct ovb_msg_rule ovb_rules[CHANNELMSG_COUNT] = {
 	OVB_VMBUS_MSG_TABLE(OVB_RULE)
 };
+
+/*
+ * Offers, rescinds and ALLOFFERS_DELIVERED waiting for the workqueue, at
+ * most: a host that floods them gets the rest dropped (logged, rate
+ * limited), not our memory. Far above what a real host queues: one offer
+ * per device and sub-channel (OVB_VMBUS_MAX_RELID relids at most).
+ */
+#define OVB_MSG_QUEUE_MAX	(2 * (OVB_VMBUS_MAX_RELID + 1))
 
 struct ovb_msg_work {
 	struct work_struct work;
@@ -62,6 +65,8 @@ static struct {
 	u32 version, msg_conn_id;
 	struct completion version_done, offers_done, unload_done;
 	struct vmbus_channel_version_response version_resp;
+	atomic_t queued;		/* ovb_msg_work items not yet run */
+	atomic64_t dropped;		/* messages dropped at OVB_MSG_QUEUE_MAX */
 	struct mutex lock;		/* devices */
 	struct list_head devices;
 	struct mutex unload_lock;	/* connected, unloaded */
@@ -201,6 +206,7 @@ static void ovb_vmbus_msg_work(struct work_struct *work)
 		break;
 	}
 	kfree(w);
+	atomic_dec(&vb.queued);
 }
 
 /*
@@ -252,8 +258,16 @@ static void ovb_vmbus_on_message(void *ctx, struct hv_message *msg)
 		ovb_channel_answer(h.msgtype, data);
 		return;
 	}
+	if (atomic_inc_return(&vb.queued) > OVB_MSG_QUEUE_MAX) {
+		atomic_dec(&vb.queued);
+		pr_err_ratelimited("ovb_vmbus: message queue full (%u): message type %u dropped (%lld so far)\n",
+				   OVB_MSG_QUEUE_MAX, h.msgtype,
+				   (long long)atomic64_inc_return(&vb.dropped));
+		return;
+	}
 	w = kzalloc(sizeof(*w), GFP_ATOMIC);
 	if (!w) {
+		atomic_dec(&vb.queued);
 		pr_err_ratelimited("ovb_vmbus: no memory: message type %u dropped\n", h.msgtype);
 		return;
 	}
@@ -281,9 +295,9 @@ static int ovb_vmbus_connect(void)
 	struct vmbus_channel_initiate_contact c = { .header.msgtype = CHANNELMSG_INITIATE_CONTACT };
 	struct vmbus_channel_empty req = { .header.msgtype = CHANNELMSG_REQUESTOFFERS };
 	unsigned int i;
+	u32 v;
 
-	for (i = 0; i < ARRAY_SIZE(ovb_vmbus_versions); i++) {
-		u32 v = ovb_vmbus_versions[i];
+	for (i = 0; (v = ovb_vmbus_version_at(i)); i++) {
 
 		reinit_completion(&vb.version_done);
 		memset(&c.u, 0, sizeof(c.u));

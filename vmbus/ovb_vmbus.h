@@ -12,6 +12,8 @@
 #include <linux/types.h>
 #include <linux/uuid.h>
 
+#include "ovb/ring.h"
+
 struct ovb_vmbus_device;
 struct ovb_channel;
 
@@ -37,10 +39,21 @@ void *ovb_vmbus_get_drvdata(struct ovb_vmbus_device *dev);
 /*
  * Sub-channels (VMBus 4.0+): after the device's own protocol asked the host
  * for them, each one the host offers is handed to @fn in process context
- * (set it before asking); @fn opens it like the primary. Sub-channels are
- * closed by the driver's remove (ovb_channel_close) and freed by the bus.
+ * (set it before asking); @fn opens it like the primary. Setting NULL
+ * waits until no @fn runs (a driver does that in its remove and its
+ * probe's error path before it closes its channels); the bus does it too
+ * before the driver's remove. Sub-channels are closed by the driver's
+ * remove (ovb_channel_close) and freed by the bus.
  */
 void ovb_channel_set_sc_create(struct ovb_channel *primary, void (*fn)(struct ovb_channel *sc));
+/*
+ * The host rescinded sub-channel @sc: @fn runs in process context, with
+ * the driver bound (never during its probe or remove), before the bus
+ * closes and frees @sc. When it returns the driver sends nothing more on
+ * @sc and will not close it; its on_event may run until the bus closes it.
+ */
+void ovb_channel_set_sc_rescind(struct ovb_channel *primary,
+				void (*fn)(struct ovb_channel *sc));
 u16 ovb_channel_sub_index(struct ovb_channel *ch);	/* 0 for the primary */
 struct ovb_vmbus_device *ovb_channel_device(struct ovb_channel *ch);
 /* The CPU the host interrupts for this channel (before open; default CPU 0). */
@@ -72,10 +85,70 @@ int ovb_channel_send_gpa(struct ovb_channel *ch, const void *ranges, u32 ranges_
 			 u32 range_count, const void *buf, u32 len, u64 trans_id, u16 flags);
 
 /*
+ * Receiving, from on_event. Reads are committed to the host in batches
+ * (when a quarter of the ring is read, when it is empty, and after each
+ * on_event run). on_event should handle at most a budget of packets (say
+ * 64) and return: if more is waiting it is called again, as a new tasklet
+ * run, so a host that keeps the ring busy cannot hold the CPU.
+ */
+struct ovb_packet {
+	u16 type;			/* OVB_VMPKT_* */
+	u16 flags;			/* OVB_VMPKT_FLAG_* */
+	u64 trans_id;
+	const void *data;		/* the payload (after offset8) */
+	u32 len;
+	/* OVB_VMPKT_DATA_USING_XFER_PAGES: ranges of the page set, unchecked */
+	u16 xfer_pageset_id;
+	u32 range_count;
+	const struct ovb_vmxfer_page_range *ranges;
+};
+
+/*
+ * The next packet, in place: @pkt points into the channel's receive
+ * buffer and stays valid until the next receive call. Returns 0, -EAGAIN
+ * if empty, -EMSGSIZE if it is larger than 64 KiB (dropped), -EPROTO for a
+ * transfer-page packet whose ranges do not fit its header (dropped), or
+ * -EIO if the channel failed. The ranges' offsets and lengths are the
+ * host's: check them against the buffer they name.
+ */
+int ovb_channel_recv_pkt(struct ovb_channel *ch, struct ovb_packet *pkt);
+
+/*
  * The next packet's payload (after its descriptor) into @buf.
  * Returns 0 (*len, *trans_id set), -EAGAIN if empty, -EMSGSIZE if @buf is
- * too small (the packet is dropped), -EIO if the channel failed.
+ * too small (the packet is dropped), -EPROTO, or -EIO if the channel failed.
  */
 int ovb_channel_recv(struct ovb_channel *ch, void *buf, u32 buflen, u32 *len, u64 *trans_id);
+
+/*
+ * Request/response: send @req (@len bytes, in-band, completion requested)
+ * with a transaction id of its own and wait up to @timeout jiffies for
+ * the answer, copied into @resp (at most @resp_len bytes). One request at
+ * a time per channel (others wait); process context. The driver's
+ * on_event hands every packet to ovb_channel_request_answer() first.
+ * Returns the answer's length (it may be shorter than @resp_len),
+ * -ETIMEDOUT, or a send error (-EAGAIN, -EIO).
+ */
+#define OVB_CHANNEL_REQ_TID	(1ULL << 63)	/* request ids have it; keep it off yours */
+int ovb_channel_request(struct ovb_channel *ch, const void *req, u32 len,
+			void *resp, u32 resp_len, unsigned long timeout);
+/*
+ * From on_event: true if @trans_id is a request id (the packet is taken:
+ * it answered the pending request, or it is late or unasked and was
+ * dropped with a rate-limited log line), false if it is the driver's.
+ */
+bool ovb_channel_request_answer(struct ovb_channel *ch, u64 trans_id, const void *data, u32 len);
+
+/*
+ * A GPADL of the driver's own on @ch (a receive or send buffer): @buf
+ * page-aligned, vmalloc'ed or in the linear map, @size a non-zero
+ * multiple of PAGE_SIZE up to 64 MiB. Waits up to 5 s for the host.
+ * Returns 0 with the handle in *@gpadl, -EINVAL, -EIO (refused),
+ * -ETIMEDOUT or -ENODEV. After -ETIMEDOUT the host may hold the pages:
+ * never free @buf then (leak it), as after a teardown that failed.
+ */
+int ovb_channel_gpadl_create(struct ovb_channel *ch, void *buf, u32 size, u32 *gpadl);
+/* 0 once the host let go of @gpadl; otherwise it may still use the buffer: leak it. */
+int ovb_channel_gpadl_teardown(struct ovb_channel *ch, u32 gpadl);
 
 #endif /* OVB_VMBUS_API_H */

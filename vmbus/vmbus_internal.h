@@ -5,6 +5,7 @@
 
 #include <linux/device.h>
 #include <linux/list.h>
+#include <linux/mutex.h>
 
 #include <linux/completion.h>
 #include <linux/interrupt.h>
@@ -14,6 +15,20 @@
 #include "lib/ring.h"
 #include "vmbus/ovb_vmbus.h"
 
+#define OVB_MAX_SUBCHANNELS	64		/* per device; Linux asks for at most one per CPU */
+#define OVB_GPADL_MAX_BYTES	(64u << 20)	/* a driver's own GPADL (netvsc: 31 MiB) */
+
+/* A driver's in-band request awaiting its answer (request.c). */
+struct ovb_chan_call {
+	struct mutex lock;		/* one request at a time */
+	spinlock_t slock;		/* the fields below: answer vs. timeout */
+	u64 tid;			/* awaited transaction id, 0: none */
+	u32 seq;
+	void *resp;
+	u32 resp_len, got;
+	struct completion done;
+};
+
 struct ovb_channel {
 	struct ovb_vmbus_device *dev;
 	u32 relid, conn_id, target_vp;
@@ -22,7 +37,9 @@ struct ovb_channel {
 	struct list_head sc_list;	/* primary: its sub-channels */
 	struct list_head sc_node;	/* sub-channel: on the primary's list */
 	void (*sc_create)(struct ovb_channel *sc);
+	void (*sc_rescind)(struct ovb_channel *sc);
 	struct work_struct sc_work;	/* runs the primary's sc_create */
+	struct mutex lock;		/* open, close, requests to the host */
 	bool open, failed_logged, tx_failed_logged;
 	/* rings: pages[0..send_pages) then recv pages; both vmapped twice */
 	struct page **pages;
@@ -36,12 +53,19 @@ struct ovb_channel {
 	struct tasklet_struct tasklet;
 	void (*on_event)(void *ctx);
 	void *ctx;
-	/* answers from the host */
-	struct completion answered;
-	u32 answer_status;
-	u32 answer_type;		/* the CHANNELMSG_* answer awaited */
+	struct ovb_chan_call call;
 	/* counters for sysfs */
 	u64 interrupts;
+};
+
+/*
+ * A request to the host over the message connection, awaiting the answer
+ * of @type that carries @relid and/or @gpadl (gpadl.c).
+ */
+struct ovb_host_req {
+	struct list_head node;
+	u32 type, relid, gpadl, status;
+	struct completion done;
 };
 
 struct ovb_vmbus_device {
@@ -69,17 +93,30 @@ u32 ovb_vmbus_version(void);
 /* channel.c */
 void ovb_channel_init(struct ovb_channel *ch, struct ovb_vmbus_device *dev,
 		      const struct vmbus_channel_offer_channel *o);
-void ovb_channel_add_subchannel(struct ovb_vmbus_device *dev,
-				const struct vmbus_channel_offer_channel *o);
 /* A ring's control-page view for sysfs (in-tree out_* / in_* attributes). */
 struct ovb_channel_ring_info {
 	u32 intr_mask, read_index, write_index, bytes_to_read, bytes_to_write;
 };
 int ovb_channel_ring_info(struct ovb_channel *ch, bool out, struct ovb_channel_ring_info *ri);
+void ovb_channel_on_events(void *ctx, unsigned long *flags, unsigned int nbits);
+
+/* subchannel.c */
+void ovb_channel_add_subchannel(struct ovb_vmbus_device *dev,
+				const struct vmbus_channel_offer_channel *o);
 int ovb_channel_vp_mapping(struct ovb_vmbus_device *dev, char *buf);
+void ovb_channel_sc_stop(struct ovb_channel *primary);
 bool ovb_channel_remove_subchannel(struct ovb_vmbus_device *dev, u32 relid);
 void ovb_channel_free_subchannels(struct ovb_vmbus_device *dev);
-void ovb_channel_on_events(void *ctx, unsigned long *flags, unsigned int nbits);
+
+/* gpadl.c: requests to the host and the GPADLs they make */
+void ovb_host_req_arm(struct ovb_host_req *r, u32 type, u32 relid, u32 gpadl);
+int ovb_host_req_wait(struct ovb_host_req *r, int ret);
+int ovb_host_request(const void *msg, u32 len, u32 answer, u32 relid, u32 gpadl);
 void ovb_channel_answer(u32 msgtype, const void *msg);
+int ovb_gpadl_create_rings(struct ovb_channel *ch, u32 npages);
+int ovb_gpadl_teardown(struct ovb_channel *ch, u32 gpadl);
+
+/* request.c */
+void ovb_chan_call_init(struct ovb_chan_call *c);
 
 #endif

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * The Hyper-V interface: CPUID leaves built from what this KVM supports
- * (KVM_GET_SUPPORTED_HV_CPUID), the hypercalls KVM hands to userspace
- * (HvPostMessage, and HvSignalEvent for connection ids without an eventfd)
- * and the crash MSRs. Facts: arch/x86/kvm/hyperv.c, the TLFS.
+ * (KVM_GET_SUPPORTED_HV_CPUID), the exits KVM hands to userspace (SynIC
+ * page changes to synic.c, hypercalls to hcall.c) and the crash MSRs.
+ * Facts: arch/x86/kvm/hyperv.c, the TLFS.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -84,56 +84,6 @@ static int hv_build_cpuid(struct hv *hv, struct kvm_cpuid_entry2 *out, unsigned 
 	return 0;
 }
 
-static int hv_hypercall(struct hv *hv, struct vcpu *v, struct kvm_run *run)
-{
-	uint64_t input = run->hyperv.u.hcall.input;
-	uint16_t code = input & HV_HYPERCALL_CODE_MASK;
-	bool fast = input & HV_HYPERCALL_FAST_BIT;
-	uint64_t status = HV_STATUS_INVALID_HYPERCALL_CODE;
-
-	if (code == HVCALL_POST_MESSAGE && !fast) {
-		const struct hv_input_post_message *m;
-		uint64_t gpa = run->hyperv.u.hcall.params[0];
-
-		/* The input page must be aligned and in RAM; copy it out once. */
-		struct hv_input_post_message in;
-
-		m = (gpa & 7) ? NULL : vm_gpa_to_hva(hv->vm, gpa, sizeof(*m));
-		if (!m) {
-			log_guest("HvPostMessage input at bad GPA 0x%llx", (unsigned long long)gpa);
-			status = HV_STATUS_INVALID_ALIGNMENT;
-			goto out;
-		}
-		memcpy(&in, m, sizeof(in));
-		if (in.payload_size > HV_MESSAGE_PAYLOAD_BYTE_COUNT || (int32_t)in.message_type <= 0) {
-			log_guest("HvPostMessage with bad size %u or type 0x%x", in.payload_size,
-				  in.message_type);
-			status = HV_STATUS_INVALID_PARAMETER;
-			goto out;
-		}
-		status = HV_STATUS_INVALID_CONNECTION_ID;
-		pthread_mutex_lock(&hv->lock);
-		for (unsigned int i = 0; i < hv->nconns; i++) {
-			if (hv->conns[i].conn_id == (in.connection_id & HV_CONNECTION_ID_MASK)) {
-				struct hv_msg_conn c = hv->conns[i];
-
-				pthread_mutex_unlock(&hv->lock);
-				status = c.fn(c.opaque, v->index, in.message_type, in.payload,
-					      in.payload_size);
-				goto out;
-			}
-		}
-		pthread_mutex_unlock(&hv->lock);
-		log_guest("HvPostMessage to unknown connection %u", in.connection_id);
-	} else if (code == HVCALL_SIGNAL_EVENT) {
-		/* KVM found no eventfd for it: nobody listens on that id. */
-		status = HV_STATUS_INVALID_CONNECTION_ID;
-	}
-out:
-	run->hyperv.u.hcall.result = status;
-	return 0;
-}
-
 static int hv_exit(struct vcpu *v, struct kvm_run *run, void *opaque)
 {
 	struct hv *hv = opaque;
@@ -142,7 +92,9 @@ static int hv_exit(struct vcpu *v, struct kvm_run *run, void *opaque)
 	case KVM_EXIT_HYPERV_SYNIC:
 		return hv_synic_exit(hv, v, run);
 	case KVM_EXIT_HYPERV_HCALL:
-		return hv_hypercall(hv, v, run);
+		run->hyperv.u.hcall.result = hv_hcall(hv, v->index, run->hyperv.u.hcall.input,
+						      run->hyperv.u.hcall.params[0]);
+		return 0;
 	default:
 		log_guest("unknown Hyper-V exit %u", run->hyperv.type);
 		return 0;
@@ -205,19 +157,6 @@ struct hv *hv_create(struct vm *vm)
 	vm->crash = hv_crash;
 	vm->hv_opaque = hv;
 	return hv;
-}
-
-int hv_register_msg_conn(struct hv *hv, uint32_t conn_id, hv_msg_fn fn, void *opaque)
-{
-	int ret = -1;
-
-	pthread_mutex_lock(&hv->lock);
-	if (hv->nconns < HV_MAX_MSG_CONNS) {
-		hv->conns[hv->nconns++] = (struct hv_msg_conn){ conn_id, fn, opaque };
-		ret = 0;
-	}
-	pthread_mutex_unlock(&hv->lock);
-	return ret;
 }
 
 int hv_register_event_conn(struct hv *hv, uint32_t conn_id, int eventfd)

@@ -52,4 +52,21 @@ struct hv {
 int hv_synic_init(struct hv *hv);
 int hv_synic_exit(struct hv *hv, struct vcpu *v, struct kvm_run *run);
 
+/* A hypercall exit (hcall.c): its result, an HV_STATUS_*. */
+uint64_t hv_hcall(struct hv *hv, uint32_t vp, uint64_t input, uint64_t param0);
+
+/*
+ * sint.c, called with hv->lock held. Queue a message (0, or -1: bad type
+ * or length, HV_MSG_QUEUE_MAX queued, no memory); put the queue's head
+ * into the guest's slot if the SIMP is enabled, in RAM and the slot free
+ * (true: delivered, raise the SINT); drop the queue. The SIEFP flags of
+ * @sint, or NULL if the page is disabled or not in RAM.
+ */
+int hv_sint_queue(struct hv_sint_route *rt, uint32_t msg_type, const void *payload,
+		  uint32_t len);
+bool hv_sint_deliver(struct vm *vm, const struct hv_vp *v, uint32_t sint,
+		     struct hv_sint_route *rt);
+void hv_sint_flush(struct hv_sint_route *rt);
+uint8_t *hv_sint_flags(struct vm *vm, const struct hv_vp *v, uint32_t sint);
+
 #endif /* OVB_HV_INTERNAL_H */

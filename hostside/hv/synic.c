@@ -2,8 +2,8 @@
 /*
  * SynIC from the host side: KVM keeps the SynIC registers and injects
  * SINTs; we learn where the guest put its message and event-flag pages
- * (KVM_EXIT_HYPERV_SYNIC), write messages into the message slots, set
- * event flags, and raise SINTs through irqfds on KVM_IRQ_ROUTING_HV_SINT
+ * (KVM_EXIT_HYPERV_SYNIC), write messages into the message slots and set
+ * event flags (sint.c), and raise SINTs through irqfds on KVM_IRQ_ROUTING_HV_SINT
  * routes. Each route's irqfd has a resample fd that KVM signals when the
  * guest acknowledges the SINT (EOM or EOI): that is when a busy message
  * slot may have become free. The sequence follows QEMU's hw/hyperv.
@@ -124,42 +124,13 @@ static void hv_raise(struct hv_sint_route *rt)
 		log_dbg("irqfd: %s", strerror(errno));
 }
 
-/*
- * Try to put the head of the queue into the slot. Called with hv->lock
- * held. Returns true if the queue made progress.
- */
-static bool hv_deliver_one(struct hv *hv, uint32_t vp, uint32_t sint)
+/* Deliver what the slot takes, raising the SINT for each. hv->lock held. */
+static void hv_deliver(struct hv *hv, uint32_t vp, uint32_t sint)
 {
-	struct hv_vp *v = &hv->vps[vp];
-	struct hv_sint_route *rt = &v->sint[sint];
-	struct hv_queued_msg *q = rt->head;
-	struct hv_message *slot;
+	struct hv_sint_route *rt = &hv->vps[vp].sint[sint];
 
-	if (!q || !(v->scontrol & HV_SYNIC_CONTROL_ENABLE) || !(v->simp & HV_SYNIC_SIMP_ENABLE))
-		return false;
-	slot = vm_gpa_to_hva(hv->vm, (v->simp & ~0xfffull) + sint * sizeof(*slot), sizeof(*slot));
-	if (!slot)
-		return false;	/* the guest put its SIMP outside RAM */
-	if (__atomic_load_n(&slot->header.message_type, __ATOMIC_ACQUIRE) != HVMSG_NONE) {
-		/* Busy: ask for an EOM, then look again in case it just freed. */
-		__atomic_fetch_or(&slot->header.message_flags, HV_MESSAGE_FLAG_PENDING,
-				  __ATOMIC_SEQ_CST);
-		if (__atomic_load_n(&slot->header.message_type, __ATOMIC_ACQUIRE) != HVMSG_NONE)
-			return false;
-	}
-	memcpy(slot->payload, q->payload, q->len);
-	slot->header.payload_size = (uint8_t)q->len;
-	slot->header.message_flags = 0;
-	slot->header.sender = 0;
-	__atomic_store_n(&slot->header.message_type, q->msg_type, __ATOMIC_RELEASE);
-	hv_raise(rt);
-
-	rt->head = q->next;
-	if (!rt->head)
-		rt->tail = NULL;
-	rt->queued--;
-	free(q);
-	return true;
+	while (hv_sint_deliver(hv->vm, &hv->vps[vp], sint, rt))
+		hv_raise(rt);
 }
 
 static void hv_deliver_all(struct hv *hv)
@@ -167,8 +138,7 @@ static void hv_deliver_all(struct hv *hv)
 	pthread_mutex_lock(&hv->lock);
 	for (uint32_t vp = 0; vp < hv->vm->ncpus; vp++)
 		for (uint32_t s = 0; s < HV_SYNIC_SINT_COUNT; s++)
-			while (hv->vps[vp].sint[s].head && hv_deliver_one(hv, vp, s))
-				;
+			hv_deliver(hv, vp, s);
 	pthread_mutex_unlock(&hv->lock);
 }
 
@@ -176,33 +146,17 @@ int hv_post_msg(struct hv *hv, uint32_t vp, uint32_t sint, uint32_t msg_type,
 		const void *payload, uint32_t len)
 {
 	struct hv_sint_route *rt;
-	struct hv_queued_msg *q;
 
 	if (len > HV_MESSAGE_PAYLOAD_BYTE_COUNT || msg_type == HVMSG_NONE)
 		return -1;
-	q = calloc(1, sizeof(*q));
-	if (!q)
-		return -1;
-	q->msg_type = msg_type;
-	q->len = len;
-	memcpy(q->payload, payload, len);
-
 	pthread_mutex_lock(&hv->lock);
 	rt = hv_route_get(hv, vp, sint);
-	if (!rt || rt->queued >= HV_MSG_QUEUE_MAX) {
+	if (!rt || hv_sint_queue(rt, msg_type, payload, len)) {
 		pthread_mutex_unlock(&hv->lock);
-		free(q);
 		log_err("cannot queue a message for vp %u SINT %u", vp, sint);
 		return -1;
 	}
-	if (rt->tail)
-		rt->tail->next = q;
-	else
-		rt->head = q;
-	rt->tail = q;
-	rt->queued++;
-	while (rt->head && hv_deliver_one(hv, vp, sint))
-		;
+	hv_deliver(hv, vp, sint);
 	pthread_mutex_unlock(&hv->lock);
 	return 0;
 }
@@ -210,20 +164,13 @@ int hv_post_msg(struct hv *hv, uint32_t vp, uint32_t sint, uint32_t msg_type,
 int hv_signal_event(struct hv *hv, uint32_t vp, uint32_t sint, uint32_t flag)
 {
 	struct hv_sint_route *rt;
-	struct hv_vp *v;
 	uint8_t *flags;
 
 	if (flag >= HV_EVENT_FLAGS_COUNT)
 		return -1;
 	pthread_mutex_lock(&hv->lock);
 	rt = hv_route_get(hv, vp, sint);
-	v = rt ? &hv->vps[vp] : NULL;
-	if (!v || !(v->siefp & HV_SYNIC_SIEFP_ENABLE)) {
-		pthread_mutex_unlock(&hv->lock);
-		return -1;
-	}
-	flags = vm_gpa_to_hva(hv->vm, (v->siefp & ~0xfffull) + sint * HV_EVENT_FLAGS_BYTE_COUNT,
-			      HV_EVENT_FLAGS_BYTE_COUNT);
+	flags = rt ? hv_sint_flags(hv->vm, &hv->vps[vp], sint) : NULL;
 	pthread_mutex_unlock(&hv->lock);
 	if (!flags)
 		return -1;

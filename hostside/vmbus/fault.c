@@ -5,7 +5,9 @@
  */
 #include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "hostside/vmbus/channel.h"
 #include "hostside/vmbus/fault.h"
@@ -151,6 +153,215 @@ static void fault_msg_type(struct vmbus_server *srv, enum vmbus_fault_point at,
 	vmbus_server_post(srv, &e, 4);	/* shorter than any header */
 }
 
+/* ---- kinds that act later, from a detached thread of their own --------- */
+
+struct fault_job {
+	struct vmbus_server *srv;
+	struct vmbus_channel *ch;
+	uint32_t relid, arg;
+};
+
+static void fault_spawn(void *(*fn)(void *), const struct fault_job *job)
+{
+	struct fault_job *j = malloc(sizeof(*j));
+	pthread_t t;
+
+	if (!j)
+		return;
+	*j = *job;
+	if (pthread_create(&t, NULL, fn, j)) {
+		free(j);
+		return;
+	}
+	pthread_detach(t);
+}
+
+static void fault_sleep_us(unsigned long us)
+{
+	struct timespec ts = { .tv_sec = (time_t)(us / 1000000),
+			       .tv_nsec = (long)(us % 1000000) * 1000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static void *fault_rescind_sub_thread(void *arg)
+{
+	struct fault_job *j = arg;
+	struct vmbus_server *srv = j->srv;
+	struct vmbus_channel *ch;
+
+	fault_sleep_us((unsigned long)j->arg * 1000000);
+	pthread_mutex_lock(&srv->lock);
+	ch = srv->chans[j->relid];
+	if (ch == j->ch && ch->state == CH_OPEN && srv->version) {
+		struct vmbus_channel_rescind_offer r = {
+			.header.msgtype = CHANNELMSG_RESCIND_CHANNELOFFER, .child_relid = j->relid };
+
+		ch = vmbus_channel_close(srv, j->relid);
+		if (ch == j->ch && ch->state == CH_OFFERED) {
+			ch->state = CH_RESCINDED;
+			ch->dev = NULL;
+			log_info("vmbus: fault: rescinded sub-channel %u (index %u) while open",
+				 ch->relid, ch->subidx);
+			vmbus_server_post(srv, &r, sizeof(r));
+		}
+	}
+	pthread_mutex_unlock(&srv->lock);
+	free(j);
+	return NULL;
+}
+
+static void fault_rescind_sub(struct vmbus_server *srv, enum vmbus_fault_point at,
+			      const struct vmbus_fault_ctx *c)
+{
+	struct fault_job j = { .srv = srv, .ch = c->ch };
+
+	if (at != VMBUS_FAULT_AT_OPENED || c->ch->subidx != 1)
+		return;
+	j.relid = c->ch->relid;
+	j.arg = srv->faults.arg[VMBUS_FK_RESCIND_SUB] ? srv->faults.arg[VMBUS_FK_RESCIND_SUB] : 20;
+	log_info("vmbus: fault: sub-channel %u will be rescinded in %u s", j.relid, j.arg);
+	fault_spawn(fault_rescind_sub_thread, &j);
+}
+
+/* The relid ring-index and ring-busy pick: =RELID, or the last device's primary. */
+static uint32_t fault_target_relid(struct vmbus_server *srv, unsigned int kind)
+{
+	struct vmbus_channel *last;
+	uint32_t relid = srv->faults.arg[kind];
+
+	if (!relid && srv->ndevs &&
+	    (last = vmbus_server_primary(srv, srv->devs[srv->ndevs - 1])))
+		relid = last->relid;
+	return relid;
+}
+
+#define FAULT_RING_BUSY_S	30
+/*
+ * Pace of ring-busy's refills and of the floods' messages. Back to back
+ * (as fast as the guest takes them) crashed the nested test machine's
+ * L2 in its interrupt entry code (a second Hyper-V callback interrupt
+ * delivered at the first instruction of the first, IF clear, in
+ * guest-busy and guest-flood), before any guest driver code ran: an
+ * emulation fault of nested SVM under TCG, not a guest bug.
+ */
+#define FAULT_PACE_US		1000
+
+static void *fault_ring_busy_thread(void *arg)
+{
+	static const uint8_t junk[16];
+	struct fault_job *j = arg;
+	struct vmbus_server *srv = j->srv;
+	uint64_t packets = 0;
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		struct vmbus_channel *ch;
+		ovb_bool sig = 0, s = 0;
+
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (t.tv_sec - t0.tv_sec >= FAULT_RING_BUSY_S)
+			break;
+		pthread_mutex_lock(&srv->lock);
+		ch = srv->chans[j->relid];
+		if (ch != j->ch || ch->state != CH_OPEN) {
+			pthread_mutex_unlock(&srv->lock);
+			break;
+		}
+		pthread_mutex_lock(&ch->tx_lock);
+		while (!ovb_ring_tx_inband(&ch->tx, OVB_VMPKT_DATA_INBAND, 0, 0, junk,
+					   sizeof(junk), &s)) {
+			sig |= s;
+			packets++;
+		}
+		pthread_mutex_unlock(&ch->tx_lock);
+		if (sig)
+			srv->ops->signal_guest(srv->opaque, ch->target_vp, srv->msg_sint, ch->relid);
+		pthread_mutex_unlock(&srv->lock);
+		fault_sleep_us(FAULT_PACE_US);
+	}
+	log_info("vmbus: fault: ring-busy on channel %u ended: %llu packets written", j->relid,
+		 (unsigned long long)packets);
+	free(j);
+	return NULL;
+}
+
+static void fault_ring_busy(struct vmbus_server *srv, enum vmbus_fault_point at,
+			    const struct vmbus_fault_ctx *c)
+{
+	struct fault_job j = { .srv = srv, .ch = c->ch };
+
+	if (at != VMBUS_FAULT_AT_OPENED ||
+	    c->ch->relid != fault_target_relid(srv, VMBUS_FK_RING_BUSY))
+		return;
+	j.relid = c->ch->relid;
+	log_info("vmbus: fault: channel %u: keeping the guest's receive ring full for %u s",
+		 j.relid, FAULT_RING_BUSY_S);
+	fault_spawn(fault_ring_busy_thread, &j);
+}
+
+/* Post copies of one message as fast as the guest takes them (queue full: wait). */
+static void *fault_flood_thread(void *arg)
+{
+	struct fault_job *j = arg;
+	struct vmbus_server *srv = j->srv;
+	struct vmbus_channel_offer_channel o;
+	struct vmbus_channel_rescind_offer r = {
+		.header.msgtype = CHANNELMSG_RESCIND_CHANNELOFFER, .child_relid = FAULT_RELID };
+	const void *msg = &r;
+	uint32_t len = sizeof(r), sent = 0, waits = 0;
+
+	if (j->relid) {		/* offers: of an unknown class, one relid */
+		pthread_mutex_lock(&srv->lock);
+		fault_offer_template(srv, &o);
+		pthread_mutex_unlock(&srv->lock);
+		o.offer.if_type.b[0] ^= 0xff;
+		o.child_relid = FAULT_RELID - 2;
+		msg = &o;
+		len = sizeof(o);
+	}
+	while (sent < j->arg && waits < 20000) {
+		if (srv->ops->post_msg(srv->opaque, srv->msg_vp, srv->msg_sint, msg, len)) {
+			waits++;
+			fault_sleep_us(5000);
+			continue;
+		}
+		sent++;
+		fault_sleep_us(FAULT_PACE_US / 2);
+	}
+	log_info("vmbus: fault: %s flood ended: %u messages posted", j->relid ? "offer" : "rescind",
+		 sent);
+	free(j);
+	return NULL;
+}
+
+static void fault_flood(struct vmbus_server *srv, enum vmbus_fault_point at, unsigned int kind)
+{
+	struct fault_job j = { .srv = srv, .relid = kind == VMBUS_FK_OFFER_FLOOD };
+
+	if (at != VMBUS_FAULT_AT_OFFERS_DONE)
+		return;
+	j.arg = srv->faults.arg[kind] ? srv->faults.arg[kind] : 20000;
+	log_info("vmbus: fault: flooding the guest with %u %s", j.arg,
+		 j.relid ? "offers of one relid" : "rescinds of an unknown relid");
+	fault_spawn(fault_flood_thread, &j);
+}
+
+static void fault_offer_flood(struct vmbus_server *srv, enum vmbus_fault_point at,
+			      const struct vmbus_fault_ctx *c)
+{
+	(void)c;
+	fault_flood(srv, at, VMBUS_FK_OFFER_FLOOD);
+}
+
+static void fault_rescind_flood(struct vmbus_server *srv, enum vmbus_fault_point at,
+				const struct vmbus_fault_ctx *c)
+{
+	(void)c;
+	fault_flood(srv, at, VMBUS_FK_RESCIND_FLOOD);
+}
+
 /*
  * The guest's receive ring (our tx ring) gets a write_index past its end,
  * and a signal. Our own writer is failed first, so no later packet of the
@@ -159,15 +370,9 @@ static void fault_msg_type(struct vmbus_server *srv, enum vmbus_fault_point at,
 static void fault_ring_index(struct vmbus_server *srv, enum vmbus_fault_point at,
 			     const struct vmbus_fault_ctx *c)
 {
-	struct vmbus_channel *ch = c->ch, *last;
-	uint32_t relid = srv->faults.arg[VMBUS_FK_RING_INDEX];
+	struct vmbus_channel *ch = c->ch;
 
-	if (at != VMBUS_FAULT_AT_OPENED)
-		return;
-	if (!relid && srv->ndevs &&
-	    (last = vmbus_server_primary(srv, srv->devs[srv->ndevs - 1])))
-		relid = last->relid;
-	if (ch->relid != relid)
+	if (at != VMBUS_FAULT_AT_OPENED || ch->relid != fault_target_relid(srv, VMBUS_FK_RING_INDEX))
 		return;
 	pthread_mutex_lock(&ch->tx_lock);
 	ch->tx.error = -EIO;
@@ -192,6 +397,10 @@ static const struct vmbus_fault_desc {
 	[VMBUS_FK_BAD_RELID] = { "bad-relid", 0, fault_bad_relid },
 	[VMBUS_FK_MSG_TYPE] = { "msg-type", 0, fault_msg_type },
 	[VMBUS_FK_RING_INDEX] = { "ring-index", OVB_VMBUS_MAX_RELID, fault_ring_index },
+	[VMBUS_FK_RESCIND_SUB] = { "rescind-sub", 600, fault_rescind_sub },
+	[VMBUS_FK_RING_BUSY] = { "ring-busy", OVB_VMBUS_MAX_RELID, fault_ring_busy },
+	[VMBUS_FK_OFFER_FLOOD] = { "offer-flood", 1000000, fault_offer_flood },
+	[VMBUS_FK_RESCIND_FLOOD] = { "rescind-flood", 1000000, fault_rescind_flood },
 };
 
 /* "N" for 1 <= N <= @max, at most 10 digits. */

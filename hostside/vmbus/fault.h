@@ -13,6 +13,18 @@
  *   ring-index  once channel RELID is open (default: the last device's
  *               primary channel), an out-of-range write_index in the
  *               guest's receive ring, and a signal
+ * These act later, from a thread of their own (testing only; they look at
+ * the server under its lock):
+ *   rescind-sub  SECONDS (default 20) after a device's first sub-channel
+ *               opened, close and rescind that one sub-channel alone
+ *   ring-busy   for 30 s after channel RELID opened (default: as
+ *               ring-index), refill the guest's receive ring every ms with
+ *               small in-band packets (16 zero bytes; an IC guest drops them)
+ *   offer-flood after the offers, N (default 20000) offers repeating one
+ *               made-up relid of an unknown class, one every 0.5 ms
+ *   rescind-flood  likewise N rescinds of a relid the guest never had
+ * Their threads are not stopped at exit: for a guest that stays up while
+ * they run (a guest that resets meanwhile may crash ovb-host).
  *
  * A new kind is one enum value here, one line in VMBUS_FAULT_NAMES and
  * one row in fault.c's table: its name, whether it takes =N, and the
@@ -32,6 +44,10 @@ enum vmbus_fault_kind {
 	VMBUS_FK_BAD_RELID,
 	VMBUS_FK_MSG_TYPE,
 	VMBUS_FK_RING_INDEX,
+	VMBUS_FK_RESCIND_SUB,
+	VMBUS_FK_RING_BUSY,
+	VMBUS_FK_OFFER_FLOOD,
+	VMBUS_FK_RESCIND_FLOOD,
 	VMBUS_FK_COUNT
 };
 
@@ -40,7 +56,9 @@ enum vmbus_fault_kind {
 #define VMBUS_FAULT_BAD_RELID	(1u << VMBUS_FK_BAD_RELID)
 #define VMBUS_FAULT_MSG_TYPE	(1u << VMBUS_FK_MSG_TYPE)
 #define VMBUS_FAULT_RING_INDEX	(1u << VMBUS_FK_RING_INDEX)
-#define VMBUS_FAULT_NAMES	"offer-len, bad-relid, dup-offer, msg-type, ring-index[=RELID]"
+#define VMBUS_FAULT_NAMES	"offer-len, bad-relid, dup-offer, msg-type, ring-index[=RELID], " \
+				"rescind-sub[=SECONDS], ring-busy[=RELID], offer-flood[=N], " \
+				"rescind-flood[=N]"
 
 struct vmbus_faults {
 	unsigned int kinds;			/* 1 << VMBUS_FK_* */

@@ -23,13 +23,18 @@ static int pm_pio(struct vm *vm, void *opaque, uint16_t port, bool write,
 {
 	(void)opaque;
 	if (port >= VM_PM1A_CNT_PORT && port < VM_PM1A_CNT_PORT + 2) {
+		/* A byte access at the second port is the register's high byte. */
+		unsigned int at = port - VM_PM1A_CNT_PORT, n = size < 2 - at ? size : 2 - at;
+		uint8_t b[2];
+		uint16_t v;
+
+		memcpy(b, &pm1_cnt, 2);
 		if (!write) {
-			memcpy(data, &pm1_cnt, size > 2 ? 2 : size);
+			memcpy(data, b + at, n);
 			return 0;
 		}
-		uint16_t v = 0;
-
-		memcpy(&v, data, size > 2 ? 2 : size);
+		memcpy(b + at, data, n);
+		memcpy(&v, b, 2);
 		if (v & PM1_CNT_SLP_EN) {
 			unsigned int typ = (v >> PM1_CNT_SLP_TYP_SHIFT) & 7;
 
@@ -125,6 +130,8 @@ static int ignore_pio(struct vm *vm, void *opaque, uint16_t port, bool write,
 
 int platform_init(struct vm *vm)
 {
+	pm1_cnt = PM1_CNT_SCI_EN;
+	cmos_index = 0;
 	if (vm_register_pio(vm, VM_PM1A_EVT_PORT, 8, pm_pio, NULL) ||
 	    vm_register_pio(vm, 0xcf9, 1, reset_pio, NULL) ||
 	    vm_register_pio(vm, 0x60, 5, reset_pio, NULL) ||

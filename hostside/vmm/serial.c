@@ -243,6 +243,7 @@ int serial_init(struct vm *vm, const char *spec)
 	pthread_t t;
 
 	memset(s, 0, sizeof(*s));
+	tail_len = 0;
 	pthread_mutex_init(&s->lock, NULL);
 	s->out_fd = s->in_fd = s->listen_fd = -1;
 	if (!strcmp(spec, "stdio")) {

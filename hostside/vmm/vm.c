@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * The KVM VM: guest RAM from one memfd (mapped once; rings are mapped
- * again from the same memfd), vCPU threads that only run KVM_RUN and hand
- * exits off, and the in-kernel irqchip.
+ * The KVM VM: its memory slots over guest RAM (memory.c), vCPU threads
+ * that only run KVM_RUN and hand exits off (port I/O to pio.c), and the
+ * in-kernel irqchip.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,8 +16,6 @@
 
 #include "hostside/vmm/vm.h"
 #include "hostside/log.h"
-
-#define PAGE_SIZE 4096ull
 
 int vm_create(struct vm *vm, uint64_t ram_size, unsigned int ncpus)
 {
@@ -71,24 +69,8 @@ int vm_create(struct vm *vm, uint64_t ram_size, unsigned int ncpus)
 		return -1;
 	}
 
-	vm->memfd = memfd_create("ovb-guest-ram", MFD_CLOEXEC);
-	if (vm->memfd < 0 || ftruncate(vm->memfd, (off_t)ram_size) < 0) {
-		log_err("guest RAM (%llu MiB): %s", (unsigned long long)(ram_size >> 20),
-			strerror(errno));
+	if (vm_ram_create(vm, ram_size))
 		return -1;
-	}
-	vm->ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->memfd, 0);
-	if (vm->ram == MAP_FAILED) {
-		log_err("mapping guest RAM: %s", strerror(errno));
-		return -1;
-	}
-	/*
-	 * Huge pages cut the guest's second-level page faults 512-fold; for a
-	 * memfd the host must allow them (shmem_enabled = advise or always).
-	 */
-	madvise(vm->ram, ram_size, MADV_HUGEPAGE);
-
-	vm->low_size = ram_size < VM_LOW_MEM_END ? ram_size : VM_LOW_MEM_END;
 	reg = (struct kvm_userspace_memory_region){
 		.slot = 0,
 		.guest_phys_addr = 0,
@@ -143,80 +125,11 @@ void vm_destroy(struct vm *vm)
 		if (vm->vcpus[i].fd > 0)
 			close(vm->vcpus[i].fd);
 	}
-	if (vm->ram)
-		munmap(vm->ram, vm->ram_size);
-	if (vm->memfd > 0)
-		close(vm->memfd);
+	vm_ram_destroy(vm);
 	if (vm->vm_fd > 0)
 		close(vm->vm_fd);
 	if (vm->kvm_fd > 0)
 		close(vm->kvm_fd);
-}
-
-/* Offset of @gpa in the RAM memfd, or -1 if it is not RAM. */
-static int64_t vm_gpa_offset(const struct vm *vm, uint64_t gpa, uint64_t len)
-{
-	if (len > vm->ram_size)
-		return -1;
-	if (gpa < vm->low_size && len <= vm->low_size - gpa)
-		return (int64_t)gpa;
-	if (gpa >= VM_HIGH_MEM_BASE) {
-		uint64_t off = gpa - VM_HIGH_MEM_BASE, high = vm->ram_size - vm->low_size;
-
-		if (off < high && len <= high - off)
-			return (int64_t)(vm->low_size + off);
-	}
-	return -1;
-}
-
-void *vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len)
-{
-	int64_t off = vm_gpa_offset(vm, gpa, len ? len : 1);
-
-	return off < 0 ? NULL : vm->ram + off;
-}
-
-void *vm_map_pages(struct vm *vm, const uint64_t *pfns, uint32_t n, bool twice)
-{
-	size_t span = (size_t)n * PAGE_SIZE * (twice ? 2 : 1);
-	uint8_t *base;
-
-	if (!n || n > (1u << 20))
-		return NULL;
-	for (uint32_t i = 0; i < n; i++)
-		if (pfns[i] > (UINT64_MAX >> 12) || vm_gpa_offset(vm, pfns[i] << 12, PAGE_SIZE) < 0)
-			return NULL;
-	/* Reserve the range, then place each page over it from the memfd. */
-	base = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (base == MAP_FAILED)
-		return NULL;
-	for (uint32_t copy = 0; copy < (twice ? 2u : 1u); copy++) {
-		for (uint32_t i = 0; i < n; i++) {
-			uint8_t *at = base + ((size_t)copy * n + i) * PAGE_SIZE;
-			int64_t off = vm_gpa_offset(vm, pfns[i] << 12, PAGE_SIZE);
-
-			if (mmap(at, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
-				 vm->memfd, off) == MAP_FAILED) {
-				munmap(base, span);
-				return NULL;
-			}
-		}
-	}
-	return base;
-}
-
-void vm_unmap_pages(void *p, uint32_t n, bool twice)
-{
-	if (p)
-		munmap(p, (size_t)n * PAGE_SIZE * (twice ? 2 : 1));
-}
-
-int vm_register_pio(struct vm *vm, uint16_t base, uint16_t len, vm_pio_fn fn, void *opaque)
-{
-	if (vm->npio >= sizeof(vm->pio) / sizeof(vm->pio[0]))
-		return -1;
-	vm->pio[vm->npio++] = (struct vm_pio_range){ base, len, fn, opaque };
-	return 0;
 }
 
 void vm_irq_line(struct vm *vm, unsigned int irq, int level)
@@ -246,28 +159,6 @@ void vm_stop(struct vm *vm, enum vm_exit_reason reason)
 	pthread_mutex_unlock(&vm->lock);
 }
 
-static void vcpu_pio(struct vcpu *v, struct kvm_run *run)
-{
-	struct vm *vm = v->vm;
-	uint8_t *data = (uint8_t *)run + run->io.data_offset;
-	bool write = run->io.direction == KVM_EXIT_IO_OUT;
-
-	for (uint32_t n = 0; n < run->io.count; n++, data += run->io.size) {
-		unsigned int i;
-
-		for (i = 0; i < vm->npio; i++) {
-			const struct vm_pio_range *r = &vm->pio[i];
-
-			if (run->io.port >= r->base && run->io.port < r->base + r->len) {
-				r->fn(vm, r->opaque, run->io.port, write, data, run->io.size);
-				break;
-			}
-		}
-		if (i == vm->npio && !write)
-			memset(data, 0xff, run->io.size);	/* nothing there */
-	}
-}
-
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
@@ -290,7 +181,7 @@ static void *vcpu_thread(void *arg)
 		}
 		switch (run->exit_reason) {
 		case KVM_EXIT_IO:
-			vcpu_pio(v, run);
+			vm_pio_exit(vm, run);
 			break;
 		case KVM_EXIT_MMIO:
 			if (!run->mmio.is_write)

@@ -81,6 +81,13 @@ int vm_create_vcpus(struct vm *vm);
 void vm_destroy(struct vm *vm);
 
 /*
+ * Guest RAM alone (memory.c, no KVM): the memfd, its one mapping and the
+ * low/high split. vm_create calls it; tests use it over a zeroed vm.
+ */
+int vm_ram_create(struct vm *vm, uint64_t ram_size);
+void vm_ram_destroy(struct vm *vm);
+
+/*
  * The one checked GPA -> HVA translation: NULL unless [gpa, gpa+len) lies
  * entirely in guest RAM. Everything that touches guest memory uses it.
  */
@@ -95,6 +102,8 @@ void *vm_map_pages(struct vm *vm, const uint64_t *pfns, uint32_t n, bool twice);
 void vm_unmap_pages(void *p, uint32_t n, bool twice);
 
 int vm_register_pio(struct vm *vm, uint16_t base, uint16_t len, vm_pio_fn fn, void *opaque);
+/* A KVM_EXIT_IO: each of its accesses to the handler of its port (pio.c). */
+void vm_pio_exit(struct vm *vm, struct kvm_run *run);
 
 /* Level-triggered ISA/IOAPIC line (serial, SCI). */
 void vm_irq_line(struct vm *vm, unsigned int irq, int level);

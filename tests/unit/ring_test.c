@@ -1,7 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * lib/ring: framing, wraparound, signalling and a hostile peer.
+ *
+ * lib/ring.c is compiled into this test with its memcpy routed through
+ * ring_memcpy(), so a test can play a peer that changes shared memory
+ * between two of the ring's own reads (test_peer_changes_desc_between_reads).
  */
+#include <string.h>
+
+/* Called after each copy lib/ring.c makes, with its source; NULL: none. */
+static void (*ring_copy_hook)(const void *src, size_t n);
+
+static void *ring_memcpy(void *dst, const void *src, size_t n)
+{
+	memcpy(dst, src, n);
+	if (ring_copy_hook)
+		ring_copy_hook(src, n);
+	return dst;
+}
+
+#define memcpy ring_memcpy
+#include "lib/ring.c"
+#undef memcpy
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,8 +32,6 @@
 #include <semaphore.h>
 #include <time.h>
 #include <cmocka.h>
-
-#include "lib/ring.h"
 
 #define DSIZE 256u
 
@@ -502,9 +521,31 @@ static void test_peer_len_smaller_than_header(void **state)
  * shared descriptor between two peeks of the same packet, and by checking
  * that the buffer we get never exceeds the validated length.
  */
+/*
+ * The peer rewrites the descriptor (and payload) right after the reader has
+ * read the descriptor, before it copies the packet: the reader must keep
+ * what it validated — the length it advances by and the descriptor it
+ * returns — and copy no more than that length.
+ */
+static struct pair *toctou_pair;
+static unsigned int toctou_reads;
+
+static void toctou_peer(const void *src, size_t n)
+{
+	struct pair *p = toctou_pair;
+
+	if ((const u8 *)src < p->data || (const u8 *)src >= p->data + DSIZE)
+		return;			/* not a read of the ring */
+	if (toctou_reads++ == 0) {	/* the descriptor read has just happened */
+		put_desc(p, 0, 1, 0x100);		/* bad offset, 2 KiB long */
+		memcpy(p->data + 16, "ABCDEFGH", 8);
+	}
+}
+
 static void test_peer_changes_desc_between_reads(void **state)
 {
 	struct pair *p = pair_new(DSIZE);
+	struct ovb_vmpacket_desc d;
 	u8 out[512];
 	ovb_bool sig;
 	u32 len;
@@ -512,13 +553,22 @@ static void test_peer_changes_desc_between_reads(void **state)
 	(void)state;
 	memset(out, 0x5a, sizeof(out));
 	assert_int_equal(ovb_ring_tx_inband(&p->tx, 6, 0, 9, "abcdefgh", 8, &sig), 0);
+	toctou_pair = p;
+	toctou_reads = 0;
+	ring_copy_hook = toctou_peer;
 	assert_int_equal(ovb_ring_rx_peek(&p->rx, out, sizeof(out), &len), 0);
+	ring_copy_hook = NULL;
+	/* The change landed between two reads: the payload copy saw it ... */
+	assert_true(toctou_reads >= 2);
+	assert_memory_equal(out + 16, "ABCDEFGH", 8);
+	/* ... but the descriptor and length are the validated ones. */
 	assert_int_equal(len, 24);
-	/* Peer now claims a huge packet in the same slot. */
-	put_desc(p, 0, 2, 0x100);
-	/* We already hold a safe copy; advance by the validated length. */
-	assert_int_equal(((struct ovb_vmpacket_desc *)out)->len8, 3);
+	memcpy(&d, out, sizeof(d));
+	assert_int_equal(d.len8, 3);
+	assert_int_equal(d.offset8, 2);
+	assert_int_equal(d.trans_id, 9);
 	assert_int_equal(out[24], 0x5a);	/* nothing copied past len */
+	assert_false(ovb_ring_failed(&p->rx));
 	ovb_ring_rx_advance(&p->rx);
 	assert_int_equal(p->rx.own_index, 32);
 	/* Peer moves its write index backwards to a bogus position. */

@@ -5,7 +5,8 @@
  * Linux 6.1 include/linux/hyperv.h (struct hv_ring_buffer, struct
  * vmpacket_descriptor, struct vmtransfer_page_packet_header, struct
  * vmbus_channel_packet_page_buffer, struct vmbus_packet_mpb_array).
- * Little-endian x86 is assumed, as on the wire.
+ * Little-endian x86 is assumed, as on the wire. Sizes and the offsets the
+ * headers pin with static asserts are not repeated here: only bytes.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -32,12 +33,6 @@ static void test_ctl_page(void **state)
 	const u8 *b = (const u8 *)&ctl;
 
 	(void)state;
-	assert_int_equal(sizeof(ctl), OVB_RING_CTL_SIZE);
-	assert_int_equal(offsetof(struct ovb_ring_ctl, write_index), 0);
-	assert_int_equal(offsetof(struct ovb_ring_ctl, read_index), 4);
-	assert_int_equal(offsetof(struct ovb_ring_ctl, interrupt_mask), 8);
-	assert_int_equal(offsetof(struct ovb_ring_ctl, pending_send_sz), 12);
-	assert_int_equal(offsetof(struct ovb_ring_ctl, feature_bits), 64);
 	ctl.write_index = 0x11223344;
 	ctl.read_index = 0x55667788;
 	ctl.interrupt_mask = 1;
@@ -70,11 +65,10 @@ static void test_desc_round_trip(void **state)
 		.type = OVB_VMPKT_DATA_INBAND, .offset8 = 2, .len8 = 5,
 		.flags = OVB_VMPKT_FLAG_COMPLETION_REQUESTED,
 		.trans_id = 0x0102030405060708ull,
-	}, back;
+	};
 	u8 b[16];
 
 	(void)state;
-	assert_int_equal(sizeof(d), 16);
 	memcpy(b, &d, sizeof(d));
 	assert_int_equal(get16(b), 6);
 	assert_int_equal(get16(b + 2), 2);
@@ -82,8 +76,6 @@ static void test_desc_round_trip(void **state)
 	assert_int_equal(get16(b + 6), 1);
 	assert_int_equal(b[8], 0x08);
 	assert_int_equal(b[15], 0x01);
-	memcpy(&back, b, sizeof(back));
-	assert_memory_equal(&back, &d, sizeof(d));
 }
 
 static void test_xfer_pages(void **state)
@@ -92,7 +84,6 @@ static void test_xfer_pages(void **state)
 	struct ovb_vmxfer_page_header *h = (void *)b;
 
 	(void)state;
-	assert_int_equal(sizeof(*h), 24);
 	assert_int_equal(offsetof(struct ovb_vmxfer_page_header, xfer_pageset_id), 16);
 	assert_int_equal(offsetof(struct ovb_vmxfer_page_header, sender_owns_set), 18);
 	assert_int_equal(offsetof(struct ovb_vmxfer_page_header, range_cnt), 20);
@@ -124,9 +115,7 @@ static void test_gpa_direct(void **state)
 
 	(void)state;
 	/* struct vmbus_channel_packet_page_buffer without its range array. */
-	assert_int_equal(sizeof(*h), 24);
 	assert_int_equal(offsetof(struct ovb_gpa_direct_header, range_count), 20);
-	assert_int_equal(sizeof(struct ovb_gpa_page_range), 16);
 	assert_int_equal(OVB_GPA_DIRECT_MAX_PAGE_RANGES, 32);
 	memset(b, 0, sizeof(b));
 	h->d.type = OVB_VMPKT_DATA_USING_GPA_DIRECT;
@@ -145,7 +134,6 @@ static void test_gpa_direct(void **state)
 	u8 m[24 + 8 + 3 * 8];
 	struct ovb_gpa_range *g = (void *)(m + 24);
 
-	assert_int_equal(sizeof(struct ovb_gpa_range), 8);
 	assert_int_equal(offsetof(struct ovb_gpa_range, pfn_array), 8);
 	memset(m, 0, sizeof(m));
 	g->byte_count = 9000;

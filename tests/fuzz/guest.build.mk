@@ -1,0 +1,17 @@
+# The guest's parsers of host bytes, built in userspace against a thin
+# shim of the kernel API (tests/fuzz/guestshim): each target's object
+# includes the guest .c files it fuzzes and finds <linux/*.h> in the shim.
+GUESTSHIM_OBJS := tests/fuzz/guestshim/shim.o
+FUZZERS += guest_ic_fuzz
+guest_ic_fuzz_OBJS := tests/fuzz/guest_ic_fuzz.o $(GUESTSHIM_OBJS)
+$(BUILD)/fuzz/obj/tests/fuzz/guest_ic_fuzz.o: CPPFLAGS += -Itests/fuzz/guestshim
+$(BUILD)/fuzz/obj/tests/fuzz/guestshim/shim.o: CPPFLAGS += -Itests/fuzz/guestshim
+FUZZERS += guest_vmbus_fuzz
+guest_vmbus_fuzz_OBJS := tests/fuzz/guest_vmbus_fuzz.o $(GUESTSHIM_OBJS)
+$(BUILD)/fuzz/obj/tests/fuzz/guest_vmbus_fuzz.o: CPPFLAGS += -Itests/fuzz/guestshim
+FUZZERS += guest_storvsc_fuzz
+guest_storvsc_fuzz_OBJS := tests/fuzz/guest_storvsc_fuzz.o $(GUESTSHIM_OBJS)
+# Kernel code is held to W=1, which has neither of these.
+$(BUILD)/fuzz/obj/tests/fuzz/guest_storvsc_fuzz.o: CPPFLAGS += -Itests/fuzz/guestshim
+$(BUILD)/fuzz/obj/tests/fuzz/guest_storvsc_fuzz.o: CFLAGS += -Wno-sign-compare \
+	-Wno-gnu-variable-sized-type-not-at-end

@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * libFuzzer: the guest's integration-services driver (icvsc/ic.c with
+ * heartbeat.c, shutdown.c and negotiate.c, built against
+ * tests/fuzz/guestshim) fed packets from a hostile host. Fresh state per input: a fake device of
+ * the service byte 0 picks, probed by the real ic_probe; the channel is
+ * a stub whose receive hands out the input's packets (or -EAGAIN, -EIO,
+ * -EMSGSIZE), and whose send checks each answer: same length as its
+ * request, flagged as a response, status OK or FAIL; a negotiation that
+ * succeeded names one framework and one service version of ours that the
+ * host offered; a heartbeat answers seq + 1; only a shutdown request
+ * with flags 0 or RESTART (FORCE aside) powers off or reboots, once the
+ * work runs. A callback run reads at most IC_BUDGET packets.
+ */
+#include "tests/fuzz/guestshim/shim.h"
+
+#include "icvsc/ic.c"
+#include "icvsc/heartbeat.c"
+#include "icvsc/shutdown.c"
+#include "icvsc/negotiate.c"
+
+#include "tests/fuzz/fuzz_input.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size);
+
+/* ---- the bus and channel, stubbed ---------------------------------------- */
+#include "tests/fuzz/guestshim/stub_bus.h"
+
+
+static struct fz input;
+static unsigned int recvs, poweroffs, reboots, want_poweroffs, want_reboots;
+static u8 req[IC_BUF_BYTES];	/* the request last handed out */
+static u32 req_len;
+
+void orderly_poweroff(bool force) { poweroffs++; }
+void orderly_reboot(void) { reboots++; }
+
+int ovb_channel_recv(struct ovb_channel *ch, void *buf, u32 buflen, u32 *len, u64 *trans_id)
+{
+	uint8_t kind;
+	uint16_t n;
+
+	if (!ch->open)
+		abort();
+	recvs++;
+	if (!input.left)
+		return -EAGAIN;
+	kind = fz_u8(&input);
+	if (kind >= 0xf0)
+		return (kind & 3) == 0 ? -EAGAIN : (kind & 3) == 1 ? -EIO : -EMSGSIZE;
+	n = fz_u16(&input);
+	if (!(kind & 0x80))	/* mostly a plausible length */
+		n %= 2 * ICMSG_HDR_SIZE + sizeof(struct ic_shutdown_msg);
+	if (n > buflen)
+		return -EMSGSIZE;
+	fz_take(&input, buf, n);
+	if (kind & 0x40) {	/* a well-formed header, the rest as it came */
+		struct icmsg_hdr *h = (void *)((u8 *)buf + sizeof(struct vmbuspipe_hdr));
+
+		if (n >= ICMSG_HDR_SIZE)
+			h->icmsgtype = (kind & 0x20) ? ICMSGTYPE_NEGOTIATE : stub_vdev.drvdata ?
+				((struct ic_dev *)stub_vdev.drvdata)->svc->msgtype : 0;
+	}
+	memcpy(req, buf, n);
+	req_len = n;
+	*len = n;
+	*trans_id = kind;
+	return 0;
+}
+
+static bool ours(const u32 *v, u32 n, struct ic_version x)
+{
+	for (u32 i = 0; i < n; i++)
+		if (v[i] >> 16 == x.major && (v[i] & 0xffff) == x.minor)
+			return true;
+	return false;
+}
+
+static bool offered(const u8 *body, u32 from, u32 n, struct ic_version x)
+{
+	const struct ic_version *v = (const void *)(body + sizeof(struct icmsg_negotiate));
+
+	for (u32 i = from; i < from + n; i++)
+		if (v[i].major == x.major && v[i].minor == x.minor)
+			return true;
+	return false;
+}
+
+/* The answer to req: checked against what the host asked. */
+int ovb_channel_send_inband(struct ovb_channel *ch, const void *buf, u32 len,
+			    u64 trans_id, u16 flags)
+{
+	const struct ic_dev *ic = stub_vdev.drvdata;
+	const struct icmsg_hdr *h = (const void *)((const u8 *)buf + sizeof(struct vmbuspipe_hdr));
+	const struct icmsg_hdr *rh = (const void *)(req + sizeof(struct vmbuspipe_hdr));
+	const u8 *body = (const u8 *)buf + ICMSG_HDR_SIZE, *rbody = req + ICMSG_HDR_SIZE;
+
+	if (!ch->open || len != req_len || len < ICMSG_HDR_SIZE)
+		abort();
+	if (h->icflags != (ICMSGHDRFLAG_TRANSACTION | ICMSGHDRFLAG_RESPONSE) ||
+	    (h->status != IC_STATUS_OK && h->status != IC_STATUS_FAIL) ||
+	    h->icmsgtype != rh->icmsgtype)
+		abort();
+	if (h->status != IC_STATUS_OK)
+		return 0;
+	if (h->icmsgtype == ICMSGTYPE_NEGOTIATE) {
+		const struct icmsg_negotiate *n = (const void *)body, *rn = (const void *)rbody;
+		const struct ic_version *v = (const void *)(body + sizeof(*n));
+
+		/* Only what lay within the request counts as offered. */
+		if (len - ICMSG_HDR_SIZE < sizeof(*rn) ||
+		    len - ICMSG_HDR_SIZE < sizeof(*rn) + 4u * (rn->icframe_vercnt + rn->icmsg_vercnt))
+			abort();
+		if (n->icframe_vercnt != 1 || n->icmsg_vercnt != 1 ||
+		    !ours(ic_fw_versions, ARRAY_SIZE(ic_fw_versions), v[0]) ||
+		    !ours(ic->svc->versions, ic->svc->nversions, v[1]) ||
+		    !offered(rbody, 0, rn->icframe_vercnt, v[0]) ||
+		    !offered(rbody, rn->icframe_vercnt, rn->icmsg_vercnt, v[1]))
+			abort();
+	} else if (h->icmsgtype != ic->svc->msgtype || len - ICMSG_HDR_SIZE < ic->svc->min_len) {
+		abort();	/* answered OK what no service handles */
+	} else if (ic->svc == &ic_heartbeat) {
+		struct ic_heartbeat_msg a, q;
+
+		memcpy(&a, body, sizeof(a));
+		memcpy(&q, rbody, sizeof(q));
+		if (a.seq_num != q.seq_num + 1)
+			abort();
+	} else if (ic->svc == &ic_shutdown) {
+		struct ic_shutdown_msg q;
+
+		memcpy(&q, rbody, sizeof(q));
+		if ((q.flags & ~IC_SHUTDOWN_FLAG_FORCE) == 0)
+			want_poweroffs = 1;	/* one work item: queued once */
+		else if ((q.flags & ~IC_SHUTDOWN_FLAG_FORCE) == IC_SHUTDOWN_FLAG_RESTART)
+			want_reboots = 1;
+		else
+			abort();
+	}
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
+{
+	static const guid_t classes[] = { OVB_GUID_HEARTBEAT, OVB_GUID_SHUTDOWN };
+	unsigned int rounds = 0;
+
+	input = (struct fz){ in, size };
+	memset(&stub_vdev, 0, sizeof(stub_vdev));
+	memset(&stub_chan, 0, sizeof(stub_chan));
+	recvs = poweroffs = reboots = want_poweroffs = want_reboots = 0;
+	stub_vdev.class_id = classes[fz_u8(&input) & 1];
+	if (ic_probe(&stub_vdev) || !stub_chan.open)
+		abort();
+	while (input.left && rounds++ < 1000) {
+		recvs = 0;
+		stub_chan.on_event(stub_chan.ctx);
+		if (recvs > IC_BUDGET)
+			abort();	/* one run reads at most a budget */
+		if (rounds % 4 == 0) {
+			shim_run_work();
+			if (poweroffs > want_poweroffs || reboots > want_reboots)
+				abort();
+		}
+	}
+	ic_remove(&stub_vdev);
+	shim_run_work();
+	if (poweroffs != want_poweroffs || reboots != want_reboots)
+		abort();
+	return 0;
+}
