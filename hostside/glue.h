@@ -12,9 +12,8 @@ struct hv;
 struct host;
 struct vmbus_faults;
 
-/* @disks: --disk specs; a SCSI controller is offered when there is one. */
-struct host *host_vmbus_start(struct vm *vm, struct hv *hv, const char *const *disks,
-			      unsigned int ndisks);
+/* @dev_cfgs: each device type's parsed options (consumed), see devices.h. */
+struct host *host_vmbus_start(struct vm *vm, struct hv *hv, void *const *dev_cfgs);
 int host_ctl_start(struct host *h, const char *path);
 /* --fault: make the VMBus server misbehave on purpose (before hv_start). */
 void host_set_faults(struct host *h, const struct vmbus_faults *f);
