@@ -8,7 +8,7 @@ HV_OBJS := hostside/hv/hv.o hostside/hv/synic.o
 HOST_CORE_OBJS = hostside/devices.o $(HOST_DEVICE_OBJS) $(VMBUS_SERVER_OBJS) $(CTL_OBJS) \
 	    $(RING_OBJS)
 HOST_CORE_LDLIBS = $(HOST_DEVICE_LDLIBS) $(CTL_LDLIBS)
-ovb-host_OBJS = hostside/main.o hostside/glue.o $(VMM_OBJS) $(HV_OBJS) $(HOST_CORE_OBJS)
+ovb-host_OBJS = hostside/main.o hostside/glue.o hostside/vmbus_host.o $(VMM_OBJS) $(HV_OBJS) $(HOST_CORE_OBJS)
 ovb-host_LDLIBS = $(HOST_CORE_LDLIBS)
 
 $(BUILD)/gen/dsdt.hex: hostside/vmm/dsdt.asl

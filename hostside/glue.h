@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
- * ovb-host's wiring of the layers: the VMBus server's ops implemented
- * with hv/ and vmm/, the VMBus control thread, the devices, and the
- * control socket's commands.
+ * ovb-host's devices (on the VMBus control thread of vmbus_host.h) and
+ * the control socket's commands.
  */
 #ifndef OVB_HOST_GLUE_H
 #define OVB_HOST_GLUE_H

@@ -230,7 +230,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ovbctl: write: %s\n", strerror(errno));
 		return 2;
 	}
-	shutdown(fd, SHUT_WR);
 	answer = malloc(MAX_ANSWER + 1);
 	if (!answer)
 		return 2;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "hostside/vmbus/channel.h"
+#include "hostside/vmbus/fault.h"
 #include "ovb/ring.h"
 #include "ovb/vmbus_msg.h"
 
@@ -69,13 +70,10 @@ static void gpadl_complete(struct vmbus_server *srv, struct vmbus_gpadl *g)
 		}
 	}
 	g->complete = true;
-	if (srv->faults.kinds & VMBUS_FAULT_BAD_RELID) {
-		/* --fault bad-relid: an answer for a GPADL and relid the guest never had. */
-		struct vmbus_gpadl stray = { .id = ~g->id, .relid = OVB_VMBUS_MAX_RELID };
+	{
+		struct vmbus_fault_ctx fc = { .relid = g->relid, .gpadl = g->id };
 
-		log_info("vmbus: fault: GPADL_CREATED for unknown GPADL %u, relid %u", stray.id,
-			 stray.relid);
-		gpadl_created(srv, &stray, 0);
+		vmbus_fault_point(srv, VMBUS_FAULT_AT_GPADL_CREATED, &fc);
 	}
 	gpadl_created(srv, g, 0);
 }

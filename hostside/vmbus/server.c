@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "hostside/vmbus/channel.h"
+#include "hostside/vmbus/fault.h"
 #include "ovb/vmbus_msg.h"
 
 /* Versions we accept, newest first (a guest asks newest first too). */
@@ -70,186 +71,6 @@ static void channel_send_offer(struct vmbus_server *srv, struct vmbus_channel *c
 	o.interrupt_flags = VMBUS_OFFER_DEDICATED_INTERRUPT;
 	o.connection_id = ch->conn_id;
 	vmbus_server_post(srv, &o, sizeof(o));
-}
-
-/* ---- fault injection (--fault, server.h) ------------------------------- */
-
-static const struct {
-	const char *name;
-	unsigned int kind;
-} vmbus_fault_kinds[] = {
-	{ "offer-len", VMBUS_FAULT_OFFER_LEN },
-	{ "bad-relid", VMBUS_FAULT_BAD_RELID },
-	{ "dup-offer", VMBUS_FAULT_DUP_OFFER },
-	{ "msg-type", VMBUS_FAULT_MSG_TYPE },
-	{ "ring-index", VMBUS_FAULT_RING_INDEX },
-};
-
-static int fault_parse_one(const char *s, size_t n, struct vmbus_faults *f)
-{
-	for (size_t i = 0; i < sizeof(vmbus_fault_kinds) / sizeof(vmbus_fault_kinds[0]); i++) {
-		const char *name = vmbus_fault_kinds[i].name;
-		size_t len = strlen(name);
-
-		if (n < len || memcmp(s, name, len))
-			continue;
-		if (n == len) {
-			f->kinds |= vmbus_fault_kinds[i].kind;
-			return 0;
-		}
-		if (vmbus_fault_kinds[i].kind == VMBUS_FAULT_RING_INDEX && s[len] == '=' &&
-		    n > len + 1 && n - len - 1 <= 4) {
-			uint32_t relid = 0;
-
-			for (size_t k = len + 1; k < n; k++) {
-				if (s[k] < '0' || s[k] > '9')
-					return -1;
-				relid = relid * 10 + (uint32_t)(s[k] - '0');
-			}
-			if (!relid || relid > OVB_VMBUS_MAX_RELID)
-				return -1;
-			f->kinds |= VMBUS_FAULT_RING_INDEX;
-			f->ring_relid = relid;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-int vmbus_faults_parse(const char *spec, struct vmbus_faults *f)
-{
-	struct vmbus_faults tmp = *f;
-
-	if (!*spec)
-		return -1;
-	for (;;) {
-		size_t n = strcspn(spec, ",");
-
-		if (!n || fault_parse_one(spec, n, &tmp))
-			return -1;
-		spec += n;
-		if (!*spec)
-			break;
-		spec++;		/* the comma; a trailing one leaves "" and fails */
-	}
-	*f = tmp;
-	return 0;
-}
-
-void vmbus_server_set_faults(struct vmbus_server *srv, const struct vmbus_faults *f)
-{
-	pthread_mutex_lock(&srv->lock);
-	srv->faults = *f;
-	pthread_mutex_unlock(&srv->lock);
-	for (size_t i = 0; i < sizeof(vmbus_fault_kinds) / sizeof(vmbus_fault_kinds[0]); i++)
-		if (f->kinds & vmbus_fault_kinds[i].kind)
-			log_info("vmbus: fault injection on: %s", vmbus_fault_kinds[i].name);
-}
-
-static bool fault_on(const struct vmbus_server *srv, unsigned int kind)
-{
-	return (srv->faults.kinds & kind) != 0;
-}
-
-/* Relids and GPADL ids the guest never had. */
-#define FAULT_RELID	OVB_VMBUS_MAX_RELID
-#define FAULT_GPADL	0x0bad0badu
-
-/* While offering, before ALLOFFERS_DELIVERED: @after_real says when. */
-static void fault_offers(struct vmbus_server *srv, bool after_real)
-{
-	struct vmbus_channel_offer_channel o = { .header.msgtype = CHANNELMSG_OFFERCHANNEL };
-	struct vmbus_channel *first = channel_get(srv, 1);
-
-	/* A plausible offer to mangle: the first channel's, or a made-up one. */
-	if (first && !first->dev->removed) {
-		o.offer.if_type = first->dev->class_id;
-		o.offer.if_instance = first->dev->instance_id;
-	}
-	o.offer.if_instance.b[15] ^= 0x5a;
-	o.connection_id = VMBUS_CONN_ID_BASE + FAULT_RELID;
-	if (!after_real && fault_on(srv, VMBUS_FAULT_OFFER_LEN)) {
-		o.child_relid = FAULT_RELID;
-		log_info("vmbus: fault: OFFERCHANNEL of 100 and 192 bytes (needs %zu)", sizeof(o));
-		vmbus_server_post(srv, &o, 100);
-		vmbus_server_post(srv, &o, offsetof(struct vmbus_channel_offer_channel,
-						    connection_id));
-	}
-	if (!after_real && fault_on(srv, VMBUS_FAULT_BAD_RELID)) {
-		log_info("vmbus: fault: offers of relid 0 and 0x%x", OVB_VMBUS_INVALID_RELID);
-		o.child_relid = 0;
-		vmbus_server_post(srv, &o, sizeof(o));
-		o.child_relid = OVB_VMBUS_INVALID_RELID;
-		vmbus_server_post(srv, &o, sizeof(o));
-	}
-	if (after_real && fault_on(srv, VMBUS_FAULT_DUP_OFFER) && first) {
-		/* relid 1 again with another instance; relid 1's instance again. */
-		log_info("vmbus: fault: offers repeating relid 1 and relid 1's instance");
-		o.child_relid = 1;
-		vmbus_server_post(srv, &o, sizeof(o));
-		o.offer.if_instance = first->dev->instance_id;
-		o.child_relid = FAULT_RELID - 1;
-		vmbus_server_post(srv, &o, sizeof(o));
-	}
-	if (after_real && fault_on(srv, VMBUS_FAULT_BAD_RELID)) {
-		struct vmbus_channel_rescind_offer r = {
-			.header.msgtype = CHANNELMSG_RESCIND_CHANNELOFFER, .child_relid = FAULT_RELID };
-		struct vmbus_channel_open_result res = {
-			.header.msgtype = CHANNELMSG_OPENCHANNEL_RESULT, .child_relid = FAULT_RELID };
-		struct vmbus_channel_gpadl_created gc = {
-			.header.msgtype = CHANNELMSG_GPADL_CREATED, .child_relid = FAULT_RELID,
-			.gpadl = FAULT_GPADL };
-		struct vmbus_channel_gpadl_torndown gt = {
-			.header.msgtype = CHANNELMSG_GPADL_TORNDOWN, .gpadl = FAULT_GPADL };
-
-		log_info("vmbus: fault: RESCIND of relids %u and 0x%x, unasked answers for relid %u",
-			 FAULT_RELID, OVB_VMBUS_INVALID_RELID, FAULT_RELID);
-		vmbus_server_post(srv, &r, sizeof(r));
-		r.child_relid = OVB_VMBUS_INVALID_RELID;
-		vmbus_server_post(srv, &r, sizeof(r));
-		vmbus_server_post(srv, &res, sizeof(res));
-		vmbus_server_post(srv, &gc, sizeof(gc));
-		vmbus_server_post(srv, &gt, sizeof(gt));
-	}
-	if (after_real && fault_on(srv, VMBUS_FAULT_MSG_TYPE)) {
-		struct vmbus_channel_open_channel g2h = { .header.msgtype = CHANNELMSG_OPENCHANNEL,
-							  .child_relid = 1 };
-		struct vmbus_channel_empty e = { .header.msgtype = 99 };
-
-		log_info("vmbus: fault: messages of type 99, 18, 0 and %u, and of 4 bytes",
-			 CHANNELMSG_OPENCHANNEL);
-		vmbus_server_post(srv, &e, sizeof(e));
-		e.header.msgtype = 18;		/* a gap in the numbering */
-		vmbus_server_post(srv, &e, sizeof(e));
-		e.header.msgtype = CHANNELMSG_INVALID;
-		vmbus_server_post(srv, &e, sizeof(e));
-		vmbus_server_post(srv, &g2h, sizeof(g2h));
-		e.header.msgtype = CHANNELMSG_ALLOFFERS_DELIVERED;
-		vmbus_server_post(srv, &e, 4);	/* shorter than any header */
-	}
-}
-
-/*
- * --fault ring-index: the guest's receive ring (our tx ring) gets a
- * write_index past its end, and a signal. Our own writer is failed first,
- * so no later packet of the VSP puts a good index back.
- */
-static void fault_ring_index(struct vmbus_server *srv, struct vmbus_channel *ch)
-{
-	uint32_t relid = srv->faults.ring_relid;
-
-	if (!relid && srv->ndevs && srv->devs[srv->ndevs - 1]->primary)
-		relid = srv->devs[srv->ndevs - 1]->primary->relid;
-	if (ch->relid != relid)
-		return;
-	pthread_mutex_lock(&ch->tx_lock);
-	ch->tx.error = -EIO;
-	ch->tx.why = "fault injected (--fault ring-index)";
-	__atomic_store_n(&ch->tx.ctl->write_index, ch->tx.size + 8, __ATOMIC_RELEASE);
-	pthread_mutex_unlock(&ch->tx_lock);
-	log_info("vmbus: fault: channel %u: write_index %u in the guest's %u-byte receive ring",
-		 ch->relid, ch->tx.size + 8, ch->tx.size);
-	srv->ops->signal_guest(srv->opaque, ch->target_vp, srv->msg_sint, ch->relid);
 }
 
 void vmbus_channel_close_now(struct vmbus_channel *ch)
@@ -333,14 +154,14 @@ static void handle_request_offers(struct vmbus_server *srv)
 {
 	struct vmbus_channel_empty done = { .header.msgtype = CHANNELMSG_ALLOFFERS_DELIVERED };
 
-	fault_offers(srv, false);
+	vmbus_fault_point(srv, VMBUS_FAULT_AT_OFFERS, NULL);
 	for (uint32_t i = 1; i <= OVB_VMBUS_MAX_RELID; i++) {
 		struct vmbus_channel *ch = srv->chans[i];
 
 		if (ch && ch->state != CH_RESCINDED && !ch->dev->removed)
 			channel_send_offer(srv, ch);
 	}
-	fault_offers(srv, true);
+	vmbus_fault_point(srv, VMBUS_FAULT_AT_OFFERS_DONE, NULL);
 	srv->offers_requested = true;
 	vmbus_server_post(srv, &done, sizeof(done));
 }
@@ -424,18 +245,15 @@ static void handle_open(struct vmbus_server *srv, const void *msg)
 	}
 	r.status = 0;
 out:
-	if (fault_on(srv, VMBUS_FAULT_BAD_RELID)) {
-		/* Just before the real answer: one for a channel the guest never had. */
-		struct vmbus_channel_open_result stray = r;
+	{
+		struct vmbus_fault_ctx fc = { .ch = ch, .relid = r.child_relid,
+					      .openid = r.openid };
 
-		stray.child_relid = FAULT_RELID;
-		stray.status = 0;
-		log_info("vmbus: fault: OPENCHANNEL_RESULT for relid %u", FAULT_RELID);
-		vmbus_server_post(srv, &stray, sizeof(stray));
+		vmbus_fault_point(srv, VMBUS_FAULT_AT_OPEN_RESULT, &fc);
+		vmbus_server_post(srv, &r, sizeof(r));
+		if (!r.status)
+			vmbus_fault_point(srv, VMBUS_FAULT_AT_OPENED, &fc);
 	}
-	vmbus_server_post(srv, &r, sizeof(r));
-	if (!r.status && fault_on(srv, VMBUS_FAULT_RING_INDEX))
-		fault_ring_index(srv, ch);
 }
 
 static void handle_close(struct vmbus_server *srv, const void *msg)

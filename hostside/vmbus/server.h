@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hostside/vmbus/fault.h"	/* --fault */
 #include "ovb/types.h"
 
 struct vmbus_server;
@@ -62,38 +63,6 @@ void vmbus_server_reset(struct vmbus_server *srv);
  */
 int vmbus_server_add_device(struct vmbus_server *srv, struct vmbus_device *dev);
 void vmbus_server_remove_device(struct vmbus_server *srv, struct vmbus_device *dev);
-
-/*
- * Fault injection (ovb-host --fault): the server misbehaves towards the
- * guest on purpose, so tests can check that the guest logs an error and
- * fails only what it must. Never on in normal use.
- *   offer-len   OFFERCHANNELs cut short, before the real offers
- *   bad-relid   offers with relid 0 and ~0; rescinds, OPENCHANNEL_RESULT,
- *               GPADL_CREATED and GPADL_TORNDOWN naming relids and GPADLs
- *               the guest never had, also just before the real answers
- *   dup-offer   offers repeating a relid, and an instance under a new relid
- *   msg-type    unknown and guest-to-host types, a message shorter than
- *               its header
- *   ring-index  once channel RELID is open (default: the last device's
- *               primary channel), an out-of-range write_index in the
- *               guest's receive ring, and a signal
- */
-#define VMBUS_FAULT_OFFER_LEN	0x01u
-#define VMBUS_FAULT_BAD_RELID	0x02u
-#define VMBUS_FAULT_DUP_OFFER	0x04u
-#define VMBUS_FAULT_MSG_TYPE	0x08u
-#define VMBUS_FAULT_RING_INDEX	0x10u
-#define VMBUS_FAULT_NAMES	"offer-len, bad-relid, dup-offer, msg-type, ring-index[=RELID]"
-
-struct vmbus_faults {
-	unsigned int kinds;		/* VMBUS_FAULT_* */
-	uint32_t ring_relid;		/* ring-index: 0 = the last device's primary */
-};
-
-/* Add a comma-separated list of kinds to @f. 0, or -1 for a bad name. */
-int vmbus_faults_parse(const char *spec, struct vmbus_faults *f);
-/* Before the guest runs. */
-void vmbus_server_set_faults(struct vmbus_server *srv, const struct vmbus_faults *f);
 
 /* Negotiated version, 0 while not connected. */
 uint32_t vmbus_server_version(const struct vmbus_server *srv);

@@ -638,18 +638,18 @@ static void test_fault_parse(void **state)
 	assert_int_equal(f.kinds, VMBUS_FAULT_OFFER_LEN | VMBUS_FAULT_BAD_RELID |
 				  VMBUS_FAULT_MSG_TYPE | VMBUS_FAULT_DUP_OFFER |
 				  VMBUS_FAULT_RING_INDEX);
-	assert_int_equal(f.ring_relid, 7);
+	assert_int_equal(f.arg[VMBUS_FK_RING_INDEX], 7);
 	/* Bad lists leave @f as it was. */
 	static const char *const bad[] = { "", ",", "offer-len,", ",msg-type", "bogus",
 					   "offer-lenx", "offer-len=1", "ring-index=",
 					   "ring-index=0", "ring-index=2048", "ring-index=1x",
 					   "ring-index=99999", "msg-type,,bad-relid" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct vmbus_faults g = { .kinds = 0x40, .ring_relid = 3 };
+		struct vmbus_faults g = { .kinds = 0x40, .arg[VMBUS_FK_RING_INDEX] = 3 };
 
 		assert_int_equal(vmbus_faults_parse(bad[i], &g), -1);
 		assert_int_equal(g.kinds, 0x40);
-		assert_int_equal(g.ring_relid, 3);
+		assert_int_equal(g.arg[VMBUS_FK_RING_INDEX], 3);
 	}
 }
 

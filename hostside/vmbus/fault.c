@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * Fault injection (--fault, fault.h): a table of kinds, each a name and
+ * one function the server calls at its fault points while the kind is on.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "hostside/vmbus/channel.h"
+#include "hostside/vmbus/fault.h"
+#include "ovb/vmbus_msg.h"
+
+/* Relids and GPADL ids the guest never had. */
+#define FAULT_RELID	OVB_VMBUS_MAX_RELID
+#define FAULT_GPADL	0x0bad0badu
+
+/* A plausible offer to mangle: the first channel's, or a made-up one. */
+static void fault_offer_template(struct vmbus_server *srv, struct vmbus_channel_offer_channel *o)
+{
+	struct vmbus_channel *first = srv->chans[1];
+
+	memset(o, 0, sizeof(*o));
+	o->header.msgtype = CHANNELMSG_OFFERCHANNEL;
+	if (first && !first->dev->removed) {
+		o->offer.if_type = first->dev->class_id;
+		o->offer.if_instance = first->dev->instance_id;
+	}
+	o->offer.if_instance.b[15] ^= 0x5a;
+	o->connection_id = VMBUS_CONN_ID_BASE + FAULT_RELID;
+}
+
+static void fault_offer_len(struct vmbus_server *srv, enum vmbus_fault_point at,
+			    const struct vmbus_fault_ctx *c)
+{
+	struct vmbus_channel_offer_channel o;
+
+	(void)c;
+	if (at != VMBUS_FAULT_AT_OFFERS)
+		return;
+	fault_offer_template(srv, &o);
+	o.child_relid = FAULT_RELID;
+	log_info("vmbus: fault: OFFERCHANNEL of 100 and 192 bytes (needs %zu)", sizeof(o));
+	vmbus_server_post(srv, &o, 100);
+	vmbus_server_post(srv, &o, offsetof(struct vmbus_channel_offer_channel, connection_id));
+}
+
+static void fault_dup_offer(struct vmbus_server *srv, enum vmbus_fault_point at,
+			    const struct vmbus_fault_ctx *c)
+{
+	struct vmbus_channel_offer_channel o;
+	struct vmbus_channel *first = srv->chans[1];
+
+	(void)c;
+	if (at != VMBUS_FAULT_AT_OFFERS_DONE || !first)
+		return;
+	fault_offer_template(srv, &o);
+	/* relid 1 again with another instance; relid 1's instance again. */
+	log_info("vmbus: fault: offers repeating relid 1 and relid 1's instance");
+	o.child_relid = 1;
+	vmbus_server_post(srv, &o, sizeof(o));
+	o.offer.if_instance = first->dev->instance_id;
+	o.child_relid = FAULT_RELID - 1;
+	vmbus_server_post(srv, &o, sizeof(o));
+}
+
+static void fault_bad_relid_answers(struct vmbus_server *srv)
+{
+	struct vmbus_channel_rescind_offer r = {
+		.header.msgtype = CHANNELMSG_RESCIND_CHANNELOFFER, .child_relid = FAULT_RELID };
+	struct vmbus_channel_open_result res = {
+		.header.msgtype = CHANNELMSG_OPENCHANNEL_RESULT, .child_relid = FAULT_RELID };
+	struct vmbus_channel_gpadl_created gc = {
+		.header.msgtype = CHANNELMSG_GPADL_CREATED, .child_relid = FAULT_RELID,
+		.gpadl = FAULT_GPADL };
+	struct vmbus_channel_gpadl_torndown gt = {
+		.header.msgtype = CHANNELMSG_GPADL_TORNDOWN, .gpadl = FAULT_GPADL };
+
+	log_info("vmbus: fault: RESCIND of relids %u and 0x%x, unasked answers for relid %u",
+		 FAULT_RELID, OVB_VMBUS_INVALID_RELID, FAULT_RELID);
+	vmbus_server_post(srv, &r, sizeof(r));
+	r.child_relid = OVB_VMBUS_INVALID_RELID;
+	vmbus_server_post(srv, &r, sizeof(r));
+	vmbus_server_post(srv, &res, sizeof(res));
+	vmbus_server_post(srv, &gc, sizeof(gc));
+	vmbus_server_post(srv, &gt, sizeof(gt));
+}
+
+static void fault_bad_relid(struct vmbus_server *srv, enum vmbus_fault_point at,
+			    const struct vmbus_fault_ctx *c)
+{
+	struct vmbus_channel_offer_channel o;
+
+	switch (at) {
+	case VMBUS_FAULT_AT_OFFERS:
+		fault_offer_template(srv, &o);
+		log_info("vmbus: fault: offers of relid 0 and 0x%x", OVB_VMBUS_INVALID_RELID);
+		o.child_relid = 0;
+		vmbus_server_post(srv, &o, sizeof(o));
+		o.child_relid = OVB_VMBUS_INVALID_RELID;
+		vmbus_server_post(srv, &o, sizeof(o));
+		break;
+	case VMBUS_FAULT_AT_OFFERS_DONE:
+		fault_bad_relid_answers(srv);
+		break;
+	case VMBUS_FAULT_AT_GPADL_CREATED: {
+		/* An answer for a GPADL and relid the guest never had. */
+		struct vmbus_channel_gpadl_created gc = {
+			.header.msgtype = CHANNELMSG_GPADL_CREATED,
+			.child_relid = OVB_VMBUS_MAX_RELID, .gpadl = ~c->gpadl };
+
+		log_info("vmbus: fault: GPADL_CREATED for unknown GPADL %u, relid %u", gc.gpadl,
+			 gc.child_relid);
+		vmbus_server_post(srv, &gc, sizeof(gc));
+		break;
+	}
+	case VMBUS_FAULT_AT_OPEN_RESULT: {
+		/* Just before the real answer: one for a channel the guest never had. */
+		struct vmbus_channel_open_result stray = {
+			.header.msgtype = CHANNELMSG_OPENCHANNEL_RESULT,
+			.child_relid = FAULT_RELID, .openid = c->openid };
+
+		log_info("vmbus: fault: OPENCHANNEL_RESULT for relid %u", FAULT_RELID);
+		vmbus_server_post(srv, &stray, sizeof(stray));
+		break;
+	}
+	case VMBUS_FAULT_AT_OPENED:
+		break;
+	}
+}
+
+static void fault_msg_type(struct vmbus_server *srv, enum vmbus_fault_point at,
+			   const struct vmbus_fault_ctx *c)
+{
+	struct vmbus_channel_open_channel g2h = { .header.msgtype = CHANNELMSG_OPENCHANNEL,
+						  .child_relid = 1 };
+	struct vmbus_channel_empty e = { .header.msgtype = 99 };
+
+	(void)c;
+	if (at != VMBUS_FAULT_AT_OFFERS_DONE)
+		return;
+	log_info("vmbus: fault: messages of type 99, 18, 0 and %u, and of 4 bytes",
+		 CHANNELMSG_OPENCHANNEL);
+	vmbus_server_post(srv, &e, sizeof(e));
+	e.header.msgtype = 18;		/* a gap in the numbering */
+	vmbus_server_post(srv, &e, sizeof(e));
+	e.header.msgtype = CHANNELMSG_INVALID;
+	vmbus_server_post(srv, &e, sizeof(e));
+	vmbus_server_post(srv, &g2h, sizeof(g2h));
+	e.header.msgtype = CHANNELMSG_ALLOFFERS_DELIVERED;
+	vmbus_server_post(srv, &e, 4);	/* shorter than any header */
+}
+
+/*
+ * The guest's receive ring (our tx ring) gets a write_index past its end,
+ * and a signal. Our own writer is failed first, so no later packet of the
+ * VSP puts a good index back.
+ */
+static void fault_ring_index(struct vmbus_server *srv, enum vmbus_fault_point at,
+			     const struct vmbus_fault_ctx *c)
+{
+	struct vmbus_channel *ch = c->ch;
+	uint32_t relid = srv->faults.arg[VMBUS_FK_RING_INDEX];
+
+	if (at != VMBUS_FAULT_AT_OPENED)
+		return;
+	if (!relid && srv->ndevs && srv->devs[srv->ndevs - 1]->primary)
+		relid = srv->devs[srv->ndevs - 1]->primary->relid;
+	if (ch->relid != relid)
+		return;
+	pthread_mutex_lock(&ch->tx_lock);
+	ch->tx.error = -EIO;
+	ch->tx.why = "fault injected (--fault ring-index)";
+	__atomic_store_n(&ch->tx.ctl->write_index, ch->tx.size + 8, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&ch->tx_lock);
+	log_info("vmbus: fault: channel %u: write_index %u in the guest's %u-byte receive ring",
+		 ch->relid, ch->tx.size + 8, ch->tx.size);
+	srv->ops->signal_guest(srv->opaque, ch->target_vp, srv->msg_sint, ch->relid);
+}
+
+typedef void (*vmbus_fault_fn)(struct vmbus_server *srv, enum vmbus_fault_point at,
+			       const struct vmbus_fault_ctx *c);
+
+static const struct vmbus_fault_desc {
+	const char *name;
+	uint32_t arg_max;		/* KIND=1..arg_max allowed; 0: no argument */
+	vmbus_fault_fn fn;
+} vmbus_fault_table[VMBUS_FK_COUNT] = {
+	[VMBUS_FK_OFFER_LEN] = { "offer-len", 0, fault_offer_len },
+	[VMBUS_FK_DUP_OFFER] = { "dup-offer", 0, fault_dup_offer },
+	[VMBUS_FK_BAD_RELID] = { "bad-relid", 0, fault_bad_relid },
+	[VMBUS_FK_MSG_TYPE] = { "msg-type", 0, fault_msg_type },
+	[VMBUS_FK_RING_INDEX] = { "ring-index", OVB_VMBUS_MAX_RELID, fault_ring_index },
+};
+
+/* "N" for 1 <= N <= @max, at most 10 digits. */
+static int fault_parse_arg(const char *s, size_t n, uint32_t max, uint32_t *out)
+{
+	uint64_t v = 0;
+
+	if (!n || n > 10)
+		return -1;
+	for (size_t k = 0; k < n; k++) {
+		if (s[k] < '0' || s[k] > '9')
+			return -1;
+		v = v * 10 + (uint64_t)(s[k] - '0');
+	}
+	if (!v || v > max)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int fault_parse_one(const char *s, size_t n, struct vmbus_faults *f)
+{
+	for (unsigned int k = 0; k < VMBUS_FK_COUNT; k++) {
+		const struct vmbus_fault_desc *d = &vmbus_fault_table[k];
+		size_t len = strlen(d->name);
+
+		if (n < len || memcmp(s, d->name, len))
+			continue;
+		if (n == len) {
+			f->kinds |= 1u << k;
+			return 0;
+		}
+		if (d->arg_max && s[len] == '=' &&
+		    !fault_parse_arg(s + len + 1, n - len - 1, d->arg_max, &f->arg[k])) {
+			f->kinds |= 1u << k;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int vmbus_faults_parse(const char *spec, struct vmbus_faults *f)
+{
+	struct vmbus_faults tmp = *f;
+
+	if (!*spec)
+		return -1;
+	for (;;) {
+		size_t n = strcspn(spec, ",");
+
+		if (!n || fault_parse_one(spec, n, &tmp))
+			return -1;
+		spec += n;
+		if (!*spec)
+			break;
+		spec++;		/* the comma; a trailing one leaves "" and fails */
+	}
+	*f = tmp;
+	return 0;
+}
+
+void vmbus_server_set_faults(struct vmbus_server *srv, const struct vmbus_faults *f)
+{
+	pthread_mutex_lock(&srv->lock);
+	srv->faults = *f;
+	pthread_mutex_unlock(&srv->lock);
+	for (unsigned int k = 0; k < VMBUS_FK_COUNT; k++)
+		if (f->kinds & (1u << k))
+			log_info("vmbus: fault injection on: %s", vmbus_fault_table[k].name);
+}
+
+void vmbus_fault_point(struct vmbus_server *srv, enum vmbus_fault_point at,
+		       const struct vmbus_fault_ctx *c)
+{
+	static const struct vmbus_fault_ctx none;
+
+	if (!srv->faults.kinds)
+		return;
+	for (unsigned int k = 0; k < VMBUS_FK_COUNT; k++)
+		if (srv->faults.kinds & (1u << k))
+			vmbus_fault_table[k].fn(srv, at, c ? c : &none);
+}
