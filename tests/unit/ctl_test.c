@@ -57,7 +57,7 @@ static void env_teardown(struct env *e)
 	devenv_teardown(&e->d);
 }
 
-/* The answer to @line; *@out is its text (static) for the caller to look at. */
+/* The answer to @line (the caller puts it). */
 static struct json_object *req(struct env *e, const char *line)
 {
 	return ctl_request(e->ctl, line, strlen(line));
