@@ -1,14 +1,22 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
- * ovb-host logging: one line to stderr, prefixed. log_guest() is for
- * complaints about guest input and is rate limited per call site, so a
- * hostile guest cannot flood the host's log.
+ * ovb-host logging: one line to stderr, prefixed.
+ *
+ * Every line a guest can cause goes through a rate limiter, so a hostile
+ * guest cannot flood the host's log: log_rl() with the device's own
+ * struct log_ratelimit (a burst of LOG_RL_BURST lines, then one per
+ * LOG_RL_INTERVAL_NS; the next line that passes first says how many were
+ * suppressed), or log_guest()/log_io() with one limiter per call site.
  */
 #ifndef OVB_HOST_LOG_H
 #define OVB_HOST_LOG_H
 
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
-#include <time.h>
+
+#include "hostside/clock.h"
 
 extern int log_verbose;
 
@@ -17,17 +25,67 @@ extern int log_verbose;
 #define log_dbg(fmt, ...)  do { if (log_verbose) \
 	fprintf(stderr, "ovb-host: " fmt "\n", ##__VA_ARGS__); } while (0)
 
-/* At most 10 lines per call site per 5 seconds. */
-#define log_limited(prefix, fmt, ...) do {                                  \
-	static time_t log_window_;                                            \
-	static unsigned int log_count_;                                       \
-	time_t log_now_ = time(NULL);                                         \
-	if (log_now_ - log_window_ >= 5) {                                    \
-		log_window_ = log_now_;                                       \
-		log_count_ = 0;                                               \
+#define LOG_RL_BURST		10u
+#define LOG_RL_INTERVAL_NS	1000000000ull
+
+/* A token bucket; zero-initialised (or LOG_RATELIMIT_INIT) is full. */
+struct log_ratelimit {
+	pthread_mutex_t lock;
+	bool started;
+	unsigned int tokens;
+	uint64_t last_ns;		/* when the last token was added */
+	unsigned long suppressed;	/* since the last line that passed */
+};
+#define LOG_RATELIMIT_INIT { .lock = PTHREAD_MUTEX_INITIALIZER }
+
+/*
+ * May a line be printed now? If so and lines were suppressed before it,
+ * *@suppressed says how many (and the count starts again). Any thread.
+ */
+static inline bool log_rl_allow(struct log_ratelimit *rl, unsigned long *suppressed)
+{
+	uint64_t now = host_now_ns();
+	bool ok;
+
+	pthread_mutex_lock(&rl->lock);
+	if (!rl->started) {
+		rl->started = true;
+		rl->tokens = LOG_RL_BURST;
+		rl->last_ns = now;
+	} else if (now - rl->last_ns >= LOG_RL_INTERVAL_NS) {
+		uint64_t add = (now - rl->last_ns) / LOG_RL_INTERVAL_NS;
+
+		rl->tokens = add >= LOG_RL_BURST - rl->tokens ? LOG_RL_BURST :
+			     rl->tokens + (unsigned int)add;
+		rl->last_ns += add * LOG_RL_INTERVAL_NS;
+	}
+	ok = rl->tokens > 0;
+	*suppressed = 0;
+	if (ok) {
+		rl->tokens--;
+		*suppressed = rl->suppressed;
+		rl->suppressed = 0;
+	} else {
+		rl->suppressed++;
+	}
+	pthread_mutex_unlock(&rl->lock);
+	return ok;
+}
+
+#define log_rl(rl, fmt, ...) do {                                             \
+	unsigned long log_supp_;                                              \
+	if (log_rl_allow((rl), &log_supp_)) {                                 \
+		if (log_supp_)                                                \
+			fprintf(stderr, "ovb-host: %lu messages suppressed\n", \
+				log_supp_);                                   \
+		fprintf(stderr, "ovb-host: " fmt "\n", ##__VA_ARGS__);        \
 	}                                                                     \
-	if (log_count_++ < 10)                                                \
-		fprintf(stderr, "ovb-host: " prefix fmt "\n", ##__VA_ARGS__); \
+} while (0)
+
+/* One limiter per call site. */
+#define log_limited(prefix, fmt, ...) do {                                    \
+	static struct log_ratelimit log_site_rl_ = LOG_RATELIMIT_INIT;        \
+	log_rl(&log_site_rl_, prefix fmt, ##__VA_ARGS__);                     \
 } while (0)
 
 /* Complaints about guest input. */

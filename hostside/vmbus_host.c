@@ -35,6 +35,8 @@ struct vmbus_host {
 	struct host_msg q[HOST_MSG_QUEUE];
 	unsigned int head, count;
 	bool stop;
+	bool kicked;			/* a VSP worker queued a server request */
+	struct log_ratelimit full_rl;	/* "queue full", which the guest causes */
 };
 
 /* ---- server ops over hv/ and vmm/ -------------------------------------- */
@@ -100,6 +102,16 @@ static int op_signal_guest(void *opaque, uint32_t vp, uint32_t sint, uint32_t re
 	return hv_signal_event(h->hv, vp, sint, relid);
 }
 
+static void op_kick(void *opaque)
+{
+	struct vmbus_host *h = opaque;
+
+	pthread_mutex_lock(&h->lock);
+	h->kicked = true;
+	pthread_cond_signal(&h->cond);
+	pthread_mutex_unlock(&h->lock);
+}
+
 static const struct vmbus_server_ops host_server_ops = {
 	.post_msg = op_post_msg,
 	.map_ring = op_map_ring,
@@ -108,6 +120,7 @@ static const struct vmbus_server_ops host_server_ops = {
 	.event_register = op_event_register,
 	.event_unregister = op_event_unregister,
 	.signal_guest = op_signal_guest,
+	.kick = op_kick,
 };
 
 /* ---- guest -> host messages --------------------------------------------- */
@@ -122,6 +135,7 @@ static uint16_t host_on_msg(void *opaque, uint32_t vp, uint32_t msg_type, const 
 	pthread_mutex_lock(&h->lock);
 	if (h->count == HOST_MSG_QUEUE) {
 		status = HV_STATUS_INSUFFICIENT_BUFFERS;	/* the guest retries */
+		log_rl(&h->full_rl, "guest: vmbus: message queue full, HvPostMessage refused");
 	} else {
 		struct host_msg *m = &h->q[(h->head + h->count++) % HOST_MSG_QUEUE];
 
@@ -140,20 +154,33 @@ static void *host_vmbus_thread(void *arg)
 	struct host_msg m;
 
 	pthread_setname_np(pthread_self(), "vmbus");
+	vmbus_server_bind_thread(h->srv);
 	for (;;) {
+		bool kicked, have;
+
 		pthread_mutex_lock(&h->lock);
-		while (!h->count && !h->stop)
+		while (!h->count && !h->kicked && !h->stop)
 			pthread_cond_wait(&h->cond, &h->lock);
 		if (h->stop) {
 			pthread_mutex_unlock(&h->lock);
-			return NULL;
+			break;
 		}
-		m = h->q[h->head];
-		h->head = (h->head + 1) % HOST_MSG_QUEUE;
-		h->count--;
+		kicked = h->kicked;
+		h->kicked = false;
+		have = h->count != 0;
+		if (have) {
+			m = h->q[h->head];
+			h->head = (h->head + 1) % HOST_MSG_QUEUE;
+			h->count--;
+		}
 		pthread_mutex_unlock(&h->lock);
-		vmbus_server_handle_msg(h->srv, m.vp, m.data, m.len);
+		if (kicked)
+			vmbus_server_run_requests(h->srv);
+		if (have)
+			vmbus_server_handle_msg(h->srv, m.vp, m.data, m.len);
 	}
+	vmbus_server_unbind_thread(h->srv);
+	return NULL;
 }
 
 struct vmbus_host *vmbus_host_new(struct vm *vm, struct hv *hv)

@@ -35,12 +35,12 @@ static void hb_response(struct ic_service *ic, const struct icmsg_hdr *h,
 
 	(void)h;
 	if (len < sizeof(m)) {
-		log_guest("heartbeat: short answer (%u bytes)", len);
+		ic_log(ic, "short answer (%u bytes)", len);
 		return;
 	}
 	memcpy(&m, body, sizeof(m));
 	if (m.seq_num != hb->seq + 1) {
-		log_guest("heartbeat: answer %llu to request %llu",
+		ic_log(ic, "answer %llu to request %llu",
 			  (unsigned long long)m.seq_num, (unsigned long long)hb->seq);
 		return;
 	}

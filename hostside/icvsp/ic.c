@@ -42,7 +42,7 @@ int ic_send(struct ic_service *ic, uint16_t msgtype, const void *body, uint32_t 
 	ret = vmbus_channel_send_inband(ic->ch, OVB_VMPKT_FLAG_COMPLETION_REQUESTED,
 					++ic->next_trans, buf, len);
 	if (ret)
-		log_guest("%s: cannot send (ring %d)", ic->name, ret);
+		ic_log(ic, "cannot send (ring %d)", ret);
 	return ret;
 }
 
@@ -82,7 +82,7 @@ static void ic_negotiated(struct ic_service *ic, const uint8_t *body, uint32_t l
 	uint32_t fw, srv;
 
 	if (len < sizeof(n) + sizeof(v)) {
-		log_guest("%s: short negotiation answer (%u bytes)", ic->name, len);
+		ic_log(ic, "short negotiation answer (%u bytes)", len);
 		return;
 	}
 	memcpy(&n, body, sizeof(n));
@@ -92,7 +92,7 @@ static void ic_negotiated(struct ic_service *ic, const uint8_t *body, uint32_t l
 	if (n.icframe_vercnt != 1 || n.icmsg_vercnt != 1 ||
 	    !ic_offered(fw, ic_fw_versions, 2) ||
 	    !ic_offered(srv, ic->srv_versions, ic->nsrv_versions)) {
-		log_guest("%s: the guest accepted no version we offered", ic->name);
+		ic_log(ic, "the guest accepted no version we offered");
 		return;
 	}
 	pthread_mutex_lock(&ic->lock);
@@ -100,8 +100,8 @@ static void ic_negotiated(struct ic_service *ic, const uint8_t *body, uint32_t l
 	ic->st.srv_version = srv;
 	ic->st.negotiated = true;
 	pthread_mutex_unlock(&ic->lock);
-	log_info("%s: guest speaks framework %u.%u, service %u.%u", ic->name, fw >> 16,
-		 fw & 0xffff, srv >> 16, srv & 0xffff);
+	ic_log_state(ic, "guest speaks framework %u.%u, service %u.%u", fw >> 16, fw & 0xffff,
+		     srv >> 16, srv & 0xffff);
 }
 
 static void ic_drain(struct vmbus_channel *ch)
@@ -111,9 +111,11 @@ static void ic_drain(struct vmbus_channel *ch)
 	uint8_t buf[IC_BUF_SIZE + 64];
 	ovb_bool sig;
 	uint32_t len;
-	int ret;
+	int ret, n = 0;
 
-	while ((ret = ovb_ring_rx_peek(rx, buf, sizeof(buf), &len)) != -EAGAIN) {
+	/* A budget per drain: the worker then checks its stop flag and yields. */
+	while (n++ < IC_DRAIN_BUDGET && !vmbus_channel_stopping(ch) &&
+	       (ret = ovb_ring_rx_peek(rx, buf, sizeof(buf), &len)) != -EAGAIN) {
 		struct ovb_vmpacket_desc d;
 		struct icmsg_hdr h;
 		uint32_t off, plen;
@@ -122,19 +124,19 @@ static void ic_drain(struct vmbus_channel *ch)
 			break;
 		ovb_ring_rx_advance(rx);
 		if (ret == -EMSGSIZE) {
-			log_guest("%s: oversized packet (%u bytes) dropped", ic->name, len);
+			ic_log(ic, "oversized packet (%u bytes) dropped", len);
 			continue;
 		}
 		memcpy(&d, buf, sizeof(d));
 		off = (uint32_t)d.offset8 * 8;
 		plen = len - off;	/* ring validated offset8 <= len8 */
 		if (d.type != OVB_VMPKT_DATA_INBAND || plen < ICMSG_HDR_SIZE) {
-			log_guest("%s: packet type %u of %u bytes dropped", ic->name, d.type, plen);
+			ic_log(ic, "packet type %u of %u bytes dropped", d.type, plen);
 			continue;
 		}
 		memcpy(&h, buf + off + sizeof(struct vmbuspipe_hdr), sizeof(h));
 		if (!(h.icflags & ICMSGHDRFLAG_RESPONSE)) {
-			log_guest("%s: unexpected request from the guest", ic->name);
+			ic_log(ic, "unexpected request from the guest");
 			continue;
 		}
 		if (h.icmsgtype == ICMSGTYPE_NEGOTIATE)
@@ -142,7 +144,7 @@ static void ic_drain(struct vmbus_channel *ch)
 		else if (h.icmsgtype == ic->msgtype && ic->st.negotiated)
 			ic->response(ic, &h, buf + off + ICMSG_HDR_SIZE, plen - ICMSG_HDR_SIZE);
 		else
-			log_guest("%s: answer of type %u dropped", ic->name, h.icmsgtype);
+			ic_log(ic, "answer of type %u dropped", h.icmsgtype);
 	}
 	ovb_ring_rx_commit(rx, &sig);
 	if (sig)
@@ -186,10 +188,21 @@ static void ic_close(struct vmbus_channel *ch)
 	pthread_mutex_unlock(&ic->lock);
 }
 
+/* The guest unloaded or reconnected: nothing is negotiated any more. */
+static void ic_reset(struct vmbus_device *dev)
+{
+	struct ic_service *ic = dev->priv;
+
+	pthread_mutex_lock(&ic->lock);
+	ic->st.negotiated = false;
+	pthread_mutex_unlock(&ic->lock);
+}
+
 static const struct vsp_ops ic_ops = {
-	.name = "ic",
 	.open = ic_open,
 	.close = ic_close,
+	.reset = ic_reset,
+	.rescind = ic_reset,
 };
 
 void ic_service_init(struct ic_service *ic, const char *name, const struct ovb_guid *class_id,
@@ -201,9 +214,8 @@ void ic_service_init(struct ic_service *ic, const char *name, const struct ovb_g
 	inst.b[15] ^= 0x5a;
 	ic->dev.class_id = *class_id;
 	ic->dev.instance_id = inst;
-	ic->ops = ic_ops;
-	ic->ops.name = name;
-	ic->dev.ops = &ic->ops;
+	ic->dev.name = name;
+	ic->dev.ops = &ic_ops;
 	ic->dev.priv = ic;
 	ic->name = name;
 	ic->msgtype = msgtype;

@@ -6,6 +6,7 @@
 #include <pthread.h>
 
 #include "hostside/icvsp/icvsp.h"
+#include "hostside/log.h"
 #include "hostside/vmbus/vsp.h"
 #include "ovb/ic_proto.h"
 
@@ -13,7 +14,6 @@
 
 struct ic_service {
 	struct vmbus_device dev;
-	struct vsp_ops ops;
 	const char *name;
 	uint16_t msgtype;			/* ICMSGTYPE_* of the service */
 	const uint32_t *srv_versions;		/* ours, newest first */
@@ -28,7 +28,17 @@ struct ic_service {
 	uint64_t next_trans;
 	uint8_t txn_id;
 	volatile int pending;			/* service-specific request flag */
+	/* Lines the guest can cause, rate limited per service. */
+	struct log_ratelimit log_rl;		/* complaints about its answers */
+	struct log_ratelimit state_rl;		/* negotiation and the like */
 };
+
+/* A complaint about the guest's answer; a state line the guest can repeat. */
+#define ic_log(ic, fmt, ...) log_rl(&(ic)->log_rl, "guest: %s: " fmt, (ic)->name, ##__VA_ARGS__)
+#define ic_log_state(ic, fmt, ...) log_rl(&(ic)->state_rl, "%s: " fmt, (ic)->name, ##__VA_ARGS__)
+
+/* Packets one drain takes before it lets the worker look at its stop flag. */
+#define IC_DRAIN_BUDGET		64
 
 void ic_service_init(struct ic_service *ic, const char *name, const struct ovb_guid *class_id,
 		     uint16_t msgtype, const uint32_t *versions, unsigned int nversions);

@@ -48,9 +48,9 @@ static void sd_response(struct ic_service *ic, const struct icmsg_hdr *h,
 	clock_gettime(CLOCK_MONOTONIC, &ic->st.last_answer);
 	pthread_mutex_unlock(&ic->lock);
 	if (h->status == IC_STATUS_OK)
-		log_info("shutdown: the guest accepted");
+		ic_log_state(ic, "the guest accepted");
 	else
-		log_guest("shutdown: the guest refused (status 0x%x)", h->status);
+		ic_log(ic, "the guest refused (status 0x%x)", h->status);
 }
 
 int icvsp_shutdown_request(struct vmbus_device *dev, bool restart)

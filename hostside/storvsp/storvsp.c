@@ -21,7 +21,6 @@
 
 struct storvsp_glue {
 	struct vmbus_device dev;
-	struct vsp_ops ops;
 	pthread_mutex_t lock;		/* primary, and each channel's tx */
 	struct vmbus_channel *primary;
 };
@@ -42,15 +41,29 @@ static void *storvsp_gpa_map(void *ctx, uint64_t gpa, uint64_t len)
 	return vmbus_channel_gpa_map(ctx, gpa, len);
 }
 
-/* Write one packet to the guest, waiting for room; batched (no signal). */
+/*
+ * How long one wait for room in the guest's receive ring lasts before the
+ * ring is looked at again (the guest's signal normally ends it sooner).
+ */
+#define STORVSP_TX_WAIT_MS	100
+
+/*
+ * Write one packet to the guest, waiting for room; batched (no signal).
+ * A guest that stops reading its completions keeps us here, but only
+ * until the channel closes: -ESHUTDOWN then.
+ */
 static int storvsp_tx(struct storvsp_chan *c, uint16_t type, uint64_t trans_id,
 		      const void *buf, uint32_t len, ovb_bool *pending)
 {
 	struct ovb_ring *tx = vmbus_channel_tx(c->ch);
+	struct ovb_ring *rx = vmbus_channel_rx(c->ch);
 	struct storvsp_glue *g = c->sv->glue;
+	bool waited = false;
 	int ret;
 
 	for (;;) {
+		bool again = false;
+
 		if (c->primary)
 			pthread_mutex_lock(&g->lock);
 		ret = ovb_ring_tx_inband(tx, type, 0, trans_id, buf, len, NULL);
@@ -62,13 +75,27 @@ static int storvsp_tx(struct storvsp_chan *c, uint16_t type, uint64_t trans_id,
 			if (sig || *pending)
 				vmbus_channel_signal(c->ch);
 			*pending = 0;
-			ovb_ring_tx_want_space(tx, ovb_ring_packet_footprint(len + 16) + 8);
+			/* Its signal when it has read enough ends the wait. */
+			again = ovb_ring_tx_want_space(tx, ovb_ring_packet_footprint(len + 16) + 8);
+		} else if (waited) {
+			ovb_ring_tx_want_space(tx, 0);
 		}
 		if (c->primary)
 			pthread_mutex_unlock(&g->lock);
 		if (ret != -EAGAIN)
 			break;
-		usleep(50);	/* the guest is behind on its completions */
+		if (!waited) {
+			ovb_bool sig = 0;
+
+			/* Room we made in our inbound ring may be what it waits for. */
+			ovb_ring_rx_commit(rx, &sig);
+			if (sig)
+				vmbus_channel_signal(c->ch);
+		}
+		waited = true;
+		if (again ? vmbus_channel_stopping(c->ch) :
+			    vmbus_channel_wait(c->ch, STORVSP_TX_WAIT_MS) == -ESHUTDOWN)
+			return -ESHUTDOWN;
 	}
 	if (!ret)
 		*pending = 1;
@@ -86,7 +113,7 @@ static void storvsp_drain(struct vmbus_channel *ch)
 	uint64_t t0 = 0;	/* at the first packet: empty looks cost no clock read */
 	uint32_t n = 0;
 
-	for (;;) {
+	while (n < VMBUS_DRAIN_BUDGET && !vmbus_channel_stopping(ch)) {
 		struct ovb_vstor_packet resp;
 		struct ovb_vmpacket_desc d;
 		unsigned int subch = 0;
@@ -95,6 +122,7 @@ static void storvsp_drain(struct vmbus_channel *ch)
 
 		if (ret == -EMSGSIZE) {
 			ovb_ring_rx_advance(rx);	/* too big for any valid request */
+			n++;
 			continue;
 		}
 		if (ret)
@@ -106,10 +134,10 @@ static void storvsp_drain(struct vmbus_channel *ch)
 					    &subch);
 		ovb_ring_rx_advance(rx);
 		if (ret == 1 && storvsp_tx(c, OVB_VMPKT_COMP, d.trans_id, &resp, sizeof(resp),
-					   &pending) == -EIO)
-			break;
-		if (subch)
-			vmbus_channel_offer_subchannels(ch, subch);
+					   &pending) < 0)
+			break;	/* failed ring, or closing */
+		if (subch && vmbus_channel_offer_subchannels(ch, subch))
+			storvsp_log(c->sv, "sub-channel request (%u) refused", subch);
 	}
 	ovb_ring_rx_commit(rx, &sig);
 	if (n) {
@@ -200,6 +228,19 @@ static void storvsp_close(struct vmbus_channel *ch)
 	free(c);
 }
 
+/* The guest unloaded or reconnected: a new guest negotiates afresh. */
+static void storvsp_reset(struct vmbus_device *dev)
+{
+	storvsp_protocol_reset(dev->priv);
+}
+
+static const struct vsp_ops storvsp_ops = {
+	.open = storvsp_open,
+	.close = storvsp_close,
+	.reset = storvsp_reset,
+	.rescind = storvsp_reset,	/* a device added back starts afresh too */
+};
+
 static void storvsp_glue_free(struct storvsp *sv)
 {
 	struct storvsp_glue *g = sv->glue;
@@ -220,13 +261,12 @@ struct vmbus_device *storvsp_device(struct storvsp *sv)
 	if (!g)
 		return NULL;
 	pthread_mutex_init(&g->lock, NULL);
-	g->ops.name = "storvsp";
-	g->ops.open = storvsp_open;
-	g->ops.close = storvsp_close;
+	g->dev.name = "storvsp";
 	g->dev.class_id = scsi;
 	g->dev.instance_id = sv->instance_id;
-	g->dev.ops = &g->ops;
+	g->dev.ops = &storvsp_ops;
 	g->dev.priv = sv;
+	g->dev.max_subchannels = (uint16_t)sv->max_subchannels;
 	sv->glue = g;
 	sv->glue_free = storvsp_glue_free;
 	storvsp_set_bus_changed_fn(sv, storvsp_bus_changed);

@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 
+#include "hostside/log.h"
 #include "hostside/storvsp/disk_backend.h"
 #include "hostside/storvsp/scsi_disk.h"
 #include "hostside/storvsp/storvsp.h"
@@ -30,7 +31,12 @@ struct storvsp {
 	void (*bus_changed)(struct storvsp *sv);
 	void *glue;		/* storvsp.c's */
 	void (*glue_free)(struct storvsp *sv);
-	unsigned long log_budget;
+	/* Lines the guest can cause: rate limited for this controller. */
+	struct log_ratelimit log_rl;	/* complaints about its requests */
+	struct log_ratelimit state_rl;	/* negotiation, which it can repeat */
 };
+
+/* A complaint about the guest's request (any queue's thread). */
+#define storvsp_log(sv, fmt, ...) log_rl(&(sv)->log_rl, "guest: storvsp: " fmt, ##__VA_ARGS__)
 
 #endif

@@ -21,12 +21,6 @@
 #define STORVSP_MAX_IOV		1024
 #define STORVSP_MAX_RANGES	32
 
-/* Guest-caused errors are logged, but only the first few hundred. */
-#define storvsp_log(sv, fmt, ...) do {						\
-	if ((sv)->log_budget && (sv)->log_budget--)				\
-		fprintf(stderr, "ovb-host: storvsp: " fmt "\n", ##__VA_ARGS__);	\
-} while (0)
-
 static const uint16_t storvsp_versions[] = {
 	OVB_VMSTOR_PROTO_VERSION_WIN10,
 	OVB_VMSTOR_PROTO_VERSION_WIN8_1,
@@ -46,7 +40,6 @@ struct storvsp *storvsp_new(const struct ovb_guid *instance_id, unsigned int max
 	pthread_mutex_init(&sv->proto_lock, NULL);
 	sv->instance_id = instance_id ? *instance_id : def;
 	sv->max_subchannels = max_subchannels > 64 ? 64 : max_subchannels;
-	sv->log_budget = 200;
 	return sv;
 }
 
@@ -463,7 +456,8 @@ int storvsp_packet_handle(struct storvsp *sv, uint16_t subchannel, const void *p
 			ok |= want == storvsp_versions[i];
 		if (ok && sv->begun) {
 			sv->version = want;
-			log_info("storvsp: guest speaks VSTOR %u.%u", want >> 8, want & 0xff);
+			log_rl(&sv->state_rl, "storvsp: guest speaks VSTOR %u.%u", want >> 8,
+			       want & 0xff);
 		} else {
 			resp->status = OVB_VSTOR_STATUS_REVISION_MISMATCH;
 		}

@@ -82,6 +82,33 @@ int vmbus_channel_send_inband(struct vmbus_channel *ch, u16 flags, u64 trans_id,
 	return ret;
 }
 
+bool vmbus_channel_stopping(struct vmbus_channel *ch)
+{
+	return __atomic_load_n(&ch->worker_stop, __ATOMIC_ACQUIRE);
+}
+
+/* Sleep on the notification eventfd (read it when it fired). */
+static int channel_sleep(struct vmbus_channel *ch, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = ch->notify_fd, .events = POLLIN };
+	uint64_t v;
+	int n = poll(&pfd, 1, timeout_ms);
+
+	__atomic_fetch_add(&ch->worker_wakeups, 1, __ATOMIC_RELAXED);
+	if (n > 0 && read(ch->notify_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		return -errno;
+	return n;
+}
+
+int vmbus_channel_wait(struct vmbus_channel *ch, unsigned int timeout_ms)
+{
+	if (vmbus_channel_stopping(ch))
+		return -ESHUTDOWN;
+	/* stop_worker sets the flag before it writes the eventfd: no lost wake. */
+	channel_sleep(ch, timeout_ms > INT32_MAX ? INT32_MAX : (int)timeout_ms);
+	return vmbus_channel_stopping(ch) ? -ESHUTDOWN : 0;
+}
+
 static void channel_deadline(struct timespec *t, unsigned int ms)
 {
 	clock_gettime(CLOCK_MONOTONIC, t);
@@ -175,7 +202,6 @@ static bool channel_poll(struct vmbus_channel *ch, uint64_t n)
 static void *channel_worker(void *arg)
 {
 	struct vmbus_channel *ch = arg;
-	struct pollfd pfd = { .fd = ch->notify_fd, .events = POLLIN };
 	struct timespec next_tick;
 	char name[16];
 
@@ -183,22 +209,24 @@ static void *channel_worker(void *arg)
 	pthread_setname_np(pthread_self(), name);
 	ch->poll_off = !channel_can_renice();
 	channel_deadline(&next_tick, 0);
-	while (!ch->worker_stop) {
-		uint64_t v;
-		int n;
-
+	while (!vmbus_channel_stopping(ch)) {
 		/*
 		 * Drain with signals masked; keep looking while the guest
 		 * is busy (channel_poll); unmask; re-check (lib/ring.h).
+		 * A drain takes at most VMBUS_DRAIN_BUDGET packets: after a
+		 * full one the stop flag is looked at and the CPU offered.
 		 */
 		ovb_ring_rx_mask(&ch->rx);
 		for (;;) {
-			uint64_t before = ch->rx.stats.packets;
+			uint64_t before = ch->rx.stats.packets, n;
 
 			ch->drain(ch);
-			if (ch->worker_stop || ovb_ring_failed(&ch->rx))
+			n = ch->rx.stats.packets - before;
+			if (vmbus_channel_stopping(ch) || ovb_ring_failed(&ch->rx))
 				break;
-			if (channel_poll(ch, ch->rx.stats.packets - before))
+			if (n >= VMBUS_DRAIN_BUDGET)
+				sched_yield();
+			if (channel_poll(ch, n))
 				continue;
 			if (!ovb_ring_rx_unmask(&ch->rx))
 				break;	/* empty with signals on: sleep */
@@ -207,16 +235,20 @@ static void *channel_worker(void *arg)
 		if (ovb_ring_failed(&ch->rx) || ovb_ring_failed(&ch->tx)) {
 			log_guest("vmbus: channel %u ring failed: %s", ch->relid,
 				  ch->rx.why ? ch->rx.why : ch->tx.why);
-			/* A failed channel stays failed; just wait to be closed. */
-			while (!ch->worker_stop)
-				poll(&pfd, 1, 100);
+			/*
+			 * A failed channel stays failed; wait to be closed.
+			 * The guest may keep signalling: each signal is read,
+			 * so it costs one wake-up, not a spinning poll().
+			 */
+			while (!vmbus_channel_stopping(ch))
+				if (channel_sleep(ch, -1) < 0)
+					break;
 			break;
 		}
-		n = poll(&pfd, 1, ch->tick ? channel_ms_until(&next_tick) : -1);
-		if (n > 0 && read(ch->notify_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		if (channel_sleep(ch, ch->tick ? channel_ms_until(&next_tick) : -1) < 0)
 			break;
 		/* Ticks keep their period however often the guest wakes us. */
-		if (ch->tick && !ch->worker_stop && channel_ms_until(&next_tick) == 0) {
+		if (ch->tick && !vmbus_channel_stopping(ch) && channel_ms_until(&next_tick) == 0) {
 			ch->tick(ch);
 			channel_deadline(&next_tick, ch->tick_ms);
 		}
@@ -230,7 +262,7 @@ int vmbus_channel_start_worker(struct vmbus_channel *ch, vmbus_channel_fn drain,
 	ch->drain = drain;
 	ch->tick = tick;
 	ch->tick_ms = tick_ms ? tick_ms : 1000;
-	ch->worker_stop = false;
+	__atomic_store_n(&ch->worker_stop, false, __ATOMIC_RELAXED);
 	if (pthread_create(&ch->worker, NULL, channel_worker, ch))
 		return -1;
 	ch->worker_running = true;
@@ -243,7 +275,7 @@ void vmbus_channel_stop_worker(struct vmbus_channel *ch)
 
 	if (!ch->worker_running)
 		return;
-	ch->worker_stop = true;
+	__atomic_store_n(&ch->worker_stop, true, __ATOMIC_RELEASE);
 	if (write(ch->notify_fd, &one, sizeof(one)) < 0)
 		log_dbg("worker wake: %s", strerror(errno));
 	pthread_join(ch->worker, NULL);

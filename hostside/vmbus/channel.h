@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 
+#include "hostside/log.h"
 #include "hostside/vmbus/server.h"
 #include "hostside/vmbus/vsp.h"
 #include "ovb/vmbus_msg.h"
@@ -17,15 +18,21 @@
 enum vmbus_channel_state {
 	CH_OFFERED,	/* exists; offered when the guest asks */
 	CH_OPEN,
-	CH_RESCINDED,	/* waiting for the guest's RELID_RELEASED */
+	CH_CLOSING,	/* the VSP's close runs, without srv->lock */
+	CH_RESCINDED,	/* waiting for the guest's RELID_RELEASED; dev is NULL */
 };
 
 struct vmbus_channel {
 	struct vmbus_server *srv;
-	struct vmbus_device *dev;
+	struct vmbus_device *dev;	/* NULL once rescinded */
+	/* the device's, kept for ovbctl after a rescind */
+	struct ovb_guid class_id, instance_id;
+	const char *name;
 	uint32_t relid, conn_id, target_vp;
 	uint16_t subidx;
 	enum vmbus_channel_state state;
+	/* primary: sub-channels asked for (atomic; worker -> control thread) */
+	unsigned int subch_request;
 	uint32_t gpadl;
 	struct ovb_ring rx, tx;
 	void *rx_map, *tx_map;
@@ -36,7 +43,8 @@ struct vmbus_channel {
 	/* worker */
 	pthread_t worker;
 	bool worker_running;
-	volatile bool worker_stop;
+	bool worker_stop;		/* atomic */
+	uint64_t worker_wakeups;	/* atomic; ovbctl and the tests read it */
 	vmbus_channel_fn drain, tick;
 	unsigned int tick_ms;
 	/* channel_poll(): never poll; polling until (0: not); single drains */
@@ -48,7 +56,11 @@ struct vmbus_channel {
 struct vmbus_gpadl {
 	struct vmbus_gpadl *next;
 	uint32_t id, relid;
-	uint32_t npages, have, next_msgnum;
+	/*
+	 * Body messages carry a msgnumber, but Linux leaves it 0: arrival
+	 * order is all there is, and have counts the PFNs so far.
+	 */
+	uint32_t npages, have;
 	uint32_t byte_count, byte_offset;
 	bool complete;
 	uint64_t *pfns;
@@ -59,6 +71,10 @@ struct vmbus_server {
 	void *opaque;
 	uint32_t nr_vps;
 	pthread_mutex_t lock;
+	pthread_cond_t closed;		/* a channel left CH_CLOSING */
+	bool bound;			/* ctl_thread is the control thread */
+	pthread_t ctl_thread;
+	bool requests;			/* atomic: a worker queued a request */
 	uint32_t version;		/* 0 = not connected */
 	uint32_t msg_vp, msg_sint;
 	bool offers_requested;
@@ -68,6 +84,8 @@ struct vmbus_server {
 	struct vmbus_gpadl *gpadls;
 	unsigned int ngpadls;
 	struct vmbus_faults faults;	/* --fault: misbehave on purpose */
+	struct log_ratelimit log_rl;	/* complaints about the guest's messages */
+	struct log_ratelimit state_rl;	/* connects and unloads, which it can repeat */
 };
 
 /* gpadl.c */
@@ -76,12 +94,32 @@ void vmbus_gpadl_body(struct vmbus_server *srv, const void *msg, uint32_t len);
 void vmbus_gpadl_teardown(struct vmbus_server *srv, const void *msg, uint32_t len);
 struct vmbus_gpadl *vmbus_gpadl_find(struct vmbus_server *srv, uint32_t id);
 void vmbus_gpadl_free_all(struct vmbus_server *srv);
+/* An open channel's rings are in GPADL @id. */
+bool vmbus_gpadl_in_use(struct vmbus_server *srv, uint32_t id);
 
 /* server.c */
 void vmbus_server_post(struct vmbus_server *srv, const void *msg, uint32_t len);
-void vmbus_channel_close_now(struct vmbus_channel *ch);
+/*
+ * Close channel @relid if it is open, with srv->lock held on entry and
+ * exit but dropped while the VSP's close runs (it joins a worker that may
+ * be waiting on the guest). Waits for a close another thread started.
+ * Returns the channel as it is now (NULL if it went meanwhile).
+ */
+struct vmbus_channel *vmbus_channel_close(struct vmbus_server *srv, uint32_t relid);
+/* The primary channel of @dev, or NULL. */
+struct vmbus_channel *vmbus_server_primary(struct vmbus_server *srv,
+					   const struct vmbus_device *dev);
 
-#include "hostside/log.h"
-#define vmbus_log(fmt, ...) log_guest("vmbus: " fmt, ##__VA_ARGS__)
+/* Debug builds: the function runs on the control thread (server.h). */
+#if defined(OVB_DEBUG) || defined(__SANITIZE_ADDRESS__)
+#include <assert.h>
+#define VMBUS_ASSERT_CONTROL(srv) \
+	assert(!(srv)->bound || pthread_equal((srv)->ctl_thread, pthread_self()))
+#else
+#define VMBUS_ASSERT_CONTROL(srv) ((void)(srv))
+#endif
+
+/* Complaints about the guest's messages: rate limited per server. */
+#define vmbus_log(srv, fmt, ...) log_rl(&(srv)->log_rl, "guest: vmbus: " fmt, ##__VA_ARGS__)
 
 #endif /* OVB_VMBUS_CHANNEL_H */

@@ -22,9 +22,9 @@ static void fault_offer_template(struct vmbus_server *srv, struct vmbus_channel_
 
 	memset(o, 0, sizeof(*o));
 	o->header.msgtype = CHANNELMSG_OFFERCHANNEL;
-	if (first && !first->dev->removed) {
-		o->offer.if_type = first->dev->class_id;
-		o->offer.if_instance = first->dev->instance_id;
+	if (first && first->state != CH_RESCINDED) {
+		o->offer.if_type = first->class_id;
+		o->offer.if_instance = first->instance_id;
 	}
 	o->offer.if_instance.b[15] ^= 0x5a;
 	o->connection_id = VMBUS_CONN_ID_BASE + FAULT_RELID;
@@ -59,7 +59,7 @@ static void fault_dup_offer(struct vmbus_server *srv, enum vmbus_fault_point at,
 	log_info("vmbus: fault: offers repeating relid 1 and relid 1's instance");
 	o.child_relid = 1;
 	vmbus_server_post(srv, &o, sizeof(o));
-	o.offer.if_instance = first->dev->instance_id;
+	o.offer.if_instance = first->instance_id;
 	o.child_relid = FAULT_RELID - 1;
 	vmbus_server_post(srv, &o, sizeof(o));
 }
@@ -159,13 +159,14 @@ static void fault_msg_type(struct vmbus_server *srv, enum vmbus_fault_point at,
 static void fault_ring_index(struct vmbus_server *srv, enum vmbus_fault_point at,
 			     const struct vmbus_fault_ctx *c)
 {
-	struct vmbus_channel *ch = c->ch;
+	struct vmbus_channel *ch = c->ch, *last;
 	uint32_t relid = srv->faults.arg[VMBUS_FK_RING_INDEX];
 
 	if (at != VMBUS_FAULT_AT_OPENED)
 		return;
-	if (!relid && srv->ndevs && srv->devs[srv->ndevs - 1]->primary)
-		relid = srv->devs[srv->ndevs - 1]->primary->relid;
+	if (!relid && srv->ndevs &&
+	    (last = vmbus_server_primary(srv, srv->devs[srv->ndevs - 1])))
+		relid = last->relid;
 	if (ch->relid != relid)
 		return;
 	pthread_mutex_lock(&ch->tx_lock);

@@ -62,7 +62,7 @@ static void gpadl_complete(struct vmbus_server *srv, struct vmbus_gpadl *g)
 		if (g->pfns[i] > (UINT64_MAX >> OVB_HV_PAGE_SHIFT) ||
 		    !srv->ops->gpa_map(srv->opaque, g->pfns[i] << OVB_HV_PAGE_SHIFT,
 				       OVB_HV_PAGE_SIZE)) {
-			vmbus_log("GPADL %u: PFN 0x%llx is not guest RAM", g->id,
+			vmbus_log(srv, "GPADL %u: PFN 0x%llx is not guest RAM", g->id,
 				  (unsigned long long)g->pfns[i]);
 			gpadl_created(srv, g, GPADL_STATUS_FAILED);
 			gpadl_unlink(srv, g);
@@ -88,7 +88,7 @@ void vmbus_gpadl_header(struct vmbus_server *srv, const void *msg, uint32_t len)
 
 	memcpy(&h, msg, sizeof(h));
 	if (h.rangecount != 1 || len < sizeof(h) + sizeof(range)) {
-		vmbus_log("GPADL %u: %u ranges (only 1 is supported)", h.gpadl, h.rangecount);
+		vmbus_log(srv, "GPADL %u: %u ranges (only 1 is supported)", h.gpadl, h.rangecount);
 		goto refuse;
 	}
 	memcpy(&range, (const uint8_t *)msg + sizeof(h), sizeof(range));
@@ -97,16 +97,16 @@ void vmbus_gpadl_header(struct vmbus_server *srv, const void *msg, uint32_t len)
 	if (range.byte_offset >= OVB_HV_PAGE_SIZE || !range.byte_count ||
 	    npages > VMBUS_MAX_GPADL_PAGES ||
 	    h.range_buflen != sizeof(range) + (uint64_t)npages * 8) {
-		vmbus_log("GPADL %u: inconsistent range (offset %u, %u bytes, buflen %u)",
+		vmbus_log(srv, "GPADL %u: inconsistent range (offset %u, %u bytes, buflen %u)",
 			  h.gpadl, range.byte_offset, range.byte_count, h.range_buflen);
 		goto refuse;
 	}
 	if (vmbus_gpadl_find(srv, h.gpadl) || srv->ngpadls >= VMBUS_MAX_GPADLS) {
-		vmbus_log("GPADL %u: duplicate id or too many GPADLs", h.gpadl);
+		vmbus_log(srv, "GPADL %u: duplicate id or too many GPADLs", h.gpadl);
 		goto refuse;
 	}
 	if (h.child_relid > OVB_VMBUS_MAX_RELID || !srv->chans[h.child_relid]) {
-		vmbus_log("GPADL %u for unknown channel %u", h.gpadl, h.child_relid);
+		vmbus_log(srv, "GPADL %u for unknown channel %u", h.gpadl, h.child_relid);
 		goto refuse;
 	}
 	g = calloc(1, sizeof(*g));
@@ -147,12 +147,12 @@ void vmbus_gpadl_body(struct vmbus_server *srv, const void *msg, uint32_t len)
 	memcpy(&b, msg, sizeof(b));
 	g = vmbus_gpadl_find(srv, b.gpadl);
 	if (!g || g->complete) {
-		vmbus_log("GPADL body for unknown or complete GPADL %u", b.gpadl);
+		vmbus_log(srv, "GPADL body for unknown or complete GPADL %u", b.gpadl);
 		return;
 	}
 	n = (len - sizeof(b)) / 8;
 	if (!n || n > g->npages - g->have) {
-		vmbus_log("GPADL %u: body with %u PFNs, %u expected", g->id, n,
+		vmbus_log(srv, "GPADL %u: body with %u PFNs, %u expected", g->id, n,
 			  g->npages - g->have);
 		gpadl_created(srv, g, GPADL_STATUS_FAILED);
 		gpadl_unlink(srv, g);
@@ -160,7 +160,6 @@ void vmbus_gpadl_body(struct vmbus_server *srv, const void *msg, uint32_t len)
 	}
 	memcpy(g->pfns + g->have, (const uint8_t *)msg + sizeof(b), (size_t)n * 8);
 	g->have += n;
-	g->next_msgnum++;
 	if (g->have == g->npages)
 		gpadl_complete(srv, g);
 }
@@ -175,18 +174,24 @@ void vmbus_gpadl_teardown(struct vmbus_server *srv, const void *msg, uint32_t le
 	memcpy(&t, msg, sizeof(t));
 	g = vmbus_gpadl_find(srv, t.gpadl);
 	if (!g) {
-		vmbus_log("teardown of unknown GPADL %u", t.gpadl);
+		vmbus_log(srv, "teardown of unknown GPADL %u", t.gpadl);
 		return;
 	}
-	/* A channel still open on it is closed first: its rings are this memory. */
+	/*
+	 * A channel still open on it is closed first: its rings are this
+	 * memory. The close drops our lock, so look the GPADL up again.
+	 */
 	for (uint32_t i = 1; i <= OVB_VMBUS_MAX_RELID; i++) {
 		struct vmbus_channel *ch = srv->chans[i];
 
-		if (ch && ch->state == CH_OPEN && ch->gpadl == g->id) {
-			vmbus_log("GPADL %u torn down under open channel %u", g->id, i);
-			vmbus_channel_close_now(ch);
+		if (ch && ch->state == CH_OPEN && ch->gpadl == t.gpadl) {
+			vmbus_log(srv, "GPADL %u torn down under open channel %u", t.gpadl, i);
+			vmbus_channel_close(srv, i);
 		}
 	}
+	g = vmbus_gpadl_find(srv, t.gpadl);
+	if (!g)
+		return;
 	r.gpadl = g->id;
 	gpadl_unlink(srv, g);
 	vmbus_server_post(srv, &r, sizeof(r));

@@ -44,6 +44,7 @@ struct vmbus_server *vmbus_server_new(const struct vmbus_server_ops *ops, void *
 	srv->nr_vps = nr_vps ? nr_vps : 1;
 	srv->msg_sint = OVB_VMBUS_MESSAGE_SINT;
 	pthread_mutex_init(&srv->lock, NULL);
+	pthread_cond_init(&srv->closed, NULL);
 	return srv;
 }
 
@@ -63,8 +64,8 @@ static void channel_send_offer(struct vmbus_server *srv, struct vmbus_channel *c
 {
 	struct vmbus_channel_offer_channel o = { .header.msgtype = CHANNELMSG_OFFERCHANNEL };
 
-	o.offer.if_type = ch->dev->class_id;
-	o.offer.if_instance = ch->dev->instance_id;
+	o.offer.if_type = ch->class_id;
+	o.offer.if_instance = ch->instance_id;
 	o.offer.mmio_megabytes = ch->dev->mmio_megabytes;
 	o.offer.sub_channel_index = ch->subidx;
 	o.child_relid = ch->relid;
@@ -73,35 +74,95 @@ static void channel_send_offer(struct vmbus_server *srv, struct vmbus_channel *c
 	vmbus_server_post(srv, &o, sizeof(o));
 }
 
-void vmbus_channel_close_now(struct vmbus_channel *ch)
+void vmbus_server_bind_thread(struct vmbus_server *srv)
 {
-	struct vmbus_server *srv = ch->srv;
+	pthread_mutex_lock(&srv->lock);
+	srv->ctl_thread = pthread_self();
+	srv->bound = true;
+	pthread_mutex_unlock(&srv->lock);
+}
 
-	if (ch->state != CH_OPEN)
-		return;
-	if (ch->dev->ops->close)
-		ch->dev->ops->close(ch);
-	vmbus_channel_stop_worker(ch);	/* in case the VSP did not */
+void vmbus_server_unbind_thread(struct vmbus_server *srv)
+{
+	pthread_mutex_lock(&srv->lock);
+	srv->bound = false;
+	pthread_mutex_unlock(&srv->lock);
+}
+
+struct vmbus_channel *vmbus_server_primary(struct vmbus_server *srv,
+					   const struct vmbus_device *dev)
+{
+	for (uint32_t i = 1; i <= OVB_VMBUS_MAX_RELID; i++)
+		if (srv->chans[i] && srv->chans[i]->dev == dev && !srv->chans[i]->subidx)
+			return srv->chans[i];
+	return NULL;
+}
+
+/* Undo an open: the event route and the ring mappings. */
+static void channel_unmap(struct vmbus_server *srv, struct vmbus_channel *ch)
+{
 	srv->ops->event_unregister(srv->opaque, ch->conn_id, ch->notify_fd);
 	close(ch->notify_fd);
 	ch->notify_fd = -1;
 	srv->ops->unmap_ring(srv->opaque, ch->rx_map, ch->rx_pages);
 	srv->ops->unmap_ring(srv->opaque, ch->tx_map, ch->tx_pages);
 	ch->rx_map = ch->tx_map = NULL;
-	ch->state = CH_OFFERED;
 }
 
-/* Forget the guest's connection: close channels, drop GPADLs. */
+struct vmbus_channel *vmbus_channel_close(struct vmbus_server *srv, uint32_t relid)
+{
+	struct vmbus_channel *ch;
+
+	for (;;) {
+		ch = srv->chans[relid];
+		if (!ch || ch->state != CH_CLOSING)
+			break;
+		pthread_cond_wait(&srv->closed, &srv->lock);
+	}
+	if (!ch || ch->state != CH_OPEN)
+		return ch;
+	/*
+	 * The VSP's close joins its worker, which may be waiting for the
+	 * guest: nothing else may wait for that behind our lock. CH_CLOSING
+	 * keeps the channel (and its device) alive meanwhile.
+	 */
+	ch->state = CH_CLOSING;
+	pthread_mutex_unlock(&srv->lock);
+	if (ch->dev->ops->close)
+		ch->dev->ops->close(ch);
+	vmbus_channel_stop_worker(ch);	/* in case the VSP did not */
+	pthread_mutex_lock(&srv->lock);
+	channel_unmap(srv, ch);
+	ch->state = CH_OFFERED;
+	pthread_cond_broadcast(&srv->closed);
+	return ch;
+}
+
+/* Call @dev's reset or rescind callback without the lock (like close). */
+static void device_callback(struct vmbus_server *srv, struct vmbus_device *dev, bool rescind)
+{
+	void (*fn)(struct vmbus_device *) = rescind ? dev->ops->rescind : dev->ops->reset;
+
+	if (!fn)
+		return;
+	pthread_mutex_unlock(&srv->lock);
+	fn(dev);
+	pthread_mutex_lock(&srv->lock);
+}
+
+/* Forget the guest's connection: close channels, drop GPADLs, reset VSPs. */
 static void server_disconnect(struct vmbus_server *srv)
 {
+	bool was_connected = srv->version != 0;
+
 	for (uint32_t i = 1; i <= OVB_VMBUS_MAX_RELID; i++) {
-		struct vmbus_channel *ch = srv->chans[i];
+		struct vmbus_channel *ch = vmbus_channel_close(srv, i);
 
 		if (!ch)
 			continue;
-		vmbus_channel_close_now(ch);
+		__atomic_store_n(&ch->subch_request, 0, __ATOMIC_RELAXED);
 		/* Sub-channels belong to one connection: the VSP offers them again. */
-		if (ch->state == CH_RESCINDED || ch->dev->removed || ch->subidx) {
+		if (ch->state == CH_RESCINDED || ch->subidx) {
 			srv->chans[i] = NULL;	/* the guest is gone: no release coming */
 			free(ch);
 		}
@@ -109,6 +170,26 @@ static void server_disconnect(struct vmbus_server *srv)
 	vmbus_gpadl_free_all(srv);
 	srv->version = 0;
 	srv->offers_requested = false;
+	if (was_connected) {
+		/* The callbacks run unlocked: walk a copy of the device list. */
+		struct vmbus_device *devs[VMBUS_MAX_DEVICES];
+		unsigned int n = srv->ndevs;
+
+		memcpy(devs, srv->devs, n * sizeof(devs[0]));
+		for (unsigned int i = 0; i < n; i++)
+			device_callback(srv, devs[i], false);
+	}
+}
+
+bool vmbus_gpadl_in_use(struct vmbus_server *srv, uint32_t id)
+{
+	for (uint32_t i = 1; i <= OVB_VMBUS_MAX_RELID; i++) {
+		struct vmbus_channel *ch = srv->chans[i];
+
+		if (ch && (ch->state == CH_OPEN || ch->state == CH_CLOSING) && ch->gpadl == id)
+			return true;
+	}
+	return false;
 }
 
 static bool version_supported(uint32_t v)
@@ -135,7 +216,7 @@ static void handle_initiate_contact(struct vmbus_server *srv, const void *msg)
 		if (c.u.v5.msg_sint < 16)
 			srv->msg_sint = c.u.v5.msg_sint;
 		else
-			vmbus_log("bad message SINT %u, using %u", c.u.v5.msg_sint, srv->msg_sint);
+			vmbus_log(srv, "bad message SINT %u, using %u", c.u.v5.msg_sint, srv->msg_sint);
 	}
 	if (!version_supported(v)) {
 		/* version_supported = 0: the guest tries its next older version. */
@@ -146,7 +227,7 @@ static void handle_initiate_contact(struct vmbus_server *srv, const void *msg)
 	r.version_supported = 1;
 	if (v >= OVB_VMBUS_VERSION_WIN10_V5)
 		r.msg_conn_id = OVB_VMBUS_MESSAGE_CONNECTION_ID_4;
-	log_info("vmbus: guest connected, version %u.%u", v >> 16, v & 0xffff);
+	log_rl(&srv->state_rl, "vmbus: guest connected, version %u.%u", v >> 16, v & 0xffff);
 	vmbus_server_post(srv, &r, sizeof(r));
 }
 
@@ -158,7 +239,7 @@ static void handle_request_offers(struct vmbus_server *srv)
 	for (uint32_t i = 1; i <= OVB_VMBUS_MAX_RELID; i++) {
 		struct vmbus_channel *ch = srv->chans[i];
 
-		if (ch && ch->state != CH_RESCINDED && !ch->dev->removed)
+		if (ch && ch->state != CH_RESCINDED)
 			channel_send_offer(srv, ch);
 	}
 	vmbus_fault_point(srv, VMBUS_FAULT_AT_OFFERS_DONE, NULL);
@@ -209,15 +290,20 @@ static void handle_open(struct vmbus_server *srv, const void *msg)
 	r.openid = o.openid;
 	r.status = (uint32_t)-EINVAL;
 	ch = channel_get(srv, o.child_relid);
-	if (!ch || ch->state != CH_OFFERED || ch->dev->removed) {
-		vmbus_log("open of unknown or busy channel %u", o.child_relid);
+	if (!ch || ch->state != CH_OFFERED) {
+		vmbus_log(srv, "open of unknown or busy channel %u", o.child_relid);
 		goto out;
 	}
 	g = vmbus_gpadl_find(srv, o.ringbuffer_gpadlhandle);
 	off = o.downstream_ringbuffer_pageoffset;
-	if (!g || !g->complete || g->byte_offset || off < 2 || off > g->npages - 2 ||
-	    g->npages < 4) {
-		vmbus_log("channel %u: ring GPADL %u missing or too small (offset %u)",
+	/*
+	 * The ring GPADL: created for this channel, whole pages (Linux's
+	 * hv_gpadl_size() for a ring on 4 KiB pages), not in use already.
+	 */
+	if (!g || !g->complete || g->relid != ch->relid || g->byte_offset ||
+	    g->byte_count != (uint64_t)g->npages * OVB_HV_PAGE_SIZE || g->npages < 4 ||
+	    off < 2 || off > g->npages - 2 || vmbus_gpadl_in_use(srv, g->id)) {
+		vmbus_log(srv, "channel %u: ring GPADL %u missing or too small (offset %u)",
 			  o.child_relid, o.ringbuffer_gpadlhandle, off);
 		goto out;
 	}
@@ -239,7 +325,10 @@ static void handle_open(struct vmbus_server *srv, const void *msg)
 	}
 	ch->state = CH_OPEN;
 	if (ch->dev->ops->open && ch->dev->ops->open(ch)) {
-		vmbus_channel_close_now(ch);
+		/* A failed open is not closed: the VSP started nothing. */
+		vmbus_channel_stop_worker(ch);
+		channel_unmap(srv, ch);
+		ch->state = CH_OFFERED;
 		r.status = (uint32_t)-EIO;
 		goto out;
 	}
@@ -264,10 +353,10 @@ static void handle_close(struct vmbus_server *srv, const void *msg)
 	memcpy(&c, msg, sizeof(c));
 	ch = channel_get(srv, c.child_relid);
 	if (!ch || ch->state != CH_OPEN) {
-		vmbus_log("close of channel %u that is not open", c.child_relid);
+		vmbus_log(srv, "close of channel %u that is not open", c.child_relid);
 		return;
 	}
-	vmbus_channel_close_now(ch);
+	vmbus_channel_close(srv, ch->relid);
 }
 
 static void handle_relid_released(struct vmbus_server *srv, const void *msg)
@@ -278,7 +367,7 @@ static void handle_relid_released(struct vmbus_server *srv, const void *msg)
 	memcpy(&m, msg, sizeof(m));
 	ch = channel_get(srv, m.child_relid);
 	if (!ch || ch->state != CH_RESCINDED) {
-		vmbus_log("release of channel %u that was not rescinded", m.child_relid);
+		vmbus_log(srv, "release of channel %u that was not rescinded", m.child_relid);
 		return;
 	}
 	srv->chans[ch->relid] = NULL;
@@ -290,7 +379,7 @@ static void handle_unload(struct vmbus_server *srv)
 	struct vmbus_channel_empty r = { .header.msgtype = CHANNELMSG_UNLOAD_RESPONSE };
 
 	server_disconnect(srv);
-	log_info("vmbus: guest unloaded");
+	log_rl(&srv->state_rl, "vmbus: guest unloaded");
 	vmbus_server_post(srv, &r, sizeof(r));
 }
 
@@ -308,7 +397,7 @@ static void handle_modify(struct vmbus_server *srv, const void *msg)
 		__atomic_store_n(&ch->target_vp, m.target_vp, __ATOMIC_RELAXED);
 		r.status = 0;
 	} else {
-		vmbus_log("bad modify of channel %u to vp %u", m.child_relid, m.target_vp);
+		vmbus_log(srv, "bad modify of channel %u to vp %u", m.child_relid, m.target_vp);
 		r.status = (uint32_t)-EINVAL;
 	}
 	if (srv->version >= OVB_VMBUS_VERSION_WIN10_V5_3)
@@ -336,24 +425,25 @@ void vmbus_server_handle_msg(struct vmbus_server *srv, uint32_t vp, const void *
 	const struct vmbus_msg_rule *rule;
 
 	(void)vp;
+	VMBUS_ASSERT_CONTROL(srv);
 	if (len < sizeof(h) || len > OVB_VMBUS_MAX_MSG_SIZE) {
-		vmbus_log("message of %u bytes dropped", len);
+		vmbus_log(srv, "message of %u bytes dropped", len);
 		return;
 	}
 	memcpy(&h, msg, sizeof(h));
 	rule = h.msgtype < CHANNELMSG_COUNT ? &vmbus_rules[h.msgtype] : NULL;
 	if (!rule || rule->dir != VMBUS_DIR_G2H) {
-		vmbus_log("unknown or host-only message type %u dropped", h.msgtype);
+		vmbus_log(srv, "unknown or host-only message type %u dropped", h.msgtype);
 		return;
 	}
 	if (len < rule->min_len) {
-		vmbus_log("message type %u too short (%u < %u)", h.msgtype, len, rule->min_len);
+		vmbus_log(srv, "message type %u too short (%u < %u)", h.msgtype, len, rule->min_len);
 		return;
 	}
 	pthread_mutex_lock(&srv->lock);
 	if (h.msgtype != CHANNELMSG_INITIATE_CONTACT &&
 	    (!srv->version || rule->min_version > srv->version)) {
-		vmbus_log("message type %u before/outside the negotiated version", h.msgtype);
+		vmbus_log(srv, "message type %u before/outside the negotiated version", h.msgtype);
 		goto out;
 	}
 	switch (h.msgtype) {
@@ -395,13 +485,6 @@ out:
 	pthread_mutex_unlock(&srv->lock);
 }
 
-void vmbus_server_reset(struct vmbus_server *srv)
-{
-	pthread_mutex_lock(&srv->lock);
-	server_disconnect(srv);
-	pthread_mutex_unlock(&srv->lock);
-}
-
 /* A new channel of @dev under a free relid. Called with srv->lock held. */
 static struct vmbus_channel *channel_new(struct vmbus_server *srv, struct vmbus_device *dev,
 					 uint16_t subidx)
@@ -418,6 +501,9 @@ static struct vmbus_channel *channel_new(struct vmbus_server *srv, struct vmbus_
 		return NULL;
 	ch->srv = srv;
 	ch->dev = dev;
+	ch->class_id = dev->class_id;
+	ch->instance_id = dev->instance_id;
+	ch->name = dev->name;
 	ch->relid = relid;
 	ch->subidx = subidx;
 	ch->conn_id = VMBUS_CONN_ID_BASE + relid;
@@ -431,16 +517,20 @@ static struct vmbus_channel *channel_new(struct vmbus_server *srv, struct vmbus_
 int vmbus_server_add_device(struct vmbus_server *srv, struct vmbus_device *dev)
 {
 	struct vmbus_channel *ch;
-	int ret = -1;
+	int ret = -ENOSPC;
 
 	pthread_mutex_lock(&srv->lock);
+	for (unsigned int i = 0; i < srv->ndevs; i++) {
+		if (srv->devs[i] == dev) {
+			ret = -EEXIST;
+			goto out;
+		}
+	}
 	if (srv->ndevs >= VMBUS_MAX_DEVICES)
 		goto out;
 	ch = channel_new(srv, dev, 0);
 	if (!ch)
 		goto out;
-	dev->primary = ch;
-	dev->removed = false;
 	srv->devs[srv->ndevs++] = dev;
 	if (srv->version && srv->offers_requested)
 		channel_send_offer(srv, ch);	/* hot add */
@@ -453,60 +543,105 @@ out:
 int vmbus_channel_offer_subchannels(struct vmbus_channel *ch, unsigned int count)
 {
 	struct vmbus_server *srv = ch->srv;
-	unsigned int made = 0;
+	unsigned int none = 0;
 
-	/* Our caller may be the worker that a close on the control thread joins. */
-	while (pthread_mutex_trylock(&srv->lock)) {
-		if (ch->worker_stop)
-			return -1;
-		usleep(1000);
-	}
-	if (count > 64 || ch->subidx || ch->dev->removed || !srv->version) {
-		pthread_mutex_unlock(&srv->lock);
-		return -1;
-	}
-	while (made < count) {
-		struct vmbus_channel *sub = channel_new(srv, ch->dev, (uint16_t)(made + 1));
+	/*
+	 * A worker must not take the server's lock (the control thread may
+	 * be joining it): leave the request in the channel for
+	 * vmbus_server_run_requests(). One request at a time per primary.
+	 */
+	if (ch->subidx || !count || count > ch->dev->max_subchannels ||
+	    !__atomic_compare_exchange_n(&ch->subch_request, &none, count, false,
+					 __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		return -EINVAL;
+	__atomic_store_n(&srv->requests, true, __ATOMIC_RELEASE);
+	if (srv->ops->kick)
+		srv->ops->kick(srv->opaque);
+	return 0;
+}
 
-		if (!sub)
+/*
+ * Offer the sub-channels 1..count that @ch's device does not have yet: a
+ * guest that asks again (a driver probed anew on the same connection)
+ * finds the ones it was offered before, and no guest gets more than the
+ * device allows. Called with srv->lock held.
+ */
+static void channel_make_subchannels(struct vmbus_server *srv, struct vmbus_channel *ch)
+{
+	unsigned int count = __atomic_exchange_n(&ch->subch_request, 0, __ATOMIC_ACQUIRE);
+	uint64_t have = 0;
+
+	if (!count || ch->state != CH_OPEN || !srv->version)
+		return;
+	for (uint32_t i = 1; i <= OVB_VMBUS_MAX_RELID; i++) {
+		struct vmbus_channel *s = srv->chans[i];
+
+		if (s && s->dev == ch->dev && s->subidx && s->subidx <= 64)
+			have |= 1ull << (s->subidx - 1);
+	}
+	for (unsigned int idx = 1; idx <= count && idx <= 64; idx++) {
+		struct vmbus_channel *sub;
+
+		if (have & (1ull << (idx - 1)))
+			continue;
+		sub = channel_new(srv, ch->dev, (uint16_t)idx);
+		if (!sub) {
+			log_err("vmbus: channel %u: relids ran out at sub-channel %u", ch->relid, idx);
 			break;
+		}
 		channel_send_offer(srv, sub);
-		made++;
 	}
+}
+
+void vmbus_server_run_requests(struct vmbus_server *srv)
+{
+	VMBUS_ASSERT_CONTROL(srv);
+	if (!__atomic_exchange_n(&srv->requests, false, __ATOMIC_ACQUIRE))
+		return;
+	pthread_mutex_lock(&srv->lock);
+	for (uint32_t i = 1; i <= OVB_VMBUS_MAX_RELID; i++)
+		if (srv->chans[i] && __atomic_load_n(&srv->chans[i]->subch_request,
+						     __ATOMIC_RELAXED))
+			channel_make_subchannels(srv, srv->chans[i]);
 	pthread_mutex_unlock(&srv->lock);
-	return (int)made;
 }
 
 void vmbus_server_remove_device(struct vmbus_server *srv, struct vmbus_device *dev)
 {
+	bool found = false;
+
 	pthread_mutex_lock(&srv->lock);
-	dev->removed = true;
 	for (unsigned int i = 0; i < srv->ndevs; i++) {
 		if (srv->devs[i] == dev) {
 			srv->devs[i] = srv->devs[--srv->ndevs];
+			found = true;
 			break;
 		}
 	}
 	/* The primary and every sub-channel: closed, then rescinded or freed. */
-	for (uint32_t relid = 1; relid <= OVB_VMBUS_MAX_RELID; relid++) {
+	for (uint32_t relid = 1; found && relid <= OVB_VMBUS_MAX_RELID; relid++) {
 		struct vmbus_channel *ch = srv->chans[relid];
 
-		if (!ch || ch->dev != dev || ch->state == CH_RESCINDED)
+		if (!ch || ch->dev != dev)
 			continue;
-		vmbus_channel_close_now(ch);
+		ch = vmbus_channel_close(srv, relid);
+		if (!ch || ch->dev != dev)
+			continue;
 		if (srv->version && srv->offers_requested) {
 			struct vmbus_channel_rescind_offer r = {
 				.header.msgtype = CHANNELMSG_RESCIND_CHANNELOFFER,
 				.child_relid = ch->relid };
 
 			ch->state = CH_RESCINDED;
+			ch->dev = NULL;		/* the device may go when we return */
 			vmbus_server_post(srv, &r, sizeof(r));
 		} else {
 			srv->chans[relid] = NULL;
 			free(ch);
 		}
 	}
-	dev->primary = NULL;
+	if (found)
+		device_callback(srv, dev, true);
 	pthread_mutex_unlock(&srv->lock);
 }
 
@@ -527,6 +662,8 @@ static const char *channel_state_name(const struct vmbus_channel *ch)
 		return "offered";
 	case CH_OPEN:
 		return "open";
+	case CH_CLOSING:
+		return "closing";
 	case CH_RESCINDED:
 		return "rescinded";
 	}
@@ -546,12 +683,13 @@ void vmbus_server_list_channels(struct vmbus_server *srv, vmbus_channel_info_fn 
 		info.relid = ch->relid;
 		info.conn_id = ch->conn_id;
 		info.target_vp = ch->target_vp;
-		info.class_id = ch->dev->class_id;
-		info.instance_id = ch->dev->instance_id;
+		info.class_id = ch->class_id;
+		info.instance_id = ch->instance_id;
 		info.subchannel_index = ch->subidx;
 		info.state = channel_state_name(ch);
-		info.device = ch->dev->ops->name;
-		if (ch->state == CH_OPEN) {
+		info.device = ch->name;
+		info.worker_wakeups = __atomic_load_n(&ch->worker_wakeups, __ATOMIC_RELAXED);
+		if (ch->state == CH_OPEN || ch->state == CH_CLOSING) {
 			info.tx_packets = ch->tx.stats.packets;
 			info.tx_bytes = ch->tx.stats.bytes;
 			info.tx_signals = ch->tx.stats.signals;
@@ -569,6 +707,7 @@ void vmbus_server_free(struct vmbus_server *srv)
 {
 	if (!srv)
 		return;
+	VMBUS_ASSERT_CONTROL(srv);
 	pthread_mutex_lock(&srv->lock);
 	server_disconnect(srv);
 	for (uint32_t i = 1; i <= OVB_VMBUS_MAX_RELID; i++) {

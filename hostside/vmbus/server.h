@@ -2,12 +2,22 @@
 /*
  * The VMBus server: a pure state machine. Channel messages the guest
  * posted go in (vmbus_server_handle_msg), effects come out through the
- * ops the embedder supplies (ovb-host's main.c, or a fake guest in the
- * unit tests and fuzzers); it calls no KVM.
+ * ops the embedder supplies (ovb-host's vmbus_host.c, or a fake guest in
+ * the unit tests and fuzzers); it calls no KVM.
  *
- * Threads: everything in this header except where noted runs on one
- * thread, the VMBus control thread (the embedder serialises calls).
- * VSPs run their queues on their own threads through vsp.h.
+ * Threads. The embedder runs one VMBus control thread and names it with
+ * vmbus_server_bind_thread(); until it does (start-up) and after
+ * vmbus_server_unbind_thread() (shut-down), the caller's thread counts
+ * as the control thread.
+ *   - control thread only: vmbus_server_handle_msg, _run_requests,
+ *     _set_faults, _free (asserted in debug builds: -DOVB_DEBUG, or any
+ *     sanitizer build);
+ *   - any thread: _add_device, _remove_device, _version,
+ *     _list_channels, _gpadl_count (they take the server's lock, which
+ *     is never held while a VSP callback runs);
+ *   - VSP workers never call into this header (vsp.h): what they ask of
+ *     the server is queued, and the server calls ops->kick so the
+ *     embedder's control thread calls vmbus_server_run_requests().
  */
 #ifndef OVB_VMBUS_SERVER_H
 #define OVB_VMBUS_SERVER_H
@@ -40,6 +50,11 @@ struct vmbus_server_ops {
 	void (*event_unregister)(void *opaque, uint32_t conn_id, int fd);
 	/* Signal channel @relid to the guest (event flag + SINT). Thread-safe. */
 	int (*signal_guest)(void *opaque, uint32_t vp, uint32_t sint, uint32_t relid);
+	/*
+	 * A worker queued a request: make the control thread call
+	 * vmbus_server_run_requests() soon. Any thread; must not block.
+	 */
+	void (*kick)(void *opaque);
 };
 
 struct vmbus_server *vmbus_server_new(const struct vmbus_server_ops *ops, void *opaque,
@@ -54,12 +69,19 @@ void vmbus_server_free(struct vmbus_server *srv);
 void vmbus_server_handle_msg(struct vmbus_server *srv, uint32_t vp, const void *msg,
 			     uint32_t len);
 
-/* The guest is gone (reboot, kexec without unload): forget it all. */
-void vmbus_server_reset(struct vmbus_server *srv);
+/* Carry out what VSP workers asked for (sub-channel offers). */
+void vmbus_server_run_requests(struct vmbus_server *srv);
+
+/* The calling thread is the control thread from now on / no longer. */
+void vmbus_server_bind_thread(struct vmbus_server *srv);
+void vmbus_server_unbind_thread(struct vmbus_server *srv);
 
 /*
- * Add a device (offered now if the guest is connected: hot add) or remove
- * it (rescinded; the guest releases it). See vsp.h for the device.
+ * Add a device (offered now if the guest is connected: hot add); 0, or
+ * -ENOSPC when devices or relids run out. Remove it: its channels are
+ * closed (the VSP's close joins their workers) and rescinded (the guest
+ * releases them), then the VSP's rescind runs; the device may be freed
+ * when this returns. See vsp.h for the device.
  */
 int vmbus_server_add_device(struct vmbus_server *srv, struct vmbus_device *dev);
 void vmbus_server_remove_device(struct vmbus_server *srv, struct vmbus_device *dev);
@@ -67,7 +89,7 @@ void vmbus_server_remove_device(struct vmbus_server *srv, struct vmbus_device *d
 /* Negotiated version, 0 while not connected. */
 uint32_t vmbus_server_version(const struct vmbus_server *srv);
 
-/* For the control socket (call on the control thread). */
+/* For the control socket (any thread). */
 struct vmbus_channel_info {
 	uint32_t relid, conn_id, target_vp;
 	struct ovb_guid class_id, instance_id;
@@ -75,6 +97,7 @@ struct vmbus_channel_info {
 	const char *state;		/* "offered", "open", "rescinded", ... */
 	const char *device;		/* the VSP's name */
 	uint64_t tx_packets, tx_bytes, rx_packets, rx_bytes, tx_signals, rx_signals;
+	uint64_t worker_wakeups;	/* times the worker woke from its sleep */
 	bool ring_failed;
 };
 typedef void (*vmbus_channel_info_fn)(void *arg, const struct vmbus_channel_info *info);

@@ -1,9 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
  * What a VSP (device back end) sees of VMBus: a device it registers with
- * class and instance GUIDs and callbacks, and for each open channel, its
- * two rings, a way to signal the guest, the guest's notifications as an
- * eventfd, and checked guest-memory access. Nothing of hv/ or vmm/.
+ * a name, class and instance GUIDs and callbacks, and for each open
+ * channel, its two rings, a way to signal the guest, the guest's
+ * notifications as an eventfd, and checked guest-memory access. Nothing
+ * of hv/ or vmm/, and nothing of the server's bookkeeping.
+ *
+ * Threads (asserted in debug builds, see server.h):
+ *   - the callbacks in struct vsp_ops run on the VMBus control thread, or
+ *     on the thread that called vmbus_server_remove_device() (close,
+ *     rescind); never with the server's lock held, so a close may join a
+ *     worker that is stuck on the guest;
+ *   - vmbus_channel_start_worker/stop_worker: in open/close;
+ *   - the drain/tick functions, vmbus_channel_send_inband(),
+ *     vmbus_channel_wait(), vmbus_channel_stopping() and
+ *     vmbus_channel_offer_subchannels(): on the channel's worker;
+ *   - the accessors, vmbus_channel_signal() and vmbus_channel_gpa_map():
+ *     any thread while the channel is open.
+ * A worker never takes the server's lock: what it wants of the server
+ * (sub-channels) is a request the control thread carries out.
  */
 #ifndef OVB_VMBUS_VSP_H
 #define OVB_VMBUS_VSP_H
@@ -16,29 +31,43 @@
 
 struct vmbus_server;
 struct vmbus_channel;
+struct vmbus_device;
 
 struct vsp_ops {
-	const char *name;
 	/*
 	 * The guest opened a channel: rings are mapped. Start serving it
 	 * (usually vmbus_channel_start_worker()). Return 0, or a negative
-	 * errno to fail the open. Called on the control thread.
+	 * errno to fail the open (close is then not called).
 	 */
 	int (*open)(struct vmbus_channel *ch);
-	/* Stop touching the channel; it is unmapped when this returns. */
+	/* Stop touching the channel (join its worker); unmapped after this. */
 	void (*close)(struct vmbus_channel *ch);
+	/*
+	 * Optional. The host removed the device (vmbus_server_remove_device):
+	 * every channel of it is closed and none opens again.
+	 */
+	void (*rescind)(struct vmbus_device *dev);
+	/*
+	 * Optional. The guest unloaded VMBus or connected anew (a new
+	 * INITIATE_CONTACT, kexec): every channel of the device is closed,
+	 * its sub-channels are gone; forget what the guest negotiated.
+	 */
+	void (*reset)(struct vmbus_device *dev);
 };
 
 struct vmbus_device {
+	const char *name;		/* static storage: ovbctl channels shows it */
 	struct ovb_guid class_id;
 	struct ovb_guid instance_id;
 	const struct vsp_ops *ops;
 	void *priv;			/* the VSP's */
 	uint16_t mmio_megabytes;
-	/* The server's bookkeeping: */
-	struct vmbus_channel *primary;
-	bool removed;
+	/* Sub-channels the VSP may offer per connection (0: none). */
+	uint16_t max_subchannels;
 };
+
+/* A drain callback handles at most this many packets, then returns. */
+#define VMBUS_DRAIN_BUDGET	256
 
 /* Accessors for an open channel (any thread, while open). */
 struct ovb_ring *vmbus_channel_rx(struct vmbus_channel *ch);	/* guest -> host */
@@ -65,15 +94,27 @@ int vmbus_channel_start_worker(struct vmbus_channel *ch, vmbus_channel_fn drain,
 			       vmbus_channel_fn tick, unsigned int tick_ms);
 void vmbus_channel_stop_worker(struct vmbus_channel *ch);
 
+/* Worker: true once the channel is closing; every loop of a VSP checks it. */
+bool vmbus_channel_stopping(struct vmbus_channel *ch);
+
+/*
+ * Worker: sleep until the guest signals the channel (a request, or room
+ * in its receive ring after ovb_ring_tx_want_space()), the channel starts
+ * closing, or @timeout_ms pass. 0, or -ESHUTDOWN once closing.
+ */
+int vmbus_channel_wait(struct vmbus_channel *ch, unsigned int timeout_ms);
+
 /* Send one in-band packet and signal the guest if needed (worker thread). */
 int vmbus_channel_send_inband(struct vmbus_channel *ch, u16 flags, u64 trans_id,
 			      const void *buf, u32 len);
 
 /*
- * Offer @count sub-channels of @ch's device (sub_channel_index 1..count),
- * e.g. when a storage guest asks for more queues. Each is opened by the
- * guest like a primary and reaches the VSP's open callback. May be called
- * from the channel's worker; returns the number offered or -1.
+ * Ask for @count sub-channels of @ch's device (sub_channel_index
+ * 1..count), e.g. when a storage guest asks for more queues: queued for
+ * the control thread, which offers them; each is opened by the guest like
+ * a primary and reaches the VSP's open callback. Only on a primary, once
+ * per connection, and at most the device's max_subchannels. Returns 0 if
+ * queued, -EINVAL if refused (worker thread).
  */
 int vmbus_channel_offer_subchannels(struct vmbus_channel *ch, unsigned int count);
 

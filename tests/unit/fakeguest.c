@@ -103,6 +103,13 @@ static int fg_signal_guest(void *o, uint32_t vp, uint32_t sint, uint32_t relid)
 	return 0;
 }
 
+static void fg_kick(void *o)
+{
+	struct fakeguest *fg = o;
+
+	__atomic_fetch_add(&fg->kicks, 1, __ATOMIC_RELEASE);
+}
+
 const struct fg_ops fg_ops = {
 	.post_msg = fg_post_msg,
 	.map_ring = fg_map_ring,
@@ -111,6 +118,7 @@ const struct fg_ops fg_ops = {
 	.event_register = fg_event_register,
 	.event_unregister = fg_event_unregister,
 	.signal_guest = fg_signal_guest,
+	.kick = fg_kick,
 };
 
 struct fakeguest *fg_new(void)

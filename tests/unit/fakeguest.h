@@ -35,6 +35,7 @@ struct fakeguest {
 	uint64_t signals;		/* host -> guest channel signals */
 	uint32_t last_signal_relid;
 	unsigned int mapped_rings;
+	unsigned int kicks;		/* the server asked for its control thread */
 };
 
 /* The ops struct, layout-compatible with hostside's vmbus_server_ops. */
@@ -46,6 +47,7 @@ struct fg_ops {
 	int (*event_register)(void *, uint32_t, int);
 	void (*event_unregister)(void *, uint32_t, int);
 	int (*signal_guest)(void *, uint32_t, uint32_t, uint32_t);
+	void (*kick)(void *);
 };
 extern const struct fg_ops fg_ops;
 

@@ -572,12 +572,13 @@ static void rec_close(struct vmbus_channel *ch)
 	(void)ch;
 }
 
-static const struct vsp_ops rec_ops = { .name = "rec", .open = rec_open, .close = rec_close };
+static const struct vsp_ops rec_ops = { .open = rec_open, .close = rec_close };
 
 static void test_subchannels(void **state)
 {
 	struct env *e = env_new();
-	struct vmbus_device dev = { .class_id = OVB_GUID_SCSI, .ops = &rec_ops };
+	struct vmbus_device dev = { .name = "rec", .class_id = OVB_GUID_SCSI, .ops = &rec_ops,
+				    .max_subchannels = 2 };
 	struct vmbus_channel_empty req = { .header.msgtype = CHANNELMSG_REQUESTOFFERS };
 	struct vmbus_channel_offer_channel o;
 	uint32_t relid, subrelid[2];
@@ -600,7 +601,12 @@ static void test_subchannels(void **state)
 	assert_int_equal(nopened, 1);
 	assert_int_equal(vmbus_channel_subchannel_index(opened[0]), 0);
 
-	assert_int_equal(vmbus_channel_offer_subchannels(opened[0], 2), 2);
+	/* Queued for the control thread, which is kicked. */
+	e->fg->kicks = 0;
+	assert_int_equal(vmbus_channel_offer_subchannels(opened[0], 2), 0);
+	assert_int_equal(e->fg->kicks, 1);
+	assert_null(fg_next(e->fg));
+	vmbus_server_run_requests(e->srv);
 	for (int i = 0; i < 2; i++) {
 		memcpy(&o, fg_expect(e->fg, CHANNELMSG_OFFERCHANNEL)->data, sizeof(o));
 		assert_int_equal(o.offer.sub_channel_index, i + 1);
@@ -611,7 +617,7 @@ static void test_subchannels(void **state)
 	/* Sub-channels of a sub-channel: refused. */
 	assert_int_equal(open_channel(e, subrelid[1], 21, 4, 4, &pfn), 0);
 	assert_int_equal(vmbus_channel_subchannel_index(opened[1]), 2);
-	assert_int_equal(vmbus_channel_offer_subchannels(opened[1], 1), -1);
+	assert_int_equal(vmbus_channel_offer_subchannels(opened[1], 1), -EINVAL);
 
 	/* Hot-remove: the primary and both sub-channels are rescinded. */
 	vmbus_server_remove_device(e->srv, &dev);
