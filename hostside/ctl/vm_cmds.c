@@ -68,6 +68,8 @@ static void channel_json(void *arg, const struct vmbus_channel_info *i)
 	json_object_object_add(o, "instance", guid_json(&i->instance_id));
 	json_object_object_add(o, "tx", counters(i->tx_packets, i->tx_bytes, i->tx_signals));
 	json_object_object_add(o, "rx", counters(i->rx_packets, i->rx_bytes, i->rx_signals));
+	json_object_object_add(o, "worker_wakeups",
+			       json_object_new_int64((int64_t)i->worker_wakeups));
 	json_object_object_add(o, "failed", json_object_new_boolean(i->ring_failed));
 	json_object_array_add(arg, o);
 }
