@@ -51,12 +51,12 @@ void host_set_faults(struct host *h, const struct vmbus_faults *f)
 	vmbus_server_set_faults(h->srv, f);
 }
 
-int host_ctl_start(struct host *h, const char *path)
+int host_ctl_start(struct host *h, const char *path, const char *group)
 {
 	h->ctl = ctl_new();
 	if (!h->ctl || vm_cmds_add(h->ctl, &h->info) || host_devices_ctl_add(h->devs, h->ctl))
 		return -1;
-	return ctl_listen(h->ctl, path);
+	return ctl_listen(h->ctl, path, group);
 }
 
 void host_stop(struct host *h)

@@ -13,7 +13,8 @@ struct vmbus_faults;
 
 /* @dev_cfgs: each device type's parsed options (consumed), see devices.h. */
 struct host *host_vmbus_start(struct vm *vm, struct hv *hv, void *const *dev_cfgs);
-int host_ctl_start(struct host *h, const char *path);
+/* @group: NULL, or the group that may use the socket too (--ctl-group). */
+int host_ctl_start(struct host *h, const char *path, const char *group);
 /* --fault: make the VMBus server misbehave on purpose (before hv_start). */
 void host_set_faults(struct host *h, const struct vmbus_faults *f);
 void host_stop(struct host *h);

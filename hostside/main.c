@@ -26,7 +26,7 @@
 int log_verbose;
 
 struct options {
-	const char *kernel, *initrd, *append, *serial, *ctl;
+	const char *kernel, *initrd, *append, *serial, *ctl, *ctl_group;
 	void *dev_cfgs[VSP_MAX_TYPES];	/* each device type's parsed options */
 	uint64_t memory;
 	unsigned int cpus;
@@ -42,6 +42,7 @@ static const struct option generic_opts[] = {
 	{ "cpus", required_argument, NULL, 'c' },
 	{ "serial", required_argument, NULL, 's' },
 	{ "ctl", required_argument, NULL, 'C' },
+	{ "ctl-group", required_argument, NULL, 'G' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "fault", required_argument, NULL, 'F' },
 	{ "help", no_argument, NULL, 'h' },
@@ -56,7 +57,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: ovb-host --kernel FILE [--initrd FILE] [--append CMDLINE]\n"
 		"                [--memory SIZE] [--cpus N] [--serial stdio|file:PATH|unix:PATH|none]\n"
-		"                [--ctl PATH] [--verbose] [--fault KIND[,KIND...]]...\n");
+		"                [--ctl PATH [--ctl-group GROUP]] [--verbose] [--fault KIND[,KIND...]]...\n");
 	for (unsigned int i = 0; i < vsp_ntypes; i++)
 		if (vsp_types[i]->option)
 			fprintf(f, "                [--%s %s]...\n", vsp_types[i]->option,
@@ -69,7 +70,8 @@ static void usage(FILE *f)
 		"  -m, --memory SIZE    guest RAM, e.g. 512M or 2G (default 512M, at least 64M)\n"
 		"  -c, --cpus N         vCPUs (default 1, at most %d)\n"
 		"  -s, --serial SPEC    serial console: stdio (default), file:PATH, unix:PATH, none\n"
-		"      --ctl PATH       control socket for ovbctl (mode 0600)\n"
+		"      --ctl PATH       control socket for ovbctl (mode 0600: root and this user)\n"
+		"      --ctl-group GROUP  make it 0660 for GROUP's members too\n"
 		"  -v, --verbose        log more\n"
 		"      --fault KINDS    misbehave towards the guest on purpose, for testing:\n"
 		"                       " VMBUS_FAULT_NAMES "\n",
@@ -158,6 +160,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'a': o->append = optarg; break;
 		case 's': o->serial = optarg; break;
 		case 'C': o->ctl = optarg; break;
+		case 'G': o->ctl_group = optarg; break;
 		case 'v': log_verbose = 1; break;
 		case 'F':
 			if (vmbus_faults_parse(optarg, &o->faults)) {
@@ -246,7 +249,7 @@ int main(int argc, char **argv)
 		return 1;
 	if (o.faults.kinds)
 		host_set_faults(host, &o.faults);
-	if (o.ctl && host_ctl_start(host, o.ctl))
+	if (o.ctl && host_ctl_start(host, o.ctl, o.ctl_group))
 		return 1;
 	if (hv_start(hv))
 		return 1;

@@ -5,9 +5,11 @@
  * after the handler returned. Never on the fast path.
  */
 #include <errno.h>
+#include <grp.h>
 #include <json-c/json.h>
 #include <poll.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +50,8 @@ struct ctl {
 	struct ctl_client clients[CTL_MAX_CLIENTS];
 	pthread_t thread;
 	bool listening;
+	bool has_group;
+	gid_t gid;			/* with has_group: its members may talk */
 };
 
 struct json_object *ctl_error(const char *msg)
@@ -282,15 +286,52 @@ static struct ctl_client *ctl_reap(struct ctl *ctl)
 	return slot;
 }
 
-/* Root and ovb-host's own user only; the socket's mode says the same. */
-static bool ctl_peer_allowed(int c)
+/* Is user @uid (primary group @gid) a member of group @want? */
+static bool ctl_user_in_group(uid_t uid, gid_t gid, gid_t want)
+{
+	struct passwd pw, *res = NULL;
+	gid_t groups[64];
+	int n = 64;
+	char buf[4096];
+
+	if (gid == want)
+		return true;
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) || !res ||
+	    getgrouplist(pw.pw_name, gid, groups, &n) < 0)
+		return false;
+	for (int i = 0; i < n; i++)
+		if (groups[i] == want)
+			return true;
+	return false;
+}
+
+/* Root, ovb-host's own user and the --ctl-group; the socket's mode says the same. */
+static bool ctl_peer_allowed(struct ctl *ctl, int c)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
 
 	if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &len) || len != sizeof(cred))
 		return false;
-	return cred.uid == 0 || cred.uid == geteuid();
+	return cred.uid == 0 || cred.uid == geteuid() ||
+	       (ctl->has_group && ctl_user_in_group(cred.uid, cred.gid, ctl->gid));
+}
+
+static int ctl_group_id(const char *name, gid_t *gid)
+{
+	struct group gr, *res = NULL;
+	char buf[4096], *end;
+	unsigned long n;
+
+	if (!getgrnam_r(name, &gr, buf, sizeof(buf), &res) && res) {
+		*gid = gr.gr_gid;
+		return 0;
+	}
+	n = strtoul(name, &end, 10);
+	if (!*name || *end)
+		return -1;
+	*gid = (gid_t)n;
+	return 0;
 }
 
 static void *ctl_thread(void *arg)
@@ -305,9 +346,14 @@ static void *ctl_thread(void *arg)
 		if (c < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
-			break;
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
+				usleep(100 * 1000);	/* out of resources: keep serving later */
+				continue;
+			}
+			break;		/* ctl_free shut the socket down */
 		}
-		if (!ctl_peer_allowed(c)) {
+		if (!ctl_peer_allowed(ctl, c)) {
 			log_limited("", "control socket: refused a client of another user");
 			ctl_answer(c, ctl_error("permission denied"));
 			close(c);
@@ -328,7 +374,7 @@ static void *ctl_thread(void *arg)
 	return NULL;
 }
 
-int ctl_listen(struct ctl *ctl, const char *path)
+int ctl_listen(struct ctl *ctl, const char *path, const char *group)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct stat st;
@@ -338,6 +384,13 @@ int ctl_listen(struct ctl *ctl, const char *path)
 	if (strlen(path) >= sizeof(sa.sun_path)) {
 		log_err("control socket path too long: %s", path);
 		return -1;
+	}
+	if (group) {
+		if (ctl_group_id(group, &ctl->gid)) {
+			log_err("control socket: no such group '%s'", group);
+			return -1;
+		}
+		ctl->has_group = true;
 	}
 	/* Replace a stale socket, never some other file. */
 	if (!lstat(path, &st)) {
@@ -356,7 +409,8 @@ int ctl_listen(struct ctl *ctl, const char *path)
 	old = umask(0177);
 	rc = bind(ctl->fd, (void *)&sa, sizeof(sa));
 	umask(old);
-	if (rc < 0 || chmod(path, 0600) < 0 || listen(ctl->fd, 8) < 0)
+	if (rc < 0 || (ctl->has_group && chown(path, (uid_t)-1, ctl->gid) < 0) ||
+	    chmod(path, ctl->has_group ? 0660 : 0600) < 0 || listen(ctl->fd, 8) < 0)
 		goto fail;
 	if (pthread_create(&ctl->thread, NULL, ctl_thread, ctl))
 		goto fail;

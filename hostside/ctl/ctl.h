@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
  * The control socket: a unix stream socket per VM (mode 0600; only root
- * and ovb-host's own user may talk to it, checked with SO_PEERCRED). A
+ * and ovb-host's own user may talk to it, checked with SO_PEERCRED; or
+ * 0660 with a group, whose members may too). A
  * client sends one command line (at most CTL_MAX_LINE bytes, ended by a
  * newline or by shutting down its write side); ovb-host answers with one
  * JSON object on one line and closes. The answer is the command's result,
@@ -52,8 +53,12 @@ struct ctl *ctl_new(void);
  */
 int ctl_add(struct ctl *ctl, const struct ctl_command *cmds, unsigned int ncmds, void *opaque,
 	    const char *absent);
-/* Create the socket at @path (replacing a stale one) and start serving. */
-int ctl_listen(struct ctl *ctl, const char *path);
+/*
+ * Create the socket at @path (replacing a stale one) and start serving.
+ * @group NULL: mode 0600, root and ovb-host's user only; a group name (or
+ * number): mode 0660 owned by that group, whose members may talk too.
+ */
+int ctl_listen(struct ctl *ctl, const char *path, const char *group);
 /* Stop serving (waits for the clients being served) and free. */
 void ctl_free(struct ctl *ctl);
 
