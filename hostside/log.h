@@ -27,10 +27,17 @@ extern int log_verbose;
 
 #define LOG_RL_BURST		10u
 #define LOG_RL_INTERVAL_NS	1000000000ull
+/*
+ * For state lines a guest repeats legitimately (connects, unloads,
+ * negotiations: a test reloading the guest's modules 20 times in 30 s
+ * counts them), still bounded under a flood.
+ */
+#define LOG_RL_STATE_BURST	64u
 
 /* A token bucket; zero-initialised (or LOG_RATELIMIT_INIT) is full. */
 struct log_ratelimit {
 	pthread_mutex_t lock;
+	unsigned int burst;		/* 0: LOG_RL_BURST */
 	bool started;
 	unsigned int tokens;
 	uint64_t last_ns;		/* when the last token was added */
@@ -45,18 +52,19 @@ struct log_ratelimit {
 static inline bool log_rl_allow(struct log_ratelimit *rl, unsigned long *suppressed)
 {
 	uint64_t now = host_now_ns();
+	unsigned int burst;
 	bool ok;
 
 	pthread_mutex_lock(&rl->lock);
+	burst = rl->burst ? rl->burst : LOG_RL_BURST;
 	if (!rl->started) {
 		rl->started = true;
-		rl->tokens = LOG_RL_BURST;
+		rl->tokens = burst;
 		rl->last_ns = now;
 	} else if (now - rl->last_ns >= LOG_RL_INTERVAL_NS) {
 		uint64_t add = (now - rl->last_ns) / LOG_RL_INTERVAL_NS;
 
-		rl->tokens = add >= LOG_RL_BURST - rl->tokens ? LOG_RL_BURST :
-			     rl->tokens + (unsigned int)add;
+		rl->tokens = add >= burst - rl->tokens ? burst : rl->tokens + (unsigned int)add;
 		rl->last_ns += add * LOG_RL_INTERVAL_NS;
 	}
 	ok = rl->tokens > 0;

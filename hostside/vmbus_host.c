@@ -15,6 +15,7 @@
 #include "hostside/vmbus_host.h"
 #include "hostside/vmm/vm.h"
 #include "ovb/hv_tlfs.h"
+#include "ovb/ring.h"
 #include "ovb/vmbus_msg.h"
 
 #define HOST_MSG_QUEUE 256
@@ -198,6 +199,7 @@ struct vmbus_host *vmbus_host_new(struct vm *vm, struct hv *hv)
 		free(h);
 		return NULL;
 	}
+	vmbus_server_set_guest_pages(h->srv, vm->ram_size >> OVB_HV_PAGE_SHIFT);
 	/* The guest posts to 4 from VMBus 5.0 on, to 1 before. */
 	if (hv_register_msg_conn(hv, OVB_VMBUS_MESSAGE_CONNECTION_ID, host_on_msg, h) ||
 	    hv_register_msg_conn(hv, OVB_VMBUS_MESSAGE_CONNECTION_ID_4, host_on_msg, h)) {

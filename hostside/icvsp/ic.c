@@ -10,9 +10,17 @@
 #include <string.h>
 
 #include "hostside/icvsp/ic.h"
+#include "lib/ic_negotiate.h"
 #include "hostside/log.h"
 
-static const uint32_t ic_fw_versions[] = { IC_FW_VERSION_3, IC_FW_VERSION_1 };
+static const uint32_t ic_fw_versions[] = OVB_IC_FW_VERSIONS;
+
+static struct ovb_ic_versions ic_versions(const struct ic_service *ic)
+{
+	struct ovb_ic_versions v = { .fw = ic_fw_versions, .nfw = OVB_IC_NR_FW_VERSIONS,
+				     .srv = ic->srv_versions, .nsrv = ic->nsrv_versions };
+	return v;
+}
 
 int ic_send(struct ic_service *ic, uint16_t msgtype, const void *body, uint32_t body_len)
 {
@@ -49,50 +57,26 @@ int ic_send(struct ic_service *ic, uint16_t msgtype, const void *body, uint32_t 
 static int ic_send_negotiate(struct ic_service *ic)
 {
 	uint8_t body[sizeof(struct icmsg_negotiate) + 16 * sizeof(struct ic_version)];
-	struct icmsg_negotiate *n = (void *)body;
-	unsigned int i, k = 0;
+	struct ovb_ic_versions v = ic_versions(ic);
+	int len = ovb_ic_negotiate_offer(body, sizeof(body), &v);
 
-	memset(body, 0, sizeof(body));
-	n->icframe_vercnt = sizeof(ic_fw_versions) / sizeof(ic_fw_versions[0]);
-	n->icmsg_vercnt = (uint16_t)ic->nsrv_versions;
-	for (i = 0; i < n->icframe_vercnt; i++, k++) {
-		n->icversion_data[k].major = (uint16_t)(ic_fw_versions[i] >> 16);
-		n->icversion_data[k].minor = (uint16_t)ic_fw_versions[i];
-	}
-	for (i = 0; i < ic->nsrv_versions; i++, k++) {
-		n->icversion_data[k].major = (uint16_t)(ic->srv_versions[i] >> 16);
-		n->icversion_data[k].minor = (uint16_t)ic->srv_versions[i];
-	}
-	return ic_send(ic, ICMSGTYPE_NEGOTIATE, body,
-		       sizeof(*n) + k * sizeof(struct ic_version));
-}
-
-static bool ic_offered(uint32_t v, const uint32_t *list, unsigned int n)
-{
-	for (unsigned int i = 0; i < n; i++)
-		if (list[i] == v)
-			return true;
-	return false;
+	if (len < 0)
+		return len;
+	return ic_send(ic, ICMSGTYPE_NEGOTIATE, body, (uint32_t)len);
 }
 
 static void ic_negotiated(struct ic_service *ic, const uint8_t *body, uint32_t len)
 {
-	struct icmsg_negotiate n;
-	struct ic_version v[2];
+	struct ovb_ic_versions v = ic_versions(ic);
 	uint32_t fw, srv;
+	int ret = ovb_ic_negotiate_check(body, len, &v, &fw, &srv);
 
-	if (len < sizeof(n) + sizeof(v)) {
-		ic_log(ic, "short negotiation answer (%u bytes)", len);
+	if (ret == -EPROTO) {
+		ic_log(ic, "the guest accepted no version we offered");
 		return;
 	}
-	memcpy(&n, body, sizeof(n));
-	memcpy(v, body + sizeof(n), sizeof(v));
-	fw = (uint32_t)v[0].major << 16 | v[0].minor;
-	srv = (uint32_t)v[1].major << 16 | v[1].minor;
-	if (n.icframe_vercnt != 1 || n.icmsg_vercnt != 1 ||
-	    !ic_offered(fw, ic_fw_versions, 2) ||
-	    !ic_offered(srv, ic->srv_versions, ic->nsrv_versions)) {
-		ic_log(ic, "the guest accepted no version we offered");
+	if (ret) {
+		ic_log(ic, "bad negotiation answer (%u bytes)", len);
 		return;
 	}
 	pthread_mutex_lock(&ic->lock);
@@ -102,6 +86,38 @@ static void ic_negotiated(struct ic_service *ic, const uint8_t *body, uint32_t l
 	pthread_mutex_unlock(&ic->lock);
 	ic_log_state(ic, "guest speaks framework %u.%u, service %u.%u", fw >> 16, fw & 0xffff,
 		     srv >> 16, srv & 0xffff);
+}
+
+void ic_handle_packet(struct ic_service *ic, const uint8_t *buf, uint32_t len)
+{
+	struct ovb_vmpacket_desc d;
+	struct icmsg_hdr h;
+	uint32_t off, plen;
+
+	if (len < sizeof(d))
+		return;
+	memcpy(&d, buf, sizeof(d));
+	off = (uint32_t)d.offset8 * 8;
+	if (off > len) {
+		ic_log(ic, "packet offset %u past its %u bytes", off, len);
+		return;
+	}
+	plen = len - off;
+	if (d.type != OVB_VMPKT_DATA_INBAND || plen < ICMSG_HDR_SIZE) {
+		ic_log(ic, "packet type %u of %u bytes dropped", d.type, plen);
+		return;
+	}
+	memcpy(&h, buf + off + sizeof(struct vmbuspipe_hdr), sizeof(h));
+	if (!(h.icflags & ICMSGHDRFLAG_RESPONSE)) {
+		ic_log(ic, "unexpected request from the guest");
+		return;
+	}
+	if (h.icmsgtype == ICMSGTYPE_NEGOTIATE)
+		ic_negotiated(ic, buf + off + ICMSG_HDR_SIZE, plen - ICMSG_HDR_SIZE);
+	else if (h.icmsgtype == ic->msgtype && ic->st.negotiated)
+		ic->response(ic, &h, buf + off + ICMSG_HDR_SIZE, plen - ICMSG_HDR_SIZE);
+	else
+		ic_log(ic, "answer of type %u dropped", h.icmsgtype);
 }
 
 static void ic_drain(struct vmbus_channel *ch)
@@ -116,10 +132,6 @@ static void ic_drain(struct vmbus_channel *ch)
 	/* A budget per drain: the worker then checks its stop flag and yields. */
 	while (n++ < IC_DRAIN_BUDGET && !vmbus_channel_stopping(ch) &&
 	       (ret = ovb_ring_rx_peek(rx, buf, sizeof(buf), &len)) != -EAGAIN) {
-		struct ovb_vmpacket_desc d;
-		struct icmsg_hdr h;
-		uint32_t off, plen;
-
 		if (ret == -EIO)
 			break;
 		ovb_ring_rx_advance(rx);
@@ -127,24 +139,7 @@ static void ic_drain(struct vmbus_channel *ch)
 			ic_log(ic, "oversized packet (%u bytes) dropped", len);
 			continue;
 		}
-		memcpy(&d, buf, sizeof(d));
-		off = (uint32_t)d.offset8 * 8;
-		plen = len - off;	/* ring validated offset8 <= len8 */
-		if (d.type != OVB_VMPKT_DATA_INBAND || plen < ICMSG_HDR_SIZE) {
-			ic_log(ic, "packet type %u of %u bytes dropped", d.type, plen);
-			continue;
-		}
-		memcpy(&h, buf + off + sizeof(struct vmbuspipe_hdr), sizeof(h));
-		if (!(h.icflags & ICMSGHDRFLAG_RESPONSE)) {
-			ic_log(ic, "unexpected request from the guest");
-			continue;
-		}
-		if (h.icmsgtype == ICMSGTYPE_NEGOTIATE)
-			ic_negotiated(ic, buf + off + ICMSG_HDR_SIZE, plen - ICMSG_HDR_SIZE);
-		else if (h.icmsgtype == ic->msgtype && ic->st.negotiated)
-			ic->response(ic, &h, buf + off + ICMSG_HDR_SIZE, plen - ICMSG_HDR_SIZE);
-		else
-			ic_log(ic, "answer of type %u dropped", h.icmsgtype);
+		ic_handle_packet(ic, buf, len);
 	}
 	ovb_ring_rx_commit(rx, &sig);
 	if (sig)
@@ -218,6 +213,7 @@ void ic_service_init(struct ic_service *ic, const char *name, const struct ovb_g
 	ic->dev.ops = &ic_ops;
 	ic->dev.priv = ic;
 	ic->name = name;
+	ic->state_rl.burst = LOG_RL_STATE_BURST;
 	ic->msgtype = msgtype;
 	ic->srv_versions = versions;
 	ic->nsrv_versions = nversions;

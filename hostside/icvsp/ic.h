@@ -42,6 +42,12 @@ struct ic_service {
 
 void ic_service_init(struct ic_service *ic, const char *name, const struct ovb_guid *class_id,
 		     uint16_t msgtype, const uint32_t *versions, unsigned int nversions);
+/*
+ * One whole packet from the guest (descriptor first, as the ring hands it
+ * over, any bytes): a negotiation answer or the service's answer. Worker
+ * thread; the IC fuzzer calls it directly.
+ */
+void ic_handle_packet(struct ic_service *ic, const uint8_t *buf, uint32_t len);
 /* Send a service message with @body (worker thread, or open()). */
 int ic_send(struct ic_service *ic, uint16_t msgtype, const void *body, uint32_t body_len);
 

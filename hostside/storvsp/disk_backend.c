@@ -2,8 +2,8 @@
 /*
  * Raw image back end. Each I/O is one io_uring readv/writev; callers on
  * different queues share the ring under a mutex (one submission, one
- * completion), which keeps the back end simple and thread-safe. A
- * per-queue ring with batched submission is the next step (see report).
+ * completion), which keeps the back end simple and thread-safe; queues
+ * therefore wait for each other's I/O (a ring per queue would not).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE

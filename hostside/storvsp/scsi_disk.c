@@ -130,7 +130,6 @@ struct scsi_disk *scsi_disk_new(struct disk_backend *b, uint8_t lun)
 }
 
 void scsi_disk_free(struct scsi_disk *d) { free(d); }
-struct disk_backend *scsi_disk_backend(struct scsi_disk *d) { return d->b; }
 
 static uint64_t scsi_disk_blocks(const struct scsi_disk *d)
 {

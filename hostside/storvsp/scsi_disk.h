@@ -45,7 +45,6 @@ struct scsi_disk_cmd {
 /* @b stays owned by the caller and must outlive the disk. */
 struct scsi_disk *scsi_disk_new(struct disk_backend *b, uint8_t lun);
 void scsi_disk_free(struct scsi_disk *d);
-struct disk_backend *scsi_disk_backend(struct scsi_disk *d);
 
 /* Execute one command (thread-safe as far as the back end is). */
 void scsi_disk_execute(struct scsi_disk *d, struct scsi_disk_cmd *c);

@@ -3,7 +3,7 @@
  * storvsp: the synthetic SCSI controller VSP (VSTOR protocol 5.1, 6.0 and
  * 6.2, include/ovb/storvsc_proto.h) with up to STORVSP_MAX_LUNS disks.
  *
- * Wiring into ovb-host (hostside/main.c) and ovbctl (hostside/ctl):
+ * Wiring into ovb-host (hostside/glue.c) and ovbctl (hostside/ctl):
  *   sv = storvsp_new(NULL, nr_vcpus - 1);            one SCSI controller
  *   storvsp_disk_parse(optarg, &opts, buf, len);   for --disk PATH[,ro][,direct][,serial=S]
  *   storvsp_disk_add(sv, -1, &opts);               at start-up, or from `ovbctl disk add`
@@ -13,8 +13,9 @@
  * Adding or removing a disk while the guest is connected sends it
  * ENUMERATE_BUS, so it rescans (hot add/remove).
  *
- * The packet handler is pure (no VMBus, no threads): it is what the unit
- * tests and the fuzzer drive.
+ * The packet handler is pure (no VMBus, no threads of its own): it is
+ * what the unit tests and the fuzzer drive; storvsp.c runs it on one
+ * worker per channel.
  */
 #ifndef OVB_STORVSP_H
 #define OVB_STORVSP_H

@@ -36,9 +36,22 @@ struct storvsp *storvsp_new(const struct ovb_guid *instance_id, unsigned int max
 
 	if (!sv)
 		return NULL;
-	pthread_rwlock_init(&sv->luns_lock, NULL);
+	{
+		/*
+		 * glibc's default rwlock lets readers in while a writer waits:
+		 * under steady I/O on every queue, `disk remove` would wait
+		 * forever. Writers first: new commands wait for the remove.
+		 */
+		pthread_rwlockattr_t a;
+
+		pthread_rwlockattr_init(&a);
+		pthread_rwlockattr_setkind_np(&a, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+		pthread_rwlock_init(&sv->luns_lock, &a);
+		pthread_rwlockattr_destroy(&a);
+	}
 	pthread_mutex_init(&sv->proto_lock, NULL);
 	sv->instance_id = instance_id ? *instance_id : def;
+	sv->state_rl.burst = LOG_RL_STATE_BURST;
 	sv->max_subchannels = max_subchannels > 64 ? 64 : max_subchannels;
 	return sv;
 }

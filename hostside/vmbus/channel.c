@@ -191,6 +191,7 @@ static bool channel_poll(struct vmbus_channel *ch, uint64_t n)
 		return false;
 	}
 	if (now < ch->poll_until && !ch->poll_off) {
+		__atomic_fetch_add(&ch->poll_looks, 1, __ATOMIC_RELAXED);
 		sched_yield();
 		return true;
 	}
@@ -232,6 +233,9 @@ static void *channel_worker(void *arg)
 				break;	/* empty with signals on: sleep */
 			ovb_ring_rx_mask(&ch->rx);
 		}
+		/* (a wait inside the drain may have read stop's wake-up) */
+		if (vmbus_channel_stopping(ch))
+			break;
 		if (ovb_ring_failed(&ch->rx) || ovb_ring_failed(&ch->tx)) {
 			log_guest("vmbus: channel %u ring failed: %s", ch->relid,
 				  ch->rx.why ? ch->rx.why : ch->tx.why);

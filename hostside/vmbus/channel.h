@@ -13,6 +13,7 @@
 #define VMBUS_MAX_DEVICES	64
 #define VMBUS_MAX_GPADLS	4096
 #define VMBUS_MAX_GPADL_PAGES	(1u << 18)	/* 1 GiB in one GPADL */
+#define VMBUS_DEFAULT_GPADL_PAGES (1u << 20)	/* in all, until told guest RAM */
 #define VMBUS_CONN_ID_BASE	0x10000		/* channel conn id = base + relid */
 
 enum vmbus_channel_state {
@@ -51,6 +52,7 @@ struct vmbus_channel {
 	bool poll_off;
 	uint64_t poll_until;
 	unsigned int poll_singles;
+	uint64_t poll_looks;		/* atomic: looks made while polling */
 };
 
 struct vmbus_gpadl {
@@ -83,9 +85,11 @@ struct vmbus_server {
 	unsigned int ndevs;
 	struct vmbus_gpadl *gpadls;
 	unsigned int ngpadls;
+	/* PFNs held by all GPADLs, and the most we hold (guest RAM's pages) */
+	uint64_t gpadl_pages, max_gpadl_pages;
 	struct vmbus_faults faults;	/* --fault: misbehave on purpose */
 	struct log_ratelimit log_rl;	/* complaints about the guest's messages */
-	struct log_ratelimit state_rl;	/* connects and unloads, which it can repeat */
+	struct log_ratelimit connect_rl, unload_rl;	/* state lines it can repeat */
 };
 
 /* gpadl.c */

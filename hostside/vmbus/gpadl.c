@@ -30,6 +30,7 @@ static void gpadl_unlink(struct vmbus_server *srv, struct vmbus_gpadl *g)
 		if (*pp == g) {
 			*pp = g->next;
 			srv->ngpadls--;
+			srv->gpadl_pages -= g->npages;
 			free(g->pfns);
 			free(g);
 			return;
@@ -105,6 +106,15 @@ void vmbus_gpadl_header(struct vmbus_server *srv, const void *msg, uint32_t len)
 		vmbus_log(srv, "GPADL %u: duplicate id or too many GPADLs", h.gpadl);
 		goto refuse;
 	}
+	/*
+	 * The PFN lists are host memory the guest asks for: together they
+	 * describe at most the guest's RAM (a guest has no more to share).
+	 */
+	if (srv->gpadl_pages + npages > srv->max_gpadl_pages) {
+		vmbus_log(srv, "GPADL %u: %u pages more than guest RAM's %llu in GPADLs", h.gpadl,
+			  npages, (unsigned long long)srv->max_gpadl_pages);
+		goto refuse;
+	}
 	if (h.child_relid > OVB_VMBUS_MAX_RELID || !srv->chans[h.child_relid]) {
 		vmbus_log(srv, "GPADL %u for unknown channel %u", h.gpadl, h.child_relid);
 		goto refuse;
@@ -127,6 +137,7 @@ void vmbus_gpadl_header(struct vmbus_server *srv, const void *msg, uint32_t len)
 	g->next = srv->gpadls;
 	srv->gpadls = g;
 	srv->ngpadls++;
+	srv->gpadl_pages += npages;
 	if (g->have == g->npages)
 		gpadl_complete(srv, g);
 	return;

@@ -13,15 +13,8 @@
 
 #include "hostside/vmbus/channel.h"
 #include "hostside/vmbus/fault.h"
+#include "lib/vmbus_version.h"
 #include "ovb/vmbus_msg.h"
-
-/* Versions we accept, newest first (a guest asks newest first too). */
-static const uint32_t vmbus_versions[] = {
-	OVB_VMBUS_VERSION_WIN10_V5_3, OVB_VMBUS_VERSION_WIN10_V5_2,
-	OVB_VMBUS_VERSION_WIN10_V5_1, OVB_VMBUS_VERSION_WIN10_V5,
-	OVB_VMBUS_VERSION_WIN10_V4_1, OVB_VMBUS_VERSION_WIN10,
-	OVB_VMBUS_VERSION_WIN8_1, OVB_VMBUS_VERSION_WIN8,
-};
 
 struct vmbus_msg_rule {
 	uint32_t min_len, min_version, dir;
@@ -45,7 +38,17 @@ struct vmbus_server *vmbus_server_new(const struct vmbus_server_ops *ops, void *
 	srv->msg_sint = OVB_VMBUS_MESSAGE_SINT;
 	pthread_mutex_init(&srv->lock, NULL);
 	pthread_cond_init(&srv->closed, NULL);
+	srv->max_gpadl_pages = VMBUS_DEFAULT_GPADL_PAGES;
+	srv->connect_rl.burst = LOG_RL_STATE_BURST;
+	srv->unload_rl.burst = LOG_RL_STATE_BURST;
 	return srv;
+}
+
+void vmbus_server_set_guest_pages(struct vmbus_server *srv, uint64_t pages)
+{
+	pthread_mutex_lock(&srv->lock);
+	srv->max_gpadl_pages = pages;
+	pthread_mutex_unlock(&srv->lock);
 }
 
 void vmbus_server_post(struct vmbus_server *srv, const void *msg, uint32_t len)
@@ -192,14 +195,6 @@ bool vmbus_gpadl_in_use(struct vmbus_server *srv, uint32_t id)
 	return false;
 }
 
-static bool version_supported(uint32_t v)
-{
-	for (size_t i = 0; i < sizeof(vmbus_versions) / sizeof(vmbus_versions[0]); i++)
-		if (vmbus_versions[i] == v)
-			return true;
-	return false;
-}
-
 static void handle_initiate_contact(struct vmbus_server *srv, const void *msg)
 {
 	struct vmbus_channel_initiate_contact c;
@@ -218,7 +213,7 @@ static void handle_initiate_contact(struct vmbus_server *srv, const void *msg)
 		else
 			vmbus_log(srv, "bad message SINT %u, using %u", c.u.v5.msg_sint, srv->msg_sint);
 	}
-	if (!version_supported(v)) {
+	if (!ovb_vmbus_version_known(v)) {
 		/* version_supported = 0: the guest tries its next older version. */
 		vmbus_server_post(srv, &r, sizeof(r));
 		return;
@@ -227,7 +222,7 @@ static void handle_initiate_contact(struct vmbus_server *srv, const void *msg)
 	r.version_supported = 1;
 	if (v >= OVB_VMBUS_VERSION_WIN10_V5)
 		r.msg_conn_id = OVB_VMBUS_MESSAGE_CONNECTION_ID_4;
-	log_rl(&srv->state_rl, "vmbus: guest connected, version %u.%u", v >> 16, v & 0xffff);
+	log_rl(&srv->connect_rl, "vmbus: guest connected, version %u.%u", v >> 16, v & 0xffff);
 	vmbus_server_post(srv, &r, sizeof(r));
 }
 
@@ -379,7 +374,7 @@ static void handle_unload(struct vmbus_server *srv)
 	struct vmbus_channel_empty r = { .header.msgtype = CHANNELMSG_UNLOAD_RESPONSE };
 
 	server_disconnect(srv);
-	log_rl(&srv->state_rl, "vmbus: guest unloaded");
+	log_rl(&srv->unload_rl, "vmbus: guest unloaded");
 	vmbus_server_post(srv, &r, sizeof(r));
 }
 
@@ -689,6 +684,7 @@ void vmbus_server_list_channels(struct vmbus_server *srv, vmbus_channel_info_fn 
 		info.state = channel_state_name(ch);
 		info.device = ch->name;
 		info.worker_wakeups = __atomic_load_n(&ch->worker_wakeups, __ATOMIC_RELAXED);
+		info.poll_looks = __atomic_load_n(&ch->poll_looks, __ATOMIC_RELAXED);
 		if (ch->state == CH_OPEN || ch->state == CH_CLOSING) {
 			info.tx_packets = ch->tx.stats.packets;
 			info.tx_bytes = ch->tx.stats.bytes;

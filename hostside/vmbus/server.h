@@ -69,6 +69,12 @@ void vmbus_server_free(struct vmbus_server *srv);
 void vmbus_server_handle_msg(struct vmbus_server *srv, uint32_t vp, const void *msg,
 			     uint32_t len);
 
+/*
+ * Guest RAM in 4 KiB pages: all GPADLs together may describe at most this
+ * much (default 4 GiB). Before the guest runs.
+ */
+void vmbus_server_set_guest_pages(struct vmbus_server *srv, uint64_t pages);
+
 /* Carry out what VSP workers asked for (sub-channel offers). */
 void vmbus_server_run_requests(struct vmbus_server *srv);
 
@@ -98,6 +104,7 @@ struct vmbus_channel_info {
 	const char *device;		/* the VSP's name */
 	uint64_t tx_packets, tx_bytes, rx_packets, rx_bytes, tx_signals, rx_signals;
 	uint64_t worker_wakeups;	/* times the worker woke from its sleep */
+	uint64_t poll_looks;		/* looks at the ring while polling */
 	bool ring_failed;
 };
 typedef void (*vmbus_channel_info_fn)(void *arg, const struct vmbus_channel_info *info);

@@ -13,10 +13,12 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "tests/unit/channel_info.h"
 #include "tests/unit/fakeguest.h"
 #include "ovb/guids.h"
 #include "ovb/storvsc_proto.h"
@@ -33,6 +35,7 @@ struct env {
 	char dir[64], img[2][96];
 	struct ovb_ring rx, tx;		/* guest view: rx = host->guest */
 	int fd;
+	uint32_t relid;
 	uint8_t buf[8192] __attribute__((aligned(8)));
 };
 
@@ -91,6 +94,7 @@ static void env_open(struct env *e)
 	assert_int_equal(ovb_ring_rx_init(&e->rx, fg_page(e->fg, pfn0 + pages),
 					  fg_page(e->fg, pfn0 + pages + 1), (pages - 1) * 4096, 0), 0);
 	e->fd = fg_event_fd(e->fg, o.connection_id);
+	e->relid = o.child_relid;
 	assert_true(e->fd >= 0);
 }
 
@@ -126,6 +130,11 @@ static int teardown(void **state)
 	rmdir(e->dir);
 	free(e);
 	return 0;
+}
+
+static struct vmbus_channel_info channel_info(struct env *e, uint32_t relid)
+{
+	return channel_info_of(e->srv, relid);
 }
 
 static void kick(struct env *e)
@@ -315,10 +324,15 @@ static void test_hot_add_enumerates(void **state)
 static void test_burst_then_quiet(void **state)
 {
 	struct env *e = *state;
-	uint64_t seen = 0;
+	uint64_t seen = 0, looks;
 	ovb_bool sig;
 
 	handshake(e);
+	/* The worker asleep first, so one drain finds the whole burst. */
+	for (int i = 0; i < 500 && OVB_READ_ONCE(e->tx.ctl->interrupt_mask); i++)
+		usleep(1000);
+	usleep(20000);
+	looks = channel_info(e, e->relid).poll_looks;
 	for (uint64_t tid = 1; tid <= 8; tid++) {
 		struct ovb_vstor_packet v;
 
@@ -344,6 +358,13 @@ static void test_burst_then_quiet(void **state)
 		seen |= 1ull << tid;
 	}
 	assert_int_equal(seen, 0x1fe);
+	/* The drain that found several requests made the worker poll. */
+	if (geteuid() == 0) {	/* polling renices: root, or RLIMIT_NICE */
+		/* (the completions go out before the worker decides to poll) */
+		for (int i = 0; i < 1000 && channel_info(e, e->relid).poll_looks == looks; i++)
+			usleep(1000);
+		assert_true(channel_info(e, e->relid).poll_looks > looks);
+	}
 	/* quiet for far longer than the 2 ms window: signals are on again */
 	for (int i = 0; i < 500 && OVB_READ_ONCE(e->tx.ctl->interrupt_mask); i++)
 		usleep(1000);
@@ -358,12 +379,121 @@ static void test_burst_then_quiet(void **state)
 	}
 }
 
+/* A TEST UNIT READY request queued in the guest's ring (no signal). */
+static int queue_tur(struct env *e, uint64_t tid)
+{
+	struct ovb_vstor_packet v;
+	ovb_bool sig;
+
+	memset(&v, 0, sizeof(v));
+	v.operation = OVB_VSTOR_OP_EXECUTE_SRB;
+	v.flags = OVB_VSTOR_FLAG_REQUEST_COMPLETION;
+	v.vm_srb.length = sizeof(v.vm_srb);
+	v.vm_srb.cdb_length = 6;
+	v.vm_srb.data_in = OVB_VSTOR_UNKNOWN_TYPE;
+	return ovb_ring_tx_inband(&e->tx, OVB_VMPKT_DATA_INBAND,
+				  OVB_VMPKT_FLAG_COMPLETION_REQUESTED, tid, &v, sizeof(v), &sig);
+}
+
+struct closer {
+	struct env *e;
+	bool done;
+};
+
+static void *close_channel(void *arg)
+{
+	struct closer *c = arg;
+	struct vmbus_channel_close_channel m = { .header.msgtype = CHANNELMSG_CLOSECHANNEL,
+						 .child_relid = c->e->relid };
+
+	send(c->e, &m, sizeof(m));
+	__atomic_store_n(&c->done, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * A guest that stops reading its completions: the worker waits for room
+ * (pending_send_sz set), ovbctl still answers, other messages are still
+ * handled, and closing the channel finishes (a hang detector's 10 s, not
+ * a speed test: before the fix it never finished).
+ */
+static void test_stuck_guest_close_is_bounded(void **state)
+{
+	static uint8_t msgs[8][OVB_VMBUS_MAX_MSG_SIZE];
+	struct env *e = *state;
+	struct closer c = { .e = e };
+	struct vmbus_channel_gpadl_created gc;
+	uint64_t tid = 1, pfn;
+	uint32_t lens[8];
+	unsigned int n;
+	pthread_t t;
+	int i;
+
+	handshake(e);
+	for (i = 0; i < 20000; i++) {
+		if (queue_tur(e, tid) == 0) {
+			tid++;
+			kick(e);
+			continue;
+		}
+		if (OVB_READ_ONCE(e->rx.ctl->pending_send_sz))
+			break;	/* the host waits for room in our receive ring */
+		kick(e);
+		usleep(1000);
+	}
+	assert_int_not_equal(OVB_READ_ONCE(e->rx.ctl->pending_send_sz), 0);
+	assert_true(tid > 100);
+	/* ovbctl channels answers; a GPADL message is answered. */
+	assert_string_equal(channel_info(e, e->relid).state, "open");
+	pfn = fg_alloc_pages(e->fg, 2);
+	n = fg_gpadl_msgs(e->relid, 77, pfn, 2, msgs, lens, 8);
+	for (unsigned int k = 0; k < n; k++)
+		send(e, msgs[k], lens[k]);
+	memcpy(&gc, fg_expect(e->fg, CHANNELMSG_GPADL_CREATED)->data, sizeof(gc));
+	assert_int_equal(gc.gpadl, 77);
+	assert_int_equal(gc.creation_status, 0);
+	/* The guest closes the channel (still not reading): the close ends. */
+	assert_int_equal(pthread_create(&t, NULL, close_channel, &c), 0);
+	for (i = 0; i < 10000 && !__atomic_load_n(&c.done, __ATOMIC_ACQUIRE); i++)
+		usleep(1000);
+	assert_true(__atomic_load_n(&c.done, __ATOMIC_ACQUIRE));
+	pthread_join(t, NULL);
+	assert_string_equal(channel_info(e, e->relid).state, "offered");
+}
+
+/*
+ * CREATE_SUB_CHANNELS is bounded: more than the controller offers is
+ * refused, and asking again on the same connection offers nothing new.
+ */
+static void test_subchannel_requests_bounded(void **state)
+{
+	struct env *e = *state;
+	struct ovb_vstor_packet v = { .operation = OVB_VSTOR_OP_CREATE_SUB_CHANNELS };
+	const struct fg_posted *p;
+	unsigned int offers = 0;
+
+	handshake(e);
+	v.sub_channel_count = 2;	/* the controller offers 1 */
+	assert_int_not_equal(call(e, &v, 60).status, 0);
+	v.sub_channel_count = 1;
+	for (uint64_t tid = 61; tid < 71; tid++) {
+		assert_int_equal(call(e, &v, tid).status, 0);
+		run_requests(e);
+	}
+	while ((p = fg_next(e->fg)))
+		offers += ((const struct vmbus_msg_header *)p->data)->msgtype ==
+			  CHANNELMSG_OFFERCHANNEL;
+	assert_int_equal(offers, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_handshake_and_io, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hot_add_enumerates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_burst_then_quiet, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stuck_guest_close_is_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_subchannel_requests_bounded, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,12 +15,15 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "tests/unit/channel_info.h"
 #include "tests/unit/fakeguest.h"
 #include "ovb/guids.h"
 #include "ovb/ic_proto.h"
 #include "hostside/vmbus/server.h"
 #include "hostside/vmbus/vsp.h"
 #include "hostside/icvsp/icvsp.h"
+#include "lib/ic_negotiate.h"
+#include "lib/vmbus_version.h"
 
 int log_verbose;
 
@@ -174,6 +177,39 @@ static uint32_t gpadl_create(struct env *e, uint32_t relid, uint32_t id, uint64_
 		memcpy(&c, p->data, sizeof(c));
 	} while (c.gpadl != id);
 	return c.creation_status;
+}
+
+/*
+ * GPADL headers that promise many pages cost host memory before any body
+ * comes: all GPADLs together describe at most guest RAM.
+ */
+static void test_gpadl_pages_bounded_by_ram(void **state)
+{
+	static uint8_t msgs[8][OVB_VMBUS_MAX_MSG_SIZE];
+	struct vmbus_channel_gpadl_teardown t = { .header.msgtype = CHANNELMSG_GPADL_TEARDOWN };
+	struct env *e = env_new();
+	uint32_t relids[2], lens[8];
+	uint64_t pfn;
+
+	(void)state;
+	vmbus_server_set_guest_pages(e->srv, 100);
+	connect_and_offer(e, 0x50003, relids);
+	pfn = fg_alloc_pages(e->fg, 64);
+	/* A header of 64 pages and no bodies: held, waiting for them. */
+	fg_gpadl_msgs(relids[0], 50, pfn, 64, msgs, lens, 8);
+	send(e, msgs[0], lens[0]);
+	assert_null(fg_next(e->fg));
+	assert_int_equal(vmbus_server_gpadl_count(e->srv), 1);
+	/* Another 64: more than guest RAM in GPADLs, refused. */
+	assert_int_not_equal(gpadl_create(e, relids[0], 51, pfn, 64), 0);
+	assert_int_equal(vmbus_server_gpadl_count(e->srv), 1);
+	/* Once the first goes, it fits. */
+	t.child_relid = relids[0];
+	t.gpadl = 50;
+	send(e, &t, sizeof(t));
+	assert_non_null(fg_expect(e->fg, CHANNELMSG_GPADL_TORNDOWN));
+	assert_int_equal(gpadl_create(e, relids[0], 51, pfn, 64), 0);
+	env_free(e);
 }
 
 static void test_gpadl_sizes(void **state)
@@ -496,6 +532,11 @@ static void test_heartbeat_and_shutdown(void **state)
 	env_free(e);
 }
 
+static struct vmbus_channel_info channel_info(struct env *e, uint32_t relid)
+{
+	return channel_info_of(e->srv, relid);
+}
+
 /* A guest that writes garbage into its ring fails that channel only. */
 static void test_corrupt_ring_fails_channel(void **state)
 {
@@ -511,7 +552,25 @@ static void test_corrupt_ring_fails_channel(void **state)
 	/* write_index past the end of the ring */
 	((struct ovb_ring_ctl *)fg_page(e->fg, pfn))->write_index = 0x7ffffff8;
 	assert_int_equal(write(hb.fd, &one, sizeof(one)), sizeof(one));
-	usleep(200000);
+	/* The channel is failed (ovbctl channels says so) ... */
+	for (int i = 0; i < 2000 && !channel_info(e, relids[0]).ring_failed; i++)
+		usleep(1000);
+	assert_true(channel_info(e, relids[0]).ring_failed);
+	assert_false(channel_info(e, relids[1]).ring_failed);
+	/*
+	 * ... and its worker sleeps: a guest that keeps signalling costs a
+	 * wake-up per signal, not a poll() that returns at once forever.
+	 */
+	{
+		uint64_t before = channel_info(e, relids[0]).worker_wakeups;
+
+		for (int i = 0; i < 20; i++) {
+			assert_int_equal(write(hb.fd, &one, sizeof(one)), sizeof(one));
+			usleep(10000);
+		}
+		usleep(100000);
+		assert_true(channel_info(e, relids[0]).worker_wakeups - before <= 21);
+	}
 	/* The server still works: close and a new contact. */
 	{
 		struct vmbus_channel_close_channel c = { .header.msgtype = CHANNELMSG_CLOSECHANNEL,
@@ -572,7 +631,22 @@ static void rec_close(struct vmbus_channel *ch)
 	(void)ch;
 }
 
-static const struct vsp_ops rec_ops = { .open = rec_open, .close = rec_close };
+static unsigned int resets, rescinds_seen;
+
+static void rec_reset(struct vmbus_device *dev)
+{
+	(void)dev;
+	resets++;
+}
+
+static void rec_rescind(struct vmbus_device *dev)
+{
+	(void)dev;
+	rescinds_seen++;
+}
+
+static const struct vsp_ops rec_ops = { .open = rec_open, .close = rec_close,
+					.reset = rec_reset, .rescind = rec_rescind };
 
 static void test_subchannels(void **state)
 {
@@ -835,7 +909,8 @@ static void test_fault_open_and_ring_index(void **state)
 		assert_int_equal(ovb_ring_rx_peek(&rx, buf, sizeof(buf), &len), -EIO);
 	}
 	/* The host's writer of that ring is failed; the heartbeat's is not. */
-	assert_int_equal(icvsp_shutdown_request(e->sd, false), -1);
+	assert_true(channel_info(e, 2).ring_failed);
+	assert_false(channel_info(e, 1).ring_failed);
 	{
 		struct vmbus_channel_close_channel c = { .header.msgtype = CHANNELMSG_CLOSECHANNEL };
 
@@ -846,6 +921,173 @@ static void test_fault_open_and_ring_index(void **state)
 	}
 	assert_int_equal(e->fg->mapped_rings, 0);
 	env_free(e);
+}
+
+/* Lines in @path; *@suppressed: whether a "messages suppressed" line is there. */
+static unsigned int count_lines(const char *path, bool *suppressed)
+{
+	FILE *f = fopen(path, "r");
+	char line[512];
+	unsigned int n = 0;
+
+	assert_non_null(f);
+	*suppressed = false;
+	while (fgets(line, sizeof(line), f)) {
+		n++;
+		*suppressed |= strstr(line, "messages suppressed") != NULL;
+	}
+	fclose(f);
+	return n;
+}
+
+/*
+ * A guest that connects, unloads and sends garbage in a loop gets a
+ * bounded number of host log lines, and a later line says how many were
+ * suppressed.
+ */
+static void test_log_flood_is_bounded(void **state)
+{
+	struct env *e = env_new();
+	struct vmbus_channel_empty unload = { .header.msgtype = CHANNELMSG_UNLOAD };
+	char path[] = "/tmp/vmbus_log.XXXXXX";
+	int fd = mkstemp(path), saved = dup(2);
+	unsigned int lines;
+	bool suppressed;
+
+	(void)state;
+	assert_true(fd >= 0 && saved >= 0);
+	fflush(stderr);
+	assert_true(dup2(fd, 2) >= 0);
+	for (int i = 0; i < 1000; i++) {
+		contact(e, 0x50003);			/* "guest connected" */
+		send(e, &unload, sizeof(unload));	/* "guest unloaded" */
+		send(e, &unload, 2);			/* too short: a complaint */
+		while (fg_next(e->fg))
+			;
+	}
+	fflush(stderr);
+	lines = count_lines(path, &suppressed);
+	/* A burst for each state line, one for the complaints. */
+	assert_true(lines >= 2 * 64 + 10 && lines <= 2 * 64 + 10 + 4);
+	assert_false(suppressed);
+	sleep(1);
+	contact(e, 0x50003);
+	fflush(stderr);
+	assert_true(dup2(saved, 2) >= 0);
+	close(saved);
+	close(fd);
+	assert_int_equal(count_lines(path, &suppressed), lines + 2);
+	assert_true(suppressed);
+	unlink(path);
+	env_free(e);
+}
+
+/*
+ * The VSP's reset runs when the guest unloads or connects anew, its
+ * rescind when the host removes the device; an open must name a ring
+ * GPADL of its own channel that no open channel uses.
+ */
+static void test_reset_rescind_and_ring_gpadl_rules(void **state)
+{
+	struct env *e = env_new();
+	struct vmbus_device dev = { .name = "rec", .class_id = OVB_GUID_SCSI, .ops = &rec_ops };
+	struct vmbus_channel_empty req = { .header.msgtype = CHANNELMSG_REQUESTOFFERS };
+	struct vmbus_channel_empty unload = { .header.msgtype = CHANNELMSG_UNLOAD };
+	struct vmbus_channel_open_channel o = { .header.msgtype = CHANNELMSG_OPENCHANNEL };
+	struct vmbus_channel_open_result r;
+	uint32_t relid = 3;
+	uint64_t pfn, pfn2;
+
+	(void)state;
+	nopened = resets = rescinds_seen = 0;
+	assert_int_equal(vmbus_server_add_device(e->srv, &dev), 0);
+	assert_int_equal(vmbus_server_add_device(e->srv, &dev), -EEXIST);
+	contact(e, 0x50003);
+	send(e, &req, sizeof(req));
+	assert_non_null(fg_expect(e->fg, CHANNELMSG_ALLOFFERS_DELIVERED));
+	/* A ring GPADL made for another channel (relid 1) cannot open relid 3. */
+	pfn2 = fg_alloc_pages(e->fg, 8);
+	assert_int_equal(gpadl_create(e, 1, 40, pfn2, 8), 0);
+	o.child_relid = relid;
+	o.openid = relid;
+	o.ringbuffer_gpadlhandle = 40;
+	o.downstream_ringbuffer_pageoffset = 4;
+	send(e, &o, sizeof(o));
+	memcpy(&r, fg_expect(e->fg, CHANNELMSG_OPENCHANNEL_RESULT)->data, sizeof(r));
+	assert_int_not_equal(r.status, 0);
+	assert_int_equal(nopened, 0);
+	/* Its own GPADL opens it; the same GPADL again (in use) does not open relid 1. */
+	assert_int_equal(open_channel(e, relid, 41, 4, 4, &pfn), 0);
+	assert_int_equal(nopened, 1);
+	o.child_relid = 1;
+	o.openid = 1;
+	o.ringbuffer_gpadlhandle = 41;
+	send(e, &o, sizeof(o));
+	memcpy(&r, fg_expect(e->fg, CHANNELMSG_OPENCHANNEL_RESULT)->data, sizeof(r));
+	assert_int_not_equal(r.status, 0);
+	/* Unload: reset once; a new contact after a connection: reset again. */
+	assert_int_equal(resets, 0);
+	send(e, &unload, sizeof(unload));
+	assert_int_equal(resets, 1);
+	contact(e, 0x50003);
+	assert_int_equal(resets, 1);	/* nothing was connected */
+	contact(e, 0x50003);
+	assert_int_equal(resets, 2);
+	/* Removal: rescind once; the device can go right after. */
+	assert_int_equal(rescinds_seen, 0);
+	vmbus_server_remove_device(e->srv, &dev);
+	assert_int_equal(rescinds_seen, 1);
+	memset(&dev, 0x6b, sizeof(dev));	/* as a freed device would look */
+	vmbus_server_list_channels(e->srv, channel_info_keep, &(struct vmbus_channel_info){ .relid = 0 });
+	env_free(e);
+}
+
+/* lib/'s tables and IC negotiation, as both sides use them. */
+static void test_version_lib(void **state)
+{
+	static const uint32_t fw[] = OVB_IC_FW_VERSIONS;
+	static const uint32_t hb[] = { IC_HEARTBEAT_VERSION_3, IC_HEARTBEAT_VERSION_1 };
+	static const uint32_t old_hb[] = { IC_HEARTBEAT_VERSION_1 };
+	static const uint32_t none[] = { IC_VERSION(9, 9) };
+	struct ovb_ic_versions host = { fw, hb, OVB_IC_NR_FW_VERSIONS, 2 };
+	struct ovb_ic_versions guest = { fw + 1, old_hb, 1, 1 };
+	struct ovb_ic_versions alien = { fw, none, 2, 1 };
+	uint8_t body[64], copy[64];
+	uint32_t f, v;
+	int len;
+
+	(void)state;
+	assert_int_equal(ovb_vmbus_version_at(0), OVB_VMBUS_VERSION_WIN10_V5_3);
+	assert_true(ovb_vmbus_version_known(OVB_VMBUS_VERSION_WIN8));
+	assert_false(ovb_vmbus_version_known(0));
+	assert_false(ovb_vmbus_version_known(0x50004));
+	assert_int_equal(ovb_vmbus_version_at(100), 0);
+
+	len = ovb_ic_negotiate_offer(body, sizeof(body), &host);
+	assert_int_equal(len, 8 + 4 * 4);
+	assert_int_equal(ovb_ic_negotiate_offer(body, 20, &host), -EMSGSIZE);
+	memcpy(copy, body, sizeof(body));
+	/* An older guest picks 1.0 of both; the host accepts that. */
+	assert_int_equal(ovb_ic_negotiate_answer(body, (uint32_t)len, &guest, &f, &v), 16);
+	assert_int_equal(f, IC_FW_VERSION_1);
+	assert_int_equal(v, IC_HEARTBEAT_VERSION_1);
+	assert_int_equal(ovb_ic_negotiate_check(body, 16, &host, &f, &v), 0);
+	assert_int_equal(v, IC_HEARTBEAT_VERSION_1);
+	assert_int_equal(ovb_ic_negotiate_check(body, 15, &host, &f, &v), -EINVAL);
+	/* A guest that speaks none of the service's versions says so. */
+	memcpy(body, copy, sizeof(body));
+	assert_int_equal(ovb_ic_negotiate_answer(body, (uint32_t)len, &alien, &f, &v), -EPROTO);
+	assert_int_equal(ovb_ic_negotiate_check(body, 8, &host, &f, &v), -EPROTO);
+	/* Counts past the bytes: refused untouched. */
+	memcpy(body, copy, sizeof(body));
+	body[0] = 200;
+	assert_int_equal(ovb_ic_negotiate_answer(body, (uint32_t)len, &guest, &f, &v), -EINVAL);
+	assert_int_equal(body[0], 200);
+	/* An answer naming a version the host never offered. */
+	memcpy(body, copy, sizeof(body));
+	assert_int_equal(ovb_ic_negotiate_answer(body, (uint32_t)len, &guest, &f, &v), 16);
+	body[8 + 4 + 0] = 7;	/* service major 7 */
+	assert_int_equal(ovb_ic_negotiate_check(body, 16, &host, &f, &v), -EINVAL);
 }
 
 int main(void)
@@ -861,6 +1103,10 @@ int main(void)
 		cmocka_unit_test(test_corrupt_ring_fails_channel),
 		cmocka_unit_test(test_rescind_release_and_unload),
 		cmocka_unit_test(test_subchannels),
+		cmocka_unit_test(test_log_flood_is_bounded),
+		cmocka_unit_test(test_gpadl_pages_bounded_by_ram),
+		cmocka_unit_test(test_version_lib),
+		cmocka_unit_test(test_reset_rescind_and_ring_gpadl_rules),
 		cmocka_unit_test(test_fault_parse),
 		cmocka_unit_test(test_fault_offers),
 		cmocka_unit_test(test_fault_open_and_ring_index),
