@@ -4,9 +4,13 @@ VMM_OBJS := hostside/vmm/vm.o hostside/vmm/boot.o hostside/vmm/acpi.o \
 	    hostside/vmm/cpuid.o hostside/vmm/serial.o hostside/vmm/platform.o \
 	    hostside/vmm/memory.o hostside/vmm/pio.o
 HV_OBJS := hostside/hv/hv.o hostside/hv/synic.o hostside/hv/hcall.o hostside/hv/sint.o
-ovb-host_OBJS = hostside/main.o hostside/glue.o hostside/vmbus_host.o $(VMM_OBJS) $(HV_OBJS) $(VMBUS_SERVER_OBJS) \
-	    $(ICVSP_OBJS) $(CTL_OBJS) $(STORVSP_OBJS) $(RING_OBJS)
-ovb-host_LDLIBS = $(STORVSP_LDLIBS)
+# Each device type's Build.mk adds its objects to HOST_DEVICE_OBJS (and its
+# libraries to HOST_DEVICE_LDLIBS); hostside/devices.c lists the types.
+HOST_CORE_OBJS = hostside/devices.o $(HOST_DEVICE_OBJS) $(VMBUS_SERVER_OBJS) $(CTL_OBJS) \
+	    $(RING_OBJS)
+HOST_CORE_LDLIBS = $(HOST_DEVICE_LDLIBS) $(CTL_LDLIBS)
+ovb-host_OBJS = hostside/main.o hostside/glue.o hostside/vmbus_host.o $(VMM_OBJS) $(HV_OBJS) $(HOST_CORE_OBJS)
+ovb-host_LDLIBS = $(HOST_CORE_LDLIBS)
 
 $(BUILD)/gen/dsdt.hex: hostside/vmm/dsdt.asl
 	@mkdir -p $(@D)

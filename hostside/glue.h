@@ -11,10 +11,10 @@ struct hv;
 struct host;
 struct vmbus_faults;
 
-/* @disks: --disk specs; a SCSI controller is offered when there is one. */
-struct host *host_vmbus_start(struct vm *vm, struct hv *hv, const char *const *disks,
-			      unsigned int ndisks);
-int host_ctl_start(struct host *h, const char *path);
+/* @dev_cfgs: each device type's parsed options (consumed), see devices.h. */
+struct host *host_vmbus_start(struct vm *vm, struct hv *hv, void *const *dev_cfgs);
+/* @group: NULL, or the group that may use the socket too (--ctl-group). */
+int host_ctl_start(struct host *h, const char *path, const char *group);
 /* --fault: make the VMBus server misbehave on purpose (before hv_start). */
 void host_set_faults(struct host *h, const struct vmbus_faults *f);
 void host_stop(struct host *h);

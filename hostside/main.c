@@ -16,32 +16,53 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hostside/vmm/vm.h"
+#include "hostside/devices.h"
 #include "hostside/glue.h"
 #include "hostside/hv/hv.h"
 #include "hostside/log.h"
 #include "hostside/vmbus/server.h"
+#include "hostside/vmm/vm.h"
 
 int log_verbose;
 
-#define MAX_DISKS 16
-
 struct options {
-	const char *kernel, *initrd, *append, *serial, *ctl;
-	const char *disks[MAX_DISKS];
-	unsigned int ndisks;
+	const char *kernel, *initrd, *append, *serial, *ctl, *ctl_group;
+	void *dev_cfgs[VSP_MAX_TYPES];	/* each device type's parsed options */
 	uint64_t memory;
 	unsigned int cpus;
 	struct vmbus_faults faults;
 };
+
+/* The generic options; each device type adds its own from vsp_types[]. */
+static const struct option generic_opts[] = {
+	{ "kernel", required_argument, NULL, 'k' },
+	{ "initrd", required_argument, NULL, 'i' },
+	{ "append", required_argument, NULL, 'a' },
+	{ "memory", required_argument, NULL, 'm' },
+	{ "cpus", required_argument, NULL, 'c' },
+	{ "serial", required_argument, NULL, 's' },
+	{ "ctl", required_argument, NULL, 'C' },
+	{ "ctl-group", required_argument, NULL, 'G' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "fault", required_argument, NULL, 'F' },
+	{ "help", no_argument, NULL, 'h' },
+};
+#define NGENERIC (sizeof(generic_opts) / sizeof(generic_opts[0]))
+#define GENERIC_SHORT "k:i:a:m:c:s:vh"
+/* getopt's value for vsp_types[i]'s long option. */
+#define TYPE_OPT(i) (0x100 + (int)(i))
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: ovb-host --kernel FILE [--initrd FILE] [--append CMDLINE]\n"
 		"                [--memory SIZE] [--cpus N] [--serial stdio|file:PATH|unix:PATH|none]\n"
-		"                [--ctl PATH] [--disk PATH[,ro][,direct][,serial=S]]... [--verbose]\n"
-		"                [--fault KIND[,KIND...]]...\n"
+		"                [--ctl PATH [--ctl-group GROUP]] [--verbose] [--fault KIND[,KIND...]]...\n");
+	for (unsigned int i = 0; i < vsp_ntypes; i++)
+		if (vsp_types[i]->option)
+			fprintf(f, "                [--%s %s]...\n", vsp_types[i]->option,
+				vsp_types[i]->arg);
+	fprintf(f,
 		"\n"
 		"  -k, --kernel FILE    Linux bzImage to boot\n"
 		"  -i, --initrd FILE    initramfs\n"
@@ -49,14 +70,26 @@ static void usage(FILE *f)
 		"  -m, --memory SIZE    guest RAM, e.g. 512M or 2G (default 512M, at least 64M)\n"
 		"  -c, --cpus N         vCPUs (default 1, at most %d)\n"
 		"  -s, --serial SPEC    serial console: stdio (default), file:PATH, unix:PATH, none\n"
-		"      --ctl PATH       control socket for ovbctl\n"
-		"  -d, --disk SPEC      a SCSI disk: PATH[,ro][,direct][,serial=S] (repeatable)\n"
+		"      --ctl PATH       control socket for ovbctl (mode 0600: root and this user)\n"
+		"      --ctl-group GROUP  make it 0660 for GROUP's members too\n"
 		"  -v, --verbose        log more\n"
 		"      --fault KINDS    misbehave towards the guest on purpose, for testing:\n"
-		"                       " VMBUS_FAULT_NAMES "\n"
-		"\n"
-		"Exit status: 0 guest powered off, 2 guest rebooted, 3 guest crashed, 1 error.\n",
+		"                       " VMBUS_FAULT_NAMES "\n",
 		VM_MAX_VCPUS);
+	for (unsigned int i = 0; i < vsp_ntypes; i++) {
+		const struct vsp_type *t = vsp_types[i];
+		char opt[64];
+
+		if (!t->option)
+			continue;
+		snprintf(opt, sizeof(opt), "--%s %s", t->option, t->arg);
+		if (t->short_opt)
+			fprintf(f, "  -%c, %s\n", t->short_opt, opt);
+		else
+			fprintf(f, "      %s\n", opt);
+		fprintf(f, "                       %s\n", t->help);
+	}
+	fprintf(f, "\nExit status: 0 guest powered off, 2 guest rebooted, 3 guest crashed, 1 error.\n");
 }
 
 static int parse_size(const char *s, uint64_t *out)
@@ -81,40 +114,53 @@ static int parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
+/* A device type's option: the index of its type, or -1. */
+static int type_of_opt(int c)
+{
+	for (unsigned int i = 0; i < vsp_ntypes; i++)
+		if (c == TYPE_OPT(i) || (vsp_types[i]->short_opt && c == vsp_types[i]->short_opt))
+			return (int)i;
+	return -1;
+}
+
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	static const struct option longopts[] = {
-		{ "kernel", required_argument, NULL, 'k' },
-		{ "initrd", required_argument, NULL, 'i' },
-		{ "append", required_argument, NULL, 'a' },
-		{ "memory", required_argument, NULL, 'm' },
-		{ "cpus", required_argument, NULL, 'c' },
-		{ "serial", required_argument, NULL, 's' },
-		{ "ctl", required_argument, NULL, 'C' },
-		{ "disk", required_argument, NULL, 'd' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "fault", required_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
+	struct option longopts[NGENERIC + VSP_MAX_TYPES + 1];
+	char shortopts[sizeof(GENERIC_SHORT) + 2 * VSP_MAX_TYPES];
+	unsigned int n = NGENERIC, ns = sizeof(GENERIC_SHORT) - 1;
+	int c, t;
+
+	memcpy(longopts, generic_opts, sizeof(generic_opts));
+	memcpy(shortopts, GENERIC_SHORT, ns);
+	for (unsigned int i = 0; i < vsp_ntypes; i++) {
+		if (!vsp_types[i]->option)
+			continue;
+		longopts[n++] = (struct option){ vsp_types[i]->option, required_argument, NULL,
+						 TYPE_OPT(i) };
+		if (vsp_types[i]->short_opt) {
+			shortopts[ns++] = (char)vsp_types[i]->short_opt;
+			shortopts[ns++] = ':';
+		}
+	}
+	longopts[n] = (struct option){ NULL, 0, NULL, 0 };
+	shortopts[ns] = '\0';
 
 	*o = (struct options){ .append = "console=ttyS0", .serial = "stdio",
 			       .memory = 512ull << 20, .cpus = 1 };
-	while ((c = getopt_long(argc, argv, "k:i:a:m:c:s:d:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		t = type_of_opt(c);
+		if (t >= 0) {
+			if (vsp_types[t]->parse(&o->dev_cfgs[t], optarg))
+				return -1;
+			continue;
+		}
 		switch (c) {
 		case 'k': o->kernel = optarg; break;
 		case 'i': o->initrd = optarg; break;
 		case 'a': o->append = optarg; break;
 		case 's': o->serial = optarg; break;
 		case 'C': o->ctl = optarg; break;
-		case 'd':
-			if (o->ndisks == MAX_DISKS) {
-				log_err("at most %d --disk options", MAX_DISKS);
-				return -1;
-			}
-			o->disks[o->ndisks++] = optarg;
-			break;
+		case 'G': o->ctl_group = optarg; break;
 		case 'v': log_verbose = 1; break;
 		case 'F':
 			if (vmbus_faults_parse(optarg, &o->faults)) {
@@ -130,13 +176,13 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'c': {
 			char *end;
-			long n = strtol(optarg, &end, 10);
+			long v = strtol(optarg, &end, 10);
 
-			if (*end || n < 1 || n > VM_MAX_VCPUS) {
+			if (*end || v < 1 || v > VM_MAX_VCPUS) {
 				log_err("bad --cpus '%s' (1 to %d)", optarg, VM_MAX_VCPUS);
 				return -1;
 			}
-			o->cpus = (unsigned int)n;
+			o->cpus = (unsigned int)v;
 			break;
 		}
 		case 'h':
@@ -185,8 +231,10 @@ int main(int argc, char **argv)
 	struct host *host;
 
 	signal(SIGPIPE, SIG_IGN);
-	if (parse_options(argc, argv, &o))
+	if (parse_options(argc, argv, &o)) {
+		vsp_cfgs_free(o.dev_cfgs);
 		return 1;
+	}
 	if (vm_create(&vm, o.memory, o.cpus) || vm_create_vcpus(&vm))
 		return 1;
 	hv = hv_create(&vm);
@@ -196,12 +244,12 @@ int main(int argc, char **argv)
 		return 1;
 	if (vm_load_linux(&vm, o.kernel, o.initrd, o.append))
 		return 1;
-	host = host_vmbus_start(&vm, hv, o.disks, o.ndisks);
+	host = host_vmbus_start(&vm, hv, o.dev_cfgs);
 	if (!host)
 		return 1;
 	if (o.faults.kinds)
 		host_set_faults(host, &o.faults);
-	if (o.ctl && host_ctl_start(host, o.ctl))
+	if (o.ctl && host_ctl_start(host, o.ctl, o.ctl_group))
 		return 1;
 	if (hv_start(hv))
 		return 1;

@@ -4,3 +4,6 @@ STORVSP_CORE_OBJS := hostside/storvsp/disk_backend.o hostside/storvsp/scsi_disk.
 	hostside/storvsp/storvsp_proto.o
 STORVSP_OBJS := $(STORVSP_CORE_OBJS) hostside/storvsp/storvsp.o
 STORVSP_LDLIBS := -luring
+# The controller as a device type of ovb-host (hostside/devices.h).
+HOST_DEVICE_OBJS += hostside/storvsp/storvsp_type.o $(STORVSP_OBJS)
+HOST_DEVICE_LDLIBS += $(STORVSP_LDLIBS)

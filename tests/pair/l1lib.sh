@@ -19,6 +19,19 @@ check() {
 	fi
 }
 
+# ctl_json CMD...: ovbctl's JSON answer (README: "ovb-host and ovbctl") on
+# stdout; an error answer is {"error": ...} with exit status 1.
+ctl_json() {
+	"$OVBCTL" -s "$CTL" --json "$@"
+}
+
+# ctl_jq FILTER CMD...: succeeds if jq -e FILTER holds for CMD's answer.
+ctl_jq() {
+	_filter=$1
+	shift
+	ctl_json "$@" | jq -e "$_filter" >/dev/null
+}
+
 # ovb_start [ovb-host options]: boot this case's initramfs in the background.
 # Sets OVB_PID; serial console in $SERIAL, ovb-host's own log in $HOSTLOG.
 ovb_start() {

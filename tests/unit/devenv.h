@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * For the tests of ovb-host's device table and control socket: the real
+ * VMBus server and every device type of hostside/devices.c, driven by the
+ * fake guest (fakeguest.h), with disk images in a temporary directory.
+ */
+#ifndef OVB_TEST_DEVENV_H
+#define OVB_TEST_DEVENV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hostside/devices.h"
+#include "tests/unit/fakeguest.h"
+
+struct devenv {
+	struct fakeguest *fg;
+	struct vmbus_server *srv;
+	struct host_devices *devs;
+	void *cfgs[VSP_MAX_TYPES];
+	char dir[64], img[3][96];	/* img[0]: the --disk, the others spare */
+};
+
+/* A sample option argument for every type that has an option (NULL: none known). */
+const char *devenv_sample_arg(struct devenv *e, const struct vsp_type *t);
+/* Make the server, parse a sample option for each type (if @options), create the devices. */
+void devenv_setup(struct devenv *e, bool options);
+void devenv_teardown(struct devenv *e);
+/* The fake guest connects at @version and asks for offers; returns how many came. */
+unsigned int devenv_connect(struct devenv *e, uint32_t version);
+/* The fake guest opens channel @relid (offered with @conn_id) over real rings. */
+void devenv_open(struct devenv *e, uint32_t relid, uint32_t gpadl);
+
+#endif /* OVB_TEST_DEVENV_H */
