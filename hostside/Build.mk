@@ -1,7 +1,8 @@
 # ovb-host and its layers. The DSDT is compiled from ASL by iasl.
 PROGS += ovb-host
 VMM_OBJS := hostside/vmm/vm.o hostside/vmm/boot.o hostside/vmm/acpi.o \
-	    hostside/vmm/cpuid.o hostside/vmm/serial.o hostside/vmm/platform.o
+	    hostside/vmm/cpuid.o hostside/vmm/serial.o hostside/vmm/platform.o \
+	    hostside/vmm/mmio.o
 HV_OBJS := hostside/hv/hv.o hostside/hv/synic.o
 ovb-host_OBJS = hostside/main.o hostside/glue.o hostside/vmbus_host.o $(VMM_OBJS) $(HV_OBJS) $(VMBUS_SERVER_OBJS) \
 	    $(ICVSP_OBJS) $(CTL_OBJS) $(STORVSP_OBJS) $(RING_OBJS)

@@ -1042,6 +1042,140 @@ static void test_reset_rescind_and_ring_gpadl_rules(void **state)
 	env_free(e);
 }
 
+/* ---- what netvsc and the framebuffer need of the VSP API ------------------ */
+
+/* A rec device, connected, its primary open with ring GPADL 20: its relid. */
+static uint32_t rec_env_open(struct env *e, struct vmbus_device *dev)
+{
+	struct vmbus_channel_empty req = { .header.msgtype = CHANNELMSG_REQUESTOFFERS };
+	struct vmbus_channel_offer_channel o;
+	uint64_t pfn;
+
+	nopened = 0;
+	dev->name = "rec";
+	dev->class_id = (struct ovb_guid)OVB_GUID_SCSI;
+	dev->ops = &rec_ops;
+	dev->instance_id.b[0] = 9;
+	assert_int_equal(vmbus_server_add_device(e->srv, dev), 0);
+	contact(e, 0x50003);
+	send(e, &req, sizeof(req));
+	for (int i = 0; i < 3; i++)
+		memcpy(&o, fg_expect(e->fg, CHANNELMSG_OFFERCHANNEL)->data, sizeof(o));
+	assert_non_null(fg_expect(e->fg, CHANNELMSG_ALLOFFERS_DELIVERED));
+	assert_int_equal(open_channel(e, o.child_relid, 20, 4, 4, &pfn), 0);
+	assert_int_equal(nopened, 1);
+	return o.child_relid;
+}
+
+static void gpadl_teardown(struct env *e, uint32_t relid, uint32_t id)
+{
+	struct vmbus_channel_gpadl_teardown t = { .header.msgtype = CHANNELMSG_GPADL_TEARDOWN,
+						  .child_relid = relid, .gpadl = id };
+
+	send(e, &t, sizeof(t));
+}
+
+static bool torndown_posted(struct env *e, uint32_t id)
+{
+	const struct fg_posted *p;
+
+	while ((p = fg_expect(e->fg, CHANNELMSG_GPADL_TORNDOWN)))
+		if (((const struct vmbus_channel_gpadl_torndown *)p->data)->gpadl == id)
+			return true;
+	return false;
+}
+
+/*
+ * A GPADL by id (netvsc's receive and send buffers): mapped contiguously
+ * only when complete and made for the channel or its primary, never a
+ * ring; a teardown while mapped is answered once the VSP unmaps, or when
+ * the channel closes.
+ */
+static void test_gpadl_map_by_id(void **state)
+{
+	static uint8_t msgs[8][OVB_VMBUS_MAX_MSG_SIZE];
+	struct vmbus_channel_close_channel c = { .header.msgtype = CHANNELMSG_CLOSECHANNEL };
+	struct vmbus_device dev = { .max_subchannels = 1 };
+	struct env *e = env_new();
+	struct vmbus_channel_offer_channel o;
+	uint32_t relid, lens[8];
+	uint64_t pfn, pfn2, len;
+	uint8_t *p, *q;
+
+	(void)state;
+	relid = rec_env_open(e, &dev);
+	/* 40 pages: a header and a body; a pattern the host must see in order. */
+	pfn = fg_alloc_pages(e->fg, 40);
+	for (uint32_t i = 0; i < 40; i++)
+		memset(fg_page(e->fg, pfn + i), 0x10 + (int)i, 4096);
+	assert_int_equal(gpadl_create(e, relid, 30, pfn, 40), 0);
+	p = vmbus_channel_gpadl_map(opened[0], 30, &len);
+	assert_non_null(p);
+	assert_int_equal(len, 40 * 4096);
+	for (uint32_t i = 0; i < 40; i++)
+		assert_int_equal(p[i * 4096 + 7], 0x10 + i);
+	p[39 * 4096] = 0xee;	/* and the guest sees the host's writes */
+	assert_int_equal(((uint8_t *)fg_page(e->fg, pfn + 39))[0], 0xee);
+	assert_int_equal(e->fg->mapped_pages, 1);
+
+	/* Unknown id, the channel's own ring, another channel's, incomplete. */
+	assert_null(vmbus_channel_gpadl_map(opened[0], 999, &len));
+	assert_int_equal(len, 0);
+	assert_null(vmbus_channel_gpadl_map(opened[0], 20, &len));
+	pfn2 = fg_alloc_pages(e->fg, 4);
+	assert_int_equal(gpadl_create(e, 1, 31, pfn2, 4), 0);
+	assert_null(vmbus_channel_gpadl_map(opened[0], 31, &len));
+	fg_gpadl_msgs(relid, 32, pfn2, 64, msgs, lens, 8);
+	send(e, msgs[0], lens[0]);	/* header only: waits for its bodies */
+	assert_null(vmbus_channel_gpadl_map(opened[0], 32, &len));
+	assert_int_equal(e->fg->mapped_pages, 1);
+
+	/* Teardown while mapped: no TORNDOWN, no new mapping, until unmapped. */
+	gpadl_teardown(e, relid, 30);
+	assert_false(torndown_posted(e, 30));
+	assert_null(vmbus_channel_gpadl_map(opened[0], 30, &len));
+	assert_int_equal(p[7], 0x10);	/* still ours */
+	e->fg->kicks = 0;
+	vmbus_channel_gpadl_unmap(opened[0], p);
+	assert_int_equal(e->fg->mapped_pages, 0);
+	assert_int_equal(e->fg->kicks, 1);	/* the control thread answers */
+	vmbus_server_run_requests(e->srv);
+	assert_true(torndown_posted(e, 30));
+
+	/* A sub-channel maps its primary's buffer. */
+	assert_int_equal(vmbus_channel_offer_subchannels(opened[0], 1), 0);
+	vmbus_server_run_requests(e->srv);
+	memcpy(&o, fg_expect(e->fg, CHANNELMSG_OFFERCHANNEL)->data, sizeof(o));
+	assert_int_equal(open_channel(e, o.child_relid, 21, 4, 4, &pfn2), 0);
+	assert_int_equal(gpadl_create(e, relid, 33, pfn, 40), 0);
+	q = vmbus_channel_gpadl_map(opened[1], 33, &len);
+	assert_non_null(q);
+	assert_int_equal(q[5 * 4096], 0x15);
+	/* ... but not the primary's ring. */
+	assert_null(vmbus_channel_gpadl_map(opened[1], 20, &len));
+	/* A mapped buffer cannot become a ring either. */
+	{
+		struct vmbus_channel_open_channel op = { .header.msgtype = CHANNELMSG_OPENCHANNEL,
+			.child_relid = relid, .openid = 1, .ringbuffer_gpadlhandle = 33,
+			.downstream_ringbuffer_pageoffset = 4 };
+
+		c.child_relid = relid;
+		send(e, &c, sizeof(c));		/* close the primary... */
+		send(e, &op, sizeof(op));	/* ... and reopen it on the buffer */
+		assert_int_not_equal(((struct vmbus_channel_open_result *)
+				      fg_expect(e->fg, CHANNELMSG_OPENCHANNEL_RESULT)->data)->status, 0);
+	}
+	/* Torn down while the sub-channel maps it: answered when it closes. */
+	gpadl_teardown(e, relid, 33);
+	assert_false(torndown_posted(e, 33));
+	c.child_relid = o.child_relid;
+	send(e, &c, sizeof(c));
+	assert_int_equal(e->fg->mapped_pages, 0);
+	assert_true(torndown_posted(e, 33));
+	vmbus_server_remove_device(e->srv, &dev);
+	env_free(e);
+}
+
 /* lib/'s tables and IC negotiation, as both sides use them. */
 static void test_version_lib(void **state)
 {
@@ -1110,6 +1244,7 @@ int main(void)
 		cmocka_unit_test(test_fault_parse),
 		cmocka_unit_test(test_fault_offers),
 		cmocka_unit_test(test_fault_open_and_ring_index),
+		cmocka_unit_test(test_gpadl_map_by_id),
 	};
 
 	return cmocka_run_group_tests_name("vmbus_server", tests, NULL, NULL);
