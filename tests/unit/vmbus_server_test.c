@@ -1176,6 +1176,132 @@ static void test_gpadl_map_by_id(void **state)
 	env_free(e);
 }
 
+/* A VSP whose worker records what the guest sends (type, trans id). */
+static struct vmbus_packet comp_seen[8];
+static unsigned int ncomp;	/* atomic */
+
+static void xfer_drain(struct vmbus_channel *ch)
+{
+	struct ovb_ring *rx = vmbus_channel_rx(ch);
+	uint8_t buf[512];
+	uint32_t len;
+	ovb_bool sig;
+
+	while (ovb_ring_rx_peek(rx, buf, sizeof(buf), &len) == 0) {
+		struct vmbus_packet pk;
+		unsigned int n = __atomic_load_n(&ncomp, __ATOMIC_RELAXED);
+
+		if (!vmbus_packet_parse(buf, len, &pk) && n < 8) {
+			pk.data = NULL;	/* buf goes away */
+			comp_seen[n] = pk;
+			__atomic_store_n(&ncomp, n + 1, __ATOMIC_RELEASE);
+		}
+		ovb_ring_rx_advance(rx);
+	}
+	ovb_ring_rx_commit(rx, &sig);
+}
+
+static int xfer_open(struct vmbus_channel *ch)
+{
+	opened[nopened++] = ch;
+	return vmbus_channel_start_worker(ch, xfer_drain, NULL, 0);
+}
+
+static void xfer_close(struct vmbus_channel *ch)
+{
+	vmbus_channel_stop_worker(ch);
+}
+
+static const struct vsp_ops xfer_ops = { .open = xfer_open, .close = xfer_close };
+
+/*
+ * A transfer-page packet reaches the guest byte for byte as Linux's
+ * struct vmtransfer_page_packet_header lays it out; the guest's
+ * VM_PKT_COMP of it reaches the VSP's drain with its transaction id.
+ */
+static void test_xfer_pages_and_completion(void **state)
+{
+	static const struct ovb_vmxfer_page_range ranges[3] = {
+		{ .byte_count = 1514, .byte_offset = 0 },
+		{ .byte_count = 60, .byte_offset = 6144 },
+		{ .byte_count = 9000, .byte_offset = 65536 },
+	};
+	static const uint8_t nvsp[12] = { 107, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8 };
+	struct vmbus_device dev = { 0 };
+	struct env *e = env_new();
+	struct guest_chan g;
+	uint8_t want[64] = { 0 }, got[256];
+	uint32_t relid, len;
+	uint64_t pfn, tid, one = 1;
+	ovb_bool sig;
+	struct vmbus_channel_empty req = { .header.msgtype = CHANNELMSG_REQUESTOFFERS };
+	struct vmbus_channel_offer_channel o;
+
+	(void)state;
+	nopened = 0;
+	__atomic_store_n(&ncomp, 0, __ATOMIC_RELAXED);
+	dev.name = "xfer";
+	dev.class_id = (struct ovb_guid)OVB_GUID_SCSI;
+	dev.ops = &xfer_ops;
+	assert_int_equal(vmbus_server_add_device(e->srv, &dev), 0);
+	contact(e, 0x50003);
+	send(e, &req, sizeof(req));
+	for (int i = 0; i < 3; i++)
+		memcpy(&o, fg_expect(e->fg, CHANNELMSG_OFFERCHANNEL)->data, sizeof(o));
+	relid = o.child_relid;
+	assert_int_equal(open_channel(e, relid, 20, 4, 4, &pfn), 0);
+	guest_chan_init(e, &g, pfn, 4, 0x10000 + relid);
+
+	/* Bad calls: no ranges, too many. */
+	assert_int_equal(vmbus_channel_send_xfer_pages(opened[0], 0, 1, 0xcafe, ranges, 0,
+						       nvsp, sizeof(nvsp)), -EINVAL);
+	assert_int_equal(vmbus_channel_send_xfer_pages(opened[0], 0, 1, 0xcafe, ranges,
+						       VMBUS_XFER_MAX_RANGES + 1, nvsp,
+						       sizeof(nvsp)), -EINVAL);
+	assert_int_equal(vmbus_channel_send_xfer_pages(opened[0],
+						       OVB_VMPKT_FLAG_COMPLETION_REQUESTED,
+						       0x1122334455667788ull, 0xcafe, ranges, 3,
+						       nvsp, sizeof(nvsp)), 0);
+	/* type 7, offset8 (24 + 3 * 8) / 8 = 6, len8 (48 + 12 + 4 pad) / 8 = 8 */
+	memcpy(want, (const uint8_t[]){ 7, 0, 6, 0, 8, 0, 1, 0,
+					0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11,
+					0xfe, 0xca, 0, 0, 3, 0, 0, 0 }, 24);
+	memcpy(want + 24, ranges, sizeof(ranges));
+	memcpy(want + 48, nvsp, sizeof(nvsp));
+	len = guest_recv(&g, got, sizeof(got), &tid);
+	assert_int_equal(len, 64);
+	assert_memory_equal(got, want, 64);
+	assert_int_equal(tid, 0x1122334455667788ull);
+
+	/* The guest completes it (netvsc: a VM_PKT_COMP with an NVSP answer). */
+	assert_int_equal(ovb_ring_tx_inband(&g.tx, OVB_VMPKT_COMP, 0, tid, nvsp, 8, &sig), 0);
+	assert_int_equal(write(g.fd, &one, sizeof(one)), sizeof(one));
+	for (int i = 0; i < 3000 && !__atomic_load_n(&ncomp, __ATOMIC_ACQUIRE); i++)
+		usleep(1000);
+	assert_int_equal(__atomic_load_n(&ncomp, __ATOMIC_ACQUIRE), 1);
+	assert_int_equal(comp_seen[0].type, OVB_VMPKT_COMP);
+	assert_int_equal(comp_seen[0].trans_id, 0x1122334455667788ull);
+	assert_int_equal(comp_seen[0].len, 8);
+
+	/* The parser refuses descriptors that do not fit their bytes. */
+	{
+		struct vmbus_packet pk;
+
+		assert_int_equal(vmbus_packet_parse(want, 64, &pk), 0);
+		assert_int_equal(pk.type, OVB_VMPKT_DATA_USING_XFER_PAGES);
+		assert_ptr_equal(pk.data, want + 48);
+		assert_int_equal(pk.len, 16);
+		assert_int_equal(vmbus_packet_parse(want, 56, &pk), -EINVAL);	/* len8 past */
+		assert_int_equal(vmbus_packet_parse(want, 8, &pk), -EINVAL);
+		want[2] = 9;						/* offset8 > len8 */
+		assert_int_equal(vmbus_packet_parse(want, 64, &pk), -EINVAL);
+		want[2] = 1;						/* inside the desc */
+		assert_int_equal(vmbus_packet_parse(want, 64, &pk), -EINVAL);
+	}
+	vmbus_server_remove_device(e->srv, &dev);
+	env_free(e);
+}
+
 /* lib/'s tables and IC negotiation, as both sides use them. */
 static void test_version_lib(void **state)
 {
@@ -1245,6 +1371,7 @@ int main(void)
 		cmocka_unit_test(test_fault_offers),
 		cmocka_unit_test(test_fault_open_and_ring_index),
 		cmocka_unit_test(test_gpadl_map_by_id),
+		cmocka_unit_test(test_xfer_pages_and_completion),
 	};
 
 	return cmocka_run_group_tests_name("vmbus_server", tests, NULL, NULL);
