@@ -3,7 +3,9 @@
  * The VMBus server and the IC VSPs, driven in-process by the fake guest:
  * every handshake version, offers, GPADLs of 1..1000 pages, open/close,
  * rescind and release, unload, heartbeat and shutdown over real rings,
- * and malformed input answered with errors while the server keeps going.
+ * and malformed input answered with errors while the server keeps going;
+ * the VSP API netvsc and the framebuffer need: GPADLs by id, transfer-page
+ * packets and their completions, guest ranges in RAM or the MMIO window.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -1302,6 +1304,69 @@ static void test_xfer_pages_and_completion(void **state)
 	env_free(e);
 }
 
+/*
+ * A guest-chosen range (hyperv_fb's VRAM): guest RAM as it is, or memory
+ * placed in the MMIO window that the guest's writes reach; anything else
+ * refused; released by the VSP, at close and at reset.
+ */
+static void test_map_guest_range(void **state)
+{
+	struct vmbus_channel_close_channel c = { .header.msgtype = CHANNELMSG_CLOSECHANNEL };
+	struct vmbus_channel_empty unload = { .header.msgtype = CHANNELMSG_UNLOAD };
+	struct vmbus_device dev = { 0 };
+	struct env *e = env_new();
+	const uint64_t vram = FG_MMIO_BASE + 16 * 4096, pg = 4096;
+	uint32_t relid;
+	uint64_t pfn, ring;
+	uint8_t *p, *q;
+
+	(void)state;
+	relid = rec_env_open(e, &dev);
+	/* RAM: RAM's own mapping. */
+	pfn = fg_alloc_pages(e->fg, 2);
+	p = vmbus_channel_map_guest_range(opened[0], pfn * pg, 2 * pg);
+	assert_ptr_equal(p, fg_page(e->fg, pfn));
+	assert_int_equal(e->fg->mapped_mmio, 0);
+	/* Inside the window: fresh memory the guest's writes reach. */
+	q = vmbus_channel_map_guest_range(opened[0], vram, 64 * pg);
+	assert_non_null(q);
+	assert_int_equal(e->fg->mapped_mmio, 1);
+	memset(fg_mmio(e->fg, vram + 63 * pg), 0x5a, pg);
+	assert_int_equal(q[63 * pg + 100], 0x5a);
+	/* Refused: overlapping it, straddling RAM and window, past the window,
+	 * unaligned, empty, wrapping, far outside both. */
+	assert_null(vmbus_channel_map_guest_range(opened[0], vram + 63 * pg, 2 * pg));
+	assert_null(vmbus_channel_map_guest_range(opened[0], FG_MMIO_BASE - pg, 2 * pg));
+	assert_null(vmbus_channel_map_guest_range(opened[0], FG_MMIO_BASE + FG_MMIO_SIZE, pg));
+	assert_null(vmbus_channel_map_guest_range(opened[0], FG_MMIO_BASE + FG_MMIO_SIZE - pg,
+						  2 * pg));
+	assert_null(vmbus_channel_map_guest_range(opened[0], FG_MMIO_BASE + 8, pg));
+	assert_null(vmbus_channel_map_guest_range(opened[0], FG_MMIO_BASE, 100));
+	assert_null(vmbus_channel_map_guest_range(opened[0], FG_MMIO_BASE, 0));
+	assert_null(vmbus_channel_map_guest_range(opened[0], UINT64_MAX - pg + 1, 2 * pg));
+	assert_null(vmbus_channel_map_guest_range(opened[0], 1ull << 40, pg));
+	assert_int_equal(e->fg->mapped_mmio, 1);
+	/* The VSP gives it back; the same place can be taken again. */
+	vmbus_channel_unmap_guest_range(opened[0], q);
+	assert_int_equal(e->fg->mapped_mmio, 0);
+	assert_non_null(vmbus_channel_map_guest_range(opened[0], vram, 64 * pg));
+	assert_int_equal(e->fg->mapped_mmio, 1);
+	/* Close releases it (and the RAM range, with nothing to free). */
+	c.child_relid = relid;
+	send(e, &c, sizeof(c));
+	assert_int_equal(e->fg->mapped_mmio, 0);
+	/* Reopened and mapped again: a reset (unload) releases it too. */
+	nopened = 0;
+	assert_int_equal(open_channel(e, relid, 22, 4, 4, &ring), 0);
+	assert_non_null(vmbus_channel_map_guest_range(opened[0], vram, pg));
+	assert_non_null(vmbus_channel_map_guest_range(opened[0], vram + pg, pg));
+	assert_int_equal(e->fg->mapped_mmio, 2);
+	send(e, &unload, sizeof(unload));
+	assert_int_equal(e->fg->mapped_mmio, 0);
+	vmbus_server_remove_device(e->srv, &dev);
+	env_free(e);
+}
+
 /* lib/'s tables and IC negotiation, as both sides use them. */
 static void test_version_lib(void **state)
 {
@@ -1372,6 +1437,7 @@ int main(void)
 		cmocka_unit_test(test_fault_open_and_ring_index),
 		cmocka_unit_test(test_gpadl_map_by_id),
 		cmocka_unit_test(test_xfer_pages_and_completion),
+		cmocka_unit_test(test_map_guest_range),
 	};
 
 	return cmocka_run_group_tests_name("vmbus_server", tests, NULL, NULL);
