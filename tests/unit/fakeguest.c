@@ -33,10 +33,13 @@ static void *fg_gpa_map(void *o, uint64_t gpa, uint64_t len)
 	return fg->ram + gpa;
 }
 
-static void *fg_map_ring(void *o, const uint64_t *pfns, uint32_t n)
+/*
+ * Map @total pages from the memfd back to back: page i is pfns[i] for the
+ * first @n, then the list again from pfns[1] (a ring's second data copy).
+ */
+static void *fg_map_list(struct fakeguest *fg, const uint64_t *pfns, uint32_t n, uint32_t total)
 {
-	struct fakeguest *fg = o;
-	size_t span = (size_t)(2 * n - 1) * PG;
+	size_t span = (size_t)total * PG;
 	uint8_t *base;
 
 	for (uint32_t i = 0; i < n; i++)
@@ -45,7 +48,7 @@ static void *fg_map_ring(void *o, const uint64_t *pfns, uint32_t n)
 	base = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (base == MAP_FAILED)
 		return NULL;
-	for (uint32_t i = 0; i < 2 * n - 1; i++) {
+	for (uint32_t i = 0; i < total; i++) {
 		uint64_t pfn = i < n ? pfns[i] : pfns[i - n + 1];
 
 		if (mmap(base + (size_t)i * PG, PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
@@ -54,8 +57,17 @@ static void *fg_map_ring(void *o, const uint64_t *pfns, uint32_t n)
 			return NULL;
 		}
 	}
-	fg->mapped_rings++;
 	return base;
+}
+
+static void *fg_map_ring(void *o, const uint64_t *pfns, uint32_t n)
+{
+	struct fakeguest *fg = o;
+	void *p = fg_map_list(fg, pfns, n, 2 * n - 1);
+
+	if (p)
+		fg->mapped_rings++;
+	return p;
 }
 
 static void fg_unmap_ring(void *o, void *p, uint32_t n)
@@ -114,24 +126,11 @@ static void fg_kick(void *o)
 static void *fg_map_pages(void *o, const uint64_t *pfns, uint32_t n)
 {
 	struct fakeguest *fg = o;
-	size_t span = (size_t)n * PG;
-	uint8_t *base;
+	void *p = fg_map_list(fg, pfns, n, n);
 
-	for (uint32_t i = 0; i < n; i++)
-		if (pfns[i] >= FG_RAM_PAGES)
-			return NULL;
-	base = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (base == MAP_FAILED)
-		return NULL;
-	for (uint32_t i = 0; i < n; i++) {
-		if (mmap(base + (size_t)i * PG, PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
-			 fg->memfd, (off_t)(pfns[i] * PG)) == MAP_FAILED) {
-			munmap(base, span);
-			return NULL;
-		}
-	}
-	fg->mapped_pages++;
-	return base;
+	if (p)
+		fg->mapped_pages++;
+	return p;
 }
 
 static void fg_unmap_pages(void *o, void *p, uint32_t n)

@@ -369,6 +369,19 @@ static uint32_t open_channel(struct env *e, uint32_t relid, uint32_t gpadl, uint
 	return r.status;
 }
 
+/* Ask to open @relid on ring GPADL @gpadl by hand; the answer's status. */
+static uint32_t open_status(struct env *e, uint32_t relid, uint32_t gpadl, uint32_t off_pages)
+{
+	struct vmbus_channel_open_channel o = { .header.msgtype = CHANNELMSG_OPENCHANNEL,
+		.child_relid = relid, .openid = relid, .ringbuffer_gpadlhandle = gpadl,
+		.downstream_ringbuffer_pageoffset = off_pages };
+	struct vmbus_channel_open_result r;
+
+	send(e, &o, sizeof(o));
+	memcpy(&r, fg_expect(e->fg, CHANNELMSG_OPENCHANNEL_RESULT)->data, sizeof(r));
+	return r.status;
+}
+
 static void test_open_ring_too_small(void **state)
 {
 	struct env *e = env_new();
@@ -382,15 +395,7 @@ static void test_open_ring_too_small(void **state)
 	/* Offset past the GPADL. */
 	assert_int_not_equal(open_channel(e, relids[0], 2, 4, 9, &pfn), 0);
 	/* Unknown GPADL handle. */
-	{
-		struct vmbus_channel_open_channel o = { .header.msgtype = CHANNELMSG_OPENCHANNEL,
-			.child_relid = relids[0], .ringbuffer_gpadlhandle = 555,
-			.downstream_ringbuffer_pageoffset = 2 };
-
-		send(e, &o, sizeof(o));
-		assert_int_not_equal(((struct vmbus_channel_open_result *)
-				      fg_expect(e->fg, CHANNELMSG_OPENCHANNEL_RESULT)->data)->status, 0);
-	}
+	assert_int_not_equal(open_status(e, relids[0], 555, 2), 0);
 	assert_int_equal(e->fg->mapped_rings, 0);
 	env_free(e);
 }
@@ -995,8 +1000,6 @@ static void test_reset_rescind_and_ring_gpadl_rules(void **state)
 	struct vmbus_device dev = { .name = "rec", .class_id = OVB_GUID_SCSI, .ops = &rec_ops };
 	struct vmbus_channel_empty req = { .header.msgtype = CHANNELMSG_REQUESTOFFERS };
 	struct vmbus_channel_empty unload = { .header.msgtype = CHANNELMSG_UNLOAD };
-	struct vmbus_channel_open_channel o = { .header.msgtype = CHANNELMSG_OPENCHANNEL };
-	struct vmbus_channel_open_result r;
 	uint32_t relid = 3;
 	uint64_t pfn, pfn2;
 
@@ -1010,23 +1013,12 @@ static void test_reset_rescind_and_ring_gpadl_rules(void **state)
 	/* A ring GPADL made for another channel (relid 1) cannot open relid 3. */
 	pfn2 = fg_alloc_pages(e->fg, 8);
 	assert_int_equal(gpadl_create(e, 1, 40, pfn2, 8), 0);
-	o.child_relid = relid;
-	o.openid = relid;
-	o.ringbuffer_gpadlhandle = 40;
-	o.downstream_ringbuffer_pageoffset = 4;
-	send(e, &o, sizeof(o));
-	memcpy(&r, fg_expect(e->fg, CHANNELMSG_OPENCHANNEL_RESULT)->data, sizeof(r));
-	assert_int_not_equal(r.status, 0);
+	assert_int_not_equal(open_status(e, relid, 40, 4), 0);
 	assert_int_equal(nopened, 0);
 	/* Its own GPADL opens it; the same GPADL again (in use) does not open relid 1. */
 	assert_int_equal(open_channel(e, relid, 41, 4, 4, &pfn), 0);
 	assert_int_equal(nopened, 1);
-	o.child_relid = 1;
-	o.openid = 1;
-	o.ringbuffer_gpadlhandle = 41;
-	send(e, &o, sizeof(o));
-	memcpy(&r, fg_expect(e->fg, CHANNELMSG_OPENCHANNEL_RESULT)->data, sizeof(r));
-	assert_int_not_equal(r.status, 0);
+	assert_int_not_equal(open_status(e, 1, 41, 4), 0);
 	/* Unload: reset once; a new contact after a connection: reset again. */
 	assert_int_equal(resets, 0);
 	send(e, &unload, sizeof(unload));
@@ -1046,17 +1038,18 @@ static void test_reset_rescind_and_ring_gpadl_rules(void **state)
 
 /* ---- what netvsc and the framebuffer need of the VSP API ------------------ */
 
-/* A rec device, connected, its primary open with ring GPADL 20: its relid. */
-static uint32_t rec_env_open(struct env *e, struct vmbus_device *dev)
+static uint64_t ring_pfn;	/* of the channel vsp_env_open opened */
+
+/* A device of @ops, connected, its primary open with ring GPADL 20: its relid. */
+static uint32_t vsp_env_open(struct env *e, struct vmbus_device *dev, const struct vsp_ops *ops)
 {
 	struct vmbus_channel_empty req = { .header.msgtype = CHANNELMSG_REQUESTOFFERS };
 	struct vmbus_channel_offer_channel o;
-	uint64_t pfn;
 
 	nopened = 0;
 	dev->name = "rec";
 	dev->class_id = (struct ovb_guid)OVB_GUID_SCSI;
-	dev->ops = &rec_ops;
+	dev->ops = ops;
 	dev->instance_id.b[0] = 9;
 	assert_int_equal(vmbus_server_add_device(e->srv, dev), 0);
 	contact(e, 0x50003);
@@ -1064,7 +1057,7 @@ static uint32_t rec_env_open(struct env *e, struct vmbus_device *dev)
 	for (int i = 0; i < 3; i++)
 		memcpy(&o, fg_expect(e->fg, CHANNELMSG_OFFERCHANNEL)->data, sizeof(o));
 	assert_non_null(fg_expect(e->fg, CHANNELMSG_ALLOFFERS_DELIVERED));
-	assert_int_equal(open_channel(e, o.child_relid, 20, 4, 4, &pfn), 0);
+	assert_int_equal(open_channel(e, o.child_relid, 20, 4, 4, &ring_pfn), 0);
 	assert_int_equal(nopened, 1);
 	return o.child_relid;
 }
@@ -1105,7 +1098,7 @@ static void test_gpadl_map_by_id(void **state)
 	uint8_t *p, *q;
 
 	(void)state;
-	relid = rec_env_open(e, &dev);
+	relid = vsp_env_open(e, &dev, &rec_ops);
 	/* 40 pages: a header and a body; a pattern the host must see in order. */
 	pfn = fg_alloc_pages(e->fg, 40);
 	for (uint32_t i = 0; i < 40; i++)
@@ -1155,18 +1148,10 @@ static void test_gpadl_map_by_id(void **state)
 	assert_int_equal(q[5 * 4096], 0x15);
 	/* ... but not the primary's ring. */
 	assert_null(vmbus_channel_gpadl_map(opened[1], 20, &len));
-	/* A mapped buffer cannot become a ring either. */
-	{
-		struct vmbus_channel_open_channel op = { .header.msgtype = CHANNELMSG_OPENCHANNEL,
-			.child_relid = relid, .openid = 1, .ringbuffer_gpadlhandle = 33,
-			.downstream_ringbuffer_pageoffset = 4 };
-
-		c.child_relid = relid;
-		send(e, &c, sizeof(c));		/* close the primary... */
-		send(e, &op, sizeof(op));	/* ... and reopen it on the buffer */
-		assert_int_not_equal(((struct vmbus_channel_open_result *)
-				      fg_expect(e->fg, CHANNELMSG_OPENCHANNEL_RESULT)->data)->status, 0);
-	}
+	/* A mapped buffer cannot become a ring either: close, reopen on it. */
+	c.child_relid = relid;
+	send(e, &c, sizeof(c));
+	assert_int_not_equal(open_status(e, relid, 33, 4), 0);
 	/* Torn down while the sub-channel maps it: answered when it closes. */
 	gpadl_teardown(e, relid, 33);
 	assert_false(torndown_posted(e, 33));
@@ -1234,25 +1219,13 @@ static void test_xfer_pages_and_completion(void **state)
 	struct guest_chan g;
 	uint8_t want[64] = { 0 }, got[256];
 	uint32_t relid, len;
-	uint64_t pfn, tid, one = 1;
+	uint64_t tid, one = 1;
 	ovb_bool sig;
-	struct vmbus_channel_empty req = { .header.msgtype = CHANNELMSG_REQUESTOFFERS };
-	struct vmbus_channel_offer_channel o;
 
 	(void)state;
-	nopened = 0;
 	__atomic_store_n(&ncomp, 0, __ATOMIC_RELAXED);
-	dev.name = "xfer";
-	dev.class_id = (struct ovb_guid)OVB_GUID_SCSI;
-	dev.ops = &xfer_ops;
-	assert_int_equal(vmbus_server_add_device(e->srv, &dev), 0);
-	contact(e, 0x50003);
-	send(e, &req, sizeof(req));
-	for (int i = 0; i < 3; i++)
-		memcpy(&o, fg_expect(e->fg, CHANNELMSG_OFFERCHANNEL)->data, sizeof(o));
-	relid = o.child_relid;
-	assert_int_equal(open_channel(e, relid, 20, 4, 4, &pfn), 0);
-	guest_chan_init(e, &g, pfn, 4, 0x10000 + relid);
+	relid = vsp_env_open(e, &dev, &xfer_ops);
+	guest_chan_init(e, &g, ring_pfn, 4, 0x10000 + relid);
 
 	/* Bad calls: no ranges, too many. */
 	assert_int_equal(vmbus_channel_send_xfer_pages(opened[0], 0, 1, 0xcafe, ranges, 0,
@@ -1321,7 +1294,7 @@ static void test_map_guest_range(void **state)
 	uint8_t *p, *q;
 
 	(void)state;
-	relid = rec_env_open(e, &dev);
+	relid = vsp_env_open(e, &dev, &rec_ops);
 	/* RAM: RAM's own mapping. */
 	pfn = fg_alloc_pages(e->fg, 2);
 	p = vmbus_channel_map_guest_range(opened[0], pfn * pg, 2 * pg);
