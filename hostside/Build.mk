@@ -2,7 +2,7 @@
 PROGS += ovb-host
 VMM_OBJS := hostside/vmm/vm.o hostside/vmm/boot.o hostside/vmm/acpi.o \
 	    hostside/vmm/cpuid.o hostside/vmm/serial.o hostside/vmm/platform.o \
-	    hostside/vmm/memory.o hostside/vmm/pio.o
+	    hostside/vmm/memory.o hostside/vmm/pio.o hostside/vmm/mmio.o
 HV_OBJS := hostside/hv/hv.o hostside/hv/synic.o hostside/hv/hcall.o hostside/hv/sint.o
 # Each device type's Build.mk adds its objects to HOST_DEVICE_OBJS (and its
 # libraries to HOST_DEVICE_LDLIBS); hostside/devices.c lists the types.

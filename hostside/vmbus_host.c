@@ -113,6 +113,36 @@ static void op_kick(void *opaque)
 	pthread_mutex_unlock(&h->lock);
 }
 
+static void *op_map_pages(void *opaque, const uint64_t *pfns, uint32_t n)
+{
+	struct vmbus_host *h = opaque;
+
+	return vm_map_pages(h->vm, pfns, n, false);
+}
+
+static void op_unmap_pages(void *opaque, void *p, uint32_t n)
+{
+	(void)opaque;
+	vm_unmap_pages(p, n, false);
+}
+
+/* RAM as it is; the MMIO window gets a memslot of its own (vmm/mmio.c). */
+static void *op_map_range(void *opaque, uint64_t gpa, uint64_t len)
+{
+	struct vmbus_host *h = opaque;
+	void *p = vm_gpa_to_hva(h->vm, gpa, len);
+
+	return p ? p : vm_mmio_map(h->vm, gpa, len);
+}
+
+static void op_unmap_range(void *opaque, void *p, uint64_t gpa, uint64_t len)
+{
+	struct vmbus_host *h = opaque;
+
+	if (p != vm_gpa_to_hva(h->vm, gpa, len))
+		vm_mmio_unmap(h->vm, p);
+}
+
 static const struct vmbus_server_ops host_server_ops = {
 	.post_msg = op_post_msg,
 	.map_ring = op_map_ring,
@@ -122,6 +152,10 @@ static const struct vmbus_server_ops host_server_ops = {
 	.event_unregister = op_event_unregister,
 	.signal_guest = op_signal_guest,
 	.kick = op_kick,
+	.map_pages = op_map_pages,
+	.unmap_pages = op_unmap_pages,
+	.map_range = op_map_range,
+	.unmap_range = op_unmap_range,
 };
 
 /* ---- guest -> host messages --------------------------------------------- */

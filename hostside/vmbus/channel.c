@@ -12,6 +12,7 @@
 #include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -43,6 +44,158 @@ uint16_t vmbus_channel_subchannel_index(struct vmbus_channel *ch)
 void *vmbus_channel_gpa_map(struct vmbus_channel *ch, uint64_t gpa, uint64_t len)
 {
 	return ch->srv->ops->gpa_map(ch->srv->opaque, gpa, len);
+}
+
+/* ---- mappings: GPADLs by id, guest-chosen ranges ------------------------ */
+
+/* Record a mapping; map_lock held. NULL (and nothing kept) past the limit. */
+static struct vmbus_mapping *channel_add_map(struct vmbus_channel *ch)
+{
+	struct vmbus_mapping *m;
+
+	if (ch->nmaps >= VMBUS_MAX_CHANNEL_MAPS || !(m = calloc(1, sizeof(*m))))
+		return NULL;
+	m->next = ch->maps;
+	ch->maps = m;
+	ch->nmaps++;
+	return m;
+}
+
+/* Undo one mapping; map_lock held. A teardown it held up may go now. */
+static void channel_drop_map(struct vmbus_channel *ch, struct vmbus_mapping *m)
+{
+	struct vmbus_server *srv = ch->srv;
+
+	if (m->range) {
+		srv->ops->unmap_range(srv->opaque, m->base, m->gpa, m->len);
+	} else {
+		struct vmbus_gpadl *g = vmbus_gpadl_find(srv, m->gpadl);
+
+		srv->ops->unmap_pages(srv->opaque, m->base, m->npages);
+		if (g && !--g->maps && g->teardown)
+			__atomic_store_n(&srv->teardowns, true, __ATOMIC_RELEASE);
+	}
+	free(m);
+}
+
+void *vmbus_channel_gpadl_map(struct vmbus_channel *ch, uint32_t gpadl_id, uint64_t *len)
+{
+	struct vmbus_server *srv = ch->srv;
+	struct vmbus_mapping *m = NULL;
+	struct vmbus_gpadl *g;
+	void *base = NULL;
+
+	*len = 0;
+	pthread_mutex_lock(&srv->map_lock);
+	g = vmbus_gpadl_find(srv, gpadl_id);
+	/*
+	 * A buffer of this channel or its primary (netvsc's sub-channels
+	 * share the primary's buffers), complete, not a ring, not going.
+	 */
+	if (!g || !g->complete || g->teardown || g->ring || g->id == ch->gpadl ||
+	    (g->relid != ch->relid && g->relid != ch->primary_relid))
+		goto out;
+	m = channel_add_map(ch);
+	if (!m)
+		goto out;
+	base = srv->ops->map_pages(srv->opaque, g->pfns, g->npages);
+	if (!base) {
+		ch->maps = m->next;
+		ch->nmaps--;
+		free(m);
+		goto out;
+	}
+	g->maps++;
+	m->base = base;
+	m->p = (uint8_t *)base + g->byte_offset;
+	m->gpadl = g->id;
+	m->npages = g->npages;
+	*len = g->byte_count;
+out:
+	pthread_mutex_unlock(&srv->map_lock);
+	return base ? m->p : NULL;
+}
+
+/* Take back mapping @p (of the kind asked for); false if it is not ours. */
+static bool channel_unmap_one(struct vmbus_channel *ch, void *p, bool range)
+{
+	struct vmbus_server *srv = ch->srv;
+	bool found = false;
+
+	pthread_mutex_lock(&srv->map_lock);
+	for (struct vmbus_mapping **pp = &ch->maps; *pp; pp = &(*pp)->next) {
+		struct vmbus_mapping *m = *pp;
+
+		if (m->p == p && m->range == range) {
+			*pp = m->next;
+			ch->nmaps--;
+			channel_drop_map(ch, m);
+			found = true;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&srv->map_lock);
+	/* The TORNDOWN is the control thread's to send (server.h). */
+	if (found && __atomic_load_n(&srv->teardowns, __ATOMIC_ACQUIRE)) {
+		__atomic_store_n(&srv->requests, true, __ATOMIC_RELEASE);
+		if (srv->ops->kick)
+			srv->ops->kick(srv->opaque);
+	}
+	return found;
+}
+
+void vmbus_channel_gpadl_unmap(struct vmbus_channel *ch, void *p)
+{
+	if (p && !channel_unmap_one(ch, p, false))
+		log_err("vmbus: channel %u: unmap of a GPADL it did not map", ch->relid);
+}
+
+void *vmbus_channel_map_guest_range(struct vmbus_channel *ch, uint64_t gpa, uint64_t len)
+{
+	struct vmbus_server *srv = ch->srv;
+	struct vmbus_mapping *m;
+	void *p = NULL;
+
+	if (!len || ((gpa | len) & (OVB_HV_PAGE_SIZE - 1)) || gpa > UINT64_MAX - len)
+		return NULL;
+	pthread_mutex_lock(&srv->map_lock);
+	m = channel_add_map(ch);
+	if (m) {
+		p = srv->ops->map_range(srv->opaque, gpa, len);
+		if (p) {
+			m->p = m->base = p;
+			m->range = true;
+			m->gpa = gpa;
+			m->len = len;
+		} else {
+			ch->maps = m->next;
+			ch->nmaps--;
+			free(m);
+		}
+	}
+	pthread_mutex_unlock(&srv->map_lock);
+	return p;
+}
+
+void vmbus_channel_unmap_guest_range(struct vmbus_channel *ch, void *p)
+{
+	if (p && !channel_unmap_one(ch, p, true))
+		log_err("vmbus: channel %u: unmap of a range it did not map", ch->relid);
+}
+
+void vmbus_channel_release_maps(struct vmbus_channel *ch)
+{
+	struct vmbus_server *srv = ch->srv;
+
+	pthread_mutex_lock(&srv->map_lock);
+	while (ch->maps) {
+		struct vmbus_mapping *m = ch->maps;
+
+		ch->maps = m->next;
+		channel_drop_map(ch, m);
+	}
+	ch->nmaps = 0;
+	pthread_mutex_unlock(&srv->map_lock);
 }
 
 void vmbus_channel_signal(struct vmbus_channel *ch)
@@ -80,6 +233,60 @@ int vmbus_channel_send_inband(struct vmbus_channel *ch, u16 flags, u64 trans_id,
 	if (!ret && sig)
 		vmbus_channel_signal(ch);
 	return ret;
+}
+
+int vmbus_channel_send_xfer_pages(struct vmbus_channel *ch, u16 flags, u64 trans_id,
+				  u16 pageset_id, const struct ovb_vmxfer_page_range *ranges,
+				  u32 nranges, const void *buf, u32 len)
+{
+	struct ovb_vmxfer_page_header h = { 0 };
+	struct ovb_ring_buf bufs[3];
+	uint64_t hdr = sizeof(h) + (uint64_t)nranges * sizeof(*ranges), total = hdr + len;
+	ovb_bool sig = false;
+	int ret;
+
+	if (!nranges || nranges > VMBUS_XFER_MAX_RANGES)
+		return -EINVAL;
+	/* len8 is 16 bits of 8 bytes: at most 512 KiB in one packet. */
+	if (total > 0xffffu * 8ull)
+		return -EMSGSIZE;
+	h.d.type = OVB_VMPKT_DATA_USING_XFER_PAGES;
+	h.d.offset8 = (u16)(hdr / 8);	/* the header is 24 + 8n bytes */
+	h.d.len8 = (u16)((total + 7) / 8);
+	h.d.flags = flags;
+	h.d.trans_id = trans_id;
+	h.xfer_pageset_id = pageset_id;
+	h.range_cnt = nranges;
+	bufs[0] = (struct ovb_ring_buf){ &h, sizeof(h) };
+	bufs[1] = (struct ovb_ring_buf){ ranges, nranges * (u32)sizeof(*ranges) };
+	bufs[2] = (struct ovb_ring_buf){ buf, len };
+	pthread_mutex_lock(&ch->tx_lock);
+	ret = ovb_ring_tx_write(&ch->tx, bufs, len ? 3 : 2, &sig);
+	pthread_mutex_unlock(&ch->tx_lock);
+	if (!ret && sig)
+		vmbus_channel_signal(ch);
+	return ret;
+}
+
+int vmbus_packet_parse(const void *pkt, u32 pktlen, struct vmbus_packet *p)
+{
+	struct ovb_vmpacket_desc d;
+	u32 off, len;
+
+	memset(p, 0, sizeof(*p));
+	if (pktlen < sizeof(d))
+		return -EINVAL;
+	memcpy(&d, pkt, sizeof(d));
+	off = (u32)d.offset8 * 8;
+	len = (u32)d.len8 * 8;
+	if (len > pktlen || off < sizeof(d) || off > len)
+		return -EINVAL;
+	p->type = d.type;
+	p->flags = d.flags;
+	p->trans_id = d.trans_id;
+	p->data = (const u8 *)pkt + off;
+	p->len = len - off;
+	return 0;
 }
 
 bool vmbus_channel_stopping(struct vmbus_channel *ch)

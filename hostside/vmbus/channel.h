@@ -23,6 +23,19 @@ enum vmbus_channel_state {
 	CH_RESCINDED,	/* waiting for the guest's RELID_RELEASED; dev is NULL */
 };
 
+/*
+ * What a VSP mapped on a channel (vmbus_channel_gpadl_map, _map_guest_range):
+ * released by the VSP or, at the latest, when the channel closes.
+ */
+struct vmbus_mapping {
+	struct vmbus_mapping *next;
+	void *p;			/* what the VSP got */
+	void *base;			/* what the op returned */
+	bool range;			/* a guest range, else GPADL @gpadl */
+	uint32_t gpadl, npages;
+	uint64_t gpa, len;
+};
+
 struct vmbus_channel {
 	struct vmbus_server *srv;
 	struct vmbus_device *dev;	/* NULL once rescinded */
@@ -31,10 +44,13 @@ struct vmbus_channel {
 	const char *name;
 	uint32_t relid, conn_id, target_vp;
 	uint16_t subidx;
+	uint32_t primary_relid;		/* own relid on a primary */
 	enum vmbus_channel_state state;
 	/* primary: sub-channels asked for (atomic; worker -> control thread) */
 	unsigned int subch_request;
 	uint32_t gpadl;
+	struct vmbus_mapping *maps;	/* srv->map_lock */
+	unsigned int nmaps;
 	struct ovb_ring rx, tx;
 	void *rx_map, *tx_map;
 	uint32_t rx_pages, tx_pages;
@@ -65,6 +81,9 @@ struct vmbus_gpadl {
 	uint32_t npages, have;
 	uint32_t byte_count, byte_offset;
 	bool complete;
+	/* srv->map_lock: VSP mappings, a channel's rings, TEARDOWN waiting */
+	unsigned int maps;
+	bool ring, teardown;
 	uint64_t *pfns;
 };
 
@@ -73,10 +92,17 @@ struct vmbus_server {
 	void *opaque;
 	uint32_t nr_vps;
 	pthread_mutex_t lock;
+	/*
+	 * A leaf lock, never held while waiting on anything: VSP threads
+	 * map GPADLs and ranges under it without the server's lock. The
+	 * control thread holds both to change the GPADL list.
+	 */
+	pthread_mutex_t map_lock;
 	pthread_cond_t closed;		/* a channel left CH_CLOSING */
 	bool bound;			/* ctl_thread is the control thread */
 	pthread_t ctl_thread;
 	bool requests;			/* atomic: a worker queued a request */
+	bool teardowns;			/* atomic: a GPADL's TORNDOWN may go now */
 	uint32_t version;		/* 0 = not connected */
 	uint32_t msg_vp, msg_sint;
 	bool offers_requested;
@@ -100,6 +126,11 @@ struct vmbus_gpadl *vmbus_gpadl_find(struct vmbus_server *srv, uint32_t id);
 void vmbus_gpadl_free_all(struct vmbus_server *srv);
 /* An open channel's rings are in GPADL @id. */
 bool vmbus_gpadl_in_use(struct vmbus_server *srv, uint32_t id);
+/* Answer the teardowns that waited for VSPs to unmap their GPADLs (srv->lock). */
+void vmbus_gpadl_finish_teardowns(struct vmbus_server *srv);
+
+/* channel.c: unmap whatever the VSP left mapped (closing, worker joined). */
+void vmbus_channel_release_maps(struct vmbus_channel *ch);
 
 /* server.c */
 void vmbus_server_post(struct vmbus_server *srv, const void *msg, uint32_t len);

@@ -5,6 +5,10 @@
  * builds them; one range per GPADL). Every count is checked against the
  * message length and our limits, every PFN against guest RAM; a bad
  * GPADL is answered GPADL_CREATED with a failure status and forgotten.
+ *
+ * VSPs map complete GPADLs (vmbus_channel_gpadl_map) from their own
+ * threads: the list changes only with both the server's lock and
+ * map_lock held, lookups from VSPs take map_lock alone.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +32,9 @@ static void gpadl_unlink(struct vmbus_server *srv, struct vmbus_gpadl *g)
 {
 	for (struct vmbus_gpadl **pp = &srv->gpadls; *pp; pp = &(*pp)->next) {
 		if (*pp == g) {
+			pthread_mutex_lock(&srv->map_lock);
 			*pp = g->next;
+			pthread_mutex_unlock(&srv->map_lock);
 			srv->ngpadls--;
 			srv->gpadl_pages -= g->npages;
 			free(g->pfns);
@@ -70,7 +76,9 @@ static void gpadl_complete(struct vmbus_server *srv, struct vmbus_gpadl *g)
 			return;
 		}
 	}
+	pthread_mutex_lock(&srv->map_lock);
 	g->complete = true;
+	pthread_mutex_unlock(&srv->map_lock);
 	{
 		struct vmbus_fault_ctx fc = { .relid = g->relid, .gpadl = g->id };
 
@@ -134,8 +142,10 @@ void vmbus_gpadl_header(struct vmbus_server *srv, const void *msg, uint32_t len)
 		inmsg = npages;
 	memcpy(g->pfns, (const uint8_t *)msg + sizeof(h) + sizeof(range), (size_t)inmsg * 8);
 	g->have = inmsg;
+	pthread_mutex_lock(&srv->map_lock);
 	g->next = srv->gpadls;
 	srv->gpadls = g;
+	pthread_mutex_unlock(&srv->map_lock);
 	srv->ngpadls++;
 	srv->gpadl_pages += npages;
 	if (g->have == g->npages)
@@ -175,17 +185,43 @@ void vmbus_gpadl_body(struct vmbus_server *srv, const void *msg, uint32_t len)
 		gpadl_complete(srv, g);
 }
 
+static void gpadl_torndown(struct vmbus_server *srv, struct vmbus_gpadl *g)
+{
+	struct vmbus_channel_gpadl_torndown r = { .header.msgtype = CHANNELMSG_GPADL_TORNDOWN,
+						  .gpadl = g->id };
+
+	gpadl_unlink(srv, g);
+	vmbus_server_post(srv, &r, sizeof(r));
+}
+
+void vmbus_gpadl_finish_teardowns(struct vmbus_server *srv)
+{
+	struct vmbus_gpadl *g, *next;
+
+	__atomic_store_n(&srv->teardowns, false, __ATOMIC_RELAXED);
+	for (g = srv->gpadls; g; g = next) {
+		bool done;
+
+		next = g->next;
+		pthread_mutex_lock(&srv->map_lock);
+		done = g->teardown && !g->maps;
+		pthread_mutex_unlock(&srv->map_lock);
+		if (done)
+			gpadl_torndown(srv, g);
+	}
+}
+
 void vmbus_gpadl_teardown(struct vmbus_server *srv, const void *msg, uint32_t len)
 {
 	struct vmbus_channel_gpadl_teardown t;
-	struct vmbus_channel_gpadl_torndown r = { .header.msgtype = CHANNELMSG_GPADL_TORNDOWN };
 	struct vmbus_gpadl *g;
+	bool mapped;
 
 	(void)len;
 	memcpy(&t, msg, sizeof(t));
 	g = vmbus_gpadl_find(srv, t.gpadl);
-	if (!g) {
-		vmbus_log(srv, "teardown of unknown GPADL %u", t.gpadl);
+	if (!g || g->teardown) {
+		vmbus_log(srv, "teardown of unknown GPADL %u (or again)", t.gpadl);
 		return;
 	}
 	/*
@@ -201,9 +237,16 @@ void vmbus_gpadl_teardown(struct vmbus_server *srv, const void *msg, uint32_t le
 		}
 	}
 	g = vmbus_gpadl_find(srv, t.gpadl);
-	if (!g)
+	if (!g || g->teardown)
 		return;
-	r.gpadl = g->id;
-	gpadl_unlink(srv, g);
-	vmbus_server_post(srv, &r, sizeof(r));
+	/*
+	 * A VSP still maps it (vsp.h): Linux waits for TORNDOWN, so it
+	 * comes when the VSP unmaps, or the channel closes.
+	 */
+	pthread_mutex_lock(&srv->map_lock);
+	g->teardown = true;
+	mapped = g->maps != 0;
+	pthread_mutex_unlock(&srv->map_lock);
+	if (!mapped)
+		gpadl_torndown(srv, g);
 }

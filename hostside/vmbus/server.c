@@ -37,6 +37,7 @@ struct vmbus_server *vmbus_server_new(const struct vmbus_server_ops *ops, void *
 	srv->nr_vps = nr_vps ? nr_vps : 1;
 	srv->msg_sint = OVB_VMBUS_MESSAGE_SINT;
 	pthread_mutex_init(&srv->lock, NULL);
+	pthread_mutex_init(&srv->map_lock, NULL);
 	pthread_cond_init(&srv->closed, NULL);
 	srv->max_gpadl_pages = VMBUS_DEFAULT_GPADL_PAGES;
 	srv->connect_rl.burst = LOG_RL_STATE_BURST;
@@ -101,9 +102,30 @@ struct vmbus_channel *vmbus_server_primary(struct vmbus_server *srv,
 	return NULL;
 }
 
-/* Undo an open: the event route and the ring mappings. */
+/*
+ * A channel's rings are in GPADL @id from now on (or no longer): false if
+ * a VSP maps it as a buffer or the guest is tearing it down.
+ */
+static bool channel_ring_gpadl(struct vmbus_server *srv, uint32_t id, bool ring)
+{
+	struct vmbus_gpadl *g = vmbus_gpadl_find(srv, id);
+	bool ok;
+
+	if (!g)
+		return false;
+	pthread_mutex_lock(&srv->map_lock);
+	ok = !ring || (!g->maps && !g->teardown);
+	if (ok)
+		g->ring = ring;
+	pthread_mutex_unlock(&srv->map_lock);
+	return ok;
+}
+
+/* Undo an open: the VSP's mappings, the event route and the ring mappings. */
 static void channel_unmap(struct vmbus_server *srv, struct vmbus_channel *ch)
 {
+	vmbus_channel_release_maps(ch);
+	channel_ring_gpadl(srv, ch->gpadl, false);
 	srv->ops->event_unregister(srv->opaque, ch->conn_id, ch->notify_fd);
 	close(ch->notify_fd);
 	ch->notify_fd = -1;
@@ -297,15 +319,19 @@ static void handle_open(struct vmbus_server *srv, const void *msg)
 	 */
 	if (!g || !g->complete || g->relid != ch->relid || g->byte_offset ||
 	    g->byte_count != (uint64_t)g->npages * OVB_HV_PAGE_SIZE || g->npages < 4 ||
-	    off < 2 || off > g->npages - 2 || vmbus_gpadl_in_use(srv, g->id)) {
-		vmbus_log(srv, "channel %u: ring GPADL %u missing or too small (offset %u)",
+	    off < 2 || off > g->npages - 2 || vmbus_gpadl_in_use(srv, g->id) ||
+	    !channel_ring_gpadl(srv, g->id, true)) {
+		vmbus_log(srv, "channel %u: ring GPADL %u missing, too small or mapped (offset %u)",
 			  o.child_relid, o.ringbuffer_gpadlhandle, off);
 		goto out;
 	}
-	if (channel_map_ring(srv, ch, g->pfns, off, true))
+	if (channel_map_ring(srv, ch, g->pfns, off, true)) {
+		channel_ring_gpadl(srv, g->id, false);
 		goto out;
+	}
 	if (channel_map_ring(srv, ch, g->pfns + off, g->npages - off, false)) {
 		srv->ops->unmap_ring(srv->opaque, ch->rx_map, ch->rx_pages);
+		channel_ring_gpadl(srv, g->id, false);
 		goto out;
 	}
 	ch->gpadl = g->id;
@@ -314,6 +340,7 @@ static void handle_open(struct vmbus_server *srv, const void *msg)
 	if (ch->notify_fd < 0 || srv->ops->event_register(srv->opaque, ch->conn_id, ch->notify_fd)) {
 		if (ch->notify_fd >= 0)
 			close(ch->notify_fd);
+		channel_ring_gpadl(srv, g->id, false);
 		srv->ops->unmap_ring(srv->opaque, ch->rx_map, ch->rx_pages);
 		srv->ops->unmap_ring(srv->opaque, ch->tx_map, ch->tx_pages);
 		goto out;
@@ -476,6 +503,9 @@ void vmbus_server_handle_msg(struct vmbus_server *srv, uint32_t vp, const void *
 		handle_tl_connect(srv, msg);
 		break;
 	}
+	/* A close may have released the last mapping of a GPADL being torn down. */
+	if (srv->version && __atomic_load_n(&srv->teardowns, __ATOMIC_ACQUIRE))
+		vmbus_gpadl_finish_teardowns(srv);
 out:
 	pthread_mutex_unlock(&srv->lock);
 }
@@ -501,6 +531,7 @@ static struct vmbus_channel *channel_new(struct vmbus_server *srv, struct vmbus_
 	ch->name = dev->name;
 	ch->relid = relid;
 	ch->subidx = subidx;
+	ch->primary_relid = relid;
 	ch->conn_id = VMBUS_CONN_ID_BASE + relid;
 	ch->notify_fd = -1;
 	ch->state = CH_OFFERED;
@@ -584,6 +615,7 @@ static void channel_make_subchannels(struct vmbus_server *srv, struct vmbus_chan
 			log_err("vmbus: channel %u: relids ran out at sub-channel %u", ch->relid, idx);
 			break;
 		}
+		sub->primary_relid = ch->relid;
 		channel_send_offer(srv, sub);
 	}
 }
@@ -598,6 +630,9 @@ void vmbus_server_run_requests(struct vmbus_server *srv)
 		if (srv->chans[i] && __atomic_load_n(&srv->chans[i]->subch_request,
 						     __ATOMIC_RELAXED))
 			channel_make_subchannels(srv, srv->chans[i]);
+	/* A VSP unmapped the last mapping of a GPADL the guest tore down. */
+	if (srv->version && __atomic_load_n(&srv->teardowns, __ATOMIC_ACQUIRE))
+		vmbus_gpadl_finish_teardowns(srv);
 	pthread_mutex_unlock(&srv->lock);
 }
 
@@ -637,6 +672,8 @@ void vmbus_server_remove_device(struct vmbus_server *srv, struct vmbus_device *d
 	}
 	if (found)
 		device_callback(srv, dev, true);
+	if (srv->version && __atomic_load_n(&srv->teardowns, __ATOMIC_ACQUIRE))
+		vmbus_gpadl_finish_teardowns(srv);
 	pthread_mutex_unlock(&srv->lock);
 }
 

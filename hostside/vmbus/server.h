@@ -55,6 +55,21 @@ struct vmbus_server_ops {
 	 * vmbus_server_run_requests() soon. Any thread; must not block.
 	 */
 	void (*kick)(void *opaque);
+	/*
+	 * Map the guest pages @pfns contiguously, once (a GPADL's buffer for
+	 * a VSP); NULL if any page is not RAM. Any thread.
+	 */
+	void *(*map_pages)(void *opaque, const uint64_t *pfns, uint32_t n);
+	void (*unmap_pages)(void *opaque, void *p, uint32_t n);
+	/*
+	 * Memory behind [gpa, gpa + len) (page-aligned, checked not to wrap)
+	 * that the host reads and the guest writes: guest RAM's own mapping
+	 * if it is all RAM, fresh memory the embedder places there if it
+	 * all lies in the VMBus MMIO window (the ACPI _CRS), else NULL. Any
+	 * thread. Unmap gets back what map returned.
+	 */
+	void *(*map_range)(void *opaque, uint64_t gpa, uint64_t len);
+	void (*unmap_range)(void *opaque, void *p, uint64_t gpa, uint64_t len);
 };
 
 struct vmbus_server *vmbus_server_new(const struct vmbus_server_ops *ops, void *opaque,

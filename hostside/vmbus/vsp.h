@@ -13,12 +13,17 @@
  *     worker that is stuck on the guest;
  *   - vmbus_channel_start_worker/stop_worker: in open/close;
  *   - the drain/tick functions, vmbus_channel_send_inband(),
- *     vmbus_channel_wait(), vmbus_channel_stopping() and
- *     vmbus_channel_offer_subchannels(): on the channel's worker;
- *   - the accessors, vmbus_channel_signal() and vmbus_channel_gpa_map():
- *     any thread while the channel is open.
+ *     vmbus_channel_send_xfer_pages(), vmbus_channel_wait(),
+ *     vmbus_channel_stopping() and vmbus_channel_offer_subchannels(): on
+ *     the channel's worker;
+ *   - the accessors, vmbus_channel_signal(), vmbus_channel_gpa_map(),
+ *     the GPADL and guest-range map/unmap functions and
+ *     vmbus_packet_parse(): any thread while the channel is open (the
+ *     worker, or the open/close callbacks).
  * A worker never takes the server's lock: what it wants of the server
- * (sub-channels) is a request the control thread carries out.
+ * (sub-channels, a TORNDOWN its unmap let go) is a request the control
+ * thread carries out. Mapping takes only the server's map lock, a leaf
+ * lock nobody holds while waiting.
  */
 #ifndef OVB_VMBUS_VSP_H
 #define OVB_VMBUS_VSP_H
@@ -83,6 +88,51 @@ void *vmbus_channel_get_priv(struct vmbus_channel *ch);
 void vmbus_channel_set_priv(struct vmbus_channel *ch, void *priv);
 
 /*
+ * A GPADL the guest made for this channel (or for its primary: netvsc's
+ * sub-channels share the primary's buffers), by id: its pages mapped
+ * contiguously, *@len its byte count (netvsc's receive and send buffers).
+ * NULL unless it is complete, not any channel's ring, and not being torn
+ * down; a channel holds at most VMBUS_MAX_CHANNEL_MAPS mappings.
+ *
+ * Teardown rule. A GPADL stays mapped for as long as the VSP holds it:
+ * when the guest tears it down meanwhile, the server keeps it and answers
+ * GPADL_TORNDOWN only once the last VSP mapping of it is gone — unmapped
+ * by the VSP, or released when the channel closes (close, rescind, reset).
+ * Linux waits for that answer without a timeout, and its netvsc tears its
+ * buffers down after closing the channel (VMBus 4.0 on; before, after it
+ * revoked them over NVSP), so a VSP unmaps a buffer when the guest revokes
+ * it and otherwise leaves it to the close.
+ */
+#define VMBUS_MAX_CHANNEL_MAPS	16
+void *vmbus_channel_gpadl_map(struct vmbus_channel *ch, uint32_t gpadl_id, uint64_t *len);
+void vmbus_channel_gpadl_unmap(struct vmbus_channel *ch, void *p);
+
+/*
+ * Memory behind a guest-chosen range [@gpa, @gpa + @len), both page-
+ * aligned: guest RAM's mapping if it is RAM (hyperv_fb may put VRAM
+ * there), or memory the host places in the VMBus MMIO window (the ACPI
+ * _CRS) if it lies inside it, so what the guest writes there the VSP
+ * reads. NULL for anything else: unaligned, empty, wrapping, partly RAM,
+ * outside both, overlapping a range already placed in the window.
+ * Released by vmbus_channel_unmap_guest_range() or when the channel closes.
+ */
+void *vmbus_channel_map_guest_range(struct vmbus_channel *ch, uint64_t gpa, uint64_t len);
+void vmbus_channel_unmap_guest_range(struct vmbus_channel *ch, void *p);
+
+/*
+ * A packet as ovb_ring_rx_peek() copied it (@pkt, @pktlen bytes): its
+ * type, flags, transaction id and the payload after offset8. 0, or
+ * -EINVAL if the descriptor does not fit the bytes.
+ */
+struct vmbus_packet {
+	u16 type, flags;
+	u64 trans_id;
+	const u8 *data;		/* the payload, at offset8 */
+	u32 len;		/* bytes from offset8 to len8 */
+};
+int vmbus_packet_parse(const void *pkt, u32 pktlen, struct vmbus_packet *p);
+
+/*
  * A thread per channel: it calls @drain with interrupts from the guest
  * masked until the inbound ring stays empty after unmasking, then sleeps
  * on the notification eventfd; @tick (optional) runs every @tick_ms and
@@ -107,6 +157,21 @@ int vmbus_channel_wait(struct vmbus_channel *ch, unsigned int timeout_ms);
 /* Send one in-band packet and signal the guest if needed (worker thread). */
 int vmbus_channel_send_inband(struct vmbus_channel *ch, u16 flags, u64 trans_id,
 			      const void *buf, u32 len);
+
+/*
+ * Send a transfer-page packet (VM_PKT_DATA_USING_XFER_PAGES, Linux's
+ * struct vmtransfer_page_packet_header): @nranges ranges of transfer page
+ * set @pageset_id (a buffer the guest gave, e.g. netvsc's receive buffer),
+ * then @len bytes of in-band payload. With
+ * OVB_VMPKT_FLAG_COMPLETION_REQUESTED the guest answers with a VM_PKT_COMP
+ * of @trans_id, which the drain sees (vmbus_packet_parse). 0, -EAGAIN
+ * when the ring has no room now, -EMSGSIZE, -EINVAL (no ranges or more
+ * than VMBUS_XFER_MAX_RANGES), -EIO (failed ring). Worker thread.
+ */
+#define VMBUS_XFER_MAX_RANGES	4096
+int vmbus_channel_send_xfer_pages(struct vmbus_channel *ch, u16 flags, u64 trans_id,
+				  u16 pageset_id, const struct ovb_vmxfer_page_range *ranges,
+				  u32 nranges, const void *buf, u32 len);
 
 /*
  * Ask for @count sub-channels of @ch's device (sub_channel_index

@@ -138,4 +138,14 @@ int platform_init(struct vm *vm);
 #define VM_PM1A_CNT_PORT	0x604
 #define VM_ACPI_S5_SLP_TYP	5
 
+/*
+ * Memory placed in the VMBus MMIO window (mmio.c): a KVM memslot backed by
+ * a fresh memfd over [gpa, gpa + len), page-aligned and inside
+ * VM_MMIO_WINDOW_*, overlapping no other; the guest's writes there (its
+ * framebuffer) land in the returned host mapping. NULL otherwise (logged).
+ * Unmap removes the memslot. Any thread.
+ */
+void *vm_mmio_map(struct vm *vm, uint64_t gpa, uint64_t len);
+void vm_mmio_unmap(struct vm *vm, void *hva);
+
 #endif /* OVB_VMM_VM_H */

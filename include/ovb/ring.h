@@ -97,6 +97,10 @@ struct ovb_vmxfer_page_header {
 	struct ovb_vmxfer_page_range ranges[];
 } __packed;
 OVB_ASSERT_SIZE(struct ovb_vmxfer_page_header, 24);
+OVB_ASSERT_OFFSET(struct ovb_vmxfer_page_header, xfer_pageset_id, 16);
+OVB_ASSERT_OFFSET(struct ovb_vmxfer_page_header, sender_owns_set, 18);
+OVB_ASSERT_OFFSET(struct ovb_vmxfer_page_header, range_cnt, 20);
+OVB_ASSERT_OFFSET(struct ovb_vmxfer_page_header, ranges, 24);
 
 /* GPA-direct, single-page ranges (struct hv_page_buffer). */
 struct ovb_gpa_page_range {

@@ -33,10 +33,13 @@ static void *fg_gpa_map(void *o, uint64_t gpa, uint64_t len)
 	return fg->ram + gpa;
 }
 
-static void *fg_map_ring(void *o, const uint64_t *pfns, uint32_t n)
+/*
+ * Map @total pages from the memfd back to back: page i is pfns[i] for the
+ * first @n, then the list again from pfns[1] (a ring's second data copy).
+ */
+static void *fg_map_list(struct fakeguest *fg, const uint64_t *pfns, uint32_t n, uint32_t total)
 {
-	struct fakeguest *fg = o;
-	size_t span = (size_t)(2 * n - 1) * PG;
+	size_t span = (size_t)total * PG;
 	uint8_t *base;
 
 	for (uint32_t i = 0; i < n; i++)
@@ -45,7 +48,7 @@ static void *fg_map_ring(void *o, const uint64_t *pfns, uint32_t n)
 	base = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (base == MAP_FAILED)
 		return NULL;
-	for (uint32_t i = 0; i < 2 * n - 1; i++) {
+	for (uint32_t i = 0; i < total; i++) {
 		uint64_t pfn = i < n ? pfns[i] : pfns[i - n + 1];
 
 		if (mmap(base + (size_t)i * PG, PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
@@ -54,8 +57,17 @@ static void *fg_map_ring(void *o, const uint64_t *pfns, uint32_t n)
 			return NULL;
 		}
 	}
-	fg->mapped_rings++;
 	return base;
+}
+
+static void *fg_map_ring(void *o, const uint64_t *pfns, uint32_t n)
+{
+	struct fakeguest *fg = o;
+	void *p = fg_map_list(fg, pfns, n, 2 * n - 1);
+
+	if (p)
+		fg->mapped_rings++;
+	return p;
 }
 
 static void fg_unmap_ring(void *o, void *p, uint32_t n)
@@ -110,6 +122,68 @@ static void fg_kick(void *o)
 	__atomic_fetch_add(&fg->kicks, 1, __ATOMIC_RELEASE);
 }
 
+/* A GPADL's pages, contiguous: one memfd mapping per page, as vm_map_pages. */
+static void *fg_map_pages(void *o, const uint64_t *pfns, uint32_t n)
+{
+	struct fakeguest *fg = o;
+	void *p = fg_map_list(fg, pfns, n, n);
+
+	if (p)
+		fg->mapped_pages++;
+	return p;
+}
+
+static void fg_unmap_pages(void *o, void *p, uint32_t n)
+{
+	struct fakeguest *fg = o;
+
+	munmap(p, (size_t)n * PG);
+	fg->mapped_pages--;
+}
+
+/* RAM as it is, the fake window's memory if all inside it and free. */
+static void *fg_map_range(void *o, uint64_t gpa, uint64_t len)
+{
+	struct fakeguest *fg = o;
+	void *ram = fg_gpa_map(o, gpa, len);
+	int slot = -1;
+
+	if (ram)
+		return ram;
+	if (gpa < FG_MMIO_BASE || len > FG_MMIO_SIZE || gpa - FG_MMIO_BASE > FG_MMIO_SIZE - len)
+		return NULL;
+	for (int i = 0; i < FG_MMIO_MAX; i++) {
+		uint64_t g = fg->mmio_maps[i].gpa, l = fg->mmio_maps[i].len;
+
+		if (!l && slot < 0)
+			slot = i;
+		if (l && gpa < g + l && g < gpa + len)
+			return NULL;
+	}
+	if (slot < 0)
+		return NULL;
+	fg->mmio_maps[slot].gpa = gpa;
+	fg->mmio_maps[slot].len = len;
+	fg->mapped_mmio++;
+	return fg->mmio + (gpa - FG_MMIO_BASE);
+}
+
+static void fg_unmap_range(void *o, void *p, uint64_t gpa, uint64_t len)
+{
+	struct fakeguest *fg = o;
+
+	if (p == fg_gpa_map(o, gpa, len))
+		return;
+	for (int i = 0; i < FG_MMIO_MAX; i++) {
+		if (fg->mmio_maps[i].len && fg->mmio_maps[i].gpa == gpa) {
+			fg->mmio_maps[i].len = 0;
+			fg->mapped_mmio--;
+			return;
+		}
+	}
+	abort();	/* the server unmapped what it never mapped */
+}
+
 const struct fg_ops fg_ops = {
 	.post_msg = fg_post_msg,
 	.map_ring = fg_map_ring,
@@ -119,6 +193,10 @@ const struct fg_ops fg_ops = {
 	.event_unregister = fg_event_unregister,
 	.signal_guest = fg_signal_guest,
 	.kick = fg_kick,
+	.map_pages = fg_map_pages,
+	.unmap_pages = fg_unmap_pages,
+	.map_range = fg_map_range,
+	.unmap_range = fg_unmap_range,
 };
 
 struct fakeguest *fg_new(void)
@@ -141,6 +219,10 @@ struct fakeguest *fg_new(void)
 		       MAP_SHARED | MAP_FIXED, fg->memfd, 0);
 	if (fg->ram == MAP_FAILED)
 		return NULL;
+	fg->mmio = mmap(NULL, FG_MMIO_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+			-1, 0);
+	if (fg->mmio == MAP_FAILED)
+		return NULL;
 	fg->next_page = 16;	/* keep PFN 0 and friends unused */
 	return fg;
 }
@@ -150,6 +232,7 @@ void fg_free(struct fakeguest *fg)
 	if (!fg)
 		return;
 	munmap(fg->ram - PG, (size_t)(FG_RAM_PAGES + 2) * PG);
+	munmap(fg->mmio, FG_MMIO_SIZE);
 	close(fg->memfd);
 	free(fg->posted);
 	free(fg);
@@ -169,6 +252,11 @@ uint64_t fg_alloc_pages(struct fakeguest *fg, uint32_t n)
 void *fg_page(struct fakeguest *fg, uint64_t pfn)
 {
 	return fg->ram + pfn * PG;
+}
+
+void *fg_mmio(struct fakeguest *fg, uint64_t gpa)
+{
+	return fg->mmio + (gpa - FG_MMIO_BASE);
 }
 
 const struct fg_posted *fg_next(struct fakeguest *fg)

@@ -17,6 +17,13 @@
 
 #define FG_RAM_PAGES	4096		/* 16 MiB */
 #define FG_MAX_POSTED	4096
+/*
+ * A fake VMBus MMIO window right after RAM (so a range can straddle
+ * both): map_range places memory there, fg_mmio() is the guest's view.
+ */
+#define FG_MMIO_BASE	((uint64_t)FG_RAM_PAGES * 4096)
+#define FG_MMIO_SIZE	(1024u * 4096)
+#define FG_MMIO_MAX	8
 
 struct fg_posted {
 	uint32_t vp, sint, len;
@@ -36,6 +43,10 @@ struct fakeguest {
 	uint32_t last_signal_relid;
 	unsigned int mapped_rings;
 	unsigned int kicks;		/* the server asked for its control thread */
+	unsigned int mapped_pages;	/* map_pages mappings alive */
+	uint8_t *mmio;			/* the window's memory, FG_MMIO_SIZE */
+	struct { uint64_t gpa, len; } mmio_maps[FG_MMIO_MAX];	/* len 0: free */
+	unsigned int mapped_mmio;	/* map_range mappings in the window alive */
 };
 
 /* The ops struct, layout-compatible with hostside's vmbus_server_ops. */
@@ -48,6 +59,10 @@ struct fg_ops {
 	void (*event_unregister)(void *, uint32_t, int);
 	int (*signal_guest)(void *, uint32_t, uint32_t, uint32_t);
 	void (*kick)(void *);
+	void *(*map_pages)(void *, const uint64_t *, uint32_t);
+	void (*unmap_pages)(void *, void *, uint32_t);
+	void *(*map_range)(void *, uint64_t, uint64_t);
+	void (*unmap_range)(void *, void *, uint64_t, uint64_t);
 };
 extern const struct fg_ops fg_ops;
 
@@ -57,6 +72,8 @@ void fg_free(struct fakeguest *fg);
 /* Allocate @n zeroed guest pages; returns the first PFN. */
 uint64_t fg_alloc_pages(struct fakeguest *fg, uint32_t n);
 void *fg_page(struct fakeguest *fg, uint64_t pfn);
+/* The guest's view of window address @gpa (what its VRAM writes reach). */
+void *fg_mmio(struct fakeguest *fg, uint64_t gpa);
 
 /* Next message the server posted, or NULL; copies its header type. */
 const struct fg_posted *fg_next(struct fakeguest *fg);

@@ -3,7 +3,9 @@
  * The VMBus server and the IC VSPs, driven in-process by the fake guest:
  * every handshake version, offers, GPADLs of 1..1000 pages, open/close,
  * rescind and release, unload, heartbeat and shutdown over real rings,
- * and malformed input answered with errors while the server keeps going.
+ * and malformed input answered with errors while the server keeps going;
+ * the VSP API netvsc and the framebuffer need: GPADLs by id, transfer-page
+ * packets and their completions, guest ranges in RAM or the MMIO window.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -367,6 +369,19 @@ static uint32_t open_channel(struct env *e, uint32_t relid, uint32_t gpadl, uint
 	return r.status;
 }
 
+/* Ask to open @relid on ring GPADL @gpadl by hand; the answer's status. */
+static uint32_t open_status(struct env *e, uint32_t relid, uint32_t gpadl, uint32_t off_pages)
+{
+	struct vmbus_channel_open_channel o = { .header.msgtype = CHANNELMSG_OPENCHANNEL,
+		.child_relid = relid, .openid = relid, .ringbuffer_gpadlhandle = gpadl,
+		.downstream_ringbuffer_pageoffset = off_pages };
+	struct vmbus_channel_open_result r;
+
+	send(e, &o, sizeof(o));
+	memcpy(&r, fg_expect(e->fg, CHANNELMSG_OPENCHANNEL_RESULT)->data, sizeof(r));
+	return r.status;
+}
+
 static void test_open_ring_too_small(void **state)
 {
 	struct env *e = env_new();
@@ -380,15 +395,7 @@ static void test_open_ring_too_small(void **state)
 	/* Offset past the GPADL. */
 	assert_int_not_equal(open_channel(e, relids[0], 2, 4, 9, &pfn), 0);
 	/* Unknown GPADL handle. */
-	{
-		struct vmbus_channel_open_channel o = { .header.msgtype = CHANNELMSG_OPENCHANNEL,
-			.child_relid = relids[0], .ringbuffer_gpadlhandle = 555,
-			.downstream_ringbuffer_pageoffset = 2 };
-
-		send(e, &o, sizeof(o));
-		assert_int_not_equal(((struct vmbus_channel_open_result *)
-				      fg_expect(e->fg, CHANNELMSG_OPENCHANNEL_RESULT)->data)->status, 0);
-	}
+	assert_int_not_equal(open_status(e, relids[0], 555, 2), 0);
 	assert_int_equal(e->fg->mapped_rings, 0);
 	env_free(e);
 }
@@ -993,8 +1000,6 @@ static void test_reset_rescind_and_ring_gpadl_rules(void **state)
 	struct vmbus_device dev = { .name = "rec", .class_id = OVB_GUID_SCSI, .ops = &rec_ops };
 	struct vmbus_channel_empty req = { .header.msgtype = CHANNELMSG_REQUESTOFFERS };
 	struct vmbus_channel_empty unload = { .header.msgtype = CHANNELMSG_UNLOAD };
-	struct vmbus_channel_open_channel o = { .header.msgtype = CHANNELMSG_OPENCHANNEL };
-	struct vmbus_channel_open_result r;
 	uint32_t relid = 3;
 	uint64_t pfn, pfn2;
 
@@ -1008,23 +1013,12 @@ static void test_reset_rescind_and_ring_gpadl_rules(void **state)
 	/* A ring GPADL made for another channel (relid 1) cannot open relid 3. */
 	pfn2 = fg_alloc_pages(e->fg, 8);
 	assert_int_equal(gpadl_create(e, 1, 40, pfn2, 8), 0);
-	o.child_relid = relid;
-	o.openid = relid;
-	o.ringbuffer_gpadlhandle = 40;
-	o.downstream_ringbuffer_pageoffset = 4;
-	send(e, &o, sizeof(o));
-	memcpy(&r, fg_expect(e->fg, CHANNELMSG_OPENCHANNEL_RESULT)->data, sizeof(r));
-	assert_int_not_equal(r.status, 0);
+	assert_int_not_equal(open_status(e, relid, 40, 4), 0);
 	assert_int_equal(nopened, 0);
 	/* Its own GPADL opens it; the same GPADL again (in use) does not open relid 1. */
 	assert_int_equal(open_channel(e, relid, 41, 4, 4, &pfn), 0);
 	assert_int_equal(nopened, 1);
-	o.child_relid = 1;
-	o.openid = 1;
-	o.ringbuffer_gpadlhandle = 41;
-	send(e, &o, sizeof(o));
-	memcpy(&r, fg_expect(e->fg, CHANNELMSG_OPENCHANNEL_RESULT)->data, sizeof(r));
-	assert_int_not_equal(r.status, 0);
+	assert_int_not_equal(open_status(e, 1, 41, 4), 0);
 	/* Unload: reset once; a new contact after a connection: reset again. */
 	assert_int_equal(resets, 0);
 	send(e, &unload, sizeof(unload));
@@ -1039,6 +1033,310 @@ static void test_reset_rescind_and_ring_gpadl_rules(void **state)
 	assert_int_equal(rescinds_seen, 1);
 	memset(&dev, 0x6b, sizeof(dev));	/* as a freed device would look */
 	vmbus_server_list_channels(e->srv, channel_info_keep, &(struct vmbus_channel_info){ .relid = 0 });
+	env_free(e);
+}
+
+/* ---- what netvsc and the framebuffer need of the VSP API ------------------ */
+
+static uint64_t ring_pfn;	/* of the channel vsp_env_open opened */
+
+/* A device of @ops, connected, its primary open with ring GPADL 20: its relid. */
+static uint32_t vsp_env_open(struct env *e, struct vmbus_device *dev, const struct vsp_ops *ops)
+{
+	struct vmbus_channel_empty req = { .header.msgtype = CHANNELMSG_REQUESTOFFERS };
+	struct vmbus_channel_offer_channel o;
+
+	nopened = 0;
+	dev->name = "rec";
+	dev->class_id = (struct ovb_guid)OVB_GUID_SCSI;
+	dev->ops = ops;
+	dev->instance_id.b[0] = 9;
+	assert_int_equal(vmbus_server_add_device(e->srv, dev), 0);
+	contact(e, 0x50003);
+	send(e, &req, sizeof(req));
+	for (int i = 0; i < 3; i++)
+		memcpy(&o, fg_expect(e->fg, CHANNELMSG_OFFERCHANNEL)->data, sizeof(o));
+	assert_non_null(fg_expect(e->fg, CHANNELMSG_ALLOFFERS_DELIVERED));
+	assert_int_equal(open_channel(e, o.child_relid, 20, 4, 4, &ring_pfn), 0);
+	assert_int_equal(nopened, 1);
+	return o.child_relid;
+}
+
+static void gpadl_teardown(struct env *e, uint32_t relid, uint32_t id)
+{
+	struct vmbus_channel_gpadl_teardown t = { .header.msgtype = CHANNELMSG_GPADL_TEARDOWN,
+						  .child_relid = relid, .gpadl = id };
+
+	send(e, &t, sizeof(t));
+}
+
+static bool torndown_posted(struct env *e, uint32_t id)
+{
+	const struct fg_posted *p;
+
+	while ((p = fg_expect(e->fg, CHANNELMSG_GPADL_TORNDOWN)))
+		if (((const struct vmbus_channel_gpadl_torndown *)p->data)->gpadl == id)
+			return true;
+	return false;
+}
+
+/*
+ * A GPADL by id (netvsc's receive and send buffers): mapped contiguously
+ * only when complete and made for the channel or its primary, never a
+ * ring; a teardown while mapped is answered once the VSP unmaps, or when
+ * the channel closes.
+ */
+static void test_gpadl_map_by_id(void **state)
+{
+	static uint8_t msgs[8][OVB_VMBUS_MAX_MSG_SIZE];
+	struct vmbus_channel_close_channel c = { .header.msgtype = CHANNELMSG_CLOSECHANNEL };
+	struct vmbus_device dev = { .max_subchannels = 1 };
+	struct env *e = env_new();
+	struct vmbus_channel_offer_channel o;
+	uint32_t relid, lens[8];
+	uint64_t pfn, pfn2, len;
+	uint8_t *p, *q;
+
+	(void)state;
+	relid = vsp_env_open(e, &dev, &rec_ops);
+	/* 40 pages: a header and a body; a pattern the host must see in order. */
+	pfn = fg_alloc_pages(e->fg, 40);
+	for (uint32_t i = 0; i < 40; i++)
+		memset(fg_page(e->fg, pfn + i), 0x10 + (int)i, 4096);
+	assert_int_equal(gpadl_create(e, relid, 30, pfn, 40), 0);
+	p = vmbus_channel_gpadl_map(opened[0], 30, &len);
+	assert_non_null(p);
+	assert_int_equal(len, 40 * 4096);
+	for (uint32_t i = 0; i < 40; i++)
+		assert_int_equal(p[i * 4096 + 7], 0x10 + i);
+	p[39 * 4096] = 0xee;	/* and the guest sees the host's writes */
+	assert_int_equal(((uint8_t *)fg_page(e->fg, pfn + 39))[0], 0xee);
+	assert_int_equal(e->fg->mapped_pages, 1);
+
+	/* Unknown id, the channel's own ring, another channel's, incomplete. */
+	assert_null(vmbus_channel_gpadl_map(opened[0], 999, &len));
+	assert_int_equal(len, 0);
+	assert_null(vmbus_channel_gpadl_map(opened[0], 20, &len));
+	pfn2 = fg_alloc_pages(e->fg, 4);
+	assert_int_equal(gpadl_create(e, 1, 31, pfn2, 4), 0);
+	assert_null(vmbus_channel_gpadl_map(opened[0], 31, &len));
+	fg_gpadl_msgs(relid, 32, pfn2, 64, msgs, lens, 8);
+	send(e, msgs[0], lens[0]);	/* header only: waits for its bodies */
+	assert_null(vmbus_channel_gpadl_map(opened[0], 32, &len));
+	assert_int_equal(e->fg->mapped_pages, 1);
+
+	/* Teardown while mapped: no TORNDOWN, no new mapping, until unmapped. */
+	gpadl_teardown(e, relid, 30);
+	assert_false(torndown_posted(e, 30));
+	assert_null(vmbus_channel_gpadl_map(opened[0], 30, &len));
+	assert_int_equal(p[7], 0x10);	/* still ours */
+	e->fg->kicks = 0;
+	vmbus_channel_gpadl_unmap(opened[0], p);
+	assert_int_equal(e->fg->mapped_pages, 0);
+	assert_int_equal(e->fg->kicks, 1);	/* the control thread answers */
+	vmbus_server_run_requests(e->srv);
+	assert_true(torndown_posted(e, 30));
+
+	/* A sub-channel maps its primary's buffer. */
+	assert_int_equal(vmbus_channel_offer_subchannels(opened[0], 1), 0);
+	vmbus_server_run_requests(e->srv);
+	memcpy(&o, fg_expect(e->fg, CHANNELMSG_OFFERCHANNEL)->data, sizeof(o));
+	assert_int_equal(open_channel(e, o.child_relid, 21, 4, 4, &pfn2), 0);
+	assert_int_equal(gpadl_create(e, relid, 33, pfn, 40), 0);
+	q = vmbus_channel_gpadl_map(opened[1], 33, &len);
+	assert_non_null(q);
+	assert_int_equal(q[5 * 4096], 0x15);
+	/* ... but not the primary's ring. */
+	assert_null(vmbus_channel_gpadl_map(opened[1], 20, &len));
+	/* A mapped buffer cannot become a ring either: close, reopen on it. */
+	c.child_relid = relid;
+	send(e, &c, sizeof(c));
+	assert_int_not_equal(open_status(e, relid, 33, 4), 0);
+	/* Torn down while the sub-channel maps it: answered when it closes. */
+	gpadl_teardown(e, relid, 33);
+	assert_false(torndown_posted(e, 33));
+	c.child_relid = o.child_relid;
+	send(e, &c, sizeof(c));
+	assert_int_equal(e->fg->mapped_pages, 0);
+	assert_true(torndown_posted(e, 33));
+	vmbus_server_remove_device(e->srv, &dev);
+	env_free(e);
+}
+
+/* A VSP whose worker records what the guest sends (type, trans id). */
+static struct vmbus_packet comp_seen[8];
+static unsigned int ncomp;	/* atomic */
+
+static void xfer_drain(struct vmbus_channel *ch)
+{
+	struct ovb_ring *rx = vmbus_channel_rx(ch);
+	uint8_t buf[512];
+	uint32_t len;
+	ovb_bool sig;
+
+	while (ovb_ring_rx_peek(rx, buf, sizeof(buf), &len) == 0) {
+		struct vmbus_packet pk;
+		unsigned int n = __atomic_load_n(&ncomp, __ATOMIC_RELAXED);
+
+		if (!vmbus_packet_parse(buf, len, &pk) && n < 8) {
+			pk.data = NULL;	/* buf goes away */
+			comp_seen[n] = pk;
+			__atomic_store_n(&ncomp, n + 1, __ATOMIC_RELEASE);
+		}
+		ovb_ring_rx_advance(rx);
+	}
+	ovb_ring_rx_commit(rx, &sig);
+}
+
+static int xfer_open(struct vmbus_channel *ch)
+{
+	opened[nopened++] = ch;
+	return vmbus_channel_start_worker(ch, xfer_drain, NULL, 0);
+}
+
+static void xfer_close(struct vmbus_channel *ch)
+{
+	vmbus_channel_stop_worker(ch);
+}
+
+static const struct vsp_ops xfer_ops = { .open = xfer_open, .close = xfer_close };
+
+/*
+ * A transfer-page packet reaches the guest byte for byte as Linux's
+ * struct vmtransfer_page_packet_header lays it out; the guest's
+ * VM_PKT_COMP of it reaches the VSP's drain with its transaction id.
+ */
+static void test_xfer_pages_and_completion(void **state)
+{
+	static const struct ovb_vmxfer_page_range ranges[3] = {
+		{ .byte_count = 1514, .byte_offset = 0 },
+		{ .byte_count = 60, .byte_offset = 6144 },
+		{ .byte_count = 9000, .byte_offset = 65536 },
+	};
+	static const uint8_t nvsp[12] = { 107, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8 };
+	struct vmbus_device dev = { 0 };
+	struct env *e = env_new();
+	struct guest_chan g;
+	uint8_t want[64] = { 0 }, got[256];
+	uint32_t relid, len;
+	uint64_t tid, one = 1;
+	ovb_bool sig;
+
+	(void)state;
+	__atomic_store_n(&ncomp, 0, __ATOMIC_RELAXED);
+	relid = vsp_env_open(e, &dev, &xfer_ops);
+	guest_chan_init(e, &g, ring_pfn, 4, 0x10000 + relid);
+
+	/* Bad calls: no ranges, too many. */
+	assert_int_equal(vmbus_channel_send_xfer_pages(opened[0], 0, 1, 0xcafe, ranges, 0,
+						       nvsp, sizeof(nvsp)), -EINVAL);
+	assert_int_equal(vmbus_channel_send_xfer_pages(opened[0], 0, 1, 0xcafe, ranges,
+						       VMBUS_XFER_MAX_RANGES + 1, nvsp,
+						       sizeof(nvsp)), -EINVAL);
+	assert_int_equal(vmbus_channel_send_xfer_pages(opened[0],
+						       OVB_VMPKT_FLAG_COMPLETION_REQUESTED,
+						       0x1122334455667788ull, 0xcafe, ranges, 3,
+						       nvsp, sizeof(nvsp)), 0);
+	/* type 7, offset8 (24 + 3 * 8) / 8 = 6, len8 (48 + 12 + 4 pad) / 8 = 8 */
+	memcpy(want, (const uint8_t[]){ 7, 0, 6, 0, 8, 0, 1, 0,
+					0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11,
+					0xfe, 0xca, 0, 0, 3, 0, 0, 0 }, 24);
+	memcpy(want + 24, ranges, sizeof(ranges));
+	memcpy(want + 48, nvsp, sizeof(nvsp));
+	len = guest_recv(&g, got, sizeof(got), &tid);
+	assert_int_equal(len, 64);
+	assert_memory_equal(got, want, 64);
+	assert_int_equal(tid, 0x1122334455667788ull);
+
+	/* The guest completes it (netvsc: a VM_PKT_COMP with an NVSP answer). */
+	assert_int_equal(ovb_ring_tx_inband(&g.tx, OVB_VMPKT_COMP, 0, tid, nvsp, 8, &sig), 0);
+	assert_int_equal(write(g.fd, &one, sizeof(one)), sizeof(one));
+	for (int i = 0; i < 3000 && !__atomic_load_n(&ncomp, __ATOMIC_ACQUIRE); i++)
+		usleep(1000);
+	assert_int_equal(__atomic_load_n(&ncomp, __ATOMIC_ACQUIRE), 1);
+	assert_int_equal(comp_seen[0].type, OVB_VMPKT_COMP);
+	assert_int_equal(comp_seen[0].trans_id, 0x1122334455667788ull);
+	assert_int_equal(comp_seen[0].len, 8);
+
+	/* The parser refuses descriptors that do not fit their bytes. */
+	{
+		struct vmbus_packet pk;
+
+		assert_int_equal(vmbus_packet_parse(want, 64, &pk), 0);
+		assert_int_equal(pk.type, OVB_VMPKT_DATA_USING_XFER_PAGES);
+		assert_ptr_equal(pk.data, want + 48);
+		assert_int_equal(pk.len, 16);
+		assert_int_equal(vmbus_packet_parse(want, 56, &pk), -EINVAL);	/* len8 past */
+		assert_int_equal(vmbus_packet_parse(want, 8, &pk), -EINVAL);
+		want[2] = 9;						/* offset8 > len8 */
+		assert_int_equal(vmbus_packet_parse(want, 64, &pk), -EINVAL);
+		want[2] = 1;						/* inside the desc */
+		assert_int_equal(vmbus_packet_parse(want, 64, &pk), -EINVAL);
+	}
+	vmbus_server_remove_device(e->srv, &dev);
+	env_free(e);
+}
+
+/*
+ * A guest-chosen range (hyperv_fb's VRAM): guest RAM as it is, or memory
+ * placed in the MMIO window that the guest's writes reach; anything else
+ * refused; released by the VSP, at close and at reset.
+ */
+static void test_map_guest_range(void **state)
+{
+	struct vmbus_channel_close_channel c = { .header.msgtype = CHANNELMSG_CLOSECHANNEL };
+	struct vmbus_channel_empty unload = { .header.msgtype = CHANNELMSG_UNLOAD };
+	struct vmbus_device dev = { 0 };
+	struct env *e = env_new();
+	const uint64_t vram = FG_MMIO_BASE + 16 * 4096, pg = 4096;
+	uint32_t relid;
+	uint64_t pfn, ring;
+	uint8_t *p, *q;
+
+	(void)state;
+	relid = vsp_env_open(e, &dev, &rec_ops);
+	/* RAM: RAM's own mapping. */
+	pfn = fg_alloc_pages(e->fg, 2);
+	p = vmbus_channel_map_guest_range(opened[0], pfn * pg, 2 * pg);
+	assert_ptr_equal(p, fg_page(e->fg, pfn));
+	assert_int_equal(e->fg->mapped_mmio, 0);
+	/* Inside the window: fresh memory the guest's writes reach. */
+	q = vmbus_channel_map_guest_range(opened[0], vram, 64 * pg);
+	assert_non_null(q);
+	assert_int_equal(e->fg->mapped_mmio, 1);
+	memset(fg_mmio(e->fg, vram + 63 * pg), 0x5a, pg);
+	assert_int_equal(q[63 * pg + 100], 0x5a);
+	/* Refused: overlapping it, straddling RAM and window, past the window,
+	 * unaligned, empty, wrapping, far outside both. */
+	assert_null(vmbus_channel_map_guest_range(opened[0], vram + 63 * pg, 2 * pg));
+	assert_null(vmbus_channel_map_guest_range(opened[0], FG_MMIO_BASE - pg, 2 * pg));
+	assert_null(vmbus_channel_map_guest_range(opened[0], FG_MMIO_BASE + FG_MMIO_SIZE, pg));
+	assert_null(vmbus_channel_map_guest_range(opened[0], FG_MMIO_BASE + FG_MMIO_SIZE - pg,
+						  2 * pg));
+	assert_null(vmbus_channel_map_guest_range(opened[0], FG_MMIO_BASE + 8, pg));
+	assert_null(vmbus_channel_map_guest_range(opened[0], FG_MMIO_BASE, 100));
+	assert_null(vmbus_channel_map_guest_range(opened[0], FG_MMIO_BASE, 0));
+	assert_null(vmbus_channel_map_guest_range(opened[0], UINT64_MAX - pg + 1, 2 * pg));
+	assert_null(vmbus_channel_map_guest_range(opened[0], 1ull << 40, pg));
+	assert_int_equal(e->fg->mapped_mmio, 1);
+	/* The VSP gives it back; the same place can be taken again. */
+	vmbus_channel_unmap_guest_range(opened[0], q);
+	assert_int_equal(e->fg->mapped_mmio, 0);
+	assert_non_null(vmbus_channel_map_guest_range(opened[0], vram, 64 * pg));
+	assert_int_equal(e->fg->mapped_mmio, 1);
+	/* Close releases it (and the RAM range, with nothing to free). */
+	c.child_relid = relid;
+	send(e, &c, sizeof(c));
+	assert_int_equal(e->fg->mapped_mmio, 0);
+	/* Reopened and mapped again: a reset (unload) releases it too. */
+	nopened = 0;
+	assert_int_equal(open_channel(e, relid, 22, 4, 4, &ring), 0);
+	assert_non_null(vmbus_channel_map_guest_range(opened[0], vram, pg));
+	assert_non_null(vmbus_channel_map_guest_range(opened[0], vram + pg, pg));
+	assert_int_equal(e->fg->mapped_mmio, 2);
+	send(e, &unload, sizeof(unload));
+	assert_int_equal(e->fg->mapped_mmio, 0);
+	vmbus_server_remove_device(e->srv, &dev);
 	env_free(e);
 }
 
@@ -1110,6 +1408,9 @@ int main(void)
 		cmocka_unit_test(test_fault_parse),
 		cmocka_unit_test(test_fault_offers),
 		cmocka_unit_test(test_fault_open_and_ring_index),
+		cmocka_unit_test(test_gpadl_map_by_id),
+		cmocka_unit_test(test_xfer_pages_and_completion),
+		cmocka_unit_test(test_map_guest_range),
 	};
 
 	return cmocka_run_group_tests_name("vmbus_server", tests, NULL, NULL);
