@@ -156,17 +156,6 @@ static struct ovb_vmbus_driver ic_driver = {
 	.remove = ic_remove,
 };
 
-static int __init ic_init(void)
-{
-	return ovb_vmbus_driver_register(&ic_driver);
-}
-
-static void __exit ic_exit(void)
-{
-	ovb_vmbus_driver_unregister(&ic_driver);
-}
-
-module_init(ic_init);
-module_exit(ic_exit);
+module_ovb_vmbus_driver(ic_driver);
 MODULE_DESCRIPTION("openvmbus: integration services (heartbeat, shutdown)");
 MODULE_LICENSE("GPL");

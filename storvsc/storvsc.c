@@ -647,17 +647,6 @@ static struct ovb_vmbus_driver stor_driver = {
 	.remove = stor_remove,
 };
 
-static int __init stor_init(void)
-{
-	return ovb_vmbus_driver_register(&stor_driver);
-}
-
-static void __exit stor_exit(void)
-{
-	ovb_vmbus_driver_unregister(&stor_driver);
-}
-
-module_init(stor_init);
-module_exit(stor_exit);
+module_ovb_vmbus_driver(stor_driver);
 MODULE_DESCRIPTION("openvmbus: synthetic SCSI controller driver");
 MODULE_LICENSE("GPL");

@@ -29,6 +29,9 @@ struct ovb_vmbus_driver {
 int __ovb_vmbus_driver_register(struct ovb_vmbus_driver *drv, struct module *owner);
 #define ovb_vmbus_driver_register(drv) __ovb_vmbus_driver_register(drv, THIS_MODULE)
 void ovb_vmbus_driver_unregister(struct ovb_vmbus_driver *drv);
+/* A module that only registers @drv: its init and exit. */
+#define module_ovb_vmbus_driver(drv) \
+	module_driver(drv, ovb_vmbus_driver_register, ovb_vmbus_driver_unregister)
 
 struct ovb_channel *ovb_vmbus_primary_channel(struct ovb_vmbus_device *dev);
 struct device *ovb_vmbus_dev(struct ovb_vmbus_device *dev);
