@@ -143,6 +143,13 @@ static void op_unmap_range(void *opaque, void *p, uint64_t gpa, uint64_t len)
 		vm_mmio_unmap(h->vm, p);
 }
 
+static uint64_t op_ref_time(void *opaque)
+{
+	struct vmbus_host *h = opaque;
+
+	return vm_ref_time(h->vm);
+}
+
 static const struct vmbus_server_ops host_server_ops = {
 	.post_msg = op_post_msg,
 	.map_ring = op_map_ring,
@@ -156,6 +163,7 @@ static const struct vmbus_server_ops host_server_ops = {
 	.unmap_pages = op_unmap_pages,
 	.map_range = op_map_range,
 	.unmap_range = op_unmap_range,
+	.ref_time = op_ref_time,
 };
 
 /* ---- guest -> host messages --------------------------------------------- */

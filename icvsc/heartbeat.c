@@ -20,7 +20,6 @@ static struct work_struct *hb_handle(struct ic_dev *ic, struct icmsg_hdr *h, u8 
 
 const struct ic_service ic_heartbeat = {
 	.name = "heartbeat",
-	.class_id = OVB_GUID_HEARTBEAT,
 	.msgtype = ICMSGTYPE_HEARTBEAT,
 	.min_len = sizeof(struct ic_heartbeat_msg),
 	.versions = hb_versions,

@@ -18,10 +18,10 @@
 #define IC_BUF_BYTES	PAGE_SIZE
 #define IC_BUDGET	16
 
-/* The services; a new one is a line here and one in ic_ids below. */
+/* The services of ic.h's list, in the same order as ic_ids below. */
+#define IC_SERVICE_PTR(svc, id) &svc,
 static const struct ic_service *const ic_services[] = {
-	&ic_heartbeat,
-	&ic_shutdown,
+	OVB_IC_SERVICES(IC_SERVICE_PTR)
 };
 
 static const u32 ic_fw_versions[] = OVB_IC_FW_VERSIONS;
@@ -41,6 +41,7 @@ void ic_negotiate(struct ic_dev *ic, struct icmsg_hdr *h, u8 *body, u32 len)
 		h->status = IC_STATUS_FAIL;
 		return;
 	}
+	ic->srv_version = srv;
 	dev_info(ovb_vmbus_dev(ic->vdev), "%s service version %u.%u\n",
 		 ic->svc->name, srv >> 16, srv & 0xffff);
 }
@@ -93,12 +94,20 @@ static void ic_on_event(void *ctx)
 		schedule_work(then);
 }
 
+/* modpost needs a table of its own for the module's aliases. */
+#define IC_SERVICE_ID(svc, id) { .guid = id },
+static const struct hv_vmbus_device_id ic_ids[] = {
+	OVB_IC_SERVICES(IC_SERVICE_ID)
+	{ },
+};
+MODULE_DEVICE_TABLE(vmbus, ic_ids);
+
 static const struct ic_service *ic_find(struct ovb_vmbus_device *vdev)
 {
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(ic_services); i++)
-		if (guid_equal(ovb_vmbus_class_id(vdev), &ic_services[i]->class_id))
+		if (guid_equal(ovb_vmbus_class_id(vdev), &ic_ids[i].guid))
 			return ic_services[i];
 	return NULL;
 }
@@ -123,12 +132,18 @@ static int ic_probe(struct ovb_vmbus_device *vdev)
 	ic->svc = svc;
 	ic->ch = ovb_vmbus_primary_channel(vdev);
 	ovb_vmbus_set_drvdata(vdev, ic);
+	ret = svc->probe ? svc->probe(ic) : 0;
+	if (ret)
+		goto fail;
 	ret = ovb_channel_open(ic->ch, IC_RING_BYTES, IC_RING_BYTES, ic_on_event, ic);
-	if (ret) {
-		dev_err(ovb_vmbus_dev(vdev), "cannot open the channel: %d\n", ret);
-		kfree(ic->buf);
-		kfree(ic);
-	}
+	if (!ret)
+		return 0;
+	dev_err(ovb_vmbus_dev(vdev), "cannot open the channel: %d\n", ret);
+	if (svc->remove)
+		svc->remove(ic);
+fail:
+	kfree(ic->buf);
+	kfree(ic);
 	return ret;
 }
 
@@ -137,17 +152,12 @@ static void ic_remove(struct ovb_vmbus_device *vdev)
 	struct ic_dev *ic = ovb_vmbus_get_drvdata(vdev);
 
 	ovb_channel_close(ic->ch);
+	if (ic->svc->remove)
+		ic->svc->remove(ic);
 	kfree(ic->buf);
 	kfree(ic);
 }
 
-/* modpost needs a table of its own for the module's aliases. */
-static const struct hv_vmbus_device_id ic_ids[] = {
-	{ .guid = OVB_GUID_HEARTBEAT },
-	{ .guid = OVB_GUID_SHUTDOWN },
-	{ },
-};
-MODULE_DEVICE_TABLE(vmbus, ic_ids);
 
 static struct ovb_vmbus_driver ic_driver = {
 	.name = "ovb_ic",

@@ -20,7 +20,9 @@ struct ic_dev;
 
 struct ic_service {
 	const char *name;
-	guid_t class_id;
+	/* Optional: set up and take down what the service keeps (process context). */
+	int (*probe)(struct ic_dev *ic);
+	void (*remove)(struct ic_dev *ic);
 	u16 msgtype;			/* ICMSGTYPE_* of its requests */
 	u32 min_len;			/* body bytes a request must have */
 	const u32 *versions;		/* ours, best first (IC_VERSION()) */
@@ -40,10 +42,21 @@ struct ic_dev {
 	const struct ic_service *svc;
 	u8 *buf;
 	u64 requests;
+	u32 srv_version;		/* negotiated, IC_VERSION(); 0 before */
+	void *priv;			/* the service's */
 };
 
-extern const struct ic_service ic_heartbeat;
-extern const struct ic_service ic_shutdown;
+/*
+ * The services, one line each: its struct ic_service (defined in its own
+ * file) and its class GUID (ovb/guids.h). ic.c builds both its service
+ * table and the device-id table modpost reads from this list.
+ */
+#define OVB_IC_SERVICES(X)			\
+	X(ic_heartbeat, OVB_GUID_HEARTBEAT)	\
+	X(ic_shutdown, OVB_GUID_SHUTDOWN)
+
+#define OVB_IC_DECLARE(svc, id) extern const struct ic_service svc;
+OVB_IC_SERVICES(OVB_IC_DECLARE)
 
 /*
  * Parsers of the host's bytes, self-contained (no channel calls; the fuzz

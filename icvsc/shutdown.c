@@ -45,7 +45,6 @@ static struct work_struct *sd_handle(struct ic_dev *ic, struct icmsg_hdr *h, u8 
 
 const struct ic_service ic_shutdown = {
 	.name = "shutdown",
-	.class_id = OVB_GUID_SHUTDOWN,
 	.msgtype = ICMSGTYPE_SHUTDOWN,
 	.min_len = sizeof(struct ic_shutdown_msg),
 	.versions = sd_versions,

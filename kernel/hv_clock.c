@@ -20,6 +20,7 @@
 
 #include "ovb/hv_tlfs.h"
 #include "kernel/hv_internal.h"
+#include "kernel/ovb_hv.h"
 
 static struct hv_ref_tsc_page *ovb_tsc_page;
 
@@ -45,7 +46,12 @@ static u64 ovb_hv_read_ref(struct clocksource *cs)
 	return mul_u64_u64_shr(tsc, scale, 64) + offset;
 }
 
-/* The partition reference time in 100 ns units, as the stimers count it. */
+/*
+ * The partition reference time in 100 ns units, as the stimers count it.
+ * Without our TSC page (mode 1: the kernel's clocksource owns its own) the
+ * MSR answers: an exit per read, which its users (stimer programming in
+ * mode 2 only; timesync samples and PTP reads) can afford.
+ */
 u64 ovb_hv_ref_time(void)
 {
 	u64 now;
@@ -55,6 +61,7 @@ u64 ovb_hv_ref_time(void)
 	rdmsrl(HV_X64_MSR_TIME_REF_COUNT, now);
 	return now;
 }
+EXPORT_SYMBOL_GPL(ovb_hv_ref_time);
 
 static struct clocksource ovb_hv_clocksource = {
 	.name = "ovb_hv_tsc_page",

@@ -24,7 +24,6 @@ void ovb_hv_cpu_irqs_free(struct ovb_cpu_irqs *ci);
 /* Mode 2: reference time (TSC page, else the MSR), crash MSRs, stimers. */
 int ovb_hv_clock_init(void);
 void ovb_hv_clock_exit(void);
-u64 ovb_hv_ref_time(void);
 int ovb_hv_crash_init(void);
 void ovb_hv_crash_exit(void);
 int ovb_hv_stimer_init(void);

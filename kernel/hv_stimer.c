@@ -25,6 +25,7 @@
 
 #include "ovb/hv_tlfs.h"
 #include "kernel/hv_internal.h"
+#include "kernel/ovb_hv.h"
 
 struct ovb_stimer {
 	struct clock_event_device ced;

@@ -30,6 +30,9 @@ void ovb_hv_unregister_handler(void);
 /* Free the message slot and EOM if the host has more queued. */
 void ovb_hv_msg_done(struct hv_message *msg);
 
+/* The partition reference time (TLFS: 100 ns units since the VM started). */
+u64 ovb_hv_ref_time(void);
+
 /* 1: the kernel had set up Hyper-V and we reuse it; 2: we did it all. */
 int ovb_hv_mode(void);
 u32 ovb_hv_vp_index(unsigned int cpu);

@@ -86,6 +86,8 @@ static void ic_negotiated(struct ic_service *ic, const uint8_t *body, uint32_t l
 	pthread_mutex_unlock(&ic->lock);
 	ic_log_state(ic, "guest speaks framework %u.%u, service %u.%u", fw >> 16, fw & 0xffff,
 		     srv >> 16, srv & 0xffff);
+	if (ic->negotiated)
+		ic->negotiated(ic);
 }
 
 void ic_handle_packet(struct ic_service *ic, const uint8_t *buf, uint32_t len)

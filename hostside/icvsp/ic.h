@@ -21,7 +21,9 @@ struct ic_service {
 	/* Called on the worker with a validated response to a service message. */
 	void (*response)(struct ic_service *ic, const struct icmsg_hdr *h,
 			 const uint8_t *body, uint32_t body_len);
-	void (*tick)(struct ic_service *ic);	/* every second once open */
+	void (*tick)(struct ic_service *ic);	/* every second once negotiated */
+	/* Optional: the guest accepted versions (st.srv_version); worker thread. */
+	void (*negotiated)(struct ic_service *ic);
 	pthread_mutex_t lock;			/* guards st */
 	struct icvsp_status st;
 	struct vmbus_channel *ch;

@@ -492,3 +492,8 @@ void vmbus_channel_stop_worker(struct vmbus_channel *ch)
 	pthread_join(ch->worker, NULL);
 	ch->worker_running = false;
 }
+
+uint64_t vmbus_channel_ref_time(struct vmbus_channel *ch)
+{
+	return ch->srv->ops->ref_time(ch->srv->opaque);
+}

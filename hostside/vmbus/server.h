@@ -70,6 +70,13 @@ struct vmbus_server_ops {
 	 */
 	void *(*map_range)(void *opaque, uint64_t gpa, uint64_t len);
 	void (*unmap_range)(void *opaque, void *p, uint64_t gpa, uint64_t len);
+	/*
+	 * The guest's partition reference time now: 100 ns units since the
+	 * VM started, what its TIME_REF_COUNT MSR and reference TSC page read
+	 * (TLFS 12.4). Services that timestamp for the guest use it (timesync
+	 * 4.0's vmreferencetime). Any thread.
+	 */
+	uint64_t (*ref_time)(void *opaque);
 };
 
 struct vmbus_server *vmbus_server_new(const struct vmbus_server_ops *ops, void *opaque,

@@ -119,6 +119,9 @@ void vmbus_channel_gpadl_unmap(struct vmbus_channel *ch, void *p);
 void *vmbus_channel_map_guest_range(struct vmbus_channel *ch, uint64_t gpa, uint64_t len);
 void vmbus_channel_unmap_guest_range(struct vmbus_channel *ch, void *p);
 
+/* The guest's partition reference time now (100 ns units). Any thread. */
+uint64_t vmbus_channel_ref_time(struct vmbus_channel *ch);
+
 /*
  * A packet as ovb_ring_rx_peek() copied it (@pkt, @pktlen bytes): its
  * type, flags, transaction id and the payload after offset8. 0, or

@@ -266,3 +266,14 @@ enum vm_exit_reason vm_run(struct vm *vm)
 		pthread_join(vm->vcpus[i].thread, NULL);
 	return reason;
 }
+
+uint64_t vm_ref_time(struct vm *vm)
+{
+	struct kvm_clock_data c = { 0 };
+
+	if (ioctl(vm->vm_fd, KVM_GET_CLOCK, &c)) {
+		log_err("KVM_GET_CLOCK: %s", strerror(errno));
+		return 0;
+	}
+	return c.clock / 100;
+}

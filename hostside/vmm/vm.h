@@ -148,4 +148,11 @@ int platform_init(struct vm *vm);
 void *vm_mmio_map(struct vm *vm, uint64_t gpa, uint64_t len);
 void vm_mmio_unmap(struct vm *vm, void *hva);
 
+/*
+ * The guest's Hyper-V partition reference time (100 ns units): KVM
+ * derives TIME_REF_COUNT and the reference TSC page from its kvmclock,
+ * which KVM_GET_CLOCK reads (arch/x86/kvm/hyperv.c). 0 if that fails.
+ */
+uint64_t vm_ref_time(struct vm *vm);
+
 #endif /* OVB_VMM_VM_H */

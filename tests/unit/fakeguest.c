@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tests/unit/fakeguest.h"
@@ -184,6 +185,16 @@ static void fg_unmap_range(void *o, void *p, uint64_t gpa, uint64_t len)
 	abort();	/* the server unmapped what it never mapped */
 }
 
+/* The fake guest's reference time: the host's clock plus what a test set. */
+static uint64_t fg_ref_time(void *o)
+{
+	struct fakeguest *fg = o;
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return ((uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec) / 100 + fg->ref_time_offset;
+}
+
 const struct fg_ops fg_ops = {
 	.post_msg = fg_post_msg,
 	.map_ring = fg_map_ring,
@@ -197,6 +208,7 @@ const struct fg_ops fg_ops = {
 	.unmap_pages = fg_unmap_pages,
 	.map_range = fg_map_range,
 	.unmap_range = fg_unmap_range,
+	.ref_time = fg_ref_time,
 };
 
 struct fakeguest *fg_new(void)

@@ -32,6 +32,7 @@ struct fg_posted {
 
 struct fakeguest {
 	int memfd;
+	uint64_t ref_time_offset;	/* added to ref_time (100 ns units) */
 	uint8_t *ram;			/* FG_RAM_PAGES pages, guards around */
 	uint32_t next_page;		/* page allocator */
 	struct fg_posted *posted;
@@ -63,6 +64,7 @@ struct fg_ops {
 	void (*unmap_pages)(void *, void *, uint32_t);
 	void *(*map_range)(void *, uint64_t, uint64_t);
 	void (*unmap_range)(void *, void *, uint64_t, uint64_t);
+	uint64_t (*ref_time)(void *);
 };
 extern const struct fg_ops fg_ops;
 

@@ -314,6 +314,7 @@ struct module;
 #define module_param(n, t, p)		static const void *shim_par_##n __attribute__((unused)) = &n
 #define module_init(f)			int (*shim_module_init)(void) = f
 #define module_exit(f)			void (*shim_module_exit)(void) = f
+#define module_driver(d, reg, unreg, ...)	static const void *shim_drv_##d __attribute__((unused)) = &d
 #define EXPORT_SYMBOL_GPL(s)		extern int shim_export_##s
 #define EXPORT_SYMBOL(s)		extern int shim_export_##s
 
