@@ -48,6 +48,13 @@ FUZZERS      :=	# libFuzzer targets: build/fuzz/<name>
 CHECKS       :=	# extra phony targets that make check runs (e.g. pair cases)
 FUZZ_SECONDS ?= 10
 
+# The guest modules (modules.list, the one list of them): $(call modlist,
+# COLUMN,PACKAGED) gives column 1 (name) or 2 (directory) of the lines whose
+# third column matches PACKAGED (yes, no, or yes|no).
+modlist = $(shell awk '$$1 !~ /^[#]/ && NF == 3 && $$3 ~ /^($(2))$$/ { print $$$(1) }' modules.list)
+KMOD_NAMES := $(call modlist,1,yes|no)
+KMOD_DIRS  := $(call modlist,2,yes|no)
+
 # Build.mk per directory; where several owners share a directory (tests/unit,
 # tests/fuzz, bench) each has its own <topic>.build.mk.
 FRAGMENTS := $(sort $(shell find . \( -name Build.mk -o -name '*.build.mk' \) \
@@ -125,15 +132,15 @@ headers-check: setup
 
 # ---- guest kernel modules (kbuild) -----------------------------------------
 # Sources are copied to build/kmod/<kver>/ so several kernels build side by
-# side and the source tree stays clean; the top-level Kbuild lists modules.
-KMOD_SRC := Kbuild include lib kernel vmbus icvsc storvsc netvsc inputvsc \
-	    videovsc tests/kmod
+# side and the source tree stays clean. The modules and their directories
+# come from modules.list (above; the top-level Kbuild reads it too).
+KMOD_SRC := Kbuild modules.list include lib $(KMOD_DIRS)
 # W=1 extra warnings and C=2 sparse on every file; any warning fails.
 KMOD_FLAGS ?= W=1 C=2
 
 define kmod_build
 	@rm -rf $(BUILD)/kmod/$(1) && mkdir -p $(BUILD)/kmod/$(1)
-	$(Q)for d in $(KMOD_SRC); do [ -e $$d ] && cp -r --parents $$d $(BUILD)/kmod/$(1)/ || true; done
+	$(Q)cp -r --parents $(KMOD_SRC) $(BUILD)/kmod/$(1)/
 	$(Q){ $(MAKE) -C /lib/modules/$(1)/build M=$(CURDIR)/$(BUILD)/kmod/$(1) \
 		$(KMOD_FLAGS) $(if $(V:0=),V=1) modules 2>&1; \
 		echo $$? > $(BUILD)/kmod/$(1).rc; } | tee $(BUILD)/kmod/$(1).log
@@ -141,13 +148,20 @@ define kmod_build
 	$(Q)if grep -E 'warning:|error:' $(BUILD)/kmod/$(1).log | \
 		grep -v '^make\[[0-9]*\]: warning: jobserver unavailable'; then \
 		echo "modules: warnings building for $(1)"; exit 1; fi
-	@echo "modules: $(1): $$(cd $(BUILD)/kmod/$(1) && find . -name '*.ko' | wc -l) modules, no warnings"
+	$(Q)n=0; for m in $(KMOD_NAMES); do \
+		[ -n "$$(find $(BUILD)/kmod/$(1) -name $$m.ko)" ] && n=$$((n + 1)) || \
+			echo "modules: $(1): $$m.ko was not built"; \
+	done; [ $$n = $(words $(KMOD_NAMES)) ] || exit 1; \
+	echo "modules: $(1): $$n modules, no warnings"
 endef
 
 modules: setup
+	$(Q)[ -n "$(KVER)" ] || { echo "modules: no Debian 6.1 cloud kernel headers (KVER=): run scripts/setup"; exit 1; }
 	$(call kmod_build,$(KVER))
 
+# Fails when no kernel's headers are there: a build of nothing is no pass.
 modules-all: setup
+	$(Q)[ -n "$(KVERS_ALL)" ] || { echo "modules-all: no kernel headers in /usr/src"; exit 1; }
 	$(Q)for k in $(KVERS_ALL); do $(MAKE) modules KVER=$$k || exit 1; done
 
 # ---- tests -----------------------------------------------------------------
