@@ -6,6 +6,9 @@
 #   make            userspace (host, tools, benchmarks) into build/
 #   make modules    guest kernel modules for KVER (default: Debian 6.1 cloud)
 #   make check      everything that is a test
+#   make check-long its long versions (PAIR_LONG=1, longer fuzzing)
+#   make fuzz-long  each fuzz target for FUZZ_SECONDS (1800), corpus kept
+#   make check-kasan  the guest-side pair cases on a KASAN+lockdep L2 kernel
 #   make demo       show the project working
 #
 # A Build.mk (or <topic>.build.mk) only appends to the lists below and defines <name>_OBJS for each
@@ -65,7 +68,7 @@ include $(filter-out ./lib/Build.mk,$(FRAGMENTS))
 
 .DEFAULT_GOAL := all
 .PHONY: all setup modules modules-all check check-unit check-fuzz \
-	headers-check demo clean bench
+	check-long fuzz-long headers-check demo clean bench
 
 all: setup $(addprefix $(BUILD)/,$(PROGS)) $(addprefix $(BUILD)/bench/,$(BENCHES))
 
@@ -137,11 +140,13 @@ headers-check: setup
 KMOD_SRC := Kbuild modules.list include lib $(KMOD_DIRS)
 # W=1 extra warnings and C=2 sparse on every file; any warning fails.
 KMOD_FLAGS ?= W=1 C=2
+# KDIR: a kernel build tree other than KVER's installed headers (check-kasan).
+KDIR ?=
 
 define kmod_build
 	@rm -rf $(BUILD)/kmod/$(1) && mkdir -p $(BUILD)/kmod/$(1)
 	$(Q)cp -r --parents $(KMOD_SRC) $(BUILD)/kmod/$(1)/
-	$(Q){ $(MAKE) -C /lib/modules/$(1)/build M=$(CURDIR)/$(BUILD)/kmod/$(1) \
+	$(Q){ $(MAKE) -C $(or $(KDIR),/lib/modules/$(1)/build) M=$(CURDIR)/$(BUILD)/kmod/$(1) \
 		$(KMOD_FLAGS) $(if $(V:0=),V=1) modules 2>&1; \
 		echo $$? > $(BUILD)/kmod/$(1).rc; } | tee $(BUILD)/kmod/$(1).log
 	$(Q)[ "$$(cat $(BUILD)/kmod/$(1).rc)" = 0 ] || { echo "modules: build failed for $(1)"; exit 1; }
@@ -184,6 +189,37 @@ check-fuzz: setup $(addprefix $(BUILD)/fuzz/,$(FUZZERS))
 
 check: setup all headers-check modules-all check-unit check-fuzz $(CHECKS)
 	@echo "check: all passed"
+
+# check-long: make check's long versions: each fuzz target for FUZZ_SECONDS
+# (600 unless given), and the pair with PAIR_LONG=1, which a case reads to
+# run its long version (and "# timeout-long: S" for its limit). Not part
+# of make check.
+check-long:
+	$(Q)PAIR_LONG=1 $(MAKE) check \
+		FUZZ_SECONDS=$(if $(filter command line environment,$(origin FUZZ_SECONDS)),$(FUZZ_SECONDS),600)
+
+# fuzz-long: each fuzz target for FUZZ_SECONDS (1800 unless given) from the
+# kept corpus tests/fuzz/seeds/<target> (what check-fuzz starts from), then
+# the kept corpus is replaced by the merge (-merge=1: the smallest set of
+# inputs with all the coverage) of itself and what the run found. Prints
+# executions and coverage per target; a crash fails (its input is in
+# build/fuzz/long/).
+FUZZ_LONG_SECONDS = $(if $(filter command line environment,$(origin FUZZ_SECONDS)),$(FUZZ_SECONDS),1800)
+fuzz-long: setup $(addprefix $(BUILD)/fuzz/,$(FUZZERS))
+	$(Q)for f in $(FUZZERS); do \
+		L=$(BUILD)/fuzz/long/$$f S=tests/fuzz/seeds/$$f; \
+		echo "== fuzz-long: $$f ($(FUZZ_LONG_SECONDS) s)"; \
+		rm -rf $$L && mkdir -p $$L/corpus $$L/merged $$S; \
+		(cd $$L && $(CURDIR)/$(BUILD)/fuzz/$$f -max_total_time=$(FUZZ_LONG_SECONDS) \
+			-print_final_stats=1 corpus $(CURDIR)/$$S) > $$L/log 2>&1 || \
+			{ tail -n 60 $$L/log; exit 1; }; \
+		grep -E '^#[0-9]+.*DONE' $$L/log | tail -n1; \
+		grep -E '^stat::(number_of_executed_units|peak_rss_mb)' $$L/log; \
+		$(BUILD)/fuzz/$$f -merge=1 $$L/merged $$S $$L/corpus > $$L/merge.log 2>&1 || \
+			{ tail -n 20 $$L/merge.log; exit 1; }; \
+		rm -rf $$S && cp -r $$L/merged $$S; \
+		echo "fuzz-long: $$f: kept corpus $$S: $$(ls $$S | wc -l) inputs"; \
+	done
 
 bench: setup $(addprefix $(BUILD)/bench/,$(BENCHES))
 

@@ -3,7 +3,8 @@
 # (its own process group, so a case that overruns its time limit can be
 # killed whole), one after the other. Helpers: l1lib.sh.
 #
-# A case's limit is 300 s unless its .l1 says "# timeout: SECONDS". Lines:
+# A case's limit is 300 s unless its .l1 says "# timeout: SECONDS" (with
+# PAIR_LONG=1, "# timeout-long: SECONDS" if it has one). Lines:
 # "case: NAME" when it starts, "case: NAME done (N s)" when it ends. In
 # between, after the case's own lines, the verdict on its L2 consoles
 # (l1lib.sh's l2_consoles_verdict: each boot's script reached its end, no
@@ -43,6 +44,8 @@ for CASE in "$@"; do
 	rm -f /tmp/"$CASE".serial /tmp/"$CASE".serial.[0-9]*
 	dmesg0=$(dmesg | wc -l)
 	limit=$(sed -n 's/^# timeout: //p' "$REPO/tests/pair/cases/$CASE.l1")
+	[ "$PAIR_LONG" != 1 ] ||
+		limit=$(sed -n 's/^# timeout-long: //p' "$REPO/tests/pair/cases/$CASE.l1" | grep . || echo "$limit")
 	limit=${limit:-300}
 	setsid sh -c '
 		. "$REPO/tests/pair/l1lib.sh"
