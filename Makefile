@@ -122,7 +122,8 @@ $(foreach p,$(BENCHES),$(eval $(call BENCH_template,$(p))))
 $(foreach p,$(UNIT_TESTS),$(eval $(call UNIT_template,$(p))))
 $(foreach p,$(FUZZERS),$(eval $(call FUZZ_template,$(p))))
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# (build/kasan holds a kernel tree: not ours to include)
+-include $(shell find $(BUILD) -path $(BUILD)/kasan -prune -o -name '*.d' -type f -print 2>/dev/null)
 
 # ---- headers: each include/ovb header compiles alone, pedantic ------------
 HEADERS := $(sort $(wildcard include/ovb/*.h))
@@ -201,7 +202,8 @@ check-long:
 # fuzz-long: each fuzz target for FUZZ_SECONDS (1800 unless given) from the
 # kept corpus tests/fuzz/seeds/<target> (what check-fuzz starts from), then
 # the kept corpus is replaced by the merge (-merge=1: the smallest set of
-# inputs with all the coverage) of itself and what the run found. Prints
+# inputs with all the coverage) of itself and what the run found; seeds
+# written by hand (a name that is not a hash) always stay. Prints
 # executions and coverage per target; a crash fails (its input is in
 # build/fuzz/long/).
 FUZZ_LONG_SECONDS = $(if $(filter command line environment,$(origin FUZZ_SECONDS)),$(FUZZ_SECONDS),1800)
@@ -215,6 +217,8 @@ fuzz-long: setup $(addprefix $(BUILD)/fuzz/,$(FUZZERS))
 			{ tail -n 60 $$L/log; exit 1; }; \
 		grep -E '^#[0-9]+.*DONE' $$L/log | tail -n1; \
 		grep -E '^stat::(number_of_executed_units|peak_rss_mb)' $$L/log; \
+		for i in $$S/*; do case $${i##*/} in \
+			*[!0-9a-f]*) cp $$i $$L/merged/ ;; esac; done 2>/dev/null; \
 		$(BUILD)/fuzz/$$f -merge=1 $$L/merged $$S $$L/corpus > $$L/merge.log 2>&1 || \
 			{ tail -n 20 $$L/merge.log; exit 1; }; \
 		rm -rf $$S && cp -r $$L/merged $$S; \
