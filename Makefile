@@ -6,6 +6,9 @@
 #   make            userspace (host, tools, benchmarks) into build/
 #   make modules    guest kernel modules for KVER (default: Debian 6.1 cloud)
 #   make check      everything that is a test
+#   make check-long its long versions (PAIR_LONG=1, longer fuzzing)
+#   make fuzz-long  each fuzz target for FUZZ_SECONDS (1800), corpus kept
+#   make check-kasan  the guest-side pair cases on a KASAN+lockdep L2 kernel
 #   make demo       show the project working
 #
 # A Build.mk (or <topic>.build.mk) only appends to the lists below and defines <name>_OBJS for each
@@ -48,6 +51,13 @@ FUZZERS      :=	# libFuzzer targets: build/fuzz/<name>
 CHECKS       :=	# extra phony targets that make check runs (e.g. pair cases)
 FUZZ_SECONDS ?= 10
 
+# The guest modules (modules.list, the one list of them): $(call modlist,
+# COLUMN,PACKAGED) gives column 1 (name) or 2 (directory) of the lines whose
+# third column matches PACKAGED (yes, no, or yes|no).
+modlist = $(shell awk '$$1 !~ /^[#]/ && NF == 3 && $$3 ~ /^($(2))$$/ { print $$$(1) }' modules.list)
+KMOD_NAMES := $(call modlist,1,yes|no)
+KMOD_DIRS  := $(call modlist,2,yes|no)
+
 # Build.mk per directory; where several owners share a directory (tests/unit,
 # tests/fuzz, bench) each has its own <topic>.build.mk.
 FRAGMENTS := $(sort $(shell find . \( -name Build.mk -o -name '*.build.mk' \) \
@@ -58,7 +68,7 @@ include $(filter-out ./lib/Build.mk,$(FRAGMENTS))
 
 .DEFAULT_GOAL := all
 .PHONY: all setup modules modules-all check check-unit check-fuzz \
-	headers-check demo clean bench
+	check-long fuzz-long headers-check demo clean bench
 
 all: setup $(addprefix $(BUILD)/,$(PROGS)) $(addprefix $(BUILD)/bench/,$(BENCHES))
 
@@ -112,7 +122,8 @@ $(foreach p,$(BENCHES),$(eval $(call BENCH_template,$(p))))
 $(foreach p,$(UNIT_TESTS),$(eval $(call UNIT_template,$(p))))
 $(foreach p,$(FUZZERS),$(eval $(call FUZZ_template,$(p))))
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# (build/kasan holds a kernel tree: not ours to include)
+-include $(shell find $(BUILD) -path $(BUILD)/kasan -prune -o -name '*.d' -type f -print 2>/dev/null)
 
 # ---- headers: each include/ovb header compiles alone, pedantic ------------
 HEADERS := $(sort $(wildcard include/ovb/*.h))
@@ -125,29 +136,38 @@ headers-check: setup
 
 # ---- guest kernel modules (kbuild) -----------------------------------------
 # Sources are copied to build/kmod/<kver>/ so several kernels build side by
-# side and the source tree stays clean; the top-level Kbuild lists modules.
-KMOD_SRC := Kbuild include lib kernel vmbus icvsc storvsc netvsc inputvsc \
-	    videovsc tests/kmod
+# side and the source tree stays clean. The modules and their directories
+# come from modules.list (above; the top-level Kbuild reads it too).
+KMOD_SRC := Kbuild modules.list include lib $(KMOD_DIRS)
 # W=1 extra warnings and C=2 sparse on every file; any warning fails.
 KMOD_FLAGS ?= W=1 C=2
+# KDIR: a kernel build tree other than KVER's installed headers (check-kasan).
+KDIR ?=
 
 define kmod_build
 	@rm -rf $(BUILD)/kmod/$(1) && mkdir -p $(BUILD)/kmod/$(1)
-	$(Q)for d in $(KMOD_SRC); do [ -e $$d ] && cp -r --parents $$d $(BUILD)/kmod/$(1)/ || true; done
-	$(Q){ $(MAKE) -C /lib/modules/$(1)/build M=$(CURDIR)/$(BUILD)/kmod/$(1) \
+	$(Q)cp -r --parents $(KMOD_SRC) $(BUILD)/kmod/$(1)/
+	$(Q){ $(MAKE) -C $(or $(KDIR),/lib/modules/$(1)/build) M=$(CURDIR)/$(BUILD)/kmod/$(1) \
 		$(KMOD_FLAGS) $(if $(V:0=),V=1) modules 2>&1; \
 		echo $$? > $(BUILD)/kmod/$(1).rc; } | tee $(BUILD)/kmod/$(1).log
 	$(Q)[ "$$(cat $(BUILD)/kmod/$(1).rc)" = 0 ] || { echo "modules: build failed for $(1)"; exit 1; }
 	$(Q)if grep -E 'warning:|error:' $(BUILD)/kmod/$(1).log | \
 		grep -v '^make\[[0-9]*\]: warning: jobserver unavailable'; then \
 		echo "modules: warnings building for $(1)"; exit 1; fi
-	@echo "modules: $(1): $$(cd $(BUILD)/kmod/$(1) && find . -name '*.ko' | wc -l) modules, no warnings"
+	$(Q)n=0; for m in $(KMOD_NAMES); do \
+		[ -n "$$(find $(BUILD)/kmod/$(1) -name $$m.ko)" ] && n=$$((n + 1)) || \
+			echo "modules: $(1): $$m.ko was not built"; \
+	done; [ $$n = $(words $(KMOD_NAMES)) ] || exit 1; \
+	echo "modules: $(1): $$n modules, no warnings"
 endef
 
 modules: setup
+	$(Q)[ -n "$(KVER)" ] || { echo "modules: no Debian 6.1 cloud kernel headers (KVER=): run scripts/setup"; exit 1; }
 	$(call kmod_build,$(KVER))
 
+# Fails when no kernel's headers are there: a build of nothing is no pass.
 modules-all: setup
+	$(Q)[ -n "$(KVERS_ALL)" ] || { echo "modules-all: no kernel headers in /usr/src"; exit 1; }
 	$(Q)for k in $(KVERS_ALL); do $(MAKE) modules KVER=$$k || exit 1; done
 
 # ---- tests -----------------------------------------------------------------
@@ -170,6 +190,40 @@ check-fuzz: setup $(addprefix $(BUILD)/fuzz/,$(FUZZERS))
 
 check: setup all headers-check modules-all check-unit check-fuzz $(CHECKS)
 	@echo "check: all passed"
+
+# check-long: make check's long versions: each fuzz target for FUZZ_SECONDS
+# (600 unless given), and the pair with PAIR_LONG=1, which a case reads to
+# run its long version (and "# timeout-long: S" for its limit). Not part
+# of make check.
+check-long:
+	$(Q)PAIR_LONG=1 $(MAKE) check \
+		FUZZ_SECONDS=$(if $(filter command line environment,$(origin FUZZ_SECONDS)),$(FUZZ_SECONDS),600)
+
+# fuzz-long: each fuzz target for FUZZ_SECONDS (1800 unless given) from the
+# kept corpus tests/fuzz/seeds/<target> (what check-fuzz starts from), then
+# the kept corpus is replaced by the merge (-merge=1: the smallest set of
+# inputs with all the coverage) of itself and what the run found; seeds
+# written by hand (a name that is not a hash) always stay. Prints
+# executions and coverage per target; a crash fails (its input is in
+# build/fuzz/long/).
+FUZZ_LONG_SECONDS = $(if $(filter command line environment,$(origin FUZZ_SECONDS)),$(FUZZ_SECONDS),1800)
+fuzz-long: setup $(addprefix $(BUILD)/fuzz/,$(FUZZERS))
+	$(Q)for f in $(FUZZERS); do \
+		L=$(BUILD)/fuzz/long/$$f S=tests/fuzz/seeds/$$f; \
+		echo "== fuzz-long: $$f ($(FUZZ_LONG_SECONDS) s)"; \
+		rm -rf $$L && mkdir -p $$L/corpus $$L/merged $$S; \
+		(cd $$L && $(CURDIR)/$(BUILD)/fuzz/$$f -max_total_time=$(FUZZ_LONG_SECONDS) \
+			-print_final_stats=1 corpus $(CURDIR)/$$S) > $$L/log 2>&1 || \
+			{ tail -n 60 $$L/log; exit 1; }; \
+		grep -E '^#[0-9]+.*DONE' $$L/log | tail -n1; \
+		grep -E '^stat::(number_of_executed_units|peak_rss_mb)' $$L/log; \
+		for i in $$S/*; do case $${i##*/} in \
+			*[!0-9a-f]*) cp $$i $$L/merged/ ;; esac; done 2>/dev/null; \
+		$(BUILD)/fuzz/$$f -merge=1 $$L/merged $$S $$L/corpus > $$L/merge.log 2>&1 || \
+			{ tail -n 20 $$L/merge.log; exit 1; }; \
+		rm -rf $$S && cp -r $$L/merged $$S; \
+		echo "fuzz-long: $$f: kept corpus $$S: $$(ls $$S | wc -l) inputs"; \
+	done
 
 bench: setup $(addprefix $(BUILD)/bench/,$(BENCHES))
 

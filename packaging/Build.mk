@@ -1,18 +1,33 @@
 # DKMS packaging. `make dkms-install` installs into the system's DKMS;
 # `make dkms-build` builds through DKMS in a private tree under build/dkms
 # (no system change), which the pair tests use for the guest's modules.
-OVB_VERSION := 0.1
-DKMS_SRC_FILES := Kbuild include lib kernel vmbus icvsc storvsc
+# The version is packaging/version; the modules are modules.list's
+# packaged ones (its "yes" lines): their directories make the DKMS source
+# tree and dkms.conf's BUILT_MODULE_* lines.
+OVB_VERSION := $(shell cat packaging/version)
+DKMS_MODULES := $(call modlist,1,yes)
+DKMS_SRC_FILES := Kbuild modules.list include lib $(call modlist,2,yes)
 DKMS_DIR := $(BUILD)/dkms
+# Where dkms-build leaves the .ko files for KVER (tests/pair/lib.sh: DKMS_MODDIR).
+DKMS_MODDIR = $(DKMS_DIR)/tree/openvmbus/$(OVB_VERSION)/$(KVER)/x86_64/module
 .PHONY: dkms-src dkms-build dkms-install
 
+# dkms.conf from its template: one BUILT_MODULE_* group per packaged module.
 dkms-src:
 	$(Q)rm -rf $(DKMS_DIR)/src && mkdir -p $(DKMS_DIR)/src/openvmbus-$(OVB_VERSION)
-	$(Q)cp -r $(DKMS_SRC_FILES) $(DKMS_DIR)/src/openvmbus-$(OVB_VERSION)/
-	$(Q)sed 's/@VERSION@/$(OVB_VERSION)/' packaging/dkms.conf > \
+	$(Q)cp -r --parents $(DKMS_SRC_FILES) $(DKMS_DIR)/src/openvmbus-$(OVB_VERSION)/
+	$(Q)awk '$$1 !~ /^[#]/ && NF == 3 && $$3 == "yes" { \
+		printf "BUILT_MODULE_NAME[%d]=\"%s\"\n", n, $$1; \
+		printf "BUILT_MODULE_LOCATION[%d]=\"%s/\"\n", n, $$2; \
+		printf "DEST_MODULE_LOCATION[%d]=\"/updates/dkms\"\n", n++ }' modules.list > \
+		$(DKMS_DIR)/modules.conf
+	$(Q)awk -v v='$(OVB_VERSION)' -v mods='$(DKMS_DIR)/modules.conf' \
+		'/^@MODULES@$$/ { while ((getline l < mods) > 0) print l; next } \
+		 { gsub(/@VERSION@/, v); print }' packaging/dkms.conf > \
 		$(DKMS_DIR)/src/openvmbus-$(OVB_VERSION)/dkms.conf
 
 dkms-build: setup dkms-src
+	$(Q)[ -n "$(KVER)" ] || { echo "dkms: no Debian 6.1 cloud kernel headers (KVER=): run scripts/setup"; exit 1; }
 	$(Q)rm -rf $(DKMS_DIR)/tree && mkdir -p $(DKMS_DIR)/tree
 	$(Q)dkms build -m openvmbus -v $(OVB_VERSION) -k $(KVER) \
 		--sourcetree $(CURDIR)/$(DKMS_DIR)/src --dkmstree $(CURDIR)/$(DKMS_DIR)/tree \
@@ -20,7 +35,9 @@ dkms-build: setup dkms-src
 	$(Q)if grep -E 'warning:|error:' $(DKMS_DIR)/tree/openvmbus/$(OVB_VERSION)/$(KVER)/x86_64/log/make.log | \
 		grep -v '^make'; then \
 		echo "dkms: warnings"; exit 1; fi
-	@echo "dkms: built $$(find $(DKMS_DIR)/tree/openvmbus/$(OVB_VERSION)/$(KVER) -name '*.ko*' | wc -l) modules for $(KVER)"
+	$(Q)for m in $(DKMS_MODULES); do [ -f $(DKMS_MODDIR)/$$m.ko ] || \
+		{ echo "dkms: $$m.ko missing in $(DKMS_MODDIR)"; exit 1; }; done
+	@echo "dkms: built $(words $(DKMS_MODULES)) modules for $(KVER) ($(DKMS_MODDIR))"
 
 dkms-install: setup dkms-src
 	$(Q)rm -rf /usr/src/openvmbus-$(OVB_VERSION)

@@ -1,5 +1,16 @@
-# The host+guest pair: cases in tests/pair/cases, run in one L1 boot.
-CHECKS += check-pair
-.PHONY: check-pair
-check-pair: all modules dkms-build
+# The host+guest pair: cases in tests/pair/cases, run in one L1 boot; and
+# the console scanner's own test (sample consoles, well under a second).
+CHECKS += check-consolescan check-pair
+.PHONY: check-pair check-consolescan
+check-consolescan:
+	$(Q)tests/pair/consolescan-test
+check-pair: all modules dkms-build check-consolescan
 	$(Q)tests/pair/run
+
+# check-kasan (not part of make check): the guest-side pair cases on a KASAN
+# + lockdep L2 kernel built from Debian's linux-source-6.1 (the first run
+# builds it, niced; cached under build/kasan/): tests/pair/kasan/check-kasan.
+# KASAN_CASES= names the cases.
+.PHONY: check-kasan
+check-kasan: all
+	$(Q)tests/pair/kasan/check-kasan

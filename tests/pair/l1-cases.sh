@@ -3,16 +3,26 @@
 # (its own process group, so a case that overruns its time limit can be
 # killed whole), one after the other. Helpers: l1lib.sh.
 #
-# A case's limit is 300 s unless its .l1 says "# timeout: SECONDS". Lines:
-# "case: NAME" when it starts, "case: NAME done (N s)" when it ends.
+# A case's limit is 300 s unless its .l1 says "# timeout: SECONDS" (with
+# PAIR_LONG=1, "# timeout-long: SECONDS" if it has one). Lines:
+# "case: NAME" when it starts, "case: NAME done (N s)" when it ends. In
+# between, after the case's own lines, the verdict on its L2 consoles
+# (l1lib.sh's l2_consoles_verdict: each boot's script reached its end, no
+# kernel error report) — every case gets it, none has to ask.
 . "$(pwd)/tests/pair/l1lib.sh"
 SCRATCH=$PAIR_DIR/scratch
 
 # Every 30 s: a line for the host (l1run's idle watchdog takes silence for a
 # wedged L1) and copies of the running case's console and host logs in the
 # scratch directory, so that a wedged L1 still leaves the host its last lines.
+# A tick that came more than 60 s after the one before means L1 itself
+# stalled (a wedge it came back from): noted in /tmp/.l1-stalls.
 alive() {
+	last=$(date +%s)
 	while sleep 30; do
+		now=$(date +%s)
+		[ $((now - last)) -le 60 ] || echo "$now $((now - last))" >> /tmp/.l1-stalls
+		last=$now
 		c=$(cat /tmp/.case 2>/dev/null)
 		echo "l1-alive: up $(cut -d' ' -f1 /proc/uptime) s, load $(cut -d' ' -f1-3 /proc/loadavg), case $c"
 		for f in serial host; do
@@ -31,7 +41,11 @@ for CASE in "$@"; do
 	echo "$CASE" > /tmp/.case
 	export CASE
 	t0=$(date +%s)
+	rm -f /tmp/"$CASE".serial /tmp/"$CASE".serial.[0-9]*
+	dmesg0=$(dmesg | wc -l)
 	limit=$(sed -n 's/^# timeout: //p' "$REPO/tests/pair/cases/$CASE.l1")
+	[ "$PAIR_LONG" != 1 ] ||
+		limit=$(sed -n 's/^# timeout-long: //p' "$REPO/tests/pair/cases/$CASE.l1" | grep . || echo "$limit")
 	limit=${limit:-300}
 	setsid sh -c '
 		. "$REPO/tests/pair/l1lib.sh"
@@ -54,6 +68,14 @@ for CASE in "$@"; do
 		pkill -9 -f "^$OVB_HOST" 2>/dev/null
 	fi
 	wait "$pid" 2>/dev/null
+	# Every L2 boot's console, judged the same way for every case. Did L1
+	# stall meanwhile (a late tick, or L1's own kernel saw a lockup)?
+	stalled=0
+	awk -v t0="$t0" '$1 >= t0 { f = 1 } END { exit !f }' /tmp/.l1-stalls 2>/dev/null && stalled=1
+	dmesg | tail -n +$((dmesg0 + 1)) | "$REPO/tests/pair/consolescan" > /tmp/.l1scan 2>&1 || true
+	grep -q '^consolescan: lockup:' /tmp/.l1scan && stalled=1
+	[ "$stalled" = 0 ] || echo "case: $CASE: L1 stalled during the case"
+	l2_consoles_verdict "$CASE" "$stalled"
 	echo "case: $CASE done ($(($(date +%s) - t0)) s)"
 done
 kill "$alive_pid" 2>/dev/null

@@ -8,14 +8,24 @@ REPO=$(cd "$(dirname "$0")/../.." && pwd)
 PAIR_DIR=$(mkdir -p "${PAIR_DIR:-$REPO/build/pair}" && cd "${PAIR_DIR:-$REPO/build/pair}" && pwd)
 export PAIR_DIR
 
-# Newest installed Debian 6.1 kernels: generic for L1 (it has 9p), cloud for L2.
-newest_kernel() {	# $1 = flavour suffix, e.g. "amd64" or "cloud-amd64"
-	ls -d /lib/modules/6.1.*-"$1" 2>/dev/null | sed 's|.*/||' | grep -v -- "-cloud-amd64\$\|^\$" | sort -V | tail -n1
-}
+# Newest installed Debian 6.1 kernels: generic for L1 (it has 9p), cloud for
+# L2. L2_KVER and L2_KERNEL may name another L2 kernel (make check-kasan
+# does); l1run hands both to L1, where l1lib.sh uses them.
 L1_KVER=${L1_KVER:-$(ls -d /lib/modules/6.1.*-amd64 | sed 's|.*/||' | grep -v cloud | sort -V | tail -n1)}
 L2_KVER=${L2_KVER:-$(ls -d /lib/modules/6.1.*-cloud-amd64 | sed 's|.*/||' | sort -V | tail -n1)}
 L1_KERNEL=/boot/vmlinuz-$L1_KVER
-L2_KERNEL=/boot/vmlinuz-$L2_KVER
+L2_KERNEL=${L2_KERNEL:-/boot/vmlinuz-$L2_KVER}
+# L2_MODROOT: where L2_KVER's in-tree modules are, if not under /lib/modules
+# (modprobe -d); empty for an installed kernel.
+L2_MODROOT=${L2_MODROOT:-}
+# Our guest modules for L2_KVER, relative to REPO (or absolute): built by
+# `make modules` (KMOD_DIR/<directory in modules.list>/) and by `make
+# dkms-build` (DKMS_MODDIR/, flat). A case's "# ko:" lines say @KMOD@ and
+# @DKMS@ for them, so no case names the package version or DKMS's layout.
+OVB_VERSION=$(cat "$REPO/packaging/version")
+KMOD_DIR=${KMOD_DIR:-build/kmod/$L2_KVER}
+DKMS_MODDIR=${DKMS_MODDIR:-build/dkms/tree/openvmbus/$OVB_VERSION/$L2_KVER/x86_64/module}
+export L2_KVER L2_KERNEL L2_MODROOT KMOD_DIR DKMS_MODDIR
 
 die() { echo "pair: $*" >&2; exit 1; }
 
@@ -35,14 +45,15 @@ initramfs_busybox() {
 }
 
 # Copy modules $3... of kernel $2 and their dependencies into $1/modules,
-# writing the load order to $1/modules/order.
+# writing the load order to $1/modules/order (MODPROBE_ROOT: modprobe -d).
 initramfs_modules() {
 	dir=$1/modules kver=$2
 	shift 2
 	mkdir -p "$dir"
 	: > "$dir/order"
 	for m in "$@"; do
-		modprobe -S "$kver" --show-depends "$m" | awk '$1 == "insmod" { print $2 }'
+		modprobe ${MODPROBE_ROOT:+-d "$MODPROBE_ROOT"} -S "$kver" --show-depends "$m" |
+			awk '$1 == "insmod" { print $2 }'
 	done | awk '!seen[$0]++' | while read -r ko; do
 		cp "$ko" "$dir/"
 		basename "$ko" >> "$dir/order"
@@ -61,6 +72,15 @@ initramfs_bins() {
 			cp -L "$f" "$dir$f"
 		done
 	done
+}
+
+# l2_script_end FILE: make the L2 test script FILE executable and end it
+# with a line that prints "L2-SCRIPT-END". A script that exits early or
+# dies (a shell error, an oops that kills it) never prints it, and the
+# harness fails that boot (l1lib.sh: l2_consoles_verdict).
+l2_script_end() {
+	printf '\n# added by tests/pair (lib.sh: l2_script_end)\necho "L2-SCRIPT-END"\n' >> "$1"
+	chmod +x "$1"
 }
 
 # Pack directory $1 into a gzip'd newc cpio $2.
