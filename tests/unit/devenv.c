@@ -95,7 +95,7 @@ unsigned int devenv_connect(struct devenv *e, uint32_t version)
 	return n;
 }
 
-void devenv_open(struct devenv *e, uint32_t relid, uint32_t gpadl)
+uint64_t devenv_open(struct devenv *e, uint32_t relid, uint32_t gpadl)
 {
 	struct vmbus_channel_open_channel op = { .header.msgtype = CHANNELMSG_OPENCHANNEL };
 	struct vmbus_channel_open_result r;
@@ -114,4 +114,5 @@ void devenv_open(struct devenv *e, uint32_t relid, uint32_t gpadl)
 	send(e, &op, sizeof(op));
 	memcpy(&r, fg_expect(e->fg, CHANNELMSG_OPENCHANNEL_RESULT)->data, sizeof(r));
 	assert_int_equal(r.status, 0);
+	return pfn0;
 }

@@ -28,7 +28,10 @@ void devenv_setup(struct devenv *e, bool options);
 void devenv_teardown(struct devenv *e);
 /* The fake guest connects at @version and asks for offers; returns how many came. */
 unsigned int devenv_connect(struct devenv *e, uint32_t version);
-/* The fake guest opens channel @relid (offered with @conn_id) over real rings. */
-void devenv_open(struct devenv *e, uint32_t relid, uint32_t gpadl);
+/*
+ * The fake guest opens channel @relid over real rings (4 pages each way)
+ * described by GPADL @gpadl; returns the rings' first PFN (fg_chan_init).
+ */
+uint64_t devenv_open(struct devenv *e, uint32_t relid, uint32_t gpadl);
 
 #endif /* OVB_TEST_DEVENV_H */

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -336,4 +337,76 @@ unsigned int fg_gpadl_msgs(uint32_t relid, uint32_t gpadl, uint64_t pfn0, uint32
 		done += n;
 	}
 	return k;
+}
+
+int fg_chan_init(struct fakeguest *fg, struct fg_chan *g, uint64_t pfn0, uint32_t pages,
+		 uint32_t conn_id)
+{
+	if (ovb_ring_tx_init(&g->tx, fg_page(fg, pfn0), fg_page(fg, pfn0 + 1),
+			     (pages - 1) * PG, 0) ||
+	    ovb_ring_rx_init(&g->rx, fg_page(fg, pfn0 + pages), fg_page(fg, pfn0 + pages + 1),
+			     (pages - 1) * PG, 0))
+		return -1;
+	g->fd = fg_event_fd(fg, conn_id);
+	return g->fd >= 0 ? 0 : -1;
+}
+
+uint32_t fg_chan_recv(struct fg_chan *g, uint8_t *buf, uint32_t size, uint64_t *tid,
+		      unsigned int ms)
+{
+	uint32_t len = 0;
+
+	for (unsigned int i = 0; i < ms; i++) {
+		int ret = ovb_ring_rx_peek(&g->rx, buf, size, &len);
+
+		if (ret == 0) {
+			ovb_bool sig;
+
+			*tid = ((struct ovb_vmpacket_desc *)buf)->trans_id;
+			ovb_ring_rx_advance(&g->rx);
+			ovb_ring_rx_commit(&g->rx, &sig);
+			return len;
+		}
+		if (ret != -EAGAIN)
+			return 0;
+		usleep(1000);
+	}
+	return 0;
+}
+
+int fg_ic_answer(struct fg_chan *g, uint8_t *pkt, uint32_t len, uint64_t tid, uint32_t srv)
+{
+	uint32_t off = ((struct ovb_vmpacket_desc *)pkt)->offset8 * 8u;
+	uint8_t *ic = pkt + off;
+	struct icmsg_hdr *h = (void *)(ic + sizeof(struct vmbuspipe_hdr));
+	uint64_t one = 1;
+	ovb_bool sig;
+
+	if (off + ICMSG_HDR_SIZE > len)
+		return -1;
+	if (h->icmsgtype == ICMSGTYPE_NEGOTIATE) {
+		struct icmsg_negotiate *n = (void *)(ic + ICMSG_HDR_SIZE);
+		struct ic_version fw = n->icversion_data[0];
+		struct ic_version sv = n->icversion_data[n->icframe_vercnt];
+
+		for (unsigned int i = 0; srv && i < n->icmsg_vercnt; i++) {
+			struct ic_version v = n->icversion_data[n->icframe_vercnt + i];
+
+			if (IC_VERSION((uint32_t)v.major, v.minor) == srv)
+				sv = v;
+		}
+		n->icframe_vercnt = 1;
+		n->icmsg_vercnt = 1;
+		n->icversion_data[0] = fw;
+		n->icversion_data[1] = sv;
+	} else if (h->icmsgtype == ICMSGTYPE_HEARTBEAT) {
+		struct ic_heartbeat_msg *m = (void *)(ic + ICMSG_HDR_SIZE);
+
+		m->seq_num += 1;
+	}
+	h->icflags = ICMSGHDRFLAG_TRANSACTION | ICMSGHDRFLAG_RESPONSE;
+	h->status = IC_STATUS_OK;
+	if (ovb_ring_tx_inband(&g->tx, OVB_VMPKT_DATA_INBAND, 0, tid, ic, len - off, &sig))
+		return -1;
+	return write(g->fd, &one, sizeof(one)) == sizeof(one) ? 0 : -1;
 }

@@ -14,6 +14,7 @@
 
 #include "ovb/vmbus_msg.h"
 #include "lib/ring.h"
+#include "ovb/ic_proto.h"
 
 #define FG_RAM_PAGES	4096		/* 16 MiB */
 #define FG_MAX_POSTED	4096
@@ -93,5 +94,27 @@ int fg_event_fd(struct fakeguest *fg, uint32_t conn_id);
 unsigned int fg_gpadl_msgs(uint32_t relid, uint32_t gpadl, uint64_t pfn0, uint32_t npages,
 			   uint8_t (*msgs)[OVB_VMBUS_MAX_MSG_SIZE], uint32_t *lens,
 			   unsigned int max);
+
+/*
+ * The guest's end of an open channel: its rings over fake RAM (guest->host
+ * first, host->guest at @pages, as the guest laid them out in its ring
+ * GPADL from @pfn0) and the host's notification eventfd for @conn_id.
+ */
+struct fg_chan {
+	struct ovb_ring rx, tx;	/* rx = host->guest ring, tx = guest->host */
+	int fd;
+};
+int fg_chan_init(struct fakeguest *fg, struct fg_chan *g, uint64_t pfn0, uint32_t pages,
+		 uint32_t conn_id);
+/* Wait up to @ms for one host packet (whole, descriptor first); its length, or 0. */
+uint32_t fg_chan_recv(struct fg_chan *g, uint8_t *buf, uint32_t size, uint64_t *tid,
+		      unsigned int ms);
+/*
+ * Answer an IC packet in place as Linux's hv_utils does and signal the
+ * host: a negotiation takes the host's first framework version and
+ * service version @srv (IC_VERSION(); 0 = the host's first); a heartbeat
+ * answers seq + 1; anything else is answered OK as it came. 0 or -1.
+ */
+int fg_ic_answer(struct fg_chan *g, uint8_t *pkt, uint32_t len, uint64_t tid, uint32_t srv);
 
 #endif /* OVB_TEST_FAKEGUEST_H */

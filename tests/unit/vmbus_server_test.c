@@ -401,80 +401,10 @@ static void test_open_ring_too_small(void **state)
 }
 
 /* The guest side of an IC channel: read host packets, answer them. */
-struct guest_chan {
-	struct ovb_ring rx, tx;	/* rx = host->guest ring, tx = guest->host */
-	int fd;			/* the host's notification eventfd */
-};
-
-static void guest_chan_init(struct env *e, struct guest_chan *g, uint64_t pfn0, uint32_t pages,
-			    uint32_t conn_id)
-{
-	/* Ring buffers: guest->host first, host->guest at the offset. */
-	assert_int_equal(ovb_ring_tx_init(&g->tx, fg_page(e->fg, pfn0), fg_page(e->fg, pfn0 + 1),
-					  (pages - 1) * 4096, 0), 0);
-	assert_int_equal(ovb_ring_rx_init(&g->rx, fg_page(e->fg, pfn0 + pages),
-					  fg_page(e->fg, pfn0 + pages + 1), (pages - 1) * 4096, 0), 0);
-	g->fd = fg_event_fd(e->fg, conn_id);
-	assert_true(g->fd >= 0);
-}
-
-/* Wait for one host packet (the worker thread writes it). */
-static uint32_t guest_recv(struct guest_chan *g, uint8_t *buf, uint32_t size, uint64_t *tid)
-{
-	uint32_t len = 0;
-
-	for (int i = 0; i < 3000; i++) {
-		int ret = ovb_ring_rx_peek(&g->rx, buf, size, &len);
-
-		if (ret == 0) {
-			ovb_bool sig;
-
-			*tid = ((struct ovb_vmpacket_desc *)buf)->trans_id;
-			ovb_ring_rx_advance(&g->rx);
-			ovb_ring_rx_commit(&g->rx, &sig);
-			return len;
-		}
-		assert_int_equal(ret, -EAGAIN);
-		usleep(1000);
-	}
-	fail_msg("no packet from the host");
-	return 0;
-}
-
-/* Answer in place the way Linux's hv_utils does, then signal the host. */
-static void guest_answer(struct guest_chan *g, uint8_t *pkt, uint32_t len, uint64_t tid)
-{
-	uint32_t off = ((struct ovb_vmpacket_desc *)pkt)->offset8 * 8;
-	uint8_t *ic = pkt + off;
-	struct icmsg_hdr *h = (void *)(ic + sizeof(struct vmbuspipe_hdr));
-	uint64_t one = 1;
-	ovb_bool sig;
-
-	if (h->icmsgtype == ICMSGTYPE_NEGOTIATE) {
-		struct icmsg_negotiate *n = (void *)(ic + ICMSG_HDR_SIZE);
-		struct ic_version fw = n->icversion_data[0];
-		struct ic_version srv = n->icversion_data[n->icframe_vercnt];
-
-		n->icframe_vercnt = 1;
-		n->icmsg_vercnt = 1;
-		n->icversion_data[0] = fw;
-		n->icversion_data[1] = srv;
-	} else if (h->icmsgtype == ICMSGTYPE_HEARTBEAT) {
-		struct ic_heartbeat_msg *m = (void *)(ic + ICMSG_HDR_SIZE);
-
-		m->seq_num += 1;
-	}
-	h->icflags = ICMSGHDRFLAG_TRANSACTION | ICMSGHDRFLAG_RESPONSE;
-	h->status = IC_STATUS_OK;
-	assert_int_equal(ovb_ring_tx_inband(&g->tx, OVB_VMPKT_DATA_INBAND, 0, tid, ic, len - off,
-					    &sig), 0);
-	assert_int_equal(write(g->fd, &one, sizeof(one)), sizeof(one));
-}
-
 static void test_heartbeat_and_shutdown(void **state)
 {
 	struct env *e = env_new();
-	struct guest_chan hb, sd;
+	struct fg_chan hb, sd;
 	uint32_t relids[2];
 	uint8_t buf[4096];
 	uint64_t pfn, tid;
@@ -484,14 +414,16 @@ static void test_heartbeat_and_shutdown(void **state)
 	(void)state;
 	connect_and_offer(e, 0x50003, relids);
 	assert_int_equal(open_channel(e, relids[0], 10, 4, 4, &pfn), 0);
-	guest_chan_init(e, &hb, pfn, 4, 0x10000 + relids[0]);
+	assert_int_equal(fg_chan_init(e->fg, &hb, pfn, 4, 0x10000 + relids[0]), 0);
 
 	/* Negotiation, then heartbeats at 1 s: answer three of them. */
-	len = guest_recv(&hb, buf, sizeof(buf), &tid);
-	guest_answer(&hb, buf, len, tid);
+	len = fg_chan_recv(&hb, buf, sizeof(buf), &tid, 3000);
+	assert_true(len > 0);
+	assert_int_equal(fg_ic_answer(&hb, buf, len, tid, 0), 0);
 	for (int i = 0; i < 3; i++) {
-		len = guest_recv(&hb, buf, sizeof(buf), &tid);
-		guest_answer(&hb, buf, len, tid);
+		len = fg_chan_recv(&hb, buf, sizeof(buf), &tid, 3000);
+		assert_true(len > 0);
+		assert_int_equal(fg_ic_answer(&hb, buf, len, tid, 0), 0);
 	}
 	usleep(100000);
 	icvsp_get_status(e->hb, &st);
@@ -504,12 +436,14 @@ static void test_heartbeat_and_shutdown(void **state)
 	/* Shutdown: not ready before it is open and negotiated. */
 	assert_int_equal(icvsp_shutdown_request(e->sd, false), -1);
 	assert_int_equal(open_channel(e, relids[1], 11, 4, 4, &pfn), 0);
-	guest_chan_init(e, &sd, pfn, 4, 0x10000 + relids[1]);
-	len = guest_recv(&sd, buf, sizeof(buf), &tid);
-	guest_answer(&sd, buf, len, tid);
+	assert_int_equal(fg_chan_init(e->fg, &sd, pfn, 4, 0x10000 + relids[1]), 0);
+	len = fg_chan_recv(&sd, buf, sizeof(buf), &tid, 3000);
+	assert_true(len > 0);
+	assert_int_equal(fg_ic_answer(&sd, buf, len, tid, 0), 0);
 	for (int i = 0; i < 100 && icvsp_shutdown_request(e->sd, false); i++)
 		usleep(10000);
-	len = guest_recv(&sd, buf, sizeof(buf), &tid);
+	len = fg_chan_recv(&sd, buf, sizeof(buf), &tid, 3000);
+	assert_true(len > 0);
 	{
 		uint32_t off = ((struct ovb_vmpacket_desc *)buf)->offset8 * 8;
 		struct icmsg_hdr *h = (void *)(buf + off + sizeof(struct vmbuspipe_hdr));
@@ -521,7 +455,7 @@ static void test_heartbeat_and_shutdown(void **state)
 		assert_int_equal(m->flags & IC_SHUTDOWN_FLAG_RESTART, 0);
 		assert_true(len - off >= ICMSG_HDR_SIZE + sizeof(*m));
 	}
-	guest_answer(&sd, buf, len, tid);
+	assert_int_equal(fg_ic_answer(&sd, buf, len, tid, 0), 0);
 	usleep(100000);
 	icvsp_get_status(e->sd, &st);
 	assert_int_equal(st.answered, 1);
@@ -548,14 +482,14 @@ static struct vmbus_channel_info channel_info(struct env *e, uint32_t relid)
 static void test_corrupt_ring_fails_channel(void **state)
 {
 	struct env *e = env_new();
-	struct guest_chan hb;
+	struct fg_chan hb;
 	uint32_t relids[2];
 	uint64_t pfn, one = 1;
 
 	(void)state;
 	connect_and_offer(e, 0x50003, relids);
 	assert_int_equal(open_channel(e, relids[0], 10, 4, 4, &pfn), 0);
-	guest_chan_init(e, &hb, pfn, 4, 0x10000 + relids[0]);
+	assert_int_equal(fg_chan_init(e->fg, &hb, pfn, 4, 0x10000 + relids[0]), 0);
 	/* write_index past the end of the ring */
 	((struct ovb_ring_ctl *)fg_page(e->fg, pfn))->write_index = 0x7ffffff8;
 	assert_int_equal(write(hb.fd, &one, sizeof(one)), sizeof(one));
@@ -1216,7 +1150,7 @@ static void test_xfer_pages_and_completion(void **state)
 	static const uint8_t nvsp[12] = { 107, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8 };
 	struct vmbus_device dev = { 0 };
 	struct env *e = env_new();
-	struct guest_chan g;
+	struct fg_chan g;
 	uint8_t want[64] = { 0 }, got[256];
 	uint32_t relid, len;
 	uint64_t tid, one = 1;
@@ -1225,7 +1159,7 @@ static void test_xfer_pages_and_completion(void **state)
 	(void)state;
 	__atomic_store_n(&ncomp, 0, __ATOMIC_RELAXED);
 	relid = vsp_env_open(e, &dev, &xfer_ops);
-	guest_chan_init(e, &g, ring_pfn, 4, 0x10000 + relid);
+	assert_int_equal(fg_chan_init(e->fg, &g, ring_pfn, 4, 0x10000 + relid), 0);
 
 	/* Bad calls: no ranges, too many. */
 	assert_int_equal(vmbus_channel_send_xfer_pages(opened[0], 0, 1, 0xcafe, ranges, 0,
@@ -1243,7 +1177,8 @@ static void test_xfer_pages_and_completion(void **state)
 					0xfe, 0xca, 0, 0, 3, 0, 0, 0 }, 24);
 	memcpy(want + 24, ranges, sizeof(ranges));
 	memcpy(want + 48, nvsp, sizeof(nvsp));
-	len = guest_recv(&g, got, sizeof(got), &tid);
+	len = fg_chan_recv(&g, got, sizeof(got), &tid, 3000);
+	assert_true(len > 0);
 	assert_int_equal(len, 64);
 	assert_memory_equal(got, want, 64);
 	assert_int_equal(tid, 0x1122334455667788ull);
