@@ -56,7 +56,7 @@ FUZZ_SECONDS ?= 10
 # third column matches PACKAGED (yes, no, or yes|no).
 modlist = $(shell awk '$$1 !~ /^[#]/ && NF == 3 && $$3 ~ /^($(2))$$/ { print $$$(1) }' modules.list)
 KMOD_NAMES := $(call modlist,1,yes|no)
-KMOD_DIRS  := $(call modlist,2,yes|no)
+KMOD_DIRS  := $(sort $(call modlist,2,yes|no))
 
 # Build.mk per directory; where several owners share a directory (tests/unit,
 # tests/fuzz, bench) each has its own <topic>.build.mk.

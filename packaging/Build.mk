@@ -6,7 +6,7 @@
 # tree and dkms.conf's BUILT_MODULE_* lines.
 OVB_VERSION := $(shell cat packaging/version)
 DKMS_MODULES := $(call modlist,1,yes)
-DKMS_SRC_FILES := Kbuild modules.list include lib $(call modlist,2,yes)
+DKMS_SRC_FILES := Kbuild modules.list include lib $(sort $(call modlist,2,yes))
 DKMS_DIR := $(BUILD)/dkms
 # Where dkms-build leaves the .ko files for KVER (tests/pair/lib.sh: DKMS_MODDIR).
 DKMS_MODDIR = $(DKMS_DIR)/tree/openvmbus/$(OVB_VERSION)/$(KVER)/x86_64/module
