@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "tests/fuzz/guestshim/shim.h"
+#include "linux/ptp_clock_kernel.h"
 
 unsigned int shim_fail_alloc;
 enum system_states system_state;
@@ -210,4 +211,28 @@ unsigned int shim_run_tasklets(unsigned int max)
 		n++;
 	}
 	return n;
+}
+
+struct ptp_clock *shim_ptp;
+
+struct ptp_clock *ptp_clock_register(struct ptp_clock_info *info, struct device *parent)
+{
+	struct ptp_clock *p = malloc(sizeof(*p));
+
+	(void)parent;
+	if (!p)
+		return ERR_PTR(-ENOMEM);
+	if (shim_ptp)
+		abort();	/* one at a time: the last was never unregistered */
+	p->info = info;
+	shim_ptp = p;
+	return p;
+}
+
+void ptp_clock_unregister(struct ptp_clock *ptp)
+{
+	if (ptp != shim_ptp)
+		abort();
+	shim_ptp = NULL;
+	free(ptp);
 }

@@ -306,6 +306,11 @@ struct workqueue_struct *alloc_ordered_workqueue(const char *fmt, unsigned int f
 /* ---- modules, devices, ACPI, power ----------------------------------------- */
 struct module;
 #define THIS_MODULE			((struct module *)NULL)
+
+/* linux/err.h */
+static inline void *ERR_PTR(long e) { return (void *)e; }
+static inline long PTR_ERR(const void *p) { return (long)p; }
+static inline bool IS_ERR(const void *p) { return (unsigned long)p >= (unsigned long)-4095; }
 #define MODULE_DESCRIPTION(s)
 #define MODULE_LICENSE(s)
 #define MODULE_AUTHOR(s)
