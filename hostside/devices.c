@@ -12,7 +12,8 @@
 #include "hostside/log.h"
 #include "hostside/vmbus/server.h"
 
-extern const struct vsp_type heartbeat_vsp_type, shutdown_vsp_type, storvsp_vsp_type;
+extern const struct vsp_type heartbeat_vsp_type, shutdown_vsp_type, storvsp_vsp_type,
+	timesync_vsp_type;
 
 /*
  * One line per type. Created (and offered, so given relids) in this
@@ -22,6 +23,7 @@ const struct vsp_type *const vsp_types[] = {
 	&heartbeat_vsp_type,
 	&shutdown_vsp_type,
 	&storvsp_vsp_type,
+	&timesync_vsp_type,
 };
 const unsigned int vsp_ntypes = sizeof(vsp_types) / sizeof(vsp_types[0]);
 

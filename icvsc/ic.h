@@ -53,7 +53,8 @@ struct ic_dev {
  */
 #define OVB_IC_SERVICES(X)			\
 	X(ic_heartbeat, OVB_GUID_HEARTBEAT)	\
-	X(ic_shutdown, OVB_GUID_SHUTDOWN)
+	X(ic_shutdown, OVB_GUID_SHUTDOWN)	\
+	X(ic_timesync, OVB_GUID_TIMESYNC)
 
 #define OVB_IC_DECLARE(svc, id) extern const struct ic_service svc;
 OVB_IC_SERVICES(OVB_IC_DECLARE)

@@ -3,3 +3,4 @@ ICVSP_OBJS := hostside/icvsp/ic.o hostside/icvsp/heartbeat.o hostside/icvsp/shut
 	      $(IC_NEGOTIATE_OBJS)
 # Heartbeat and shutdown as device types of ovb-host (hostside/devices.h).
 HOST_DEVICE_OBJS += hostside/icvsp/icvsp_type.o $(ICVSP_OBJS)
+HOST_DEVICE_OBJS += hostside/icvsp/timesync.o

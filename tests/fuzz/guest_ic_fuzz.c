@@ -10,13 +10,17 @@
  * succeeded names one framework and one service version of ours that the
  * host offered; a heartbeat answers seq + 1; only a shutdown request
  * with flags 0 or RESTART (FORCE aside) powers off or reboots, once the
- * work runs. A callback run reads at most IC_BUDGET packets.
+ * work runs; a time message answered OK carries a time after 1970, the
+ * clock is set only after a SYNC was answered OK and never before 1970,
+ * and the PTP clock reads a valid time or an error, and is unregistered
+ * at remove. A callback run reads at most IC_BUDGET packets.
  */
 #include "tests/fuzz/guestshim/shim.h"
 
 #include "icvsc/ic.c"
 #include "icvsc/heartbeat.c"
 #include "icvsc/shutdown.c"
+#include "icvsc/timesync.c"
 #include "icvsc/negotiate.c"
 
 #include "tests/fuzz/fuzz_input.h"
@@ -29,6 +33,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size);
 
 static struct fz input;
 static unsigned int recvs, poweroffs, reboots, want_poweroffs, want_reboots;
+static unsigned int syncs_ok, clock_sets;
+static u64 ref_now;		/* the guest's reference counter, moved by the input */
+
+u64 ovb_hv_ref_time(void)
+{
+	return ref_now;
+}
+
+int do_settimeofday64(const struct timespec64 *ts)
+{
+	if (!syncs_ok || ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000)
+		abort();
+	clock_sets++;
+	return 0;
+}
 static u8 req[IC_BUF_BYTES];	/* the request last handed out */
 static u32 req_len;
 
@@ -136,20 +155,35 @@ int ovb_channel_send_inband(struct ovb_channel *ch, const void *buf, u32 len,
 			want_reboots = 1;
 		else
 			abort();
+	} else if (ic->svc == &ic_timesync) {
+		u64 parent;
+		u8 tflags;
+
+		memcpy(&parent, rbody, sizeof(parent));	/* first in both layouts */
+		tflags = rbody[ic->srv_version >= IC_TIMESYNC_VERSION_4 ?
+			      offsetof(struct ic_timesync_ref_msg, flags) :
+			      offsetof(struct ic_timesync_msg, flags)];
+		if (parent < IC_TIMESYNC_WLTIMEDELTA)
+			abort();	/* answered OK a time before 1970 */
+		if (tflags & ICTIMESYNCFLAG_SYNC)
+			syncs_ok++;
 	}
 	return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 {
-	static const guid_t classes[] = { OVB_GUID_HEARTBEAT, OVB_GUID_SHUTDOWN };
+	static const guid_t classes[] = { OVB_GUID_HEARTBEAT, OVB_GUID_SHUTDOWN,
+					  OVB_GUID_TIMESYNC };
 	unsigned int rounds = 0;
 
 	input = (struct fz){ in, size };
 	memset(&stub_vdev, 0, sizeof(stub_vdev));
 	memset(&stub_chan, 0, sizeof(stub_chan));
 	recvs = poweroffs = reboots = want_poweroffs = want_reboots = 0;
-	stub_vdev.class_id = classes[fz_u8(&input) & 1];
+	syncs_ok = clock_sets = 0;
+	ref_now = 1;
+	stub_vdev.class_id = classes[fz_u8(&input) % 3];
 	if (ic_probe(&stub_vdev) || !stub_chan.open)
 		abort();
 	while (input.left && rounds++ < 1000) {
@@ -157,6 +191,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 		stub_chan.on_event(stub_chan.ctx);
 		if (recvs > IC_BUDGET)
 			abort();	/* one run reads at most a budget */
+		ref_now += fz_u16(&input);
+		if (shim_ptp) {
+			struct timespec64 ts;
+
+			if (!shim_ptp->info->gettime64(shim_ptp->info, &ts) &&
+			    (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000))
+				abort();
+		}
 		if (rounds % 4 == 0) {
 			shim_run_work();
 			if (poweroffs > want_poweroffs || reboots > want_reboots)
@@ -165,6 +207,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 	}
 	ic_remove(&stub_vdev);
 	shim_run_work();
+	if (shim_ptp)
+		abort();	/* the PTP clock outlived its device */
 	if (poweroffs != want_poweroffs || reboots != want_reboots)
 		abort();
 	return 0;

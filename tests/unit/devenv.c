@@ -24,6 +24,8 @@ const char *devenv_sample_arg(struct devenv *e, const struct vsp_type *t)
 	/* The one place that knows what each type's option looks like. */
 	if (t->option && !strcmp(t->option, "disk"))
 		return e->img[0];
+	if (t->option && !strcmp(t->option, "timesync"))
+		return "1";
 	return NULL;
 }
 

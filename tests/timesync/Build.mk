@@ -1,0 +1,3 @@
+# timesync pair cases: the guest's probe of its clocks against the host's RTC.
+PROGS += tsprobe
+tsprobe_OBJS := tests/timesync/tsprobe.o
