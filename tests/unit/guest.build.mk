@@ -1,0 +1,8 @@
+# The guest's request/response helper (vmbus/request.c) in userspace,
+# against the fuzzers' kernel shim (tests/fuzz/guestshim).
+UNIT_TESTS += guest_request_test
+guest_request_test_OBJS := tests/unit/guest_request_test.o tests/fuzz/guestshim/shim.o
+$(BUILD)/san/obj/tests/unit/guest_request_test.o: CPPFLAGS += -Itests/fuzz/guestshim
+$(BUILD)/san/obj/tests/fuzz/guestshim/shim.o: CPPFLAGS += -Itests/fuzz/guestshim
+# Kernel code is held to W=1, which has no -Wsign-compare.
+$(BUILD)/san/obj/tests/unit/guest_request_test.o: CFLAGS += -Wno-sign-compare
