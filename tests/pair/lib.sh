@@ -62,14 +62,18 @@ initramfs_modules() {
 
 # Copy programs $2... (found on PATH) with the shared libraries they load
 # into directory $1 at the same paths, so a dynamic binary such as fio runs.
+# A program of the build tree goes to /usr/local/bin/NAME instead: L2's
+# /init mounts a tmpfs on /tmp, which would hide a checkout under /tmp.
 initramfs_bins() {
 	dir=$1
 	shift
 	for b in "$@"; do
 		p=$(command -v "$b") || die "no program $b to copy into the initramfs"
 		for f in "$p" $(ldd "$p" | awk '/=> \// { print $3 } /^\t\// { print $1 }'); do
-			mkdir -p "$dir$(dirname "$f")"
-			cp -L "$f" "$dir$f"
+			to=$f
+			[ "$f" = "$p" ] && case $p in "$REPO"/*) to=/usr/local/bin/${p##*/} ;; esac
+			mkdir -p "$dir$(dirname "$to")"
+			cp -L "$f" "$dir$to"
 		done
 	done
 }
