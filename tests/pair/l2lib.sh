@@ -28,3 +28,31 @@ disk_at() {
 	done
 	return 1
 }
+
+# timesync_checks MODULE UNLOAD LOAD LOGLINE: the timesync cases. With
+# MODULE's service unloaded the clock is set 10 s behind; once LOAD ran the
+# wall clock and the PTP clock "hyperv" must be within 1 s of the host's
+# time (tests/timesync/tsprobe.c measures both against ovb-host's RTC),
+# LOGLINE in dmesg, and the PTP clock still within 1 s 11 s later (after
+# samples, which come every 5 s).
+timesync_checks() {
+	_probe=/usr/local/bin/tsprobe
+	eval "$2"
+	_out=$("$_probe" --set-off -10); echo "$_out" | sed "s/^/INFO: /"
+	check "clock 10 s behind the host with $1 unloaded ($(_ts_ms "$_out" REALTIME) ms)" \
+		'test "$(_ts_ms "$_out" REALTIME)" -lt -8000'
+	eval "$3"
+	sleep 3
+	_out=$("$_probe"); echo "$_out" | sed "s/^/INFO: /"
+	check "after $1 loads, the clock is within 1 s of the host ($(_ts_ms "$_out" REALTIME) ms)" \
+		'test "$(_ts_abs "$(_ts_ms "$_out" REALTIME)")" -lt 1000'
+	check "PTP clock hyperv within 1 s of the host ($(_ts_ms "$_out" PTP) ms)" \
+		'test "$(_ts_abs "$(_ts_ms "$_out" PTP)")" -lt 1000'
+	check "$4" "dmesg | grep -q \"$4\""
+	sleep 11
+	_out=$("$_probe"); echo "$_out" | sed "s/^/INFO: /"
+	check "11 s later, the PTP clock is still within 1 s ($(_ts_ms "$_out" PTP) ms)" \
+		'test "$(_ts_abs "$(_ts_ms "$_out" PTP)")" -lt 1000'
+}
+_ts_ms() { echo "$1" | sed -n "s/^offset-ms $2 //p"; }
+_ts_abs() { _v=${1:-999999}; echo "${_v#-}"; }
