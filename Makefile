@@ -199,31 +199,15 @@ check-long:
 	$(Q)PAIR_LONG=1 $(MAKE) check \
 		FUZZ_SECONDS=$(if $(filter command line environment,$(origin FUZZ_SECONDS)),$(FUZZ_SECONDS),600)
 
-# fuzz-long: each fuzz target for FUZZ_SECONDS (1800 unless given) from the
-# kept corpus tests/fuzz/seeds/<target> (what check-fuzz starts from), then
-# the kept corpus is replaced by the merge (-merge=1: the smallest set of
-# inputs with all the coverage) of itself and what the run found; seeds
-# written by hand (a name that is not a hash) always stay. Prints
-# executions and coverage per target; a crash fails (its input is in
-# build/fuzz/long/).
+# fuzz-long: each fuzz target for FUZZ_SECONDS of CPU time (1800 unless
+# given), FUZZ_JOBS at a time (the number of CPUs unless given), niced, from
+# the kept corpus tests/fuzz/seeds/<target>, which then becomes the merge of
+# itself and what the run found: tests/fuzz/fuzz-long. Prints executions and
+# coverage per target; a crash fails (its input is in build/fuzz/long/).
 FUZZ_LONG_SECONDS = $(if $(filter command line environment,$(origin FUZZ_SECONDS)),$(FUZZ_SECONDS),1800)
+FUZZ_JOBS ?= $(shell nproc)
 fuzz-long: setup $(addprefix $(BUILD)/fuzz/,$(FUZZERS))
-	$(Q)for f in $(FUZZERS); do \
-		L=$(BUILD)/fuzz/long/$$f S=tests/fuzz/seeds/$$f; \
-		echo "== fuzz-long: $$f ($(FUZZ_LONG_SECONDS) s)"; \
-		rm -rf $$L && mkdir -p $$L/corpus $$L/merged $$S; \
-		(cd $$L && $(CURDIR)/$(BUILD)/fuzz/$$f -max_total_time=$(FUZZ_LONG_SECONDS) \
-			-print_final_stats=1 corpus $(CURDIR)/$$S) > $$L/log 2>&1 || \
-			{ tail -n 60 $$L/log; exit 1; }; \
-		grep -E '^#[0-9]+.*DONE' $$L/log | tail -n1; \
-		grep -E '^stat::(number_of_executed_units|peak_rss_mb)' $$L/log; \
-		for i in $$S/*; do case $${i##*/} in \
-			*[!0-9a-f]*) cp $$i $$L/merged/ ;; esac; done 2>/dev/null; \
-		$(BUILD)/fuzz/$$f -merge=1 $$L/merged $$S $$L/corpus > $$L/merge.log 2>&1 || \
-			{ tail -n 20 $$L/merge.log; exit 1; }; \
-		rm -rf $$S && cp -r $$L/merged $$S; \
-		echo "fuzz-long: $$f: kept corpus $$S: $$(ls $$S | wc -l) inputs"; \
-	done
+	$(Q)tests/fuzz/fuzz-long $(BUILD) $(FUZZ_LONG_SECONDS) $(FUZZ_JOBS) $(FUZZERS)
 
 bench: setup $(addprefix $(BUILD)/bench/,$(BENCHES))
 
