@@ -60,3 +60,10 @@ $(DKMS_DIR)/initramfs-hook: packaging/initramfs-hook.in modules.list
 	$(Q)sed -e 's|@MODULES@|$(DKMS_MODULES)|' \
 		-e 's|@GENERATED@|Generated from packaging/initramfs-hook.in and modules.list.|' $< > $@
 	$(Q)chmod +x $@
+
+# The RPM's dracut module, the same modules.
+$(DKMS_DIR)/dracut-module-setup.sh: packaging/dracut-module-setup.sh.in modules.list
+	@mkdir -p $(@D)
+	$(Q)sed -e 's|@MODULES@|$(DKMS_MODULES)|' \
+		-e 's|@GENERATED@|Generated from packaging/dracut-module-setup.sh.in and modules.list.|' $< > $@
+	$(Q)chmod +x $@
