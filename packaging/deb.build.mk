@@ -23,3 +23,21 @@ deb: setup
 
 check-deb: deb
 	$(Q)packaging/check-deb $(DEB_DIR) $(OVB_VERSION) $(DKMS_MODULES)
+
+# make check-long: the .deb in a real Debian 12 root (packaging/check-deb-
+# chroot: install, a 6.12 kernel upgrade with its headers after the image,
+# purge; about 7 minutes). The root is debootstrapped once into
+# /var/cache/openvmbus/root-<hash of its package list> (about 4 minutes)
+# and copied for each run.
+DEB_ROOT_PKGS := systemd,udev,initramfs-tools,dkms,build-essential,kmod,linux-image-cloud-amd64,linux-headers-cloud-amd64,zstd,xz-utils
+DEB_ROOT := /var/cache/openvmbus/root-$(shell echo '$(DEB_ROOT_PKGS)' | md5sum | cut -c1-12)
+.PHONY: check-deb-chroot
+CHECKS += $(if $(PAIR_LONG),check-deb-chroot)
+check-deb-chroot: deb
+	$(Q)[ -f $(DEB_ROOT)/.complete ] || { rm -rf $(DEB_ROOT) && mkdir -p $(dir $(DEB_ROOT)) && \
+		debootstrap --variant=minbase --include=$(DEB_ROOT_PKGS) bookworm $(DEB_ROOT) \
+			http://deb.debian.org/debian > $(DEB_DIR)/debootstrap.log 2>&1 && \
+		touch $(DEB_ROOT)/.complete || { tail -n 20 $(DEB_DIR)/debootstrap.log; exit 1; }; }
+	$(Q)rm -rf $(DEB_ROOT).run && cp -a $(DEB_ROOT) $(DEB_ROOT).run
+	$(Q)packaging/check-deb-chroot $(DEB_ROOT).run $(DEB_DIR)/openvmbus-dkms_$(OVB_VERSION)_all.deb; \
+		rc=$$?; rm -rf $(DEB_ROOT).run; exit $$rc
