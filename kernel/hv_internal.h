@@ -12,6 +12,7 @@ void ovb_hv_synic_exit(void);
 void ovb_hv_isr(void);
 int ovb_hv_mode2_hypercall_init(void **page);
 void ovb_hv_mode2_hypercall_exit(void);
+u64 ovb_hv_mode2_hypercall(u64 control, u64 input);
 extern void *ovb_hcall_pg;
 
 /* Mode 2: one managed IRQ per possible CPU, its vector valid on that CPU. */

@@ -73,6 +73,9 @@ u16 ovb_hv_hypercall_raw(u64 control, u64 in)
 
 	if (!ovb_hcall_pg)
 		return HV_STATUS_INVALID_HYPERCALL_CODE;
+	if (mode == 2)
+		return ovb_hv_mode2_hypercall(control, in) & HV_HYPERCALL_CODE_MASK;
+	/* the kernel's page: it turned IBT off if the page has no ENDBR */
 	asm volatile("mov %4, %%r8\n"
 		     CALL_NOSPEC
 		     : "=a"(status), ASM_CALL_CONSTRAINT, "+c"(control), "+d"(in)

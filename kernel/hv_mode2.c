@@ -29,6 +29,8 @@
 #include <linux/version.h>
 #include <linux/vmalloc.h>
 #include <linux/mm.h>
+#include <linux/objtool.h>
+#include <linux/linkage.h>
 #include <asm/hw_irq.h>
 #include <asm/irqdomain.h>
 #include <asm/msr.h>
@@ -36,12 +38,36 @@
 #include "ovb/hv_tlfs.h"
 #include "kernel/hv_internal.h"
 
+/*
+ * The page holds no ENDBR (the hypervisor's code replaces ours): under IBT
+ * (6.12's X86_KERNEL_IBT) an indirect call to it would fault, so it is
+ * only ever called directly (ovb_hv_mode2_hypercall), which ANNOTATE_NOENDBR
+ * tells objtool.
+ */
 asm(".pushsection .text.ovb_hypercall, \"ax\", @progbits\n"
     ".balign 4096\n"
+    ".type ovb_hv_hypercall_text, @function\n"
     "ovb_hv_hypercall_text:\n"
-    ".fill 4096, 1, 0xcc\n"
+    ANNOTATE_NOENDBR
+    ".fill 4064, 1, 0xcc\n"
+    ASM_RET	/* for objtool: the "function" returns (never run) */
+    ".balign 4096, 0xcc\n"
+    ".size ovb_hv_hypercall_text, 4096\n"
     ".popsection\n");
 extern u8 ovb_hv_hypercall_text[];
+
+/* The hypercall convention: control in RCX, input in RDX, output GPA (0) in R8. */
+u64 ovb_hv_mode2_hypercall(u64 control, u64 in)
+{
+	u64 status;
+
+	asm volatile("xor %%r8d, %%r8d\n"
+		     "call ovb_hv_hypercall_text\n"
+		     : "=a"(status), ASM_CALL_CONSTRAINT, "+c"(control), "+d"(in)
+		     :
+		     : "cc", "memory", "r8", "r9", "r10", "r11");
+	return status;
+}
 
 int ovb_hv_mode2_hypercall_init(void **page)
 {

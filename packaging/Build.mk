@@ -16,6 +16,7 @@ DKMS_MODDIR = $(DKMS_DIR)/tree/openvmbus/$(OVB_VERSION)/$(KVER)/x86_64/module
 dkms-src:
 	$(Q)rm -rf $(DKMS_DIR)/src && mkdir -p $(DKMS_DIR)/src/openvmbus-$(OVB_VERSION)
 	$(Q)cp -r --parents $(DKMS_SRC_FILES) $(DKMS_DIR)/src/openvmbus-$(OVB_VERSION)/
+	$(Q)cp packaging/dkms-initramfs $(DKMS_DIR)/src/openvmbus-$(OVB_VERSION)/
 	$(Q)awk '$$1 !~ /^[#]/ && NF == 3 && $$3 == "yes" { \
 		printf "BUILT_MODULE_NAME[%d]=\"%s\"\n", n, $$1; \
 		printf "BUILT_MODULE_LOCATION[%d]=\"%s/\"\n", n, $$2; \
@@ -35,6 +36,10 @@ dkms-build: setup dkms-src
 	$(Q)if grep -E 'warning:|error:' $(DKMS_DIR)/tree/openvmbus/$(OVB_VERSION)/$(KVER)/x86_64/log/make.log | \
 		grep -v '^make'; then \
 		echo "dkms: warnings"; exit 1; fi
+	@# A kernel with CONFIG_MODULE_COMPRESS_* (6.12) gets NAME.ko.xz (or .zst):
+	@# the pair loads plain .ko files, so each is unpacked beside it.
+	$(Q)for f in $(DKMS_MODDIR)/*.ko.xz $(DKMS_MODDIR)/*.ko.zst; do \
+		case $$f in *'*'*) ;; *.xz) xz -dkf "$$f" ;; *.zst) zstd -dqf "$$f" ;; esac; done
 	$(Q)for m in $(DKMS_MODULES); do [ -f $(DKMS_MODDIR)/$$m.ko ] || \
 		{ echo "dkms: $$m.ko missing in $(DKMS_MODDIR)"; exit 1; }; done
 	@echo "dkms: built $(words $(DKMS_MODULES)) modules for $(KVER) ($(DKMS_MODDIR))"
@@ -46,3 +51,19 @@ dkms-install: setup dkms-src
 	$(Q)dkms install -m openvmbus -v $(OVB_VERSION) -k $(KVER)
 	$(Q)install -m 0644 packaging/openvmbus-blacklist.conf /etc/modprobe.d/openvmbus.conf
 	@echo "dkms: installed openvmbus $(OVB_VERSION) for $(KVER); in-tree hv_* blacklisted"
+
+# The initramfs-tools hook of the packages, with modules.list's packaged
+# modules (every module DKMS builds goes into the initramfs: a blacklisted
+# in-tree driver is never there without its replacement).
+$(DKMS_DIR)/initramfs-hook: packaging/initramfs-hook.in modules.list
+	@mkdir -p $(@D)
+	$(Q)sed -e 's|@MODULES@|$(DKMS_MODULES)|' \
+		-e 's|@GENERATED@|Generated from packaging/initramfs-hook.in and modules.list.|' $< > $@
+	$(Q)chmod +x $@
+
+# The RPM's dracut module, the same modules.
+$(DKMS_DIR)/dracut-module-setup.sh: packaging/dracut-module-setup.sh.in modules.list
+	@mkdir -p $(@D)
+	$(Q)sed -e 's|@MODULES@|$(DKMS_MODULES)|' \
+		-e 's|@GENERATED@|Generated from packaging/dracut-module-setup.sh.in and modules.list.|' $< > $@
+	$(Q)chmod +x $@

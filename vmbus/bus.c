@@ -8,6 +8,7 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 
+#include "kernel/compat.h"
 #include "vmbus/vmbus_internal.h"
 
 static ssize_t class_id_show(struct device *dev, struct device_attribute *attr, char *buf)
@@ -113,7 +114,7 @@ static struct attribute *ovb_vmbus_dev_attrs[] = {
 };
 ATTRIBUTE_GROUPS(ovb_vmbus_dev);
 
-static int ovb_vmbus_uevent(struct device *dev, struct kobj_uevent_env *env)
+static int ovb_vmbus_uevent(ovb_uevent_device *dev, struct kobj_uevent_env *env)
 {
 	return add_uevent_var(env, "MODALIAS=vmbus:%*phN", 16,
 			      to_ovb_vmbus_device(dev)->offer.offer.if_type.b);
@@ -121,7 +122,7 @@ static int ovb_vmbus_uevent(struct device *dev, struct kobj_uevent_env *env)
 
 #define to_ovb_vmbus_driver(d) container_of(d, struct ovb_vmbus_driver, driver)
 
-static int ovb_vmbus_match(struct device *dev, struct device_driver *drv)
+static int ovb_vmbus_match(struct device *dev, ovb_match_driver *drv)
 {
 	const struct hv_vmbus_device_id *id = to_ovb_vmbus_driver(drv)->id_table;
 	const u8 *cls = to_ovb_vmbus_device(dev)->offer.offer.if_type.b;

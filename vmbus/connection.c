@@ -398,7 +398,7 @@ static void ovb_vmbus_disconnect(void)
  * (a disk's cache flush) still reach the host before we unload. Channels
  * stay allocated here; nothing more is posted.
  */
-static void ovb_vmbus_syscore_shutdown(void)
+static void ovb_vmbus_syscore_shutdown(OVB_SYSCORE_ARGS)
 {
 	if (ovb_vmbus_unload(true))
 		pr_info("ovb_vmbus: unloaded from the host for %s\n",
@@ -406,9 +406,7 @@ static void ovb_vmbus_syscore_shutdown(void)
 			system_state == SYSTEM_HALT ? "halt" : "power-off");
 }
 
-static struct syscore_ops ovb_vmbus_syscore_ops = {
-	.shutdown = ovb_vmbus_syscore_shutdown,
-};
+OVB_SYSCORE(ovb_vmbus_syscore, .shutdown = ovb_vmbus_syscore_shutdown);
 
 static int ovb_vmbus_acpi_add(struct acpi_device *adev)
 {
@@ -478,7 +476,7 @@ static int __init ovb_vmbus_init(void)
 		acpi_bus_unregister_driver(&ovb_vmbus_acpi_driver);
 		goto fail_bus;
 	}
-	register_syscore_ops(&ovb_vmbus_syscore_ops);
+	ovb_register_syscore(&ovb_vmbus_syscore);
 	return 0;
 fail_bus:
 	ovb_vmbus_bus_exit();
@@ -489,7 +487,7 @@ fail_wq:
 
 static void __exit ovb_vmbus_exit(void)
 {
-	unregister_syscore_ops(&ovb_vmbus_syscore_ops);
+	ovb_unregister_syscore(&ovb_vmbus_syscore);
 	acpi_bus_unregister_driver(&ovb_vmbus_acpi_driver);
 	ovb_vmbus_bus_exit();
 	destroy_workqueue(vb.wq);

@@ -1,0 +1,43 @@
+# Debian packages: `make deb` builds openvmbus-dkms and ovb-host from a
+# copy of the tree (build/deb/openvmbus-VERSION: dpkg-buildpackage writes
+# into the parent directory) and runs lintian on them: an error or a
+# warning fails (every accepted one is overridden in debian/, with its
+# reason). `make check-deb` (in make check) builds them and checks what
+# they hold (packaging/check-deb).
+DEB_DIR := $(BUILD)/deb
+DEB_SRC := $(DEB_DIR)/openvmbus-$(OVB_VERSION)
+.PHONY: deb check-deb
+CHECKS += check-deb
+
+deb: setup
+	$(Q)rm -rf $(DEB_DIR) && mkdir -p $(DEB_SRC)
+	$(Q)git ls-files -co --exclude-standard | grep -v '^build/' | \
+		tar -c -T - -f - | tar -x -C $(DEB_SRC) -f -
+	$(Q)cd $(DEB_SRC) && dpkg-buildpackage -b -us -uc > ../build.log 2>&1 || \
+		{ tail -n 40 ../build.log; exit 1; }
+	$(Q)lintian --fail-on error,warning --tag-display-limit 0 \
+		$(DEB_DIR)/openvmbus_$(OVB_VERSION)_amd64.changes > $(DEB_DIR)/lintian.log 2>&1; \
+		rc=$$?; cat $(DEB_DIR)/lintian.log; \
+		[ $$rc = 0 ] || { echo "deb: lintian failed"; exit 1; }
+	@echo "deb: $$(cd $(DEB_DIR) && ls *.deb | tr '\n' ' ')(lintian: no errors, no warnings)"
+
+check-deb: deb
+	$(Q)packaging/check-deb $(DEB_DIR) $(OVB_VERSION) $(DKMS_MODULES)
+
+# make check-long: the .deb in a real Debian 12 root (packaging/check-deb-
+# chroot: install, a 6.12 kernel upgrade with its headers after the image,
+# purge; about 7 minutes). The root is debootstrapped once into
+# /var/cache/openvmbus/root-<hash of its package list> (about 4 minutes)
+# and copied for each run.
+DEB_ROOT_PKGS := systemd,udev,initramfs-tools,dkms,build-essential,kmod,linux-image-cloud-amd64,linux-headers-cloud-amd64,zstd,xz-utils
+DEB_ROOT := /var/cache/openvmbus/root-$(shell echo '$(DEB_ROOT_PKGS)' | md5sum | cut -c1-12)
+.PHONY: check-deb-chroot
+CHECKS += $(if $(PAIR_LONG),check-deb-chroot)
+check-deb-chroot: deb
+	$(Q)[ -f $(DEB_ROOT)/.complete ] || { rm -rf $(DEB_ROOT) && mkdir -p $(dir $(DEB_ROOT)) && \
+		debootstrap --variant=minbase --include=$(DEB_ROOT_PKGS) bookworm $(DEB_ROOT) \
+			http://deb.debian.org/debian > $(DEB_DIR)/debootstrap.log 2>&1 && \
+		touch $(DEB_ROOT)/.complete || { tail -n 20 $(DEB_DIR)/debootstrap.log; exit 1; }; }
+	$(Q)rm -rf $(DEB_ROOT).run && cp -a $(DEB_ROOT) $(DEB_ROOT).run
+	$(Q)packaging/check-deb-chroot $(DEB_ROOT).run $(DEB_DIR)/openvmbus-dkms_$(OVB_VERSION)_all.deb; \
+		rc=$$?; rm -rf $(DEB_ROOT).run; exit $$rc
