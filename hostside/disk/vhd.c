@@ -569,6 +569,82 @@ int vhd_writev(struct vhd *v, const struct iovec *iov, int cnt, uint64_t off, bo
 	return ret;
 }
 
+/* Zeros over [@off, +@len) the ordinary way: a child hides its parent's data. */
+static int vhd_write_zeros(struct vhd *v, uint64_t off, uint64_t len)
+{
+	static uint8_t zero[64 << 10];
+	struct iovec iov[16];
+	int ret = 0;
+
+	while (!ret && len) {
+		uint64_t n = len < sizeof(zero) * 16 ? len : sizeof(zero) * 16;
+		int k = 0;
+
+		for (uint64_t left = n; left; k++) {
+			iov[k].iov_base = zero;
+			iov[k].iov_len = left < sizeof(zero) ? left : sizeof(zero);
+			left -= iov[k].iov_len;
+		}
+		ret = vhd_write_locked(v, iov, k, off);
+		off += n;
+		len -= n;
+	}
+	return ret;
+}
+
+/* Give back what can be given back; the range reads as zeros afterwards. */
+static int vhd_discard_locked(struct vhd *v, uint64_t off, uint64_t len)
+{
+	int ret = 0;
+
+	if (v->vi.type == VHD_TYPE_FIXED) {
+		if (!fallocate(v->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)len))
+			return 0;
+		return vhd_write_zeros(v, off, len);
+	}
+	if (v->vi.type == VHD_TYPE_DIFFERENCING)
+		return vhd_write_zeros(v, off, len);
+	/*
+	 * Dynamic: a clear bitmap bit reads as zero. Clear the bits first, then
+	 * punch the data (a crash between leaves data nobody reads).
+	 */
+	while (!ret && len) {
+		uint32_t bs = v->vi.block_size, in = (uint32_t)(off % bs), blk = (uint32_t)(off / bs);
+		uint64_t n = bs - in < len ? bs - in : len, base, data;
+		uint32_t s = in / VHD_SECTOR, e = (uint32_t)((in + n) / VHD_SECTOR);
+
+		if (v->bat[blk] != VHD_BAT_UNUSED) {
+			base = (uint64_t)v->bat[blk] * VHD_SECTOR;
+			ret = vhd_pread(v->fd, v->bm, v->vi.bitmap_size, base);
+			for (uint32_t i = s; i < e; i++)
+				v->bm[i >> 3] &= (uint8_t)~(0x80u >> (i & 7));
+			if (!ret)
+				ret = vhd_pwrite(v->fd, v->bm, v->vi.bitmap_size, base);
+			data = base + v->vi.bitmap_size + (uint64_t)s * VHD_SECTOR;
+			if (!ret)
+				fallocate(v->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)data,
+					  (off_t)((uint64_t)(e - s) * VHD_SECTOR));	/* a hint */
+		}
+		off += n;
+		len -= n;
+	}
+	return ret;
+}
+
+int vhd_discard(struct vhd *v, uint64_t off, uint64_t len)
+{
+	int ret;
+
+	if (v->ro)
+		return -EROFS;
+	if (off % VHD_SECTOR || len % VHD_SECTOR || off > v->vi.size || len > v->vi.size - off)
+		return -EINVAL;
+	pthread_mutex_lock(&v->lock);
+	ret = vhd_discard_locked(v, off, len);
+	pthread_mutex_unlock(&v->lock);
+	return ret;
+}
+
 int vhd_flush(struct vhd *v)
 {
 	return v->ro ? 0 : vhd_sync(v->fd);
@@ -822,10 +898,9 @@ static int vhd_ops_flush(void *img)
 	return vhd_flush(img);
 }
 
-/* Blocks are not given back (that is compact's job); discard is a hint. */
 static int vhd_ops_discard(void *img, uint64_t off, uint64_t len)
 {
-	return 0;
+	return vhd_discard(img, off, len);
 }
 
 const struct disk_format_ops disk_vhd_ops = {

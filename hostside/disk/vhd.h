@@ -51,6 +51,12 @@ uint32_t vhd_used_blocks(const struct vhd *v);
 int vhd_readv(struct vhd *v, const struct iovec *iov, int cnt, uint64_t off);
 int vhd_writev(struct vhd *v, const struct iovec *iov, int cnt, uint64_t off, bool fua);
 int vhd_flush(struct vhd *v);
+/*
+ * The range reads as zeros afterwards (storvsp reports LBPRZ): a dynamic
+ * disk clears the sectors' bitmap bits and punches their data, a fixed one
+ * punches a hole, a differencing one writes zeros over its parent's data.
+ */
+int vhd_discard(struct vhd *v, uint64_t off, uint64_t len);
 
 struct vhd_create_opts {
 	uint32_t type;		/* VHD_TYPE_* */

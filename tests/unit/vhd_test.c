@@ -227,6 +227,18 @@ static void compare(struct disk_backend *b, const uint8_t *shadow)
 	}
 }
 
+/* Discards (storvsp reports LBPRZ): what was discarded reads as zeros. */
+static void discard_some(struct disk_backend *b, uint8_t *shadow)
+{
+	for (int i = 0; i < 12; i++) {
+		uint64_t sectors = 1 + xs() % 6000;
+		uint64_t off = xs() % (SIZE / 512 - sectors) * 512, len = sectors * 512;
+
+		assert_int_equal(disk_backend_discard(b, off, len), 0);
+		memset(shadow + off, 0, len);
+	}
+}
+
 static void check_clean(const char *name)
 {
 	struct vhd_check_result r;
@@ -255,6 +267,8 @@ static void test_types_against_shadow(void **state)
 		assert_string_equal(disk_backend_format(b), "vhd");
 		compare(b, shadow);	/* new: zeros */
 		scribble(b, shadow, 60);
+		compare(b, shadow);
+		discard_some(b, shadow);
 		compare(b, shadow);
 		disk_backend_close(b);
 		b = open_img(p, true);	/* reopened: the same */
@@ -293,6 +307,8 @@ static void test_chain_three_deep(void **state)
 	assert_non_null(b);
 	compare(b, shadow);
 	scribble(b, shadow, 40);
+	compare(b, shadow);
+	discard_some(b, shadow);	/* over data of the parents too */
 	compare(b, shadow);
 	disk_backend_close(b);
 	/* The base was not written through the chain. */
