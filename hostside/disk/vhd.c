@@ -539,6 +539,14 @@ static int vhd_write_locked(struct vhd *v, const struct iovec *iov, int cnt, uin
 				dirty = true;
 			}
 		}
+		/*
+		 * A child's clear bit means "the parent's": the data must be on
+		 * disk before the bit is, or a power loss would show zeros for a
+		 * sector that had the parent's data (a dynamic disk's clear bit
+		 * reads as zeros, which is what the hole under it holds).
+		 */
+		if (!ret && dirty && v->vi.type == VHD_TYPE_DIFFERENCING)
+			ret = vhd_sync(v->fd);
 		if (!ret && dirty) {
 			/* Only the bitmap sectors that changed. */
 			uint32_t b0 = s / 8 / VHD_SECTOR * VHD_SECTOR;

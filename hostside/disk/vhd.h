@@ -13,7 +13,9 @@
  *   2. the data, then the block's bitmap (over the old footer);
  *   3. fdatasync;
  *   4. the BAT entry.
- * A crash before 4 leaks the block (check reports it, nothing references
+ * A write to an allocated block writes the data, then the bitmap bits it
+ * sets (on a differencing disk with an fdatasync between: a clear bit there
+ * means the parent's data, not zeros). A crash before 4 leaks the block (check reports it, nothing references
  * it); a flush or FUA write is fdatasync'ed before it is acknowledged.
  */
 #ifndef OVB_DISK_VHD_H
