@@ -560,15 +560,22 @@ static int vhd_write_locked(struct vhd *v, const struct iovec *iov, int cnt, uin
 	return ret;
 }
 
-int vhd_writev(struct vhd *v, const struct iovec *iov, int cnt, uint64_t off, bool fua)
+/* A change of [@off, +@len): whole sectors inside the disk, and writable. */
+static int vhd_may_change(const struct vhd *v, uint64_t off, uint64_t len)
 {
-	size_t len = disk_iov_total(iov, cnt);
-	int ret;
-
 	if (v->ro)
 		return -EROFS;
 	if (off % VHD_SECTOR || len % VHD_SECTOR || off > v->vi.size || len > v->vi.size - off)
 		return -EINVAL;
+	return 0;
+}
+
+int vhd_writev(struct vhd *v, const struct iovec *iov, int cnt, uint64_t off, bool fua)
+{
+	int ret = vhd_may_change(v, off, disk_iov_total(iov, cnt));
+
+	if (ret)
+		return ret;
 	pthread_mutex_lock(&v->lock);
 	ret = vhd_write_locked(v, iov, cnt, off);
 	if (!ret && fua)
@@ -641,12 +648,10 @@ static int vhd_discard_locked(struct vhd *v, uint64_t off, uint64_t len)
 
 int vhd_discard(struct vhd *v, uint64_t off, uint64_t len)
 {
-	int ret;
+	int ret = vhd_may_change(v, off, len);
 
-	if (v->ro)
-		return -EROFS;
-	if (off % VHD_SECTOR || len % VHD_SECTOR || off > v->vi.size || len > v->vi.size - off)
-		return -EINVAL;
+	if (ret)
+		return ret;
 	pthread_mutex_lock(&v->lock);
 	ret = vhd_discard_locked(v, off, len);
 	pthread_mutex_unlock(&v->lock);
