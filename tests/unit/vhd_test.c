@@ -24,6 +24,7 @@
 
 #include "hostside/disk/vhd.h"
 #include "hostside/storvsp/disk_backend.h"
+#include "hostside/storvsp/scsi_disk.h"
 
 #define SIZE	(24ull << 20)	/* 12 blocks of 2 MiB */
 
@@ -547,6 +548,60 @@ static void test_check_and_recovery(void **state)
 	assert_int_equal(errno, EINVAL);
 }
 
+/* What storvsp does with a VHD: SCSI commands over the same back end. */
+static void scsi(struct scsi_disk *d, const uint8_t *cdb, unsigned int len, void *buf, uint32_t n)
+{
+	struct iovec v = { buf, n };
+	struct scsi_disk_cmd c = { .cdb = cdb, .cdb_len = len, .iov = &v, .iovcnt = 1, .buf_len = n };
+
+	scsi_disk_execute(d, &c);
+	assert_int_equal(c.status, SCSI_STATUS_GOOD);
+}
+
+static void test_scsi_over_vhd(void **state)
+{
+	static uint8_t data[64 << 10], back[64 << 10];
+	const uint8_t cap[16] = { 0x9e, 0x10, [13] = 32 };
+	const uint8_t wr[10] = { 0x2a, 0, 0, 0, 0x0f, 0xf0, 0, 0, 128 };	/* 128 @4080: over a block edge */
+	const uint8_t rd[10] = { 0x28, 0, 0, 0, 0x0f, 0xf0, 0, 0, 128 };
+	const uint8_t ws[16] = { 0x93, 0x08, [13] = 64 };	/* WRITE SAME(16) UNMAP, 64 @0 */
+	const uint8_t rd0[10] = { 0x28, 0, 0, 0, 0, 0, 0, 0, 64 };
+	char p0[128], p[128];
+	struct disk_backend *b, *pb;
+	struct scsi_disk *d;
+	uint8_t r[32];
+
+	create("s0.vhd", VHD_TYPE_DYNAMIC, NULL, 0);
+	pathof(p0, "s0.vhd");
+	pb = open_img(p0, false);
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)xs();
+	{
+		struct iovec v = { data, 32 << 10 };
+
+		assert_int_equal(disk_backend_writev(pb, &v, 1, 0, false), 0);	/* the parent's data at 0 */
+	}
+	disk_backend_close(pb);
+	create("s.vhd", VHD_TYPE_DIFFERENCING, p0, 0);
+	pathof(p, "s.vhd");
+	b = open_img(p, false);
+	d = scsi_disk_new(b, 0);
+	assert_non_null(d);
+	scsi(d, cap, 16, r, 32);
+	assert_int_equal(((uint64_t)r[4] << 24 | r[5] << 16 | r[6] << 8 | r[7]) + 1, SIZE / 512);
+	scsi(d, wr, 10, data, sizeof(data));
+	scsi(d, rd, 10, back, sizeof(back));
+	assert_memory_equal(back, data, sizeof(data));
+	/* WRITE SAME with UNMAP over the parent's data: zeros (LBPRZ). */
+	scsi(d, ws, 16, back, 512);
+	scsi(d, rd0, 10, back, 32 << 10);
+	memset(data, 0, 32 << 10);
+	assert_memory_equal(back, data, 32 << 10);
+	scsi_disk_free(d);
+	disk_backend_close(b);
+	check_clean("s.vhd");
+}
+
 static void test_bad_requests(void **state)
 {
 	struct disk_backend *b;
@@ -595,6 +650,7 @@ int main(void)
 		cmocka_unit_test(test_detect_and_raw),
 		cmocka_unit_test(test_crash_kill_points),
 		cmocka_unit_test(test_check_and_recovery),
+		cmocka_unit_test(test_scsi_over_vhd),
 		cmocka_unit_test(test_bad_requests),
 	};
 
