@@ -36,6 +36,8 @@ struct vhd {
 	struct vhd *parent;
 	pthread_mutex_t lock;
 	char *path;
+	char real[PATH_MAX];	/* realpath of path: a chain may not name a file twice */
+	const struct vhd *child;	/* the image whose parent this is, while opening */
 	char *allow;		/* parents must resolve under this directory */
 };
 
@@ -90,7 +92,8 @@ static int vhd_sync(int fd)
 
 /* ---- open ---------------------------------------------------------------- */
 
-static struct vhd *vhd_open_at(int fd, const char *path, bool ro, const char *allow, int depth);
+static struct vhd *vhd_open_at(int fd, const char *path, bool ro, const char *allow, int depth,
+			       const struct vhd *child);
 
 static bool vhd_under(const char *real, const char *dir)
 {
@@ -126,10 +129,14 @@ static struct vhd *vhd_try_parent(struct vhd *v, const char *cand, int depth)
 	}
 	if (!realpath(full, real) || !vhd_under(real, v->allow))
 		return NULL;
+	/* A loop (a file its own ancestor) would only end at VHD_MAX_CHAIN. */
+	for (const struct vhd *c = v; c; c = c->child)
+		if (!strcmp(c->real, real))
+			return NULL;
 	fd = open(real, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
-	p = vhd_open_at(fd, real, true, v->allow, depth + 1);
+	p = vhd_open_at(fd, real, true, v->allow, depth + 1, v);
 	if (!p) {
 		close(fd);
 		return NULL;
@@ -227,7 +234,8 @@ static int vhd_load_dynamic(struct vhd *v, uint64_t file_size, bool end_footer)
 	return 0;
 }
 
-static struct vhd *vhd_open_at(int fd, const char *path, bool ro, const char *allow, int depth)
+static struct vhd *vhd_open_at(int fd, const char *path, bool ro, const char *allow, int depth,
+			       const struct vhd *child)
 {
 	struct vhd *v = calloc(1, sizeof(*v));
 	bool end_footer = true;
@@ -241,8 +249,11 @@ static struct vhd *vhd_open_at(int fd, const char *path, bool ro, const char *al
 	pthread_mutex_init(&v->lock, NULL);
 	v->path = strdup(path);
 	v->allow = strdup(allow);
+	v->child = child;
 	if (!v->path || !v->allow)
 		goto fail;
+	if (!realpath(path, v->real))
+		snprintf(v->real, sizeof(v->real), "%s", path);
 	if (fstat(fd, &st) < 0) {
 		ret = -errno;
 		goto fail;
@@ -266,6 +277,7 @@ static struct vhd *vhd_open_at(int fd, const char *path, bool ro, const char *al
 	}
 	if (v->vi.type == VHD_TYPE_FIXED) {
 		v->footer_off = (uint64_t)st.st_size - VHD_FOOTER_SIZE;
+		v->child = NULL;
 		return v;
 	}
 	ret = vhd_load_dynamic(v, (uint64_t)st.st_size, end_footer);
@@ -286,6 +298,7 @@ static struct vhd *vhd_open_at(int fd, const char *path, bool ro, const char *al
 		if (ret)
 			goto fail;
 	}
+	v->child = NULL;	/* only valid while the chain opens */
 	return v;
 fail:
 	if (v) {
@@ -315,7 +328,7 @@ struct vhd *vhd_open_fd(int fd, const char *path, bool ro, const char *parent_di
 		else if (slash)
 			*slash = '\0';
 	}
-	return vhd_open_at(fd, path, ro, dir, 0);
+	return vhd_open_at(fd, path, ro, dir, 0, NULL);
 }
 
 struct vhd *vhd_open(const char *path, bool ro, const char *parent_dir)
