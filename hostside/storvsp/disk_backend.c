@@ -314,6 +314,15 @@ struct disk_backend *disk_backend_open(const char *path, const struct disk_backe
 		break;
 	case DISK_FORMAT_AUTO:
 		b->ops = disk_detect(fd, &st);
+		if (b->ops == &disk_raw_ops && o->direct) {
+			/* Detected raw: unbuffered after all, as asked. */
+			int dfd = open(path, flags | O_DIRECT);
+
+			if (dfd >= 0) {
+				close(fd);
+				fd = dfd;
+			}
+		}
 		break;
 	default:
 		b->ops = &disk_raw_ops;
