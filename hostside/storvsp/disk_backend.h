@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
- * A raw disk image (sparse is fine) read and written through io_uring.
- * Independent of VMBus and of SCSI: offsets and iovecs in, errno out.
+ * A disk image: offsets and iovecs in, errno out; independent of VMBus and
+ * of SCSI. The image's format is a back end behind one ops table
+ * (disk_format.h): raw (sparse is fine) through io_uring, the fast path,
+ * or VHD (hostside/disk/vhd.c).
  */
 #ifndef OVB_STORVSP_DISK_BACKEND_H
 #define OVB_STORVSP_DISK_BACKEND_H
@@ -10,10 +12,22 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+enum disk_format {
+	DISK_FORMAT_RAW,	/* the default: a guest cannot turn a raw disk into another format */
+	DISK_FORMAT_VHD,
+	DISK_FORMAT_AUTO,	/* detect (VHD footer, else raw): only when the user asks */
+};
+
 struct disk_backend_opts {
 	bool read_only;
-	bool direct;		/* O_DIRECT (falls back to buffered if refused) */
+	bool direct;		/* O_DIRECT, raw only (falls back to buffered if refused) */
 	const char *serial;	/* NULL: derived from the image's device+inode */
+	enum disk_format format;
+	/*
+	 * Where a differencing image's parents may live: NULL, the image's own
+	 * directory (and below); "/" anywhere. Parents open read-only.
+	 */
+	const char *parent_dir;
 };
 
 struct disk_backend;
@@ -27,6 +41,10 @@ bool disk_backend_read_only(const struct disk_backend *b);
 /* Stable across runs: from the option, else from st_dev/st_ino of the image. */
 const char *disk_backend_serial(const struct disk_backend *b);	/* <= 20 chars */
 uint64_t disk_backend_wwn(const struct disk_backend *b);	/* NAA 6 */
+/* "raw" or "vhd". */
+const char *disk_backend_format(const struct disk_backend *b);
+/* Parse "raw", "vhd" or "auto"; 0 or -EINVAL. */
+int disk_format_parse(const char *s, enum disk_format *f);
 
 /* All return 0 or a negative errno; short transfers are completed or -EIO. */
 int disk_backend_readv(struct disk_backend *b, const struct iovec *iov, int cnt, uint64_t off);

@@ -6,6 +6,7 @@
  * Wiring into ovb-host (hostside/glue.c) and ovbctl (hostside/ctl):
  *   sv = storvsp_new(NULL, nr_vcpus - 1);            one SCSI controller
  *   storvsp_disk_parse(optarg, &opts, buf, len);   for --disk PATH[,ro][,direct][,serial=S]
+ *                                                  [,format=raw|vhd|auto][,parents=DIR]
  *   storvsp_disk_add(sv, -1, &opts);               at start-up, or from `ovbctl disk add`
  *   vmbus_server_add_device(srv, storvsp_device(sv));
  *   storvsp_disk_remove(sv, lun);                  from `ovbctl disk remove`
@@ -37,6 +38,13 @@ struct storvsp_disk_opts {
 	bool read_only;
 	bool direct;		/* O_DIRECT */
 	const char *serial;	/* NULL: derived from the image (stable) */
+	/*
+	 * enum disk_format (disk_backend.h): format= as given; without it a
+	 * PATH ending in .vhd is VHD, anything else raw (never detected from
+	 * the contents, which the guest writes).
+	 */
+	int format;
+	const char *parent_dir;	/* parents=DIR; NULL: the image's directory */
 };
 
 /*
@@ -48,7 +56,7 @@ void storvsp_free(struct storvsp *sv);
 /* The device to register with vmbus_server_add_device() (storvsp.c). */
 struct vmbus_device *storvsp_device(struct storvsp *sv);
 
-/* Parse "PATH[,ro][,direct][,serial=S]" in place in @buf (a copy of @arg). */
+/* Parse "PATH[,ro][,direct][,serial=S][,format=F][,parents=DIR]" in place in @buf (a copy of @arg). */
 int storvsp_disk_parse(const char *arg, struct storvsp_disk_opts *o, char *buf, size_t len);
 /* Attach a disk at @lun (-1: the lowest free). Returns the LUN or -errno. */
 int storvsp_disk_add(struct storvsp *sv, int lun, const struct storvsp_disk_opts *o);

@@ -81,6 +81,9 @@ void storvsp_set_bus_changed_fn(struct storvsp *sv, void (*fn)(struct storvsp *s
 int storvsp_disk_parse(const char *arg, struct storvsp_disk_opts *o, char *buf, size_t len)
 {
 	char *tok, *save = NULL;
+	bool fmt_given = false;
+	enum disk_format f;
+	size_t n;
 
 	memset(o, 0, sizeof(*o));
 	if (!arg || snprintf(buf, len, "%s", arg) >= (int)len)
@@ -96,16 +99,25 @@ int storvsp_disk_parse(const char *arg, struct storvsp_disk_opts *o, char *buf, 
 			o->direct = true;
 		else if (!strncmp(tok, "serial=", 7) && tok[7] && strlen(tok + 7) <= 20)
 			o->serial = tok + 7;
+		else if (!strncmp(tok, "format=", 7) && !disk_format_parse(tok + 7, &f)) {
+			o->format = (int)f;
+			fmt_given = true;
+		} else if (!strncmp(tok, "parents=", 8) && tok[8])
+			o->parent_dir = tok + 8;
 		else
 			return -EINVAL;
 	}
+	n = strlen(o->path);
+	if (!fmt_given && n > 4 && !strcasecmp(o->path + n - 4, ".vhd"))
+		o->format = DISK_FORMAT_VHD;
 	return 0;
 }
 
 int storvsp_disk_add(struct storvsp *sv, int lun, const struct storvsp_disk_opts *o)
 {
 	struct disk_backend_opts bo = { .read_only = o->read_only, .direct = o->direct,
-					.serial = o->serial };
+					.serial = o->serial, .format = (enum disk_format)o->format,
+					.parent_dir = o->parent_dir };
 	struct disk_backend *b;
 	struct scsi_disk *d;
 	int ret = -ENOSPC;

@@ -19,6 +19,7 @@
 
 #include "ovb/ring.h"
 #include "ovb/storvsc_proto.h"
+#include "hostside/storvsp/disk_backend.h"
 #include "hostside/storvsp/storvsp.h"
 
 #define RAM_PAGES 1024u		/* guest RAM: 4 MiB at GPA 0 */
@@ -364,6 +365,17 @@ static void test_hotplug_luns(void **state)
 	assert_true(o.read_only);
 	assert_string_equal(o.serial, "ABC");
 	assert_int_equal(storvsp_disk_parse("x,bogus", &o, buf, sizeof(buf)), -EINVAL);
+	/* Formats: raw unless told, or the name says .vhd; never guessed from contents. */
+	assert_int_equal(storvsp_disk_parse("x.img", &o, buf, sizeof(buf)), 0);
+	assert_int_equal(o.format, DISK_FORMAT_RAW);
+	assert_int_equal(storvsp_disk_parse("x.VHD,parents=/srv", &o, buf, sizeof(buf)), 0);
+	assert_int_equal(o.format, DISK_FORMAT_VHD);
+	assert_string_equal(o.parent_dir, "/srv");
+	assert_int_equal(storvsp_disk_parse("x.vhd,format=raw", &o, buf, sizeof(buf)), 0);
+	assert_int_equal(o.format, DISK_FORMAT_RAW);
+	assert_int_equal(storvsp_disk_parse("x,format=auto", &o, buf, sizeof(buf)), 0);
+	assert_int_equal(o.format, DISK_FORMAT_AUTO);
+	assert_int_equal(storvsp_disk_parse("x,format=qcow2", &o, buf, sizeof(buf)), -EINVAL);
 	assert_int_equal(storvsp_disk_parse(arg, &o, buf, sizeof(buf)), 0);
 	assert_int_equal(storvsp_disk_add(f->sv, 3, &o), 3);
 	assert_int_equal(storvsp_disk_add(f->sv, 3, &o), -EEXIST);
