@@ -98,6 +98,8 @@ int netvsp_rx_frame(struct netvsp *nv, const struct netvsp_io *io, void *ctx,
 		    const uint8_t *frame, uint32_t len);
 void netvsp_count_rx_drop(struct netvsp *nv);
 
+/* Set the link state the guest is told (no message: see netvsp_indicate_link). */
+void netvsp_proto_set_link(struct netvsp *nv, bool up);
 /* Tell the guest the link state now, if it is listening (with io/ctx of its channel). */
 void netvsp_indicate_link(struct netvsp *nv, const struct netvsp_io *io, void *ctx);
 

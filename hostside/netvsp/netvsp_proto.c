@@ -169,6 +169,13 @@ static void netvsp_send_control(struct netvsp *nv, const struct netvsp_io *io, v
 			   strerror(-ret));
 }
 
+void netvsp_proto_set_link(struct netvsp *nv, bool up)
+{
+	pthread_mutex_lock(&nv->lock);
+	nv->rndis.link_up = up;
+	pthread_mutex_unlock(&nv->lock);
+}
+
 void netvsp_indicate_link(struct netvsp *nv, const struct netvsp_io *io, void *ctx)
 {
 	uint8_t msg[32];
@@ -196,6 +203,25 @@ void netvsp_protocol_reset(struct netvsp *nv, const struct netvsp_io *io, void *
 	nv->rndis.initialized = false;
 	nv->rndis.packet_filter = 0;
 	nv->rndis.nvsp_version = 0;
+	pthread_mutex_unlock(&nv->lock);
+}
+
+void netvsp_get_stats(struct netvsp *nv, struct netvsp_stats *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->tx_packets = __atomic_load_n(&nv->tx_packets, __ATOMIC_RELAXED);
+	s->tx_bytes = __atomic_load_n(&nv->tx_bytes, __ATOMIC_RELAXED);
+	s->tx_drops = __atomic_load_n(&nv->tx_drops, __ATOMIC_RELAXED);
+	s->rx_packets = __atomic_load_n(&nv->rx_packets, __ATOMIC_RELAXED);
+	s->rx_bytes = __atomic_load_n(&nv->rx_bytes, __ATOMIC_RELAXED);
+	s->rx_drops = __atomic_load_n(&nv->rx_drops, __ATOMIC_RELAXED);
+	s->bad_packets = __atomic_load_n(&nv->bad_packets, __ATOMIC_RELAXED);
+	pthread_mutex_lock(&nv->lock);
+	s->nvsp_version = nv->nvsp_version;
+	s->ndis_version = nv->ndis_version;
+	s->mtu = nv->cfg.mtu;
+	s->link_up = nv->rndis.link_up;
+	s->rndis_up = nv->rndis.initialized;
 	pthread_mutex_unlock(&nv->lock);
 }
 
