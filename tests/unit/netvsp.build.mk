@@ -2,3 +2,7 @@
 UNIT_TESTS += netvsp_proto_test
 netvsp_proto_test_OBJS = tests/unit/netvsp_proto_test.o tests/unit/netvsp_fakeio.o \
 	$(NETVSP_CORE_OBJS)
+# End to end through the VMBus server with its threads, a socketpair as the TAP.
+UNIT_TESTS += netvsp_vmbus_test
+netvsp_vmbus_test_OBJS = tests/unit/netvsp_vmbus_test.o tests/unit/fakeguest.o \
+	$(NETVSP_OBJS) $(VMBUS_SERVER_OBJS) $(RING_OBJS)
