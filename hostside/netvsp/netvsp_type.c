@@ -5,9 +5,7 @@
  * status` ("nics") and `ovbctl nic link up|down`. One NIC for now: a
  * device type is one VMBus device (a second --nic is refused).
  */
-#include <errno.h>
 #include <json-c/json.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
