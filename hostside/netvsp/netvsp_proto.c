@@ -404,13 +404,14 @@ static uint32_t netvsp_rndis(struct netvsp *nv, const struct netvsp_io *io, void
 /*
  * Gather a GPA-direct packet's multi-page ranges (Linux's
  * netvsc_build_mpb_array: each range's PFNs cover offset + len) into
- * nv->gather. Its length, or -1 if a range is malformed or not RAM.
+ * nv->gather after the @start bytes already there. The bytes added, or -1
+ * if a range is malformed or not RAM.
  */
 static int64_t netvsp_gather(struct netvsp *nv, const struct netvsp_io *io, void *ctx,
-			     const uint8_t *p, uint32_t off8)
+			     const uint8_t *p, uint32_t off8, uint32_t start)
 {
 	struct ovb_gpa_direct_header h;
-	uint32_t pos = sizeof(h), total = 0;
+	uint32_t pos = sizeof(h), total = start;
 
 	memcpy(&h, p, sizeof(h));
 	if (!h.range_count || h.range_count > NETVSP_MAX_RANGES)
@@ -449,52 +450,58 @@ static int64_t netvsp_gather(struct netvsp *nv, const struct netvsp_io *io, void
 		}
 		pos += (uint32_t)npages * 8;
 	}
-	return total;
+	return total - start;
 }
 
-/* SEND_RNDIS_PKT: the data is in a send section or in the packet's GPA ranges. */
+/*
+ * SEND_RNDIS_PKT: the RNDIS messages are in a send section, in the
+ * packet's GPA ranges, or both: when a frame does not fit what is left of
+ * a section it is batching, Linux puts its RNDIS header there and the
+ * frame in the ranges (netvsc_send: cp_partial), one message across both.
+ */
 static void netvsp_send_rndis(struct netvsp *nv, const struct netvsp_io *io, void *ctx,
 			      uint16_t type, const uint8_t *p, uint32_t off8,
 			      const struct ovb_nvsp_msg *in, struct ovb_nvsp_msg *out)
 {
 	const struct nvsp_send_rndis_pkt *r = &in->u.rndis_pkt;
-	uint32_t status = NVSP_STAT_FAIL;
+	bool gpa = type == OVB_VMPKT_DATA_USING_GPA_DIRECT;
+	uint32_t total = 0;
+	int64_t n;
 
 	out->msg_type = NVSP_MSG1_TYPE_SEND_RNDIS_PKT_COMPLETE;
+	out->u.rndis_pkt_complete.status = NVSP_STAT_FAIL;
 	if (r->send_buf_section_index != OVB_NVSP_INVALID_SECTION) {
 		if (!nv->send_buf || r->send_buf_section_index >= nv->send_sections ||
 		    r->send_buf_section_size > nv->send_section_size) {
 			netvsp_log(nv, "send section %u (%u bytes) out of range",
 				   r->send_buf_section_index, r->send_buf_section_size);
-			netvsp_bad(nv);
-			netvsp_count(&nv->tx_drops, 1);
-		} else {
-			/*
-			 * Copied first: the guest may change its buffer while we
-			 * parse, and every length must be read once.
-			 */
-			memcpy(nv->gather,
-			       nv->send_buf + (uint64_t)r->send_buf_section_index *
-						      nv->send_section_size,
-			       r->send_buf_section_size);
-			status = netvsp_rndis(nv, io, ctx, nv->gather, r->send_buf_section_size);
+			goto bad;
 		}
-	} else if (type == OVB_VMPKT_DATA_USING_GPA_DIRECT) {
-		int64_t n = netvsp_gather(nv, io, ctx, p, off8);
-
+		/*
+		 * Copied first: the guest may change its buffer while we
+		 * parse, and every length must be read once.
+		 */
+		total = r->send_buf_section_size;
+		memcpy(nv->gather,
+		       nv->send_buf + (uint64_t)r->send_buf_section_index * nv->send_section_size,
+		       total);
+	} else if (!gpa) {
+		netvsp_log(nv, "send without a section or ranges");
+		goto bad;
+	}
+	if (gpa) {
+		n = netvsp_gather(nv, io, ctx, p, off8, total);
 		if (n < 0) {
 			netvsp_log(nv, "bad GPA-direct ranges in a send");
-			netvsp_bad(nv);
-			netvsp_count(&nv->tx_drops, 1);
-		} else {
-			status = netvsp_rndis(nv, io, ctx, nv->gather, (uint32_t)n);
+			goto bad;
 		}
-	} else {
-		netvsp_log(nv, "send without a section or ranges");
-		netvsp_bad(nv);
-		netvsp_count(&nv->tx_drops, 1);
+		total += (uint32_t)n;
 	}
-	out->u.rndis_pkt_complete.status = status;
+	out->u.rndis_pkt_complete.status = netvsp_rndis(nv, io, ctx, nv->gather, total);
+	return;
+bad:
+	netvsp_bad(nv);
+	netvsp_count(&nv->tx_drops, 1);
 }
 
 /* The guest completed one of our transfer-page packets: its section is free again. */

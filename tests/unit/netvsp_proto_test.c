@@ -376,6 +376,62 @@ static void test_tx_gpa_direct(void **state)
 	assert_int_equal(stats(f).tx_drops, 1);
 }
 
+/*
+ * Linux's cp_partial send: the section holds a batched packet and the
+ * next packet's RNDIS header, the GPA range that packet's frame; one
+ * message spans both (netvsc_send). Failed before the section and the
+ * ranges were joined: "RNDIS message runs past its send".
+ */
+static void test_tx_section_and_ranges(void **state)
+{
+	struct netvsp_fake *f = *state;
+	struct ovb_gpa_direct_header h = { .d = { .type = OVB_VMPKT_DATA_USING_GPA_DIRECT,
+						  .flags = OVB_VMPKT_FLAG_COMPLETION_REQUESTED },
+					   .range_count = 1 };
+	struct ovb_nvsp_msg m = { .msg_type = NVSP_MSG1_TYPE_SEND_RNDIS_PKT };
+	uint32_t doff = (NF_FREE_PFN + 5) * PAGE + 2500, pos = sizeof(h), len;
+	struct ovb_gpa_range r = { .byte_count = 1400, .byte_offset = doff % PAGE };
+	uint8_t a[60], b[1400], sec[256], pkt[256];
+	uint64_t pfn;
+
+	assert_int_equal(nf_bringup(f, OVB_NVSP_VERSION_61), 0);
+	frame_fill(a, sizeof(a), 21);
+	frame_fill(b, sizeof(b), 22);
+	len = nf_build_data(sec, a, sizeof(a));
+	{
+		struct rndis_msg_hdr rh = { RNDIS_MSG_PACKET, 44 + sizeof(b) };
+		struct rndis_packet rp = { .data_offset = 36, .data_len = sizeof(b) };
+
+		memcpy(sec + len, &rh, 8);
+		memcpy(sec + len + 8, &rp, sizeof(rp));
+		len += 44;
+	}
+	memcpy(f->ram + NF_SEND_PFN * PAGE + 7 * f->send_section_size, sec, len);
+	memcpy(f->ram + doff, b, sizeof(b));
+	memcpy(pkt + pos, &r, sizeof(r));
+	pos += sizeof(r);
+	for (uint32_t i = 0; i < 2; i++) {	/* 2500 + 1400 spans two pages */
+		pfn = doff / PAGE + i;
+		memcpy(pkt + pos, &pfn, 8);
+		pos += 8;
+	}
+	h.d.offset8 = (uint16_t)(pos / 8);
+	m.u.rndis_pkt.send_buf_section_index = 7;
+	m.u.rndis_pkt.send_buf_section_size = len;
+	memcpy(pkt + pos, &m, sizeof(m));
+	pos += sizeof(m);
+	h.d.len8 = (uint16_t)(pos / 8);
+	h.d.trans_id = 99;
+	memcpy(pkt, &h, sizeof(h));
+	assert_int_equal(nf_packet(f, pkt, pos), 0);
+	assert_int_equal(nf_last_comp(f)->trans_id, 99);
+	assert_int_equal(nf_last_comp(f)->msg.u.rndis_pkt_complete.status, NVSP_STAT_SUCCESS);
+	assert_int_equal(f->nframes, 2);
+	assert_int_equal(f->frame_len, sizeof(b));
+	assert_memory_equal(f->frame, b, sizeof(b));
+	assert_int_equal(bad(f), 0);
+}
+
 static void test_rx_frames_and_sections(void **state)
 {
 	struct netvsp_fake *f = *state;
@@ -651,6 +707,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_keepalive_halt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_send_section, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_gpa_direct, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tx_section_and_ranges, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_frames_and_sections, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_link_indication, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
