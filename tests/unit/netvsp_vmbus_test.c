@@ -42,6 +42,7 @@ struct env {
 	struct ovb_ring rx, tx;		/* guest view: rx = host->guest */
 	int fd;
 	uint64_t recv_pfn, send_pfn, tid;
+	uint32_t relid, conn_id, recv_gpadl, send_gpadl;
 	uint32_t send_section;
 	uint8_t buf[8192] __attribute__((aligned(8)));
 };
@@ -62,15 +63,42 @@ static void gpadl(struct env *e, uint32_t relid, uint32_t id, uint64_t pfn, uint
 	assert_non_null(fg_expect(e->fg, CHANNELMSG_GPADL_CREATED));
 }
 
+/* Open the channel on fresh rings (GPADL @ring_id) and give fresh buffers (@buf_id, +1). */
+static void chan_open(struct env *e, uint32_t ring_id, uint32_t buf_id)
+{
+	struct vmbus_channel_open_channel op = { .header.msgtype = CHANNELMSG_OPENCHANNEL };
+	struct vmbus_channel_open_result r;
+	uint64_t pfn0 = fg_alloc_pages(e->fg, 2 * RING_PAGES);
+
+	gpadl(e, e->relid, ring_id, pfn0, 2 * RING_PAGES);
+	op.child_relid = e->relid;
+	op.openid = e->relid;
+	op.ringbuffer_gpadlhandle = ring_id;
+	op.downstream_ringbuffer_pageoffset = RING_PAGES;
+	send_msg(e, &op, sizeof(op));
+	memcpy(&r, fg_expect(e->fg, CHANNELMSG_OPENCHANNEL_RESULT)->data, sizeof(r));
+	assert_int_equal(r.status, 0);
+	assert_int_equal(ovb_ring_tx_init(&e->tx, fg_page(e->fg, pfn0), fg_page(e->fg, pfn0 + 1),
+					  (RING_PAGES - 1) * 4096, 0), 0);
+	assert_int_equal(ovb_ring_rx_init(&e->rx, fg_page(e->fg, pfn0 + RING_PAGES),
+					  fg_page(e->fg, pfn0 + RING_PAGES + 1),
+					  (RING_PAGES - 1) * 4096, 0), 0);
+	e->fd = fg_event_fd(e->fg, e->conn_id);
+	assert_true(e->fd >= 0);
+	e->recv_pfn = fg_alloc_pages(e->fg, RECV_PAGES);
+	e->send_pfn = fg_alloc_pages(e->fg, SEND_PAGES);
+	e->recv_gpadl = buf_id;
+	e->send_gpadl = buf_id + 1;
+	gpadl(e, e->relid, e->recv_gpadl, e->recv_pfn, RECV_PAGES);
+	gpadl(e, e->relid, e->send_gpadl, e->send_pfn, SEND_PAGES);
+}
+
 static void env_open(struct env *e)
 {
 	struct vmbus_channel_initiate_contact c = { .header.msgtype = CHANNELMSG_INITIATE_CONTACT };
 	struct vmbus_channel_empty req = { .header.msgtype = CHANNELMSG_REQUESTOFFERS };
-	struct vmbus_channel_open_channel op = { .header.msgtype = CHANNELMSG_OPENCHANNEL };
 	struct vmbus_channel_offer_channel o;
-	struct vmbus_channel_open_result r;
 	const struct fg_posted *p;
-	uint64_t pfn0;
 
 	c.vmbus_version_requested = 0x50002;
 	c.u.v5.msg_sint = OVB_VMBUS_MESSAGE_SINT;
@@ -81,26 +109,9 @@ static void env_open(struct env *e)
 	assert_non_null(p);
 	memcpy(&o, p->data, sizeof(o));
 	assert_memory_equal(&o.offer.if_type, (struct ovb_guid[]){ OVB_GUID_NIC }, 16);
-	pfn0 = fg_alloc_pages(e->fg, 2 * RING_PAGES);
-	gpadl(e, o.child_relid, 1, pfn0, 2 * RING_PAGES);
-	op.child_relid = o.child_relid;
-	op.openid = o.child_relid;
-	op.ringbuffer_gpadlhandle = 1;
-	op.downstream_ringbuffer_pageoffset = RING_PAGES;
-	send_msg(e, &op, sizeof(op));
-	memcpy(&r, fg_expect(e->fg, CHANNELMSG_OPENCHANNEL_RESULT)->data, sizeof(r));
-	assert_int_equal(r.status, 0);
-	assert_int_equal(ovb_ring_tx_init(&e->tx, fg_page(e->fg, pfn0), fg_page(e->fg, pfn0 + 1),
-					  (RING_PAGES - 1) * 4096, 0), 0);
-	assert_int_equal(ovb_ring_rx_init(&e->rx, fg_page(e->fg, pfn0 + RING_PAGES),
-					  fg_page(e->fg, pfn0 + RING_PAGES + 1),
-					  (RING_PAGES - 1) * 4096, 0), 0);
-	e->fd = fg_event_fd(e->fg, o.connection_id);
-	assert_true(e->fd >= 0);
-	e->recv_pfn = fg_alloc_pages(e->fg, RECV_PAGES);
-	e->send_pfn = fg_alloc_pages(e->fg, SEND_PAGES);
-	gpadl(e, o.child_relid, 2, e->recv_pfn, RECV_PAGES);
-	gpadl(e, o.child_relid, 3, e->send_pfn, SEND_PAGES);
+	e->relid = o.child_relid;
+	e->conn_id = o.connection_id;
+	chan_open(e, 1, 2);
 }
 
 static int setup(void **state)
@@ -265,14 +276,14 @@ static void bringup(struct env *e)
 	nvsp_send(e, 0, &m);
 	memset(&m, 0, sizeof(m));
 	m.msg_type = NVSP_MSG1_TYPE_SEND_RECV_BUF;
-	m.u.send_buf.gpadl_handle = 2;
+	m.u.send_buf.gpadl_handle = e->recv_gpadl;
 	m.u.send_buf.id = OVB_NETVSC_RECEIVE_BUFFER_ID;
 	c = nvsp_call(e, &m);	/* the NDIS config got no completion: this is next */
 	assert_int_equal(c.msg_type, NVSP_MSG1_TYPE_SEND_RECV_BUF_COMPLETE);
 	assert_int_equal(c.u.recv_buf_complete.status, NVSP_STAT_SUCCESS);
 	assert_int_equal(c.u.recv_buf_complete.num_sections, 1);
 	m.msg_type = NVSP_MSG1_TYPE_SEND_SEND_BUF;
-	m.u.send_buf.gpadl_handle = 3;
+	m.u.send_buf.gpadl_handle = e->send_gpadl;
 	m.u.send_buf.id = 0;
 	c = nvsp_call(e, &m);
 	assert_int_equal(c.u.send_buf_complete.status, NVSP_STAT_SUCCESS);
@@ -381,6 +392,60 @@ static void test_data_both_ways(void **state)
 	assert_int_equal(s.nvsp_version, OVB_NVSP_VERSION_61);
 }
 
+/* One frame from the TAP reaches the guest intact. */
+static void tap_to_guest(struct env *e, uint32_t n, uint8_t seed)
+{
+	uint8_t got[2000];
+	struct rndis_packet p;
+	const uint8_t *r;
+	uint32_t len;
+
+	memset(got, 0, VNET_HDR);
+	for (uint32_t i = 0; i < n; i++)
+		got[VNET_HDR + i] = (uint8_t)(seed + i);
+	assert_int_equal(send(e->tap[1], got, VNET_HDR + n, 0), (ssize_t)(VNET_HDR + n));
+	r = recv_rndis(e, &len);
+	memcpy(&p, r + 8, sizeof(p));
+	assert_int_equal(p.data_len, n);
+	assert_memory_equal(r + 8 + p.data_offset, got + VNET_HDR, n);
+}
+
+/*
+ * Close and open again, as Linux's netvsc does for an MTU change: the
+ * buffers are let go at the close (the guest's teardowns are answered),
+ * and the new channel negotiates afresh with new buffers and works.
+ */
+static void test_close_reopen(void **state)
+{
+	struct env *e = *state;
+	struct vmbus_channel_close_channel c = { .header.msgtype = CHANNELMSG_CLOSECHANNEL };
+	struct vmbus_channel_gpadl_teardown t = { .header.msgtype = CHANNELMSG_GPADL_TEARDOWN };
+
+	bringup(e);
+	tap_to_guest(e, 100, 1);
+	c.child_relid = e->relid;
+	send_msg(e, &c, sizeof(c));	/* joins netvsp's threads, unmaps the buffers */
+	t.child_relid = e->relid;
+	for (uint32_t id = 1; id <= 3; id++) {
+		t.gpadl = id;
+		send_msg(e, &t, sizeof(t));
+		if (!fg_expect(e->fg, CHANNELMSG_GPADL_TORNDOWN)) {
+			vmbus_server_run_requests(e->srv);
+			assert_non_null(fg_expect(e->fg, CHANNELMSG_GPADL_TORNDOWN));
+		}
+	}
+	chan_open(e, 4, 5);
+	bringup(e);
+	tap_to_guest(e, 300, 7);
+	{
+		struct netvsp_stats s;
+
+		netvsp_get_stats(e->nv, &s);
+		assert_int_equal(s.rx_packets, 2);
+		assert_int_equal(s.bad_packets, 0);
+	}
+}
+
 static void test_cfg_parse(void **state)
 {
 	struct netvsp_cfg c;
@@ -456,6 +521,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_data_both_ways, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_close_reopen, setup, teardown),
 		cmocka_unit_test(test_cfg_parse),
 		cmocka_unit_test(test_tap_fill_csum),
 	};
