@@ -132,11 +132,12 @@ static int netvsp_io_send_xfer(void *ctx, uint64_t trans_id, uint32_t channel_ty
 	return ret;
 }
 
-static int netvsp_io_tap_write(void *ctx, const uint8_t *frame, uint32_t len)
+static int netvsp_io_tap_write(void *ctx, const uint8_t *frame, uint32_t len,
+			       const struct netvsp_tx_meta *meta)
 {
 	struct netvsp_chan *c = ctx;
 	struct netvsp_glue *g = c->nv->glue;
-	int ret = tap_write(g->tap_fd, frame, len);
+	int ret = tap_write(g->tap_fd, frame, len, meta);
 
 	if (ret && ret != -EAGAIN)
 		log_io("netvsp: %s: write: %s", c->nv->cfg.ifname, strerror(-ret));

@@ -33,6 +33,7 @@ struct netvsp_cfg {
 	uint8_t mac[6];
 	uint32_t mtu;			/* 68..65521 */
 	int tap_fd;			/* >= 0: use this fd instead of opening ifname */
+	bool offload;			/* offer TX checksum and LSOv2 (offload=on) */
 };
 
 #define NETVSP_MTU_MIN	68u
@@ -61,13 +62,34 @@ const char *netvsp_ifname(struct netvsp *nv);
 /* ---- the pure packet handler ---- */
 
 /*
+ * What a frame from the guest asks of the TAP (its virtio-net header):
+ * a checksum to finish from csum_start, and segmentation.
+ */
+#define NETVSP_TX_NEEDS_CSUM	1	/* VIRTIO_NET_HDR_F_NEEDS_CSUM */
+#define NETVSP_GSO_NONE		0
+#define NETVSP_GSO_TCPV4	1	/* VIRTIO_NET_HDR_GSO_TCPV4 */
+#define NETVSP_GSO_TCPV6	4	/* VIRTIO_NET_HDR_GSO_TCPV6 */
+struct netvsp_tx_meta {
+	uint8_t flags, gso_type;
+	uint16_t hdr_len, gso_size, csum_start, csum_offset;
+};
+/*
+ * From the guest's checksum and LSO per-packet info values (NULL: none),
+ * fixing up @frame's lengths and seeds for LSO (offload.c). 0, or -EINVAL
+ * if they do not match the frame (the send is dropped).
+ */
+int netvsp_tx_offload(uint8_t *frame, uint32_t len, const uint32_t *csum, const uint32_t *lso,
+		      struct netvsp_tx_meta *m);
+
+/*
  * What the handler needs of its channel and back end (ctx is the glue's).
  * complete: a VM_PKT_COMP of @trans_id with @msg as its payload.
  * send_xfer: a transfer-page packet of one range of the receive buffer
  *   (@offset, @len) holding an RNDIS message, with completion requested
  *   as @trans_id; 0, -EAGAIN when the ring is full now, or another errno.
  *   Called with the device's lock held.
- * tap_write: one Ethernet frame from the guest; 0, or an errno (dropped).
+ * tap_write: one Ethernet frame from the guest with what it asks of the
+ *   TAP; 0, or an errno (dropped).
  */
 struct netvsp_io {
 	void *(*gpadl_map)(void *ctx, uint32_t gpadl, uint64_t *len);
@@ -76,7 +98,8 @@ struct netvsp_io {
 	int (*complete)(void *ctx, uint64_t trans_id, const void *msg, uint32_t len);
 	int (*send_xfer)(void *ctx, uint64_t trans_id, uint32_t channel_type, uint32_t offset,
 			 uint32_t len);
-	int (*tap_write)(void *ctx, const uint8_t *frame, uint32_t len);
+	int (*tap_write)(void *ctx, const uint8_t *frame, uint32_t len,
+			 const struct netvsp_tx_meta *meta);
 };
 
 /*

@@ -85,6 +85,10 @@ int netvsp_cfg_parse(const char *arg, struct netvsp_cfg *cfg, const char **err)
 				return -1;
 			}
 			cfg->mtu = (uint32_t)v;
+		} else if (n == 10 && !strncmp(p, "offload=on", 10)) {
+			cfg->offload = true;
+		} else if (n == 11 && !strncmp(p, "offload=off", 11)) {
+			cfg->offload = false;
 		} else {
 			*err = "unknown option";
 			return -1;

@@ -52,6 +52,7 @@ int netvsp_proto_init(struct netvsp *nv, const struct netvsp_cfg *cfg)
 	nv->rndis.mtu = cfg->mtu;
 	nv->rndis.link_speed = 100000000u;	/* 10 Gbit/s in 100 bps units */
 	nv->rndis.link_up = true;
+	nv->rndis.tx_offload = cfg->offload;
 	nv->gather = malloc(NETVSP_GATHER_MAX);
 	return nv->gather ? 0 : -ENOMEM;
 }
@@ -346,13 +347,57 @@ static void netvsp_send_buf(struct netvsp *nv, const struct netvsp_io *io, void 
 	out->u.send_buf_complete.section_size = size;
 }
 
+/*
+ * One data packet to the TAP, with its offload requests when offloads are
+ * offered. 0, or -EINVAL if it was malformed (dropped, counted).
+ */
+static int netvsp_tx_frame(struct netvsp *nv, const struct netvsp_io *io, void *ctx,
+			   const struct rndis_msg *m, uint32_t max_frame)
+{
+	struct netvsp_tx_meta meta = { 0 };
+	const uint8_t *frame;
+	uint32_t flen, csum, lso;
+	int hc = 0, hl = 0;
+
+	if (rndis_dev_packet(m, max_frame, &frame, &flen)) {
+		netvsp_log(nv, "malformed RNDIS packet (%u bytes)", m->len);
+		goto bad;
+	}
+	if (nv->cfg.offload) {
+		hc = rndis_dev_packet_ppi(m, RNDIS_PPI_TCPIP_CHKSUM, &csum);
+		hl = rndis_dev_packet_ppi(m, RNDIS_PPI_TCP_LARGESEND, &lso);
+		/* The frame lies in nv->gather, our copy: the LSO fix-ups go there. */
+		if (hc < 0 || hl < 0 ||
+		    netvsp_tx_offload((uint8_t *)frame, flen, hc ? &csum : NULL, hl ? &lso : NULL,
+				      &meta)) {
+			netvsp_log(nv, "bad offload info (checksum %#x, LSO %#x) for %u bytes",
+				   hc > 0 ? csum : 0, hl > 0 ? lso : 0, flen);
+			goto bad;
+		}
+	} else if (flen > nv->cfg.mtu + 18) {
+		goto bad;
+	}
+	if (io->tap_write(ctx, frame, flen, &meta)) {
+		netvsp_count(&nv->tx_drops, 1);
+		return 0;
+	}
+	netvsp_count(&nv->tx_packets, 1);
+	netvsp_count(&nv->tx_bytes, flen);
+	return 0;
+bad:
+	netvsp_bad(nv);
+	netvsp_count(&nv->tx_drops, 1);
+	return -EINVAL;
+}
+
 /* The RNDIS messages of one send: frames to the TAP, control to the RNDIS device. */
 static uint32_t netvsp_rndis(struct netvsp *nv, const struct netvsp_io *io, void *ctx,
 			     const uint8_t *buf, uint32_t len)
 {
 	uint8_t resp[RNDIS_DEV_MAX_RESPONSE];
 	uint32_t off = 0, status = NVSP_STAT_SUCCESS;
-	uint32_t max_frame = nv->cfg.mtu + 14 + 4;	/* a VLAN tag may ride along */
+	/* A VLAN tag may ride along; an LSO send is up to 64 KiB. */
+	uint32_t max_frame = nv->cfg.offload ? 65535u + 18u : nv->cfg.mtu + 14 + 4;
 
 	for (unsigned int n = 0; n < RNDIS_DEV_BATCH_BUDGET; n++) {
 		struct rndis_msg m;
@@ -367,22 +412,8 @@ static uint32_t netvsp_rndis(struct netvsp *nv, const struct netvsp_io *io, void
 			return NVSP_STAT_INVALID_RNDIS_PKT;
 		}
 		if (m.type == RNDIS_MSG_PACKET) {
-			const uint8_t *frame;
-			uint32_t flen;
-
-			if (rndis_dev_packet(&m, max_frame, &frame, &flen)) {
-				netvsp_log(nv, "malformed RNDIS packet (%u bytes)", m.len);
-				netvsp_bad(nv);
-				netvsp_count(&nv->tx_drops, 1);
+			if (netvsp_tx_frame(nv, io, ctx, &m, max_frame))
 				status = NVSP_STAT_INVALID_RNDIS_PKT;
-				continue;
-			}
-			if (io->tap_write(ctx, frame, flen)) {
-				netvsp_count(&nv->tx_drops, 1);
-				continue;
-			}
-			netvsp_count(&nv->tx_packets, 1);
-			netvsp_count(&nv->tx_bytes, flen);
 			continue;
 		}
 		pthread_mutex_lock(&nv->lock);

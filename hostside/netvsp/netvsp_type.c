@@ -14,7 +14,7 @@
 #include "hostside/log.h"
 #include "hostside/netvsp/netvsp.h"
 
-#define NIC_SPEC "tap=IFNAME[,mac=MAC][,mtu=N]"
+#define NIC_SPEC "tap=IFNAME[,mac=MAC][,mtu=N][,offload=on]"
 
 static int netvsp_type_parse(void **cfgp, const char *arg)
 {

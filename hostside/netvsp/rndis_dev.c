@@ -8,7 +8,8 @@
  * failed SET of TCP_OFFLOAD_PARAMETERS, stops the NIC; other queries may
  * fail (the guest then goes without: no friendly name, no vRSS).
  *
- * No offloads are offered yet: the capabilities object is valid and
+ * Offloads: with tx_offload the object offers TX checksum (TCP, UDP, v4
+ * and v6) and LSOv2 (v4, v6) on 802.3 frames; without, it is valid and
  * empty, so the guest checksums and segments in software.
  */
 #include "hostside/netvsp/rndis_dev.h"
@@ -56,6 +57,37 @@ int rndis_dev_packet(const struct rndis_msg *m, uint32_t max_frame, const uint8_
 	return 0;
 }
 
+int rndis_dev_packet_ppi(const struct rndis_msg *m, uint32_t type, uint32_t *value)
+{
+	struct rndis_packet pkt;
+	uint32_t body = m->len - HDR, off, end;
+	const uint8_t *b = m->p + HDR;
+
+	memcpy(&pkt, b, sizeof(pkt));
+	if (!pkt.per_pkt_info_offset || !pkt.per_pkt_info_len)
+		return 0;
+	if (pkt.per_pkt_info_offset < sizeof(pkt) || pkt.per_pkt_info_offset > body ||
+	    pkt.per_pkt_info_len > body - pkt.per_pkt_info_offset)
+		return -EINVAL;
+	off = pkt.per_pkt_info_offset;
+	end = off + pkt.per_pkt_info_len;
+	/* A guest puts at most a few (VLAN, checksum, LSO, hash): a budget of 16. */
+	for (int n = 0; n < 16 && end - off >= sizeof(struct rndis_per_packet_info); n++) {
+		struct rndis_per_packet_info ppi;
+
+		memcpy(&ppi, b + off, sizeof(ppi));
+		if (ppi.size < sizeof(ppi) || ppi.size > end - off || ppi.ppi_offset < sizeof(ppi) ||
+		    ppi.ppi_offset > ppi.size || ppi.size - ppi.ppi_offset < 4)
+			return -EINVAL;
+		if (ppi.type == type) {
+			memcpy(value, b + off + ppi.ppi_offset, 4);
+			return 1;
+		}
+		off += ppi.size;
+	}
+	return 0;
+}
+
 /* Start an answer of @type whose body is @body bytes: the header, body zeroed. */
 static uint8_t *rndis_dev_answer(uint8_t *resp, uint32_t type, uint32_t body)
 {
@@ -99,6 +131,16 @@ static uint32_t rndis_dev_offload(const struct rndis_dev *d, uint8_t *out)
 	} else {
 		o.header.revision = NDIS_OFFLOAD_PARAMETERS_REVISION_1;
 		o.header.size = NDIS_OFFLOAD_SIZE_6_0;
+	}
+	if (d->tx_offload) {
+		o.csum.ip4_txenc = o.csum.ip6_txenc = NDIS_OFFLOAD_ENCAP_8023;
+		o.csum.ip4_txcsum = NDIS_TXCSUM_CAP_TCP4 | NDIS_TXCSUM_CAP_TCP4OPT | NDIS_TXCSUM_CAP_UDP4;
+		o.csum.ip6_txcsum = NDIS_TXCSUM_CAP_TCP6 | NDIS_TXCSUM_CAP_TCP6OPT |
+				    NDIS_TXCSUM_CAP_UDP6 | NDIS_TXCSUM_CAP_IP6EXT;
+		o.lsov2.ip4_encap = o.lsov2.ip6_encap = NDIS_OFFLOAD_ENCAP_8023;
+		o.lsov2.ip4_maxsz = o.lsov2.ip6_maxsz = RNDIS_DEV_LSO_MAX;
+		o.lsov2.ip4_minsg = o.lsov2.ip6_minsg = 2;
+		o.lsov2.ip6_opts = NDIS_LSOV2_CAP_IP6EXT | NDIS_LSOV2_CAP_TCP6OPT;
 	}
 	memcpy(out, &o, o.header.size);
 	return o.header.size;

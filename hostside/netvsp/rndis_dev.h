@@ -25,6 +25,8 @@
 /* What INIT_C offers: packets per message and their alignment (1 << 3). */
 #define RNDIS_DEV_MAX_PKT_PER_MSG	8u
 #define RNDIS_DEV_PKT_ALIGN_SHIFT	3u
+/* The largest LSO send offered (under the virtio-net header's 64 KiB). */
+#define RNDIS_DEV_LSO_MAX		62768u
 
 struct rndis_dev {
 	/* the device (set before the guest talks to it) */
@@ -33,6 +35,7 @@ struct rndis_dev {
 	uint32_t link_speed;		/* 100 bps units */
 	uint32_t nvsp_version;		/* picks the offload object's revision */
 	bool link_up;
+	bool tx_offload;		/* offer TX checksum and LSOv2 */
 	/* what the guest set up */
 	bool initialized;
 	uint32_t packet_filter;		/* 0: deliver nothing to it */
@@ -60,6 +63,13 @@ int rndis_dev_next(const uint8_t *buf, uint32_t len, uint32_t *off, struct rndis
  */
 int rndis_dev_packet(const struct rndis_msg *m, uint32_t max_frame, const uint8_t **frame,
 		     uint32_t *frame_len);
+
+/*
+ * The u32 value of the data packet's per-packet info of @type (one of
+ * RNDIS_PPI_*, not internal): 1 and *@value set, 0 if it has none, or
+ * -EINVAL if its list runs outside the message (the packet is bad).
+ */
+int rndis_dev_packet_ppi(const struct rndis_msg *m, uint32_t type, uint32_t *value);
 
 /*
  * A control message (INIT, QUERY, SET, RESET, HALT, KEEPALIVE): updates

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "hostside/log.h"
+#include "hostside/netvsp/netvsp.h"
 
 #define TAP_HDR	((uint32_t)sizeof(struct virtio_net_hdr))
 
@@ -113,11 +114,22 @@ ssize_t tap_read(int fd, uint8_t *buf, uint32_t cap)
 	return n;
 }
 
-int tap_write(int fd, const uint8_t *frame, uint32_t len)
+int tap_write(int fd, const uint8_t *frame, uint32_t len, const struct netvsp_tx_meta *m)
 {
 	struct virtio_net_hdr h;
 	struct iovec iov[2] = { { &h, sizeof(h) }, { (void *)frame, len } };
 
-	memset(&h, 0, sizeof(h));	/* a whole frame, checksummed by the guest */
+	memset(&h, 0, sizeof(h));	/* none: a whole frame, checksummed by the guest */
+	if (m && (m->flags & NETVSP_TX_NEEDS_CSUM)) {
+		h.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+		h.csum_start = m->csum_start;
+		h.csum_offset = m->csum_offset;
+	}
+	if (m && m->gso_type != NETVSP_GSO_NONE) {
+		h.gso_type = m->gso_type == NETVSP_GSO_TCPV6 ? VIRTIO_NET_HDR_GSO_TCPV6 :
+							       VIRTIO_NET_HDR_GSO_TCPV4;
+		h.gso_size = m->gso_size;
+		h.hdr_len = m->hdr_len;
+	}
 	return writev(fd, iov, 2) < 0 ? -errno : 0;
 }

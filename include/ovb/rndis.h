@@ -217,6 +217,23 @@ OVB_ASSERT_SIZE(struct rndis_per_packet_info, 12);
 #define RNDIS_PPI_NBL_HASH_VALUE	8
 #define RNDIS_PPI_SHORT_PKT_PADINFO	11
 
+/*
+ * A TX per-packet info's u32 value (hyperv_net.h: struct
+ * ndis_tcp_ip_checksum_info.transmit, struct ndis_tcp_lso_info.
+ * lso_v2_transmit, as GCC lays the bit fields out on x86). Offsets are
+ * from the start of the Ethernet frame.
+ */
+#define RNDIS_CSUM_TX_IPV4		(1u << 0)
+#define RNDIS_CSUM_TX_IPV6		(1u << 1)
+#define RNDIS_CSUM_TX_TCP		(1u << 2)
+#define RNDIS_CSUM_TX_UDP		(1u << 3)
+#define RNDIS_CSUM_TX_IP_HEADER		(1u << 4)
+#define RNDIS_CSUM_TX_TCP_OFFSET(v)	(((v) >> 16) & 0x3ffu)
+#define RNDIS_LSO_TX_MSS(v)		((v) & 0xfffffu)
+#define RNDIS_LSO_TX_TCP_OFFSET(v)	(((v) >> 20) & 0x3ffu)
+#define RNDIS_LSO_TX_V2			(1u << 30)	/* type: LSOv2 */
+#define RNDIS_LSO_TX_IPV6		(1u << 31)	/* ip_version: 1 = IPv6 */
+
 /* The smallest and largest whole data message a host sends or takes. */
 #define OVB_RNDIS_PACKET_HDR_SIZE	(sizeof(struct rndis_msg_hdr) + sizeof(struct rndis_packet))
 
@@ -238,6 +255,10 @@ OVB_ASSERT_SIZE(struct ndis_object_header, 4);
 #define NDIS_OFFLOAD_PARAMETERS_REVISION_3	3
 
 #define NDIS_OFFLOAD_ENCAP_8023			0x0002
+
+/* lsov2.ip6_opts: the guest needs both for TSO6 */
+#define NDIS_LSOV2_CAP_IP6EXT		0x001
+#define NDIS_LSOV2_CAP_TCP6OPT		0x004
 
 /* Checksum capabilities (the guest needs every TCP bit for TX checksum). */
 #define NDIS_TXCSUM_CAP_IP4OPT		0x001

@@ -6,7 +6,7 @@
  * tests/unit/netvsp_fakeio.h with guest RAM between guard pages.
  *
  * Input: byte 0 bit 0 = bring the NIC up first (Linux's sequence, at the
- * NVSP version byte 1 picks), then up to 64 operations, each an op byte:
+ * NVSP version byte 1 picks), bit 1 = offer offloads (checksum, LSO), then up to 64 operations, each an op byte:
  *   0: a raw packet: u16 length, then that many bytes (descriptor first)
  *   1: RNDIS bytes in a send section: u16 section, u16 length, the bytes
  *   2: bytes into guest RAM (for GPA ranges): u16 page offset, u16 length, the bytes
@@ -30,8 +30,8 @@ static uint8_t buf[65536 + 16] __attribute__((aligned(8)));
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fz in = { data, size };
-	struct netvsp_fake *f = nf_new();
 	uint8_t state = fz_u8(&in), ver = fz_u8(&in);
+	struct netvsp_fake *f = state & 2 ? nf_new_offload() : nf_new();
 
 	if (!f)
 		abort();

@@ -75,11 +75,13 @@ static int nf_send_xfer(void *ctx, uint64_t trans_id, uint32_t channel_type, uin
 	return 0;
 }
 
-static int nf_tap_write(void *ctx, const uint8_t *frame, uint32_t len)
+static int nf_tap_write(void *ctx, const uint8_t *frame, uint32_t len,
+			const struct netvsp_tx_meta *meta)
 {
 	struct netvsp_fake *f = ctx;
 
 	f->nframes++;
+	f->meta = *meta;
 	f->frame_len = len < sizeof(f->frame) ? len : (uint32_t)sizeof(f->frame);
 	memcpy(f->frame, frame, f->frame_len);
 	return 0;
@@ -94,11 +96,11 @@ const struct netvsp_io nf_io = {
 	.tap_write = nf_tap_write,
 };
 
-struct netvsp_fake *nf_new(void)
+static struct netvsp_fake *nf_make(bool offload)
 {
 	struct netvsp_fake *f = calloc(1, sizeof(*f));
 	struct netvsp_cfg cfg = { .ifname = "", .mac = { 0x00, 0x15, 0x5d, 0x01, 0x02, 0x03 },
-				  .mtu = 1500, .tap_fd = -1 };
+				  .mtu = 1500, .tap_fd = -1, .offload = offload };
 	size_t size = ((size_t)NF_RAM_PAGES + 2) * PAGE;
 
 	if (!f)
@@ -118,6 +120,16 @@ struct netvsp_fake *nf_new(void)
 	}
 	f->tid = 1;
 	return f;
+}
+
+struct netvsp_fake *nf_new(void)
+{
+	return nf_make(false);
+}
+
+struct netvsp_fake *nf_new_offload(void)
+{
+	return nf_make(true);
 }
 
 void nf_free(struct netvsp_fake *f)
@@ -345,5 +357,22 @@ uint32_t nf_build_data(uint8_t *buf, const void *frame, uint32_t frame_len)
 	memcpy(buf, &h, 8);
 	memcpy(buf + 8, &p, sizeof(p));
 	memcpy(buf + 8 + sizeof(p), frame, frame_len);
+	return h.msg_len;
+}
+
+uint32_t nf_build_data_ppi(uint8_t *buf, const void *frame, uint32_t frame_len, uint32_t type,
+			   uint32_t value)
+{
+	struct rndis_per_packet_info ppi = { .size = 16, .type = type, .ppi_offset = 12 };
+	struct rndis_msg_hdr h = { RNDIS_MSG_PACKET, (uint32_t)(8 + sizeof(struct rndis_packet)) +
+						     16 + frame_len };
+	struct rndis_packet p = { .data_offset = sizeof(p) + 16, .data_len = frame_len,
+				  .per_pkt_info_offset = sizeof(p), .per_pkt_info_len = 16 };
+
+	memcpy(buf, &h, 8);
+	memcpy(buf + 8, &p, sizeof(p));
+	memcpy(buf + 8 + sizeof(p), &ppi, sizeof(ppi));
+	memcpy(buf + 8 + sizeof(p) + 12, &value, 4);
+	memcpy(buf + 8 + sizeof(p) + 16, frame, frame_len);
 	return h.msg_len;
 }

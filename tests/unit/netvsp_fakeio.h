@@ -52,6 +52,7 @@ struct netvsp_fake {
 	int xfer_ret;			/* what send_xfer answers (0, -EAGAIN) */
 	uint8_t frame[70000];		/* the last frame for the TAP */
 	uint32_t frame_len;
+	struct netvsp_tx_meta meta;	/* what the last frame asked of the TAP */
 	unsigned int nframes;
 	uint64_t tid;			/* the guest's next transaction id */
 	uint32_t send_section_size;
@@ -63,6 +64,8 @@ extern const struct netvsp_io nf_io;
 
 /* A NIC (MTU 1500) over fresh fake RAM; NULL on failure. */
 struct netvsp_fake *nf_new(void);
+/* The same, offering TX checksum and LSO (offload=on). */
+struct netvsp_fake *nf_new_offload(void);
 void nf_free(struct netvsp_fake *f);
 
 /* One packet of @len bytes as the ring gave it. */
@@ -88,5 +91,8 @@ uint32_t nf_set(struct netvsp_fake *f, uint32_t oid, const void *info, uint32_t 
 int nf_bringup(struct netvsp_fake *f, uint32_t version);
 /* An RNDIS data message of @frame into @buf; its length. */
 uint32_t nf_build_data(uint8_t *buf, const void *frame, uint32_t frame_len);
+/* The same with one per-packet info of @type holding @value, as netvsc_xmit lays it out. */
+uint32_t nf_build_data_ppi(uint8_t *buf, const void *frame, uint32_t frame_len, uint32_t type,
+			   uint32_t value);
 
 #endif
