@@ -10,3 +10,7 @@ netvsp_vmbus_test_OBJS = tests/unit/netvsp_vmbus_test.o tests/unit/fakeguest.o \
 UNIT_TESTS += netvsp_offload_test
 netvsp_offload_test_OBJS = tests/unit/netvsp_offload_test.o tests/unit/netvsp_fakeio.o \
 	$(NETVSP_CORE_OBJS)
+# LSO fix-ups against the kernel's software segmentation (root: a netns, a TAP, a veth).
+UNIT_TESTS += netvsp_lso_wire_test
+netvsp_lso_wire_test_OBJS = tests/unit/netvsp_lso_wire_test.o hostside/netvsp/tap.o \
+	hostside/netvsp/offload.o
