@@ -13,9 +13,11 @@
  * and the fuzzer drive it with fakes; netvsp.c runs it on the channel's
  * worker and moves TAP frames to the guest on a thread of its own.
  *
- * Not yet: sub-channels (vRSS), offloads (checksum, LSO, RSC), several
- * TAP queues; the guest is told so (empty offload capabilities, no RSS
- * capabilities, SUBCHANNEL refused with 0 granted).
+ * Offloads: with offload=on, TX checksum and LSOv2 from the guest become
+ * the TAP's virtio-net header (offload.c); otherwise the capabilities
+ * object is empty. Not yet: sub-channels (vRSS), RX checksum flags, RSC,
+ * several TAP queues; the guest is told so (no RSS capabilities,
+ * SUBCHANNEL refused with 0 granted, no RSC in the capabilities).
  */
 #ifndef OVB_NETVSP_H
 #define OVB_NETVSP_H
