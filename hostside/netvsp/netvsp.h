@@ -75,6 +75,10 @@ struct netvsp_tx_meta {
 	uint8_t flags, gso_type;
 	uint16_t hdr_len, gso_size, csum_start, csum_offset;
 };
+/* The Internet checksum's ones' complement sum of @len bytes (big-endian words), and its fold. */
+uint32_t netvsp_csum_add(const uint8_t *p, uint32_t len, uint32_t sum);
+uint16_t netvsp_csum_fold(uint32_t sum);
+
 /*
  * From the guest's checksum and LSO per-packet info values (NULL: none),
  * fixing up @frame's lengths and seeds for LSO (offload.c). 0, or -EINVAL

@@ -28,20 +28,26 @@ static void put_be16(uint8_t *p, uint32_t v)
 	p[1] = (uint8_t)v;
 }
 
-/* Ones' complement sum of @len bytes (even), not folded. */
-static uint32_t sum16(const uint8_t *p, uint32_t len, uint32_t sum)
+uint32_t netvsp_csum_add(const uint8_t *p, uint32_t len, uint32_t sum)
 {
+	uint64_t s = sum;
+
 	for (uint32_t i = 0; i + 1 < len; i += 2)
-		sum += be16(p + i);
-	return sum;
+		s += be16(p + i);
+	if (len & 1)
+		s += (uint32_t)p[len - 1] << 8;
+	while (s >> 32)
+		s = (s & 0xffffffffu) + (s >> 32);
+	return (uint32_t)s;
 }
 
-static uint32_t fold(uint32_t sum)
+uint16_t netvsp_csum_fold(uint32_t sum)
 {
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
-	return sum;
+	return (uint16_t)sum;
 }
+
 
 /* Where the IP header starts (after one VLAN tag at most) and its ethertype; 0 if unknown. */
 static uint32_t netvsp_l3(const uint8_t *f, uint32_t len, uint32_t *type)
@@ -78,16 +84,16 @@ static int netvsp_lso(uint8_t *f, uint32_t len, uint32_t lso, struct netvsp_tx_m
 			return -EINVAL;
 		put_be16(f + ip + 2, len - ip);
 		put_be16(f + ip + 10, 0);
-		put_be16(f + ip + 10, ~fold(sum16(f + ip, ihl, 0)) & 0xffff);
-		sum = sum16(f + ip + 12, 8, 6 + tcplen);
+		put_be16(f + ip + 10, ~netvsp_csum_fold(netvsp_csum_add(f + ip, ihl, 0)) & 0xffff);
+		sum = netvsp_csum_add(f + ip + 12, 8, 6 + tcplen);
 	} else {
 		/* Extension headers may lie between: the TCP header is where the guest says. */
 		if (type != 0x86dd || tcp < ip + 40 || (f[ip] >> 4) != 6 || len - ip - 40 > 0xffff)
 			return -EINVAL;
 		put_be16(f + ip + 4, len - ip - 40);
-		sum = sum16(f + ip + 8, 32, 6 + (tcplen >> 16) + (tcplen & 0xffff));
+		sum = netvsp_csum_add(f + ip + 8, 32, 6 + (tcplen >> 16) + (tcplen & 0xffff));
 	}
-	put_be16(f + tcp + 16, fold(sum));
+	put_be16(f + tcp + 16, netvsp_csum_fold(sum));
 	m->flags = NETVSP_TX_NEEDS_CSUM;
 	m->gso_type = v6 ? NETVSP_GSO_TCPV6 : NETVSP_GSO_TCPV4;
 	m->gso_size = (uint16_t)mss;

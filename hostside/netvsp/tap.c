@@ -69,21 +69,6 @@ int tap_open(const char *ifname, uint32_t mtu)
 	return fd;
 }
 
-/* The ones' complement sum of @len bytes, folded. */
-static uint16_t tap_csum(const uint8_t *p, uint32_t len)
-{
-	uint64_t sum = 0;
-	uint32_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 int tap_fill_csum(uint8_t *frame, uint32_t len, uint32_t start, uint32_t offset)
 {
 	uint16_t c;
@@ -91,7 +76,7 @@ int tap_fill_csum(uint8_t *frame, uint32_t len, uint32_t start, uint32_t offset)
 	/* The field already holds the pseudo-header's sum; sum it all in. */
 	if (start >= len || offset > len - start || len - start - offset < 2)
 		return -EINVAL;
-	c = tap_csum(frame + start, len - start);
+	c = (uint16_t)~netvsp_csum_fold(netvsp_csum_add(frame + start, len - start, 0));
 	frame[start + offset] = (uint8_t)(c >> 8);
 	frame[start + offset + 1] = (uint8_t)c;
 	return 0;

@@ -376,3 +376,32 @@ uint32_t nf_build_data_ppi(uint8_t *buf, const void *frame, uint32_t frame_len, 
 	memcpy(buf + 8 + sizeof(p) + 16, frame, frame_len);
 	return h.msg_len;
 }
+
+void nf_send_gpa(struct netvsp_fake *f, const uint8_t *msg, uint32_t len)
+{
+	struct ovb_gpa_direct_header h = { .d = { .type = OVB_VMPKT_DATA_USING_GPA_DIRECT,
+						  .flags = OVB_VMPKT_FLAG_COMPLETION_REQUESTED },
+					   .range_count = 1 };
+	struct ovb_gpa_range r = { .byte_count = len, .byte_offset = 0 };
+	struct ovb_nvsp_msg m = { .msg_type = NVSP_MSG1_TYPE_SEND_RNDIS_PKT };
+	static uint8_t pkt[1024];
+	uint32_t pos = sizeof(h), n = (len + PAGE - 1) / PAGE;
+
+	memcpy(f->ram + (uint64_t)NF_FREE_PFN * PAGE, msg, len);
+	memcpy(pkt + pos, &r, sizeof(r));
+	pos += sizeof(r);
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t pfn = NF_FREE_PFN + i;
+
+		memcpy(pkt + pos, &pfn, 8);
+		pos += 8;
+	}
+	h.d.offset8 = (uint16_t)(pos / 8);
+	m.u.rndis_pkt.send_buf_section_index = OVB_NVSP_INVALID_SECTION;
+	memcpy(pkt + pos, &m, sizeof(m));
+	pos += sizeof(m);
+	h.d.len8 = (uint16_t)(pos / 8);
+	h.d.trans_id = f->tid++;
+	memcpy(pkt, &h, sizeof(h));
+	nf_packet(f, pkt, pos);
+}

@@ -62,6 +62,28 @@ struct netvsp_fake {
 
 extern const struct netvsp_io nf_io;
 
+/* The tests' own Internet checksum (not netvsp's): big-endian words, ones' complement. */
+static inline uint32_t nf_be16(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 8 | p[1];
+}
+
+static inline uint32_t nf_sum16(const uint8_t *p, uint32_t len, uint32_t s)
+{
+	for (uint32_t i = 0; i + 1 < len; i += 2)
+		s += nf_be16(p + i);
+	if (len & 1)
+		s += (uint32_t)p[len - 1] << 8;
+	return s;
+}
+
+static inline uint32_t nf_fold(uint32_t s)
+{
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return s;
+}
+
 /* A NIC (MTU 1500) over fresh fake RAM; NULL on failure. */
 struct netvsp_fake *nf_new(void);
 /* The same, offering TX checksum and LSO (offload=on). */
@@ -91,6 +113,8 @@ uint32_t nf_set(struct netvsp_fake *f, uint32_t oid, const void *info, uint32_t 
 int nf_bringup(struct netvsp_fake *f, uint32_t version);
 /* An RNDIS data message of @frame into @buf; its length. */
 uint32_t nf_build_data(uint8_t *buf, const void *frame, uint32_t frame_len);
+/* An RNDIS message in guest RAM (the free area) sent as one GPA-direct range. */
+void nf_send_gpa(struct netvsp_fake *f, const uint8_t *msg, uint32_t len);
 /* The same with one per-packet info of @type holding @value, as netvsc_xmit lays it out. */
 uint32_t nf_build_data_ppi(uint8_t *buf, const void *frame, uint32_t frame_len, uint32_t type,
 			   uint32_t value);

@@ -38,6 +38,7 @@
 #include "hostside/netvsp/netvsp.h"
 #include "hostside/netvsp/tap.h"
 #include "ovb/rndis.h"
+#include "tests/unit/netvsp_fakeio.h"
 
 int log_verbose;
 
@@ -50,26 +51,8 @@ struct wire {
 	uint8_t tap_mac[6];
 };
 
-static uint32_t be16(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 8 | p[1];
-}
 
-static uint32_t sum16(const uint8_t *p, uint32_t len, uint32_t s)
-{
-	for (uint32_t i = 0; i + 1 < len; i += 2)
-		s += be16(p + i);
-	if (len & 1)
-		s += (uint32_t)p[len - 1] << 8;
-	return s;
-}
 
-static uint32_t fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return s;
-}
 
 static int sh(const char *fmt, const char *arg)
 {
@@ -186,7 +169,7 @@ static uint32_t guest_lso_frame(const struct wire *w, uint8_t *f)
 	f[48] = f[49] = 0xff;
 	for (uint32_t i = 54; i < len; i++)
 		f[i] = (uint8_t)(i * 7 + 3);
-	seed = fold(sum16(f + 26, 8, 6));
+	seed = nf_fold(nf_sum16(f + 26, 8, 6));
 	f[50] = (uint8_t)(seed >> 8);
 	f[51] = (uint8_t)seed;
 	return len;
@@ -213,13 +196,13 @@ static unsigned int capture(struct wire *w, unsigned int *nseg, uint32_t *bytes)
 		if (n < 40 || b[9] != 6 || memcmp(b + 12, (uint8_t[]){ 10, 98, 0, 2 }, 4))
 			continue;
 		ihl = (uint32_t)(b[0] & 15) * 4;
-		tot = be16(b + 2);
+		tot = nf_be16(b + 2);
 		if (tot > (uint32_t)n || tot < ihl + 20)
 			continue;
 		tcplen = tot - ihl;
 		(*nseg)++;
 		*bytes += tcplen - (uint32_t)(b[ihl + 12] >> 4) * 4;
-		if (fold(sum16(b + ihl, tcplen, sum16(b + 12, 8, 6 + tcplen))) == 0xffff)
+		if (nf_fold(nf_sum16(b + ihl, tcplen, nf_sum16(b + 12, 8, 6 + tcplen))) == 0xffff)
 			good++;
 	}
 	return good;
@@ -248,7 +231,7 @@ static void test_lso_segments_have_good_checksums(void **state)
 	f[16] = (uint8_t)((len - 14) >> 8);
 	f[17] = (uint8_t)(len - 14);
 	{
-		uint32_t c = ~fold(sum16(f + 14, 20, 0)) & 0xffff;
+		uint32_t c = ~nf_fold(nf_sum16(f + 14, 20, 0)) & 0xffff;
 
 		f[24] = (uint8_t)(c >> 8);
 		f[25] = (uint8_t)c;

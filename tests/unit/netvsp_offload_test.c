@@ -46,56 +46,8 @@ static uint64_t bad(struct netvsp_fake *f)
 	return s.bad_packets;
 }
 
-static uint32_t be16(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 8 | p[1];
-}
 
-static uint32_t sum16(const uint8_t *p, uint32_t len, uint32_t sum)
-{
-	for (uint32_t i = 0; i + 1 < len; i += 2)
-		sum += be16(p + i);
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	return sum;
-}
 
-static uint32_t fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return s;
-}
-
-/* An RNDIS message in guest RAM sent as one GPA-direct range, as netvsc sends a big frame. */
-static void send_gpa(struct netvsp_fake *f, const uint8_t *msg, uint32_t len)
-{
-	struct ovb_gpa_direct_header h = { .d = { .type = OVB_VMPKT_DATA_USING_GPA_DIRECT,
-						  .flags = OVB_VMPKT_FLAG_COMPLETION_REQUESTED },
-					   .range_count = 1 };
-	struct ovb_gpa_range r = { .byte_count = len, .byte_offset = 0 };
-	struct ovb_nvsp_msg m = { .msg_type = NVSP_MSG1_TYPE_SEND_RNDIS_PKT };
-	static uint8_t pkt[1024];
-	uint32_t pos = sizeof(h), n = (len + PAGE - 1) / PAGE;
-
-	memcpy(f->ram + (uint64_t)NF_FREE_PFN * PAGE, msg, len);
-	memcpy(pkt + pos, &r, sizeof(r));
-	pos += sizeof(r);
-	for (uint64_t i = 0; i < n; i++) {
-		uint64_t pfn = NF_FREE_PFN + i;
-
-		memcpy(pkt + pos, &pfn, 8);
-		pos += 8;
-	}
-	h.d.offset8 = (uint16_t)(pos / 8);
-	m.u.rndis_pkt.send_buf_section_index = OVB_NVSP_INVALID_SECTION;
-	memcpy(pkt + pos, &m, sizeof(m));
-	pos += sizeof(m);
-	h.d.len8 = (uint16_t)(pos / 8);
-	h.d.trans_id = f->tid++;
-	memcpy(pkt, &h, sizeof(h));
-	assert_int_equal(nf_packet(f, pkt, pos), 0);
-}
 
 /* A TCP/IPv4 frame as netvsc hands an LSO send over: lengths and checksum zeroed, seed without length. */
 static uint32_t tcp4_lso_frame(uint8_t *f, uint32_t payload)
@@ -113,7 +65,7 @@ static uint32_t tcp4_lso_frame(uint8_t *f, uint32_t payload)
 	f[34 + 12] = 5 << 4;	/* data offset: 20 bytes */
 	f[34 + 13] = 0x18;
 	{
-		uint32_t seed = fold(sum16(f + 26, 8, 6));
+		uint32_t seed = nf_fold(nf_sum16(f + 26, 8, 6));
 
 		f[34 + 16] = (uint8_t)(seed >> 8);
 		f[34 + 17] = (uint8_t)seed;
@@ -193,7 +145,7 @@ static void test_lso_v4_fixups(void **state)
 
 	len = nf_build_data_ppi(msg, fr, flen, RNDIS_PPI_TCP_LARGESEND,
 				RNDIS_LSO_TX_V2 | 34u << 20 | 1448u);
-	send_gpa(f, msg, len);
+	nf_send_gpa(f, msg, len);
 	assert_int_equal(nf_last_comp(f)->msg.u.rndis_pkt_complete.status, NVSP_STAT_SUCCESS);
 	assert_int_equal(f->nframes, 1);
 	assert_int_equal(f->frame_len, flen);
@@ -204,10 +156,10 @@ static void test_lso_v4_fixups(void **state)
 	assert_int_equal(f->meta.csum_offset, 16);
 	assert_int_equal(f->meta.flags, NETVSP_TX_NEEDS_CSUM);
 	/* IPv4 total length and a header checksum that verifies. */
-	assert_int_equal(be16(f->frame + 16), flen - 14);
-	assert_int_equal(fold(sum16(f->frame + 14, 20, 0)), 0xffff);
+	assert_int_equal(nf_be16(f->frame + 16), flen - 14);
+	assert_int_equal(nf_fold(nf_sum16(f->frame + 14, 20, 0)), 0xffff);
 	/* The TCP seed now holds the pseudo-header with the length, as tcp_gso_segment wants. */
-	assert_int_equal(be16(f->frame + 34 + 16), fold(sum16(f->frame + 26, 8, 6 + tcplen)));
+	assert_int_equal(nf_be16(f->frame + 34 + 16), nf_fold(nf_sum16(f->frame + 26, 8, 6 + tcplen)));
 	/* The payload is untouched. */
 	assert_memory_equal(f->frame + 54, fr + 54, 30000);
 	assert_int_equal(bad(f), 0);
@@ -229,12 +181,12 @@ static void test_lso_v6_fixups(void **state)
 	fr[54 + 12] = 8 << 4;	/* 32 bytes of TCP header (options) */
 	len = nf_build_data_ppi(msg, fr, flen, RNDIS_PPI_TCP_LARGESEND,
 				RNDIS_LSO_TX_V2 | RNDIS_LSO_TX_IPV6 | 54u << 20 | 1400u);
-	send_gpa(f, msg, len);
+	nf_send_gpa(f, msg, len);
 	assert_int_equal(f->nframes, 1);
 	assert_int_equal(f->meta.gso_type, NETVSP_GSO_TCPV6);
 	assert_int_equal(f->meta.hdr_len, 54 + 32);
-	assert_int_equal(be16(f->frame + 18), flen - 54);
-	assert_int_equal(be16(f->frame + 54 + 16), fold(sum16(f->frame + 22, 32, 6 + tcplen)));
+	assert_int_equal(nf_be16(f->frame + 18), flen - 54);
+	assert_int_equal(nf_be16(f->frame + 54 + 16), nf_fold(nf_sum16(f->frame + 22, 32, 6 + tcplen)));
 	assert_int_equal(bad(f), 0);
 }
 
@@ -253,7 +205,7 @@ static void test_lso_bad(void **state)
 
 	for (unsigned int i = 0; i < sizeof(lso) / sizeof(lso[0]); i++) {
 		len = nf_build_data_ppi(msg, fr, flen, RNDIS_PPI_TCP_LARGESEND, lso[i]);
-		send_gpa(f, msg, len);
+		nf_send_gpa(f, msg, len);
 		assert_int_equal(bad(f), i + 1);
 	}
 	/* A PPI list that runs past the message. */
@@ -265,7 +217,7 @@ static void test_lso_bad(void **state)
 		p.per_pkt_info_len = 0x10000;
 		memcpy(msg + 8, &p, sizeof(p));
 	}
-	send_gpa(f, msg, len);
+	nf_send_gpa(f, msg, len);
 	assert_int_equal(bad(f), 5);
 	assert_int_equal(f->nframes, 0);
 	/* A big frame without offload=on is dropped too (larger than the MTU). */
@@ -275,7 +227,7 @@ static void test_lso_bad(void **state)
 		assert_int_equal(nf_bringup(plain, OVB_NVSP_VERSION_61), 0);
 		len = nf_build_data_ppi(msg, fr, flen, RNDIS_PPI_TCP_LARGESEND,
 					RNDIS_LSO_TX_V2 | 34u << 20 | 1448u);
-		send_gpa(plain, msg, len);
+		nf_send_gpa(plain, msg, len);
 		assert_int_equal(plain->nframes, 0);
 		assert_int_equal(bad(plain), 1);
 		nf_free(plain);

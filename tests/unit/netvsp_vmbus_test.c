@@ -23,6 +23,7 @@
 #include "ovb/guids.h"
 #include "ovb/nvsp.h"
 #include "ovb/rndis.h"
+#include "tests/unit/netvsp_fakeio.h"
 #include "hostside/vmbus/server.h"
 #include "hostside/netvsp/netvsp.h"
 #include "hostside/netvsp/tap.h"
@@ -469,22 +470,7 @@ static void test_cfg_parse(void **state)
 	assert_int_equal(netvsp_cfg_parse("tap=0123456789abcdef", &c, &err), -1);
 }
 
-/* Ones' complement sum of @len bytes, not folded, big-endian words. */
-static uint32_t sum16(const uint8_t *p, uint32_t len, uint32_t sum)
-{
-	for (uint32_t i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	return sum;
-}
 
-static uint16_t fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
 
 /*
  * A frame the kernel left for us to checksum (CHECKSUM_PARTIAL: the TCP
@@ -505,13 +491,13 @@ static void test_tap_fill_csum(void **state)
 	f[14] = 0x45;
 	f[14 + 9] = 6;		/* TCP */
 	memcpy(f + 14 + 12, (uint8_t[]){ 10, 0, 0, 1, 10, 0, 0, 2 }, 8);
-	pseudo = sum16(f + 14 + 12, 8, 6 + l4len);
-	c = fold(pseudo);
+	pseudo = nf_sum16(f + 14 + 12, 8, 6 + l4len);
+	c = nf_fold(pseudo);
 	f[l4 + 16] = (uint8_t)(c >> 8);
 	f[l4 + 17] = (uint8_t)c;
 	assert_int_equal(tap_fill_csum(f, sizeof(f), l4, 16), 0);
 	/* The receiver's check: pseudo-header plus segment sums to 0xffff. */
-	assert_int_equal(fold(sum16(f + l4, l4len, pseudo)), 0xffff);
+	assert_int_equal(nf_fold(nf_sum16(f + l4, l4len, pseudo)), 0xffff);
 	assert_int_equal(tap_fill_csum(f, sizeof(f), sizeof(f), 0), -EINVAL);
 	assert_int_equal(tap_fill_csum(f, sizeof(f), l4, l4len - 1), -EINVAL);
 	assert_int_equal(tap_fill_csum(f, sizeof(f), 0xffff, 0xffff), -EINVAL);
