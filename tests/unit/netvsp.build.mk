@@ -4,7 +4,7 @@ netvsp_proto_test_OBJS = tests/unit/netvsp_proto_test.o tests/unit/netvsp_fakeio
 	$(NETVSP_CORE_OBJS)
 # End to end through the VMBus server with its threads, a socketpair as the TAP.
 UNIT_TESTS += netvsp_vmbus_test
-netvsp_vmbus_test_OBJS = tests/unit/netvsp_vmbus_test.o tests/unit/fakeguest.o \
+netvsp_vmbus_test_OBJS = tests/unit/netvsp_vmbus_test.o tests/unit/fakeguest.o tests/unit/netvsp_fakeio.o \
 	$(NETVSP_OBJS) $(VMBUS_SERVER_OBJS) $(RING_OBJS)
 # Offloads (offload=on): capabilities, checksum and LSOv2 to the TAP's virtio-net header.
 UNIT_TESTS += netvsp_offload_test

@@ -115,13 +115,13 @@ static void env_open(struct env *e)
 	chan_open(e, 1, 2);
 }
 
-static int setup(void **state)
+static int setup_spec(void **state, const char *spec)
 {
 	struct env *e = calloc(1, sizeof(*e));
 	struct netvsp_cfg cfg;
 	const char *err;
 
-	assert_int_equal(netvsp_cfg_parse("tap=test0,mac=00:15:5d:aa:bb:cc", &cfg, &err), 0);
+	assert_int_equal(netvsp_cfg_parse(spec, &cfg, &err), 0);
 	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, e->tap), 0);
 	cfg.tap_fd = e->tap[0];
 	e->fg = fg_new();
@@ -133,6 +133,16 @@ static int setup(void **state)
 	e->tid = 1;
 	*state = e;
 	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_spec(state, "tap=test0,mac=00:15:5d:aa:bb:cc");
+}
+
+static int setup_offload(void **state)
+{
+	return setup_spec(state, "tap=test0,mac=00:15:5d:aa:bb:cc,offload=on");
 }
 
 static int teardown(void **state)
@@ -447,6 +457,50 @@ static void test_close_reopen(void **state)
 	}
 }
 
+/* offload=on: an LSO send reaches the TAP with the GSO request in its virtio-net header. */
+static void test_lso_to_tap(void **state)
+{
+	struct env *e = *state;
+	static uint8_t fr[14 + 40 + 4000], msg[sizeof(fr) + 64], got[sizeof(fr) + 64];
+	struct {
+		uint8_t flags, gso_type;
+		uint16_t hdr_len, gso_size, csum_start, csum_offset;
+	} __attribute__((packed)) vh;
+	uint32_t len, seed;
+	uint64_t tid;
+	ssize_t n = -1;
+
+	bringup(e);
+	memset(fr, 0, 54);
+	fr[12] = 0x08;
+	fr[14] = 0x45;
+	fr[23] = 6;
+	memcpy(fr + 26, (uint8_t[]){ 10, 0, 0, 2, 10, 0, 0, 1 }, 8);
+	fr[46] = 5 << 4;
+	seed = nf_fold(nf_sum16(fr + 26, 8, 6));	/* netvsc's seed: no length */
+	fr[50] = (uint8_t)(seed >> 8);
+	fr[51] = (uint8_t)seed;
+	len = nf_build_data_ppi(msg, fr, sizeof(fr), RNDIS_PPI_TCP_LARGESEND,
+				RNDIS_LSO_TX_V2 | 34u << 20 | 1448u);
+	tid = e->tid;
+	rndis_send(e, msg, len);
+	expect_send_completed(e, tid);
+	for (int i = 0; i < 2000 && n < 0; i++) {
+		n = recv(e->tap[1], got, sizeof(got), 0);
+		if (n < 0)
+			usleep(1000);
+	}
+	assert_int_equal(n, VNET_HDR + sizeof(fr));
+	memcpy(&vh, got, sizeof(vh));
+	assert_int_equal(vh.flags, 1);		/* VIRTIO_NET_HDR_F_NEEDS_CSUM */
+	assert_int_equal(vh.gso_type, 1);	/* VIRTIO_NET_HDR_GSO_TCPV4 */
+	assert_int_equal(vh.gso_size, 1448);
+	assert_int_equal(vh.hdr_len, 54);
+	assert_int_equal(vh.csum_start, 34);
+	assert_int_equal(vh.csum_offset, 16);
+	assert_int_equal(nf_be16(got + VNET_HDR + 16), sizeof(fr) - 14);
+}
+
 static void test_cfg_parse(void **state)
 {
 	struct netvsp_cfg c;
@@ -508,6 +562,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_data_both_ways, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_reopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lso_to_tap, setup_offload, teardown),
 		cmocka_unit_test(test_cfg_parse),
 		cmocka_unit_test(test_tap_fill_csum),
 	};
