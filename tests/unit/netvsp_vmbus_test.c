@@ -1,0 +1,571 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * netvsp end to end through the VMBus server, its threads included: the
+ * fake guest opens the NIC's channel over real rings, gives its receive
+ * and send buffers as GPADLs, negotiates NVSP and RNDIS as Linux does,
+ * sends a frame that comes out of the "TAP" (a socketpair standing in for
+ * it, virtio-net header and all), gets a frame written into the TAP as a
+ * transfer-page packet in its receive buffer, and sees the link go down.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "tests/unit/fakeguest.h"
+#include "ovb/guids.h"
+#include "ovb/nvsp.h"
+#include "ovb/rndis.h"
+#include "tests/unit/netvsp_fakeio.h"
+#include "hostside/vmbus/server.h"
+#include "hostside/netvsp/netvsp.h"
+#include "hostside/netvsp/tap.h"
+
+int log_verbose;
+
+#define RING_PAGES	16
+#define RECV_PAGES	64
+#define SEND_PAGES	32
+#define VNET_HDR	10	/* struct virtio_net_hdr */
+
+struct env {
+	struct fakeguest *fg;
+	struct vmbus_server *srv;
+	struct netvsp *nv;
+	int tap[2];			/* [0] the host's "TAP", [1] the kernel's side */
+	struct ovb_ring rx, tx;		/* guest view: rx = host->guest */
+	int fd;
+	uint64_t recv_pfn, send_pfn, tid;
+	uint32_t relid, conn_id, recv_gpadl, send_gpadl;
+	uint32_t send_section;
+	uint8_t buf[8192] __attribute__((aligned(8)));
+};
+
+static void send_msg(struct env *e, const void *msg, uint32_t len)
+{
+	vmbus_server_handle_msg(e->srv, 0, msg, len);
+}
+
+static void gpadl(struct env *e, uint32_t relid, uint32_t id, uint64_t pfn, uint32_t pages)
+{
+	static uint8_t msgs[64][OVB_VMBUS_MAX_MSG_SIZE];
+	uint32_t lens[64];
+	unsigned int n = fg_gpadl_msgs(relid, id, pfn, pages, msgs, lens, 64);
+
+	for (unsigned int i = 0; i < n; i++)
+		send_msg(e, msgs[i], lens[i]);
+	assert_non_null(fg_expect(e->fg, CHANNELMSG_GPADL_CREATED));
+}
+
+/* Open the channel on fresh rings (GPADL @ring_id) and give fresh buffers (@buf_id, +1). */
+static void chan_open(struct env *e, uint32_t ring_id, uint32_t buf_id)
+{
+	struct vmbus_channel_open_channel op = { .header.msgtype = CHANNELMSG_OPENCHANNEL };
+	struct vmbus_channel_open_result r;
+	uint64_t pfn0 = fg_alloc_pages(e->fg, 2 * RING_PAGES);
+
+	gpadl(e, e->relid, ring_id, pfn0, 2 * RING_PAGES);
+	op.child_relid = e->relid;
+	op.openid = e->relid;
+	op.ringbuffer_gpadlhandle = ring_id;
+	op.downstream_ringbuffer_pageoffset = RING_PAGES;
+	send_msg(e, &op, sizeof(op));
+	memcpy(&r, fg_expect(e->fg, CHANNELMSG_OPENCHANNEL_RESULT)->data, sizeof(r));
+	assert_int_equal(r.status, 0);
+	assert_int_equal(ovb_ring_tx_init(&e->tx, fg_page(e->fg, pfn0), fg_page(e->fg, pfn0 + 1),
+					  (RING_PAGES - 1) * 4096, 0), 0);
+	assert_int_equal(ovb_ring_rx_init(&e->rx, fg_page(e->fg, pfn0 + RING_PAGES),
+					  fg_page(e->fg, pfn0 + RING_PAGES + 1),
+					  (RING_PAGES - 1) * 4096, 0), 0);
+	e->fd = fg_event_fd(e->fg, e->conn_id);
+	assert_true(e->fd >= 0);
+	e->recv_pfn = fg_alloc_pages(e->fg, RECV_PAGES);
+	e->send_pfn = fg_alloc_pages(e->fg, SEND_PAGES);
+	e->recv_gpadl = buf_id;
+	e->send_gpadl = buf_id + 1;
+	gpadl(e, e->relid, e->recv_gpadl, e->recv_pfn, RECV_PAGES);
+	gpadl(e, e->relid, e->send_gpadl, e->send_pfn, SEND_PAGES);
+}
+
+static void env_open(struct env *e)
+{
+	struct vmbus_channel_initiate_contact c = { .header.msgtype = CHANNELMSG_INITIATE_CONTACT };
+	struct vmbus_channel_empty req = { .header.msgtype = CHANNELMSG_REQUESTOFFERS };
+	struct vmbus_channel_offer_channel o;
+	const struct fg_posted *p;
+
+	c.vmbus_version_requested = 0x50002;
+	c.u.v5.msg_sint = OVB_VMBUS_MESSAGE_SINT;
+	send_msg(e, &c, sizeof(c));
+	assert_non_null(fg_expect(e->fg, CHANNELMSG_VERSION_RESPONSE));
+	send_msg(e, &req, sizeof(req));
+	p = fg_expect(e->fg, CHANNELMSG_OFFERCHANNEL);
+	assert_non_null(p);
+	memcpy(&o, p->data, sizeof(o));
+	assert_memory_equal(&o.offer.if_type, (struct ovb_guid[]){ OVB_GUID_NIC }, 16);
+	e->relid = o.child_relid;
+	e->conn_id = o.connection_id;
+	chan_open(e, 1, 2);
+}
+
+static int setup_spec(void **state, const char *spec)
+{
+	struct env *e = calloc(1, sizeof(*e));
+	struct netvsp_cfg cfg;
+	const char *err;
+
+	assert_int_equal(netvsp_cfg_parse(spec, &cfg, &err), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, e->tap), 0);
+	cfg.tap_fd = e->tap[0];
+	e->fg = fg_new();
+	e->srv = vmbus_server_new((const struct vmbus_server_ops *)&fg_ops, e->fg, 2);
+	e->nv = netvsp_new(&cfg);
+	assert_non_null(e->nv);
+	assert_int_equal(vmbus_server_add_device(e->srv, netvsp_device(e->nv)), 0);
+	env_open(e);
+	e->tid = 1;
+	*state = e;
+	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_spec(state, "tap=test0,mac=00:15:5d:aa:bb:cc");
+}
+
+static int setup_offload(void **state)
+{
+	return setup_spec(state, "tap=test0,mac=00:15:5d:aa:bb:cc,offload=on");
+}
+
+static int teardown(void **state)
+{
+	struct env *e = *state;
+
+	vmbus_server_free(e->srv);	/* closes the channel: joins the worker and the reader */
+	netvsp_free(e->nv);
+	close(e->tap[0]);
+	close(e->tap[1]);
+	fg_free(e->fg);
+	free(e);
+	return 0;
+}
+
+static void kick(struct env *e)
+{
+	uint64_t one = 1;
+
+	assert_int_equal(write(e->fd, &one, sizeof(one)), sizeof(one));
+}
+
+/* The next host packet (descriptor first) into e->buf; its type. */
+static uint16_t recv_pkt(struct env *e, uint64_t *tid)
+{
+	for (int i = 0; i < 5000; i++) {
+		uint32_t len;
+		int ret = ovb_ring_rx_peek(&e->rx, e->buf, sizeof(e->buf), &len);
+
+		if (ret == 0) {
+			struct ovb_vmpacket_desc d;
+			ovb_bool sig;
+
+			memcpy(&d, e->buf, sizeof(d));
+			*tid = d.trans_id;
+			ovb_ring_rx_advance(&e->rx);
+			ovb_ring_rx_commit(&e->rx, &sig);
+			return d.type;
+		}
+		assert_int_equal(ret, -EAGAIN);
+		usleep(1000);
+	}
+	fail_msg("no packet from the host");
+	return 0;
+}
+
+/* The NVSP message of the packet in e->buf. */
+static struct ovb_nvsp_msg nvsp_of(struct env *e)
+{
+	struct ovb_vmpacket_desc d;
+	struct ovb_nvsp_msg m;
+
+	memcpy(&d, e->buf, sizeof(d));
+	memcpy(&m, e->buf + d.offset8 * 8, sizeof(m));
+	return m;
+}
+
+static void nvsp_send(struct env *e, uint16_t flags, const struct ovb_nvsp_msg *m)
+{
+	ovb_bool sig;
+
+	assert_int_equal(ovb_ring_tx_inband(&e->tx, OVB_VMPKT_DATA_INBAND, flags, e->tid++, m,
+					    sizeof(*m), &sig), 0);
+	kick(e);
+}
+
+/* A request answered by a completion echoing its id. */
+static struct ovb_nvsp_msg nvsp_call(struct env *e, const struct ovb_nvsp_msg *m)
+{
+	uint64_t tid = e->tid, got;
+
+	nvsp_send(e, OVB_VMPKT_FLAG_COMPLETION_REQUESTED, m);
+	assert_int_equal(recv_pkt(e, &got), OVB_VMPKT_COMP);
+	assert_int_equal(got, tid);
+	return nvsp_of(e);
+}
+
+/* A transfer-page packet: its RNDIS message in the receive buffer; completed. */
+static const uint8_t *recv_rndis(struct env *e, uint32_t *len)
+{
+	struct ovb_vmxfer_page_header h;
+	struct ovb_vmxfer_page_range r;
+	struct ovb_nvsp_msg m = { .msg_type = NVSP_MSG1_TYPE_SEND_RNDIS_PKT_COMPLETE };
+	ovb_bool sig;
+	uint64_t tid;
+
+	assert_int_equal(recv_pkt(e, &tid), OVB_VMPKT_DATA_USING_XFER_PAGES);
+	memcpy(&h, e->buf, sizeof(h));
+	assert_int_equal(h.xfer_pageset_id, OVB_NETVSC_RECEIVE_BUFFER_ID);
+	assert_int_equal(h.range_cnt, 1);
+	assert_true(h.d.flags & OVB_VMPKT_FLAG_COMPLETION_REQUESTED);
+	assert_int_equal(nvsp_of(e).msg_type, NVSP_MSG1_TYPE_SEND_RNDIS_PKT);
+	memcpy(&r, e->buf + sizeof(h), sizeof(r));
+	assert_true((uint64_t)r.byte_offset + r.byte_count <= RECV_PAGES * 4096ull);
+	*len = r.byte_count;
+	m.u.rndis_pkt_complete.status = NVSP_STAT_SUCCESS;
+	assert_int_equal(ovb_ring_tx_inband(&e->tx, OVB_VMPKT_COMP, 0, tid, &m, sizeof(m), &sig),
+			 0);
+	kick(e);
+	return (const uint8_t *)fg_page(e->fg, e->recv_pfn) + r.byte_offset;
+}
+
+/* RNDIS bytes in send section 0 (a control answer comes before the send's completion). */
+static void rndis_send(struct env *e, const void *msg, uint32_t len)
+{
+	struct ovb_nvsp_msg m = { .msg_type = NVSP_MSG1_TYPE_SEND_RNDIS_PKT };
+
+	memcpy(fg_page(e->fg, e->send_pfn), msg, len);
+	m.u.rndis_pkt.send_buf_section_index = 0;
+	m.u.rndis_pkt.send_buf_section_size = len;
+	nvsp_send(e, OVB_VMPKT_FLAG_COMPLETION_REQUESTED, &m);
+}
+
+static void expect_send_completed(struct env *e, uint64_t tid)
+{
+	uint64_t got;
+
+	assert_int_equal(recv_pkt(e, &got), OVB_VMPKT_COMP);
+	assert_int_equal(got, tid);
+	assert_int_equal(nvsp_of(e).msg_type, NVSP_MSG1_TYPE_SEND_RNDIS_PKT_COMPLETE);
+	assert_int_equal(nvsp_of(e).u.rndis_pkt_complete.status, NVSP_STAT_SUCCESS);
+}
+
+static void bringup(struct env *e)
+{
+	struct ovb_nvsp_msg m = { .msg_type = NVSP_MSG_TYPE_INIT }, c;
+	uint8_t req[64];
+	struct rndis_msg_hdr h = { RNDIS_MSG_INIT, 24 };
+	struct rndis_initialize_request i = { .req_id = 5, .major_ver = 1 };
+	struct rndis_initialize_complete ic;
+	uint32_t filter = RNDIS_PACKET_TYPE_DIRECTED, len;
+	const uint8_t *r;
+	uint64_t tid;
+
+	m.u.init.min_protocol_ver = m.u.init.max_protocol_ver = OVB_NVSP_VERSION_61;
+	c = nvsp_call(e, &m);
+	assert_int_equal(c.msg_type, NVSP_MSG_TYPE_INIT_COMPLETE);
+	assert_int_equal(c.u.init_complete.status, NVSP_STAT_SUCCESS);
+	memset(&m, 0, sizeof(m));
+	m.msg_type = NVSP_MSG2_TYPE_SEND_NDIS_CONFIG;
+	m.u.ndis_config.mtu = 1514;
+	nvsp_send(e, 0, &m);
+	memset(&m, 0, sizeof(m));
+	m.msg_type = NVSP_MSG1_TYPE_SEND_RECV_BUF;
+	m.u.send_buf.gpadl_handle = e->recv_gpadl;
+	m.u.send_buf.id = OVB_NETVSC_RECEIVE_BUFFER_ID;
+	c = nvsp_call(e, &m);	/* the NDIS config got no completion: this is next */
+	assert_int_equal(c.msg_type, NVSP_MSG1_TYPE_SEND_RECV_BUF_COMPLETE);
+	assert_int_equal(c.u.recv_buf_complete.status, NVSP_STAT_SUCCESS);
+	assert_int_equal(c.u.recv_buf_complete.num_sections, 1);
+	m.msg_type = NVSP_MSG1_TYPE_SEND_SEND_BUF;
+	m.u.send_buf.gpadl_handle = e->send_gpadl;
+	m.u.send_buf.id = 0;
+	c = nvsp_call(e, &m);
+	assert_int_equal(c.u.send_buf_complete.status, NVSP_STAT_SUCCESS);
+	e->send_section = c.u.send_buf_complete.section_size;
+	assert_true(e->send_section >= OVB_NVSP_MIN_SECTION_SIZE);
+
+	memcpy(req, &h, 8);
+	memcpy(req + 8, &i, sizeof(i));
+	tid = e->tid;
+	rndis_send(e, req, 24);
+	r = recv_rndis(e, &len);
+	assert_int_equal(len, 8 + sizeof(ic));
+	memcpy(&h, r, 8);
+	memcpy(&ic, r + 8, sizeof(ic));
+	assert_int_equal(h.ndis_msg_type, RNDIS_MSG_INIT_C);
+	assert_int_equal(ic.req_id, 5);
+	assert_int_equal(ic.status, RNDIS_STATUS_SUCCESS);
+	expect_send_completed(e, tid);
+
+	h = (struct rndis_msg_hdr){ RNDIS_MSG_SET, 8 + 20 + 4 };
+	{
+		struct rndis_set_request s = { .req_id = 6, .oid = RNDIS_OID_GEN_CURRENT_PACKET_FILTER,
+					       .info_buflen = 4, .info_buf_offset = 20 };
+
+		memcpy(req, &h, 8);
+		memcpy(req + 8, &s, sizeof(s));
+		memcpy(req + 28, &filter, 4);
+	}
+	tid = e->tid;
+	rndis_send(e, req, h.msg_len);
+	r = recv_rndis(e, &len);
+	memcpy(&h, r, 8);
+	assert_int_equal(h.ndis_msg_type, RNDIS_MSG_SET_C);
+	expect_send_completed(e, tid);
+}
+
+static void test_data_both_ways(void **state)
+{
+	struct env *e = *state;
+	uint8_t frame[1000], got[2000], msg[1100];
+	struct rndis_msg_hdr h;
+	struct rndis_packet p;
+	struct netvsp_stats s;
+	const uint8_t *r;
+	uint32_t len;
+	uint64_t tid;
+	ssize_t n;
+
+	bringup(e);
+	for (unsigned int i = 0; i < sizeof(frame); i++)
+		frame[i] = (uint8_t)(i * 13 + 1);
+	/* Guest to TAP: the frame after a zeroed virtio-net header. */
+	h = (struct rndis_msg_hdr){ RNDIS_MSG_PACKET, 44 + sizeof(frame) };
+	p = (struct rndis_packet){ .data_offset = 36, .data_len = sizeof(frame) };
+	memcpy(msg, &h, 8);
+	memcpy(msg + 8, &p, sizeof(p));
+	memcpy(msg + 44, frame, sizeof(frame));
+	tid = e->tid;
+	rndis_send(e, msg, h.msg_len);
+	expect_send_completed(e, tid);
+	n = -1;
+	for (int i = 0; i < 2000 && n < 0; i++) {
+		n = recv(e->tap[1], got, sizeof(got), 0);
+		if (n < 0)
+			usleep(1000);
+	}
+	assert_int_equal(n, VNET_HDR + sizeof(frame));
+	for (int i = 0; i < VNET_HDR; i++)
+		assert_int_equal(got[i], 0);
+	assert_memory_equal(got + VNET_HDR, frame, sizeof(frame));
+
+	/* TAP to guest: a transfer-page packet of an RNDIS data message. */
+	memset(got, 0, VNET_HDR);
+	memcpy(got + VNET_HDR, frame, 600);
+	assert_int_equal(send(e->tap[1], got, VNET_HDR + 600, 0), VNET_HDR + 600);
+	r = recv_rndis(e, &len);
+	memcpy(&h, r, 8);
+	memcpy(&p, r + 8, sizeof(p));
+	assert_int_equal(h.ndis_msg_type, RNDIS_MSG_PACKET);
+	assert_int_equal(p.data_len, 600);
+	assert_true(p.data_offset + p.data_len <= len - 8);
+	assert_memory_equal(r + 8 + p.data_offset, frame, 600);
+
+	/* Link down: an indication. */
+	netvsp_set_link(e->nv, false);
+	r = recv_rndis(e, &len);
+	memcpy(&h, r, 8);
+	assert_int_equal(h.ndis_msg_type, RNDIS_MSG_INDICATE);
+	{
+		struct rndis_indicate_status st;
+
+		memcpy(&st, r + 8, sizeof(st));
+		assert_int_equal(st.status, RNDIS_STATUS_MEDIA_DISCONNECT);
+	}
+	for (int i = 0; i < 1000; i++) {
+		netvsp_get_stats(e->nv, &s);
+		if (s.rx_packets)
+			break;
+		usleep(1000);
+	}
+	assert_int_equal(s.tx_packets, 1);
+	assert_int_equal(s.tx_bytes, sizeof(frame));
+	assert_int_equal(s.rx_packets, 1);
+	assert_int_equal(s.rx_bytes, 600);
+	assert_int_equal(s.bad_packets, 0);
+	assert_int_equal(s.nvsp_version, OVB_NVSP_VERSION_61);
+}
+
+/* One frame from the TAP reaches the guest intact. */
+static void tap_to_guest(struct env *e, uint32_t n, uint8_t seed)
+{
+	uint8_t got[2000];
+	struct rndis_packet p;
+	const uint8_t *r;
+	uint32_t len;
+
+	memset(got, 0, VNET_HDR);
+	for (uint32_t i = 0; i < n; i++)
+		got[VNET_HDR + i] = (uint8_t)(seed + i);
+	assert_int_equal(send(e->tap[1], got, VNET_HDR + n, 0), (ssize_t)(VNET_HDR + n));
+	r = recv_rndis(e, &len);
+	memcpy(&p, r + 8, sizeof(p));
+	assert_int_equal(p.data_len, n);
+	assert_memory_equal(r + 8 + p.data_offset, got + VNET_HDR, n);
+}
+
+/*
+ * Close and open again, as Linux's netvsc does for an MTU change: the
+ * buffers are let go at the close (the guest's teardowns are answered),
+ * and the new channel negotiates afresh with new buffers and works.
+ */
+static void test_close_reopen(void **state)
+{
+	struct env *e = *state;
+	struct vmbus_channel_close_channel c = { .header.msgtype = CHANNELMSG_CLOSECHANNEL };
+	struct vmbus_channel_gpadl_teardown t = { .header.msgtype = CHANNELMSG_GPADL_TEARDOWN };
+
+	bringup(e);
+	tap_to_guest(e, 100, 1);
+	c.child_relid = e->relid;
+	send_msg(e, &c, sizeof(c));	/* joins netvsp's threads, unmaps the buffers */
+	t.child_relid = e->relid;
+	for (uint32_t id = 1; id <= 3; id++) {
+		t.gpadl = id;
+		send_msg(e, &t, sizeof(t));
+		if (!fg_expect(e->fg, CHANNELMSG_GPADL_TORNDOWN)) {
+			vmbus_server_run_requests(e->srv);
+			assert_non_null(fg_expect(e->fg, CHANNELMSG_GPADL_TORNDOWN));
+		}
+	}
+	chan_open(e, 4, 5);
+	bringup(e);
+	tap_to_guest(e, 300, 7);
+	{
+		struct netvsp_stats s;
+
+		netvsp_get_stats(e->nv, &s);
+		assert_int_equal(s.rx_packets, 2);
+		assert_int_equal(s.bad_packets, 0);
+	}
+}
+
+/* offload=on: an LSO send reaches the TAP with the GSO request in its virtio-net header. */
+static void test_lso_to_tap(void **state)
+{
+	struct env *e = *state;
+	static uint8_t fr[14 + 40 + 4000], msg[sizeof(fr) + 64], got[sizeof(fr) + 64];
+	struct {
+		uint8_t flags, gso_type;
+		uint16_t hdr_len, gso_size, csum_start, csum_offset;
+	} __attribute__((packed)) vh;
+	uint32_t len, seed;
+	uint64_t tid;
+	ssize_t n = -1;
+
+	bringup(e);
+	memset(fr, 0, 54);
+	fr[12] = 0x08;
+	fr[14] = 0x45;
+	fr[23] = 6;
+	memcpy(fr + 26, (uint8_t[]){ 10, 0, 0, 2, 10, 0, 0, 1 }, 8);
+	fr[46] = 5 << 4;
+	seed = nf_fold(nf_sum16(fr + 26, 8, 6));	/* netvsc's seed: no length */
+	fr[50] = (uint8_t)(seed >> 8);
+	fr[51] = (uint8_t)seed;
+	len = nf_build_data_ppi(msg, fr, sizeof(fr), RNDIS_PPI_TCP_LARGESEND,
+				RNDIS_LSO_TX_V2 | 34u << 20 | 1448u);
+	tid = e->tid;
+	rndis_send(e, msg, len);
+	expect_send_completed(e, tid);
+	for (int i = 0; i < 2000 && n < 0; i++) {
+		n = recv(e->tap[1], got, sizeof(got), 0);
+		if (n < 0)
+			usleep(1000);
+	}
+	assert_int_equal(n, VNET_HDR + sizeof(fr));
+	memcpy(&vh, got, sizeof(vh));
+	assert_int_equal(vh.flags, 1);		/* VIRTIO_NET_HDR_F_NEEDS_CSUM */
+	assert_int_equal(vh.gso_type, 1);	/* VIRTIO_NET_HDR_GSO_TCPV4 */
+	assert_int_equal(vh.gso_size, 1448);
+	assert_int_equal(vh.hdr_len, 54);
+	assert_int_equal(vh.csum_start, 34);
+	assert_int_equal(vh.csum_offset, 16);
+	assert_int_equal(nf_be16(got + VNET_HDR + 16), sizeof(fr) - 14);
+}
+
+static void test_cfg_parse(void **state)
+{
+	struct netvsp_cfg c;
+	const char *err;
+
+	(void)state;
+	assert_int_equal(netvsp_cfg_parse("tap=t0", &c, &err), 0);
+	assert_string_equal(c.ifname, "t0");
+	assert_int_equal(c.mtu, 1500);
+	assert_int_equal(c.mac[0], 0x00);
+	assert_int_equal(c.mac[2], 0x5d);
+	assert_int_equal(netvsp_cfg_parse("tap=t0,mtu=9000,mac=02:00:00:00:00:01", &c, &err), 0);
+	assert_int_equal(c.mtu, 9000);
+	assert_int_equal(c.mac[5], 1);
+	assert_int_equal(netvsp_cfg_parse("mtu=1500", &c, &err), -1);
+	assert_int_equal(netvsp_cfg_parse("tap=t0,mtu=67", &c, &err), -1);
+	assert_int_equal(netvsp_cfg_parse("tap=t0,mtu=65522", &c, &err), -1);
+	assert_int_equal(netvsp_cfg_parse("tap=t0,mac=01:00:00:00:00:01", &c, &err), -1);
+	assert_int_equal(netvsp_cfg_parse("tap=t0,mac=00:00:00:00:00", &c, &err), -1);
+	assert_int_equal(netvsp_cfg_parse("tap=t0,foo=1", &c, &err), -1);
+	assert_int_equal(netvsp_cfg_parse("tap=0123456789abcdef", &c, &err), -1);
+}
+
+
+
+/*
+ * A frame the kernel left for us to checksum (CHECKSUM_PARTIAL: the TCP
+ * field holds the folded pseudo-header sum): filled in, it checks out as
+ * a receiver verifies it, and bad offsets are refused.
+ */
+static void test_tap_fill_csum(void **state)
+{
+	uint8_t f[14 + 20 + 20 + 37];
+	uint32_t l4 = 14 + 20, l4len = sizeof(f) - l4, pseudo;
+	uint16_t c;
+
+	(void)state;
+	memset(f, 0, sizeof(f));
+	for (unsigned int i = l4; i < sizeof(f); i++)
+		f[i] = (uint8_t)(i * 29 + 3);
+	f[12] = 0x08;
+	f[14] = 0x45;
+	f[14 + 9] = 6;		/* TCP */
+	memcpy(f + 14 + 12, (uint8_t[]){ 10, 0, 0, 1, 10, 0, 0, 2 }, 8);
+	pseudo = nf_sum16(f + 14 + 12, 8, 6 + l4len);
+	c = nf_fold(pseudo);
+	f[l4 + 16] = (uint8_t)(c >> 8);
+	f[l4 + 17] = (uint8_t)c;
+	assert_int_equal(tap_fill_csum(f, sizeof(f), l4, 16), 0);
+	/* The receiver's check: pseudo-header plus segment sums to 0xffff. */
+	assert_int_equal(nf_fold(nf_sum16(f + l4, l4len, pseudo)), 0xffff);
+	assert_int_equal(tap_fill_csum(f, sizeof(f), sizeof(f), 0), -EINVAL);
+	assert_int_equal(tap_fill_csum(f, sizeof(f), l4, l4len - 1), -EINVAL);
+	assert_int_equal(tap_fill_csum(f, sizeof(f), 0xffff, 0xffff), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_data_both_ways, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_close_reopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lso_to_tap, setup_offload, teardown),
+		cmocka_unit_test(test_cfg_parse),
+		cmocka_unit_test(test_tap_fill_csum),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
