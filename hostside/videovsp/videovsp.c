@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "hostside/log.h"
 #include "hostside/vmbus/vsp.h"
@@ -22,6 +23,7 @@
 struct videovsp {
 	struct vmbus_device dev;
 	pthread_mutex_t lock;		/* sv, ch */
+	pthread_cond_t changed;		/* sv.damage_seq moved */
 	struct synthvid sv;
 	struct vmbus_channel *ch;	/* NULL when closed */
 	uint8_t rx[VIDEOVSP_RX_SIZE];	/* the worker's */
@@ -51,6 +53,7 @@ static void vv_packet(struct videovsp *vv, struct vmbus_channel *ch, uint32_t le
 {
 	struct synthvid_replies *out = malloc(sizeof(*out));
 	struct vmbus_packet p = { 0 };
+	uint64_t seq;
 
 	if (!out)
 		return;
@@ -60,7 +63,10 @@ static void vv_packet(struct videovsp *vv, struct vmbus_channel *ch, uint32_t le
 		return;
 	}
 	pthread_mutex_lock(&vv->lock);
+	seq = vv->sv.damage_seq;
 	(void)synthvid_handle(&vv->sv, p.data, p.len, out);
+	if (vv->sv.damage_seq != seq)
+		pthread_cond_broadcast(&vv->changed);
 	pthread_mutex_unlock(&vv->lock);
 	for (unsigned int i = 0; i < out->n; i++)
 		if (vmbus_channel_send_inband(ch, 0, 0, out->buf[i], out->len[i]))
@@ -112,6 +118,7 @@ static void vv_close(struct vmbus_channel *ch)
 	pthread_mutex_lock(&vv->lock);
 	synthvid_reset(&vv->sv);	/* unmaps the VRAM while the channel is open */
 	vv->ch = NULL;
+	pthread_cond_broadcast(&vv->changed);
 	pthread_mutex_unlock(&vv->lock);
 }
 
@@ -120,7 +127,7 @@ static const struct vsp_ops vv_vsp_ops = {
 	.close = vv_close,
 };
 
-struct vmbus_device *videovsp_new(unsigned int default_mode)
+struct vmbus_device *videovsp_new(unsigned int default_mode, unsigned int vram_mb)
 {
 	static const struct ovb_guid class_id = OVB_GUID_SYNTHVID;
 	struct videovsp *vv = calloc(1, sizeof(*vv));
@@ -128,7 +135,7 @@ struct vmbus_device *videovsp_new(unsigned int default_mode)
 		.modes = synthvid_default_modes,
 		.nmodes = synthvid_ndefault_modes,
 		.default_mode = default_mode < synthvid_ndefault_modes ? default_mode : 0,
-		.vram_size = (uint64_t)VIDEOVSP_VRAM_MB << 20,
+		.vram_size = (uint64_t)vram_mb << 20,
 	};
 
 	if (!vv)
@@ -140,8 +147,9 @@ struct vmbus_device *videovsp_new(unsigned int default_mode)
 	vv->dev.instance_id.b[15] ^= 0x5a;
 	vv->dev.ops = &vv_vsp_ops;
 	vv->dev.priv = vv;
-	vv->dev.mmio_megabytes = VIDEOVSP_VRAM_MB;
+	vv->dev.mmio_megabytes = (uint16_t)vram_mb;
 	pthread_mutex_init(&vv->lock, NULL);
+	pthread_cond_init(&vv->changed, NULL);
 	synthvid_init(&vv->sv, &cfg, &vv_ops, vv);
 	return &vv->dev;
 }
@@ -153,6 +161,7 @@ void videovsp_free(struct vmbus_device *dev)
 	if (!vv)
 		return;
 	pthread_mutex_destroy(&vv->lock);
+	pthread_cond_destroy(&vv->changed);
 	free(vv);
 }
 
@@ -194,6 +203,61 @@ int videovsp_read_frame(struct vmbus_device *dev, uint32_t **px, uint32_t *width
 			memcpy(*px + (size_t)y * w, synthvid_row(sv, y), (size_t)w * 4);
 		*width = w;
 		*height = h;
+	}
+	pthread_mutex_unlock(&vv->lock);
+	return ret;
+}
+
+int videovsp_wait_change(struct vmbus_device *dev, uint64_t *seq, unsigned int timeout_ms)
+{
+	struct videovsp *vv = dev->priv;
+	struct timespec until;
+	int changed;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&vv->lock);
+	while (vv->sv.damage_seq == *seq &&
+	       pthread_cond_timedwait(&vv->changed, &vv->lock, &until) == 0)
+		;
+	changed = vv->sv.damage_seq != *seq;
+	*seq = vv->sv.damage_seq;
+	pthread_mutex_unlock(&vv->lock);
+	return changed;
+}
+
+int videovsp_copy_damage(struct vmbus_device *dev, uint32_t *fb, uint32_t fb_w, uint32_t fb_h,
+			 bool full, struct synthvid_box *box, uint32_t *mode_w, uint32_t *mode_h)
+{
+	struct videovsp *vv = dev->priv;
+	struct synthvid *sv = &vv->sv;
+	int ret = 0;
+
+	memset(box, 0, sizeof(*box));
+	pthread_mutex_lock(&vv->lock);
+	if (!synthvid_row(sv, 0)) {
+		ret = -ENODEV;
+	} else if (sv->mode.width != fb_w || sv->mode.height != fb_h) {
+		*mode_w = sv->mode.width;
+		*mode_h = sv->mode.height;
+		ret = -EAGAIN;
+	} else {
+		*box = synthvid_take_damage(sv);
+		if (full)
+			*box = (struct synthvid_box){ 0, 0, fb_w, fb_h };
+		/* synthvid_proto keeps it inside the mode; clamped all the same. */
+		box->x2 = box->x2 > fb_w ? fb_w : box->x2;
+		box->y2 = box->y2 > fb_h ? fb_h : box->y2;
+		if (box->x1 >= box->x2 || box->y1 >= box->y2)
+			memset(box, 0, sizeof(*box));
+		for (uint32_t y = box->y1; y < box->y2; y++)
+			memcpy(fb + (size_t)y * fb_w + box->x1, synthvid_row(sv, y) + (size_t)box->x1 * 4,
+			       (size_t)(box->x2 - box->x1) * 4);
 	}
 	pthread_mutex_unlock(&vv->lock);
 	return ret;

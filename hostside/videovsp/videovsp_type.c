@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hostside/console/console.h"
 #include "hostside/console/png.h"
 #include "hostside/ctl/ctl.h"
 #include "hostside/devices.h"
@@ -45,8 +46,12 @@ static int video_type_parse(void **cfgp, const char *arg)
 
 static void *video_type_create(const struct vsp_env *env, void *cfg)
 {
+	struct vmbus_device *dev;
+
 	(void)env;
-	return videovsp_new(((struct video_cfg *)cfg)->mode);
+	dev = videovsp_new(((struct video_cfg *)cfg)->mode, VIDEOVSP_VRAM_MB);
+	console_set_video(dev);
+	return dev;
 }
 
 static struct vmbus_device *video_type_device(void *dev)
@@ -56,6 +61,7 @@ static struct vmbus_device *video_type_device(void *dev)
 
 static void video_type_destroy(void *dev)
 {
+	console_set_video(NULL);
 	videovsp_free(dev);
 }
 

@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/* The console's registry of devices (console.h). */
+#include <stddef.h>
+
+#include "hostside/console/console.h"
+
+static struct vmbus_device *console_video_dev;
+
+void console_set_video(struct vmbus_device *dev)
+{
+	console_video_dev = dev;
+}
+
+struct vmbus_device *console_video(void)
+{
+	return console_video_dev;
+}
