@@ -14,7 +14,7 @@
 
 extern const struct vsp_type heartbeat_vsp_type, shutdown_vsp_type, storvsp_vsp_type,
 	timesync_vsp_type;
-extern const struct vsp_type videovsp_vsp_type, vnc_vsp_type;
+extern const struct vsp_type videovsp_vsp_type, keyboard_vsp_type, mouse_vsp_type, vnc_vsp_type;
 
 /*
  * One line per type. Created (and offered, so given relids) in this
@@ -26,6 +26,8 @@ const struct vsp_type *const vsp_types[] = {
 	&storvsp_vsp_type,
 	&timesync_vsp_type,
 	&videovsp_vsp_type,
+	&keyboard_vsp_type,
+	&mouse_vsp_type,
 	&vnc_vsp_type,		/* after the devices it shows */
 };
 const unsigned int vsp_ntypes = sizeof(vsp_types) / sizeof(vsp_types[0]);

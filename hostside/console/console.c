@@ -4,7 +4,7 @@
 
 #include "hostside/console/console.h"
 
-static struct vmbus_device *console_video_dev;
+static struct vmbus_device *console_video_dev, *console_kbd_dev, *console_mouse_dev;
 
 void console_set_video(struct vmbus_device *dev)
 {
@@ -14,4 +14,24 @@ void console_set_video(struct vmbus_device *dev)
 struct vmbus_device *console_video(void)
 {
 	return console_video_dev;
+}
+
+void console_set_keyboard(struct vmbus_device *dev)
+{
+	console_kbd_dev = dev;
+}
+
+struct vmbus_device *console_keyboard(void)
+{
+	return console_kbd_dev;
+}
+
+void console_set_mouse(struct vmbus_device *dev)
+{
+	console_mouse_dev = dev;
+}
+
+struct vmbus_device *console_mouse(void)
+{
+	return console_mouse_dev;
 }

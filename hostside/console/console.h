@@ -15,4 +15,10 @@ struct vmbus_device;
 void console_set_video(struct vmbus_device *dev);
 struct vmbus_device *console_video(void);
 
+/* The synthetic keyboard and mouse (VNC input goes there), or NULL. */
+void console_set_keyboard(struct vmbus_device *dev);
+struct vmbus_device *console_keyboard(void);
+void console_set_mouse(struct vmbus_device *dev);
+struct vmbus_device *console_mouse(void);
+
 #endif /* OVB_CONSOLE_H */

@@ -23,7 +23,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "hostside/console/console.h"
 #include "hostside/console/vnc.h"
+#include "hostside/inputvsp/inputvsp.h"
 #include "hostside/log.h"
 #include "hostside/videovsp/videovsp.h"
 
@@ -181,6 +183,35 @@ static void vnc_accept(struct console_vnc *v)
 	}
 }
 
+/* VNC keys: X11 keysyms to set-1 scan codes for the synthetic keyboard. */
+static void vnc_key(rfbBool down, rfbKeySym keysym, rfbClientPtr cl)
+{
+	struct vmbus_device *kbd = console_keyboard();
+	struct scancode sc;
+
+	(void)cl;
+	if (kbd && !scancode_of_keysym((uint32_t)keysym, &sc))
+		(void)inputvsp_key(kbd, sc, down);
+}
+
+/*
+ * VNC pointer: pixels of our framebuffer to the mouse's 0..32767; RFB's
+ * button mask is 1 left, 2 middle, 4 right, 8/16 wheel up/down, HID's 1
+ * left, 2 right, 4 middle.
+ */
+static void vnc_pointer(int mask, int x, int y, rfbClientPtr cl)
+{
+	struct console_vnc *v = cl->screen->screenData;
+	struct vmbus_device *mouse = console_mouse();
+	uint8_t buttons = (uint8_t)((mask & 1) | (mask & 4 ? 2 : 0) | (mask & 2 ? 4 : 0));
+	int8_t wheel = mask & 8 ? 1 : mask & 16 ? -1 : 0;
+
+	if (mouse)
+		(void)inputvsp_pointer(mouse, input_scale(x < 0 ? 0 : (uint32_t)x, v->width),
+				       input_scale(y < 0 ? 0 : (uint32_t)y, v->height), buttons,
+				       wheel);
+}
+
 /* A new framebuffer of the guest's size; the next copy fills it. */
 static int vnc_resize(struct console_vnc *v, uint32_t w, uint32_t h)
 {
@@ -269,6 +300,8 @@ struct console_vnc *console_vnc_start(const char *spec, struct vmbus_device *vid
 	v->screen->httpDir = NULL;
 	v->screen->alwaysShared = TRUE;
 	v->screen->newClientHook = vnc_new_client;
+	v->screen->kbdAddEvent = vnc_key;
+	v->screen->ptrAddEvent = vnc_pointer;
 	/* No cursor drawn into the picture: the guest draws its own. */
 	v->screen->cursor = NULL;
 	vnc_pixel_format(v->screen);
