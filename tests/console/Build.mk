@@ -9,3 +9,6 @@ pngcheck_LDLIBS := -lpng
 PROGS += vnccheck
 vnccheck_OBJS := tests/console/vnccheck.o
 vnccheck_LDLIBS := -lvncclient
+# The guest's reader of input events (no libraries but libc).
+PROGS += evdump
+evdump_OBJS := tests/console/evdump.o
