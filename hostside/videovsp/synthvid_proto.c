@@ -248,12 +248,17 @@ static int on_dirt(struct synthvid *sv, const uint8_t *body, uint32_t blen)
 		sv->stats.errors++;
 		return -EINVAL;
 	}
+	/* hyperv_drm may flush a plane before it sets the mode: nothing to show yet. */
+	if (!sv->mode.active) {
+		sv->stats.dirt_rects += req.dirt_count;
+		return 0;
+	}
 	for (unsigned int i = 0; i < req.dirt_count; i++) {
 		struct synthvid_rect r;
 
 		memcpy(&r, body + off + i * sizeof(r), sizeof(r));
 		sv->stats.dirt_rects++;
-		if (!sv->mode.active || r.x1 < 0 || r.y1 < 0 || r.x1 >= r.x2 || r.y1 >= r.y2 ||
+		if (r.x1 < 0 || r.y1 < 0 || r.x1 >= r.x2 || r.y1 >= r.y2 ||
 		    (uint32_t)r.x2 > sv->mode.width || (uint32_t)r.y2 > sv->mode.height) {
 			bad = true;
 			sv->stats.bad_rects++;

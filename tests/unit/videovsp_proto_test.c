@@ -287,6 +287,12 @@ static void test_dirt(void **state)
 
 	negotiate(e, SYNTHVID_VERSION_WIN10, true);
 	place_vram(e, 1);
+	/* Before a mode (hyperv_drm does that): taken, nothing to show. */
+	buf[0] = 0;
+	buf[1] = 1;
+	memcpy(buf + 2, r, 16);
+	assert_int_equal(send_msg(e, SYNTHVID_DIRT, buf, 2 + 16), 0);
+	assert_int_equal(e->sv.stats.errors, 0);
 	assert_int_equal(set_mode(e, 640, 480, 2560, 0, 32), 0);
 	d = synthvid_take_damage(&e->sv);
 	assert_int_equal(d.x2, 640);	/* a new mode is all new */
