@@ -157,6 +157,15 @@ static void vnc_client_gone(rfbClientPtr cl)
 	pthread_mutex_lock(&v->lock);
 	v->clients--;
 	pthread_mutex_unlock(&v->lock);
+#ifdef LIBVNCSERVER_WITH_WEBSOCKETS
+	/*
+	 * libvncserver 0.9.14 never frees a WebSocket client's context
+	 * (LibVNC/libvncserver#571, fixed after it): every noVNC connection
+	 * would leak one. Freed and cleared here; a fixed library sees NULL.
+	 */
+	free(cl->wsctx);
+	cl->wsctx = NULL;
+#endif
 }
 
 static enum rfbNewClientAction vnc_new_client(rfbClientPtr cl)

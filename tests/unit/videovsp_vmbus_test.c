@@ -8,7 +8,11 @@
  * be that picture, and a dirty rectangle brings the client only what
  * changed. A VRAM the host cannot place is refused with another context.
  */
+#include <arpa/inet.h>
 #include <json-c/json.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <png.h>
 #include <rfb/rfbclient.h>
 #include <setjmp.h>
@@ -289,6 +293,51 @@ static void test_vnc(void **state)
 	console_vnc_stop(vnc);
 }
 
+/* noVNC's way in: a WebSocket upgrade on the same port gets 101. */
+static void test_vnc_websocket(void **state)
+{
+	struct env *t = *state;
+	struct console_vnc *vnc = console_vnc_start("127.0.0.1:0", t->dev);
+	struct json_object *st = json_object_new_object(), *v;
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	static const char req[] =
+		"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: http://127.0.0.1\r\nUpgrade: websocket\r\n"
+		"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+		"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: binary\r\n\r\n";
+	char buf[512] = { 0 };
+	ssize_t n = 0;
+	int fd;
+
+	assert_non_null(vnc);
+	console_vnc_status(vnc, st);
+	assert_true(json_object_object_get_ex(st, "listen", &v));
+	sa.sin_port = htons((uint16_t)atoi(json_object_get_string(v) + 10));
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(connect(fd, (void *)&sa, sizeof(sa)), 0);
+	assert_int_equal(write(fd, req, sizeof(req) - 1), sizeof(req) - 1);
+	for (int i = 0; i < 50 && !strstr(buf, "\r\n\r\n"); i++) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		ssize_t k;
+
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		k = read(fd, buf + n, sizeof(buf) - 1 - (size_t)n);
+		if (k <= 0)
+			break;
+		n += k;
+	}
+	if (strncmp(buf, "HTTP/1.1 101", 12))
+		fail_msg("answer: %.80s", buf);
+	/* The RFC 6455 example key's accept value. */
+	assert_non_null(strstr(buf, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
+	close(fd);
+	/* The server sees the client go before it stops. */
+	usleep(200 * 1000);
+	json_object_put(st);
+	console_vnc_stop(vnc);
+}
+
 static void test_vram_refused(void **state)
 {
 	struct env *t = *state;
@@ -308,6 +357,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_frame_and_png, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vnc, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vnc_websocket, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vram_refused, setup, teardown),
 	};
 
