@@ -5,8 +5,13 @@
  * for up to SECONDS (10), and exit 0 as soon as the client's copy is
  * WIDTHxHEIGHT and every pixel is the known picture (pattern.h). Else say
  * what differed last and exit 1. Prints how long the match took.
+ *
+ * vnccheck --send HOST:PORT X Y: instead, act as a user: press and release
+ * the key 'x', then click the left button at (X, Y), and exit 0 if the
+ * server took it all.
  */
 #include <rfb/rfbclient.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,8 +57,22 @@ static unsigned long compare(rfbClient *cl, uint32_t w, uint32_t h, uint32_t sal
 	return bad;
 }
 
+/* Key 'x' down and up, then a left click at (@x, @y). */
+static int send_input(rfbClient *cl, int x, int y)
+{
+	rfbBool ok = SendKeyEvent(cl, 'x', TRUE) && SendKeyEvent(cl, 'x', FALSE) &&
+		     SendPointerEvent(cl, x, y, 1) && SendPointerEvent(cl, x, y, 0);
+
+	/* Let the server read it all before the connection goes. */
+	for (int i = 0; i < 5; i++)
+		if (WaitForMessage(cl, 100000) > 0 && !HandleRFBServerMessage(cl))
+			break;
+	return ok ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
+	bool send = argc > 1 && !strcmp(argv[1], "--send");
 	rfbClient *cl;
 	char why[128] = "no update came";
 	uint32_t w, h, salt;
@@ -62,6 +81,10 @@ int main(int argc, char **argv)
 	int cargc = 1;
 	char *cargv[] = { "vnccheck", NULL };
 
+	if (send) {
+		argv++;
+		argc--;
+	}
 	if (argc < 4) {
 		fprintf(stderr, "usage: vnccheck HOST:PORT WIDTH HEIGHT [SALT [SECONDS]]\n");
 		return 2;
@@ -87,6 +110,13 @@ int main(int argc, char **argv)
 	if (!rfbInitClient(cl, &cargc, cargv)) {
 		fprintf(stderr, "vnccheck: cannot connect to %s\n", argv[1]);
 		return 1;
+	}
+	if (send) {
+		int ret = send_input(cl, (int)w, (int)h);
+
+		free(cl->frameBuffer);
+		rfbClientCleanup(cl);
+		return ret;
 	}
 	while (now_s() - start < limit) {
 		int n = WaitForMessage(cl, 100000);
