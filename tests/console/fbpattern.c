@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * fbpattern [-s SALT] [/dev/fb0]: draw the known picture (pattern.h) on a
- * 32-bit framebuffer with write(2), row by row (fbdev's write path marks
- * the rows damaged, so the driver sends them to the host), and print
- * "fbpattern: WxH pitch P" on success.
+ * 32-bit framebuffer through mmap(2), and print "fbpattern: WxH pitch P"
+ * on success. mmap, not write(2): DRM's fbdev emulation tracks written
+ * pages of a mapping (deferred I/O) and sends them to the driver, which
+ * blits them to the VRAM; Linux 6.1's write path marks nothing damaged,
+ * so what it writes stays in the shadow buffer.
  */
 #include <fcntl.h>
 #include <linux/fb.h>
@@ -11,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "tests/console/pattern.h"
@@ -21,6 +24,7 @@ int main(int argc, char **argv)
 	struct fb_fix_screeninfo fix;
 	const char *dev = "/dev/fb0";
 	uint32_t salt = 0, *row;
+	uint8_t *fb;
 	int fd, i = 1;
 
 	if (argc > 2 && !strcmp(argv[1], "-s")) {
@@ -39,19 +43,19 @@ int main(int argc, char **argv)
 			fix.line_length);
 		return 1;
 	}
-	row = calloc(1, fix.line_length);
-	if (!row)
+	fb = mmap(NULL, (size_t)fix.line_length * var.yres, PROT_READ | PROT_WRITE, MAP_SHARED,
+		  fd, 0);
+	if (fb == MAP_FAILED) {
+		perror("fbpattern: mmap");
 		return 1;
+	}
 	for (uint32_t y = 0; y < var.yres; y++) {
+		row = (uint32_t *)(fb + (size_t)y * fix.line_length);
 		for (uint32_t x = 0; x < var.xres; x++)
 			row[x] = console_pattern(x, y, salt);
-		if (pwrite(fd, row, fix.line_length, (off_t)y * fix.line_length) !=
-		    (ssize_t)fix.line_length) {
-			perror("fbpattern: write");
-			return 1;
-		}
 	}
-	fsync(fd);
+	msync(fb, (size_t)fix.line_length * var.yres, MS_SYNC);
+	munmap(fb, (size_t)fix.line_length * var.yres);
 	printf("fbpattern: %ux%u pitch %u\n", var.xres, var.yres, fix.line_length);
 	return 0;
 }
