@@ -231,7 +231,7 @@ static int vnc_resize(struct console_vnc *v, uint32_t w, uint32_t h)
 	if (!fb)
 		return -1;
 	rfbNewFramebuffer(v->screen, (char *)fb, (int)w, (int)h, 8, 3, 4);
-	/* It set the default format and each client's translation from it: again with ours. */
+	/* It may set the default format again: ours, and each client's translation from it. */
 	vnc_pixel_format(v->screen);
 	it = rfbGetClientIterator(v->screen);
 	while ((cl = rfbClientIteratorNext(it)))

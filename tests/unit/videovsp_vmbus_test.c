@@ -17,6 +17,7 @@
 #include <rfb/rfbclient.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -286,6 +287,33 @@ static void test_vnc(void **state)
 	assert_int_equal(client_px(cl, 100, 50), console_pattern(100, 50, 1));
 	assert_int_equal(client_px(cl, 139, 59), console_pattern(139, 59, 1));
 	assert_int_equal(client_px(cl, 140, 59), console_pattern(140, 59, 0));
+
+	/*
+	 * A mode change: the client is told the new size and gets the new
+	 * picture in the right colours (libvncserver resets its pixel format
+	 * and each client's translation in rfbNewFramebuffer).
+	 */
+	{
+		struct synthvid_situation_update situ = { 6, 1, { { 1, 0, 32, 800, 600, 3200 } } };
+		uint8_t *vram = fg_mmio(t->e.fg, FG_MMIO_BASE);
+		bool ok = false;
+
+		for (uint32_t y = 0; y < 600; y++)
+			for (uint32_t x = 0; x < 800; x++) {
+				uint32_t px = console_pattern(x, y, 2);
+
+				memcpy(vram + (size_t)y * 3200 + x * 4, &px, 4);
+			}
+		guest_send(t, SYNTHVID_SITUATION_UPDATE, &situ, sizeof(situ));
+		for (int i = 0; i < 50 && !ok; i++) {
+			client_pump(cl, got.n + 1);
+			ok = cl->width == 800 && cl->height == 600;
+			for (uint32_t y = 0; ok && y < 600; y++)
+				for (uint32_t x = 0; ok && x < 800; x++)
+					ok = client_px(cl, x, y) == console_pattern(x, y, 2);
+		}
+		assert_true(ok);
+	}
 
 	free(cl->frameBuffer);	/* the client's, not freed by the cleanup */
 	rfbClientCleanup(cl);
