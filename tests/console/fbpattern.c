@@ -4,8 +4,9 @@
  * 32-bit framebuffer through mmap(2), and print "fbpattern: WxH pitch P"
  * on success. mmap, not write(2): DRM's fbdev emulation tracks written
  * pages of a mapping (deferred I/O) and sends them to the driver, which
- * blits them to the VRAM; Linux 6.1's write path marks nothing damaged,
- * so what it writes stays in the shadow buffer.
+ * blits them to the VRAM. Pixels written with write(2) on Debian's 6.1
+ * never reached hyperv_drm's VRAM in the pair (the screenshot stayed
+ * black), so the write path there seems to mark nothing damaged.
  */
 #include <fcntl.h>
 #include <linux/fb.h>
