@@ -15,6 +15,7 @@
 extern const struct vsp_type heartbeat_vsp_type, shutdown_vsp_type, storvsp_vsp_type,
 	timesync_vsp_type;
 extern const struct vsp_type netvsp_vsp_type;
+extern const struct vsp_type videovsp_vsp_type, keyboard_vsp_type, mouse_vsp_type, vnc_vsp_type;
 
 /*
  * One line per type. Created (and offered, so given relids) in this
@@ -26,6 +27,10 @@ const struct vsp_type *const vsp_types[] = {
 	&storvsp_vsp_type,
 	&timesync_vsp_type,
 	&netvsp_vsp_type,
+	&videovsp_vsp_type,
+	&keyboard_vsp_type,
+	&mouse_vsp_type,
+	&vnc_vsp_type,		/* after the devices it shows */
 };
 const unsigned int vsp_ntypes = sizeof(vsp_types) / sizeof(vsp_types[0]);
 
@@ -76,7 +81,7 @@ struct host_devices *host_devices_create(struct vmbus_server *srv, const struct 
 			} else {
 				d->ndevs++;
 				d->by_type[i] = hd;
-				if (vmbus_server_add_device(srv, t->device(hd->state))) {
+				if (t->device && vmbus_server_add_device(srv, t->device(hd->state))) {
 					log_err("%s: cannot offer the device", t->name);
 					ok = false;
 				}
@@ -99,7 +104,8 @@ void host_devices_destroy(struct host_devices *d)
 	while (d->ndevs) {
 		struct host_device *hd = &d->devs[--d->ndevs];
 
-		vmbus_server_remove_device(d->srv, hd->type->device(hd->state));
+		if (hd->type->device)
+			vmbus_server_remove_device(d->srv, hd->type->device(hd->state));
 		hd->type->destroy(hd->state);
 	}
 	free(d);

@@ -52,7 +52,8 @@ struct vsp_type {
 	/*
 	 * Create the device from @cfg (NULL if its option was not given) and
 	 * return the type's state, or NULL after logging why. It is offered as
-	 * device(state) right after and removed before destroy(state).
+	 * device(state) right after and removed before destroy(state). A type
+	 * with no VMBus device of its own (the VNC console) has no device().
 	 */
 	void *(*create)(const struct vsp_env *env, void *cfg);
 	struct vmbus_device *(*device)(void *state);

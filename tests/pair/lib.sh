@@ -27,6 +27,11 @@ KMOD_DIR=${KMOD_DIR:-build/kmod/$L2_KVER}
 DKMS_MODDIR=${DKMS_MODDIR:-build/dkms/tree/openvmbus/$OVB_VERSION/$L2_KVER/x86_64/module}
 export L2_KVER L2_KERNEL L2_MODROOT KMOD_DIR DKMS_MODDIR
 
+# The newest installed Debian 6.1 generic (not cloud) kernel: DRM drivers.
+generic_kver() {
+	ls -d /lib/modules/6.1.*-amd64 | grep -v -- -cloud- | sed 's|.*/||' | sort -V | tail -n1
+}
+
 die() { echo "pair: $*" >&2; exit 1; }
 
 # Copy a static busybox and its applet links into directory $1.

@@ -173,15 +173,19 @@ static void test_channels(void **state)
 {
 	struct env *e = *state;
 	struct json_object *o, *a, *c;
+	size_t offered = 0;
 
+	/* One channel per type with a VMBus device (the console has none). */
+	for (unsigned int i = 0; i < vsp_ntypes; i++)
+		offered += vsp_types[i]->device != NULL;
 	o = req(e, "channels");
-	assert_int_equal(json_object_array_length(get(o, "channels", NULL)), vsp_ntypes);
+	assert_int_equal(json_object_array_length(get(o, "channels", NULL)), offered);
 	json_object_put(o);
 	devenv_connect(&e->d, 0x50002);
 	devenv_open(&e->d, 1, 7);
 	o = req(e, "channels");
 	a = get(o, "channels", NULL);
-	assert_int_equal(json_object_array_length(a), vsp_ntypes);
+	assert_int_equal(json_object_array_length(a), offered);
 	c = json_object_array_get_idx(a, 0);
 	assert_int_equal(json_object_get_int(get(c, "relid", NULL)), 1);
 	assert_string_equal(json_object_get_string(get(c, "device", NULL)), vsp_types[0]->name);

@@ -26,6 +26,14 @@ const char *devenv_sample_arg(struct devenv *e, const struct vsp_type *t)
 		return e->img[0];
 	if (t->option && !strcmp(t->option, "timesync"))
 		return "1";
+	if (t->option && !strcmp(t->option, "video"))
+		return "1024x768";
+	if (t->option && !strcmp(t->option, "keyboard"))
+		return "us";
+	if (t->option && !strcmp(t->option, "mouse"))
+		return "absolute";
+	if (t->option && !strcmp(t->option, "vnc"))
+		return "127.0.0.1:0";	/* any free port */
 	return NULL;
 }
 

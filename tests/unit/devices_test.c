@@ -61,19 +61,24 @@ static void test_every_type(void **state)
 	struct devenv e;
 	const struct fg_posted *p;
 
+	unsigned int offered = 0;
+
 	(void)state;
+	/* The types with a VMBus device (the console has none). */
+	for (unsigned int i = 0; i < vsp_ntypes; i++)
+		offered += vsp_types[i]->device != NULL;
 	devenv_setup(&e, true);
 	assert_devices(&e, true);
 	/* Offered in list order, relid 1 first; every channel opened. */
-	assert_int_equal(devenv_connect(&e, 0x50002), vsp_ntypes);
-	for (uint32_t relid = 1; relid <= vsp_ntypes; relid++)
+	assert_int_equal(devenv_connect(&e, 0x50002), offered);
+	for (uint32_t relid = 1; relid <= offered; relid++)
 		devenv_open(&e, relid, relid);
 	/* Removed in reverse order: the rescinds come last relid first. */
 	while (fg_next(e.fg))
 		;
 	host_devices_destroy(e.devs);
 	e.devs = NULL;
-	for (uint32_t relid = vsp_ntypes; relid >= 1; relid--) {
+	for (uint32_t relid = offered; relid >= 1; relid--) {
 		struct vmbus_channel_rescind_offer r;
 
 		p = fg_expect(e.fg, CHANNELMSG_RESCIND_CHANNELOFFER);

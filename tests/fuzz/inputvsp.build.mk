@@ -1,0 +1,2 @@
+FUZZERS += inputvsp_fuzz
+inputvsp_fuzz_OBJS = tests/fuzz/inputvsp_fuzz.o $(INPUTVSP_CORE_OBJS)
