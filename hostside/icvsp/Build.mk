@@ -1,6 +1,8 @@
 # Integration-service VSPs.
-ICVSP_OBJS := hostside/icvsp/ic.o hostside/icvsp/heartbeat.o hostside/icvsp/shutdown.o \
+ICVSP_OBJS := hostside/icvsp/ic.o hostside/icvsp/heartbeat.o hostside/icvsp/shutdown.o hostside/icvsp/kvp.o \
 	      $(IC_NEGOTIATE_OBJS)
 # Heartbeat and shutdown as device types of ovb-host (hostside/devices.h).
 HOST_DEVICE_OBJS += hostside/icvsp/icvsp_type.o $(ICVSP_OBJS)
 HOST_DEVICE_OBJS += hostside/icvsp/timesync.o
+# KVP (--kvp): the guest's key-value pools, `ovbctl kvp` and `ip`.
+HOST_DEVICE_OBJS += hostside/icvsp/kvp_type.o

@@ -26,6 +26,8 @@ const char *devenv_sample_arg(struct devenv *e, const struct vsp_type *t)
 		return e->img[0];
 	if (t->option && !strcmp(t->option, "timesync"))
 		return "1";
+	if (t->option && !strcmp(t->option, "kvp"))
+		return "2";
 	return NULL;
 }
 

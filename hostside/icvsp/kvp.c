@@ -1,0 +1,536 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * KVP IC: the host reads and writes the guest's key-value pools through
+ * the guest's KVP daemon (Linux hv_kvp.c forwards each message to
+ * hv_kvp_daemon and answers with what it says). One transaction at a time
+ * (the guest serialises them anyway): a ctl command queues its request,
+ * wakes the worker, which sends it, and waits for the answer with a
+ * timeout; between commands the worker enumerates the auto pool (OS name,
+ * FQDN, addresses: what the daemon makes up) so `status` can show it
+ * without a round trip. The guest's answers are matched by transaction
+ * id, so a late answer to an abandoned request never completes a newer
+ * one; every size in them is checked against its field.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hostside/icvsp/ic.h"
+#include "hostside/icvsp/kvp.h"
+#include "hostside/log.h"
+#include "ovb/guids.h"
+
+static const uint32_t kvp_versions[] = { IC_KVP_VERSION_4, IC_KVP_VERSION_3 };
+
+#define KVP_AUTO_MAX		32	/* entries of the auto pool kept (the daemon has 10) */
+#define KVP_REFRESH_S		30	/* the auto pool is read again this often */
+
+enum kvp_origin { KVP_NONE, KVP_CTL, KVP_REFRESH };
+enum kvp_ctl_state { CTL_IDLE, CTL_QUEUED, CTL_SENT, CTL_DONE };
+
+struct kvp_entry {
+	char key[KVP_KEY_LEN];
+	char value[KVP_VALUE_LEN];
+};
+
+struct kvp {
+	struct ic_service ic;		/* first: icvsp_free() frees dev->priv */
+	unsigned int timeout_s;
+	pthread_mutex_t m;		/* guards everything below */
+	pthread_cond_t cv;		/* ctl_state became CTL_DONE */
+	enum kvp_ctl_state ctl_state;
+	struct kvp_req ctl_req;
+	struct kvp_result ctl_res;
+	int ctl_err;
+	/* The one transaction on the wire (worker's). */
+	enum kvp_origin inflight;
+	uint8_t inflight_txn;
+	struct timespec inflight_at;
+	struct kvp_req refresh_req;
+	struct kvp_result refresh_res;
+	/* The auto pool. */
+	bool refresh_due;
+	unsigned int ticks;
+	struct kvp_entry autos[KVP_AUTO_MAX];
+	unsigned int nautos, building;
+	struct timespec refreshed;
+};
+
+/* ---- UTF-8 <-> UTF-16LE ---- */
+
+/* @s as NUL-terminated UTF-16LE into @out; bytes written (NUL included) or -1. */
+static int utf8_to_utf16(const char *s, uint8_t *out, uint32_t size)
+{
+	const uint8_t *p = (const uint8_t *)s;
+	uint32_t n = 0;
+
+	while (*p) {
+		uint32_t cp, need, min;
+
+		if (*p < 0x80) {
+			cp = *p++;
+			need = 0, min = 0;
+		} else if ((*p & 0xe0) == 0xc0) {
+			cp = *p++ & 0x1f;
+			need = 1, min = 0x80;
+		} else if ((*p & 0xf0) == 0xe0) {
+			cp = *p++ & 0x0f;
+			need = 2, min = 0x800;
+		} else if ((*p & 0xf8) == 0xf0) {
+			cp = *p++ & 0x07;
+			need = 3, min = 0x10000;
+		} else {
+			return -1;
+		}
+		for (; need; need--, p++) {
+			if ((*p & 0xc0) != 0x80)
+				return -1;
+			cp = cp << 6 | (*p & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000))
+			return -1;
+		if (cp >= 0x10000) {
+			if (n + 4 > size)
+				return -1;
+			cp -= 0x10000;
+			out[n++] = (uint8_t)(0xd800 + (cp >> 10));
+			out[n++] = (uint8_t)((0xd800 + (cp >> 10)) >> 8);
+			out[n++] = (uint8_t)(0xdc00 + (cp & 0x3ff));
+			out[n++] = (uint8_t)((0xdc00 + (cp & 0x3ff)) >> 8);
+		} else {
+			if (n + 2 > size)
+				return -1;
+			out[n++] = (uint8_t)cp;
+			out[n++] = (uint8_t)(cp >> 8);
+		}
+	}
+	if (n + 2 > size)
+		return -1;
+	out[n++] = 0;
+	out[n++] = 0;
+	return (int)n;
+}
+
+static int put_utf8(char *out, size_t size, size_t *n, uint32_t cp)
+{
+	uint8_t b[4];
+	size_t k;
+
+	if (cp < 0x80) {
+		b[0] = (uint8_t)cp, k = 1;
+	} else if (cp < 0x800) {
+		b[0] = (uint8_t)(0xc0 | cp >> 6), b[1] = (uint8_t)(0x80 | (cp & 0x3f)), k = 2;
+	} else if (cp < 0x10000) {
+		b[0] = (uint8_t)(0xe0 | cp >> 12), b[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3f));
+		b[2] = (uint8_t)(0x80 | (cp & 0x3f)), k = 3;
+	} else {
+		b[0] = (uint8_t)(0xf0 | cp >> 18), b[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3f));
+		b[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3f)), b[3] = (uint8_t)(0x80 | (cp & 0x3f));
+		k = 4;
+	}
+	if (*n + k >= size)
+		return -1;
+	memcpy(out + *n, b, k);
+	*n += k;
+	return 0;
+}
+
+/*
+ * The guest's UTF-16LE string in @in (at most @bytes, up to its NUL) as
+ * UTF-8 into @out. 0, or -1 for a lone surrogate or no room.
+ */
+static int utf16_to_utf8(const uint8_t *in, uint32_t bytes, char *out, size_t size)
+{
+	size_t n = 0;
+
+	for (uint32_t i = 0; i + 1 < bytes; i += 2) {
+		uint32_t u = in[i] | (uint32_t)in[i + 1] << 8, lo;
+
+		if (!u)
+			break;
+		if (u >= 0xd800 && u < 0xdc00) {
+			if (i + 3 >= bytes)
+				return -1;
+			lo = in[i + 2] | (uint32_t)in[i + 3] << 8;
+			if (lo < 0xdc00 || lo >= 0xe000)
+				return -1;
+			u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
+			i += 2;
+		} else if (u >= 0xdc00 && u < 0xe000) {
+			return -1;
+		}
+		if (put_utf8(out, size, &n, u))
+			return -1;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+/* ---- messages ---- */
+
+int kvp_build_request(const struct kvp_req *req, uint8_t *buf, uint32_t size)
+{
+	struct kvp_msg *m = (void *)buf;
+	struct kvp_ip_msg *ip = (void *)buf;
+	int n;
+
+	if (req->pool >= IC_KVP_POOL_COUNT)
+		return -EINVAL;
+	if (req->op == IC_KVP_OP_GET_IP_INFO) {
+		if (size < sizeof(*ip))
+			return -EINVAL;
+		memset(ip, 0, sizeof(*ip));
+		ip->operation = req->op;
+		ip->ip.addr_family = IC_KVP_ADDR_FAMILY_IPV4 | IC_KVP_ADDR_FAMILY_IPV6;
+		if (utf8_to_utf16(req->key, (uint8_t *)ip->ip.adapter_id,
+				  sizeof(ip->ip.adapter_id)) < 0)
+			return -EINVAL;
+		return (int)sizeof(*ip);
+	}
+	if (size < sizeof(*m))
+		return -EINVAL;
+	memset(m, 0, sizeof(*m));
+	m->hdr.operation = req->op;
+	m->hdr.pool = req->pool;
+	switch (req->op) {
+	case IC_KVP_OP_GET:
+	case IC_KVP_OP_SET:
+		n = utf8_to_utf16(req->key, m->body.get_set.key, sizeof(m->body.get_set.key));
+		if (n <= 2)
+			return -EINVAL;
+		m->body.get_set.key_size = (uint32_t)n;
+		if (req->op == IC_KVP_OP_GET)
+			break;
+		m->body.get_set.value_type = IC_KVP_REG_SZ;
+		n = utf8_to_utf16(req->value, m->body.get_set.value,
+				  sizeof(m->body.get_set.value));
+		if (n < 0)
+			return -EINVAL;
+		m->body.get_set.value_size = (uint32_t)n;
+		break;
+	case IC_KVP_OP_DELETE:
+		n = utf8_to_utf16(req->key, m->body.del.key, sizeof(m->body.del.key));
+		if (n <= 2)
+			return -EINVAL;
+		m->body.del.key_size = (uint32_t)n;
+		break;
+	case IC_KVP_OP_ENUMERATE:
+		m->body.enumerate.index = req->index;
+		break;
+	default:
+		return -EINVAL;
+	}
+	return (int)sizeof(*m);
+}
+
+/* One key or value field of the guest's answer: its size checked, decoded. */
+static int kvp_field(const uint8_t *field, uint32_t field_size, uint32_t size, char *out,
+		     size_t out_size)
+{
+	if (size > field_size)
+		return -EPROTO;
+	return utf16_to_utf8(field, size, out, out_size) ? -EPROTO : 0;
+}
+
+static int kvp_parse_value(const struct kvp_value *v, bool with_key, struct kvp_result *res)
+{
+	uint64_t u;
+
+	if (with_key && kvp_field(v->key, sizeof(v->key), v->key_size, res->key, sizeof(res->key)))
+		return -EPROTO;
+	switch (v->value_type) {
+	case IC_KVP_REG_SZ:
+		return kvp_field(v->value, sizeof(v->value), v->value_size, res->value,
+				 sizeof(res->value));
+	case IC_KVP_REG_U32:
+	case IC_KVP_REG_U64:
+		u = 0;
+		memcpy(&u, v->value, v->value_type == IC_KVP_REG_U32 ? 4 : 8);
+		if (v->value_type == IC_KVP_REG_U32)
+			u = (uint32_t)u;
+		snprintf(res->value, sizeof(res->value), "%llu", (unsigned long long)u);
+		return 0;
+	default:
+		return -EPROTO;
+	}
+}
+
+int kvp_parse_answer(const struct kvp_req *req, uint32_t status, const uint8_t *body,
+		     uint32_t len, struct kvp_result *res)
+{
+	memset(res, 0, offsetof(struct kvp_result, adapter));
+	res->adapter[0] = res->ip[0] = res->subnet[0] = res->gateway[0] = res->dns[0] = '\0';
+	res->status = status;
+	if (status != IC_STATUS_OK || req->op == IC_KVP_OP_SET || req->op == IC_KVP_OP_DELETE)
+		return 0;	/* an error, or nothing comes back */
+	if (req->op == IC_KVP_OP_GET_IP_INFO) {
+		struct kvp_ip_msg *ip;
+		int ret = -EPROTO;
+
+		if (len < sizeof(*ip))
+			return -EPROTO;
+		ip = malloc(sizeof(*ip));	/* an aligned copy */
+		if (!ip)
+			return -ENOMEM;
+		memcpy(ip, body, sizeof(*ip));
+		res->addr_family = ip->ip.addr_family;
+		res->dhcp = ip->ip.dhcp_enabled;
+		if (!kvp_field((uint8_t *)ip->ip.adapter_id, sizeof(ip->ip.adapter_id),
+			       sizeof(ip->ip.adapter_id), res->adapter, sizeof(res->adapter)) &&
+		    !kvp_field((uint8_t *)ip->ip.ip_addr, sizeof(ip->ip.ip_addr),
+			       sizeof(ip->ip.ip_addr), res->ip, sizeof(res->ip)) &&
+		    !kvp_field((uint8_t *)ip->ip.sub_net, sizeof(ip->ip.sub_net),
+			       sizeof(ip->ip.sub_net), res->subnet, sizeof(res->subnet)) &&
+		    !kvp_field((uint8_t *)ip->ip.gate_way, sizeof(ip->ip.gate_way),
+			       sizeof(ip->ip.gate_way), res->gateway, sizeof(res->gateway)) &&
+		    !kvp_field((uint8_t *)ip->ip.dns_addr, sizeof(ip->ip.dns_addr),
+			       sizeof(ip->ip.dns_addr), res->dns, sizeof(res->dns)))
+			ret = 0;
+		free(ip);
+		return ret;
+	}
+	if (len < sizeof(struct kvp_msg) - (req->op == IC_KVP_OP_GET ? 4 : 0)) {
+		return -EPROTO;
+	} else {
+		struct kvp_msg m;
+
+		memset(&m, 0, sizeof(m));
+		memcpy(&m, body, len < sizeof(m) ? len : sizeof(m));
+		if (req->op == IC_KVP_OP_GET)
+			return kvp_parse_value(&m.body.get_set, false, res);
+		return kvp_parse_value(&m.body.enumerate.data, true, res);
+	}
+}
+
+/* ---- the transaction on the wire (worker thread) ---- */
+
+static void kvp_send(struct kvp *k, const struct kvp_req *req, enum kvp_origin origin)
+{
+	uint8_t buf[sizeof(struct kvp_ip_msg)];
+	int len = kvp_build_request(req, buf, sizeof(buf));
+
+	if (len < 0) {	/* checked before it was queued; a refresh never fails */
+		if (origin == KVP_CTL) {
+			k->ctl_err = -EINVAL;
+			k->ctl_state = CTL_DONE;
+			pthread_cond_broadcast(&k->cv);
+		}
+		return;
+	}
+	/* The worker is the only sender after open: the next id is this one's. */
+	k->inflight_txn = k->ic.txn_id;
+	if (ic_send(&k->ic, ICMSGTYPE_KVPEXCHANGE, buf, (uint32_t)len)) {
+		if (origin == KVP_CTL) {
+			k->ctl_err = -EAGAIN;
+			k->ctl_state = CTL_DONE;
+			pthread_cond_broadcast(&k->cv);
+		}
+		return;
+	}
+	k->inflight = origin;
+	clock_gettime(CLOCK_MONOTONIC, &k->inflight_at);
+	if (origin == KVP_CTL)
+		k->ctl_state = CTL_SENT;
+}
+
+/* Start the next transaction if none is on the wire: a ctl's first. */
+static void kvp_kick(struct ic_service *ic)
+{
+	struct kvp *k = (struct kvp *)ic;
+
+	pthread_mutex_lock(&k->m);
+	if (k->inflight == KVP_NONE) {
+		if (k->ctl_state == CTL_QUEUED) {
+			kvp_send(k, &k->ctl_req, KVP_CTL);
+		} else if (k->refresh_due) {
+			k->refresh_req.op = IC_KVP_OP_ENUMERATE;
+			k->refresh_req.pool = IC_KVP_POOL_AUTO;
+			k->refresh_req.index = k->building;
+			kvp_send(k, &k->refresh_req, KVP_REFRESH);
+		}
+	}
+	pthread_mutex_unlock(&k->m);
+}
+
+/* An auto-pool answer: keep it and ask for the next index, or finish. */
+static void kvp_refresh_step(struct kvp *k, int ret)
+{
+	if (!ret && k->refresh_res.status == IC_STATUS_OK && k->building < KVP_AUTO_MAX) {
+		struct kvp_entry *e = &k->autos[k->building++];
+
+		memcpy(e->key, k->refresh_res.key, sizeof(e->key));
+		memcpy(e->value, k->refresh_res.value, sizeof(e->value));
+		if (k->building < KVP_AUTO_MAX)
+			return;
+	}
+	k->nautos = k->building;
+	k->building = 0;
+	k->refresh_due = false;
+	clock_gettime(CLOCK_MONOTONIC, &k->refreshed);
+}
+
+static void kvp_response(struct ic_service *ic, const struct icmsg_hdr *h,
+			 const uint8_t *body, uint32_t len)
+{
+	struct kvp *k = (struct kvp *)ic;
+	unsigned int op;
+	int ret;
+
+	pthread_mutex_lock(&k->m);
+	if (k->inflight == KVP_NONE || h->ictransaction_id != k->inflight_txn) {
+		pthread_mutex_unlock(&k->m);
+		ic_log(ic, "answer to transaction %u dropped (not the one asked)",
+		       h->ictransaction_id);
+		return;
+	}
+	if (k->inflight == KVP_CTL) {
+		ret = kvp_parse_answer(&k->ctl_req, h->status, body, len, &k->ctl_res);
+		if (k->ctl_state == CTL_SENT) {
+			k->ctl_err = ret;
+			k->ctl_state = CTL_DONE;
+			pthread_cond_broadcast(&k->cv);
+		}
+	} else {
+		ret = kvp_parse_answer(&k->refresh_req, h->status, body, len, &k->refresh_res);
+		kvp_refresh_step(k, ret);
+	}
+	op = k->inflight == KVP_CTL ? k->ctl_req.op : IC_KVP_OP_ENUMERATE;
+	k->inflight = KVP_NONE;
+	pthread_mutex_unlock(&k->m);
+	if (ret)
+		ic_log(ic, "bad answer to operation %u (%u bytes)", op, len);
+	pthread_mutex_lock(&ic->lock);
+	ic->st.answered++;
+	clock_gettime(CLOCK_MONOTONIC, &ic->st.last_answer);
+	pthread_mutex_unlock(&ic->lock);
+}
+
+static double since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+}
+
+static void kvp_tick(struct ic_service *ic)
+{
+	struct kvp *k = (struct kvp *)ic;
+
+	pthread_mutex_lock(&k->m);
+	/* A guest that never answers: forget the transaction, the next may go. */
+	if (k->inflight != KVP_NONE && since(&k->inflight_at) > k->timeout_s) {
+		ic_log(ic, "no answer in %u s", k->timeout_s);
+		if (k->inflight == KVP_REFRESH)
+			kvp_refresh_step(k, -ETIMEDOUT);
+		k->inflight = KVP_NONE;
+	}
+	if (++k->ticks >= KVP_REFRESH_S) {
+		k->ticks = 0;
+		k->refresh_due = true;
+	}
+	pthread_mutex_unlock(&k->m);
+	kvp_kick(ic);
+}
+
+static void kvp_negotiated(struct ic_service *ic)
+{
+	struct kvp *k = (struct kvp *)ic;
+
+	pthread_mutex_lock(&k->m);
+	k->inflight = KVP_NONE;
+	k->building = 0;
+	k->refresh_due = true;
+	k->ticks = 0;
+	pthread_mutex_unlock(&k->m);
+}
+
+/* ---- callers (ctl thread) ---- */
+
+int icvsp_kvp_call(struct vmbus_device *dev, const struct kvp_req *req, struct kvp_result *res)
+{
+	struct kvp *k = dev->priv;
+	uint8_t probe[sizeof(struct kvp_ip_msg)];
+	struct timespec deadline;
+	uint64_t one = 1;
+	int ret = 0;
+
+	if (kvp_build_request(req, probe, sizeof(probe)) < 0)
+		return -EINVAL;
+	pthread_mutex_lock(&k->ic.lock);
+	ret = k->ic.st.negotiated && k->ic.ch ? 0 : -ENOTCONN;
+	pthread_mutex_unlock(&k->ic.lock);
+	if (ret)
+		return ret;
+	/* Never both locks at once: the worker takes m, then ic.lock (ic_send). */
+	pthread_mutex_lock(&k->m);
+	if (k->ctl_state != CTL_IDLE) {
+		pthread_mutex_unlock(&k->m);
+		return -EBUSY;
+	}
+	k->ctl_req = *req;
+	k->ctl_err = 0;
+	k->ctl_state = CTL_QUEUED;
+	pthread_mutex_unlock(&k->m);
+	/* Wake the worker: it sends from its drain (kvp_kick), else at its tick. */
+	pthread_mutex_lock(&k->ic.lock);
+	if (k->ic.ch && write(vmbus_channel_notify_fd(k->ic.ch), &one, sizeof(one)) < 0)
+		ret = 0;
+	pthread_mutex_unlock(&k->ic.lock);
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += k->timeout_s;
+	pthread_mutex_lock(&k->m);
+	while (k->ctl_state != CTL_DONE && !ret)
+		ret = pthread_cond_timedwait(&k->cv, &k->m, &deadline);
+	if (k->ctl_state == CTL_DONE) {
+		ret = k->ctl_err;
+		if (!ret)
+			*res = k->ctl_res;
+	} else {
+		ret = -ETIMEDOUT;	/* a late answer is dropped (ctl_state) */
+	}
+	k->ctl_state = CTL_IDLE;
+	pthread_mutex_unlock(&k->m);
+	return ret;
+}
+
+void icvsp_kvp_auto_pool(struct vmbus_device *dev,
+			 void (*fn)(void *arg, const char *key, const char *value), void *arg,
+			 double *age_s)
+{
+	struct kvp *k = dev->priv;
+
+	pthread_mutex_lock(&k->m);
+	for (unsigned int i = 0; i < k->nautos; i++)
+		fn(arg, k->autos[i].key, k->autos[i].value);
+	*age_s = k->refreshed.tv_sec ? since(&k->refreshed) : -1;
+	pthread_mutex_unlock(&k->m);
+}
+
+struct vmbus_device *icvsp_kvp_new(unsigned int timeout_s)
+{
+	static const struct ovb_guid class_id = OVB_GUID_KVP;
+	struct kvp *k = calloc(1, sizeof(*k));
+	pthread_condattr_t ca;
+
+	if (!k)
+		return NULL;
+	ic_service_init(&k->ic, "kvp", &class_id, ICMSGTYPE_KVPEXCHANGE, kvp_versions,
+			sizeof(kvp_versions) / sizeof(kvp_versions[0]));
+	k->ic.response = kvp_response;
+	k->ic.tick = kvp_tick;
+	k->ic.kick = kvp_kick;
+	k->ic.negotiated = kvp_negotiated;
+	k->timeout_s = timeout_s ? timeout_s : KVP_MAX_TIMEOUT_S;
+	pthread_mutex_init(&k->m, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&k->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	return &k->ic.dev;
+}

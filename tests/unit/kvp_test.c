@@ -1,0 +1,515 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * The KVP VSP (hostside/icvsp/kvp.c) as ovb-host makes it (--kvp 2),
+ * through its ctl commands, over the real server and the fake guest. A
+ * guest thread plays Linux's hv_kvp.c + hv_kvp_daemon from the wire
+ * definitions alone: pools of UTF-16 keys, answers in the request's own
+ * buffer, HV_S_CONT for a missing key or an index past the end, the auto
+ * pool made up. Then guests that misbehave: silent (timeout, and the late
+ * answer must not complete the next request), oversized sizes, lone
+ * surrogates, short answers.
+ */
+#include <json-c/json.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "hostside/ctl/ctl.h"
+#include "hostside/vmbus/server.h"
+#include "ovb/ic_kvp.h"
+#include "tests/unit/channel_info.h"
+#include "tests/unit/devenv.h"
+
+int log_verbose;
+
+enum misbehave { GOOD, SILENT, LATE, HUGE_SIZE, SURROGATE, SHORT };
+
+struct kv {
+	int pool;
+	char key[64], value[256];
+};
+
+struct guest {
+	struct devenv e;
+	struct ctl *ctl;
+	struct fg_chan g;
+	pthread_t thread;
+	volatile int stop;
+	volatile enum misbehave mode;
+	uint32_t version;		/* the KVP version the guest picks */
+	struct kv kvs[16];
+	unsigned int nkvs, ops;
+	uint8_t held[16384];		/* SILENT: the last request, unanswered */
+	uint32_t held_len;
+	uint64_t held_tid;
+};
+
+/* ASCII only: the tests' keys and values. */
+/* Its size in bytes, the NUL included. */
+static uint32_t to16(uint8_t *out, const char *s)
+{
+	uint32_t n = 0;
+
+	for (; *s; s++, n += 2)
+		out[n] = (uint8_t)*s, out[n + 1] = 0;
+	out[n] = out[n + 1] = 0;
+	return n + 2;
+}
+
+static void from16(char *out, const uint8_t *in, uint32_t size)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i + 1 < size && in[i]; i += 2)
+		out[n++] = (char)in[i];
+	out[n] = '\0';
+}
+
+static struct kv *find(struct guest *gu, int pool, const char *key)
+{
+	for (unsigned int i = 0; i < gu->nkvs; i++)
+		if (gu->kvs[i].pool == pool && !strcmp(gu->kvs[i].key, key))
+			return &gu->kvs[i];
+	return NULL;
+}
+
+/* The entries of @pool in order; the auto pool is made up as the daemon does. */
+static struct kv *nth(struct guest *gu, int pool, uint32_t index)
+{
+	static struct kv autos[] = {
+		{ IC_KVP_POOL_AUTO, "OSName", "Debian GNU/Linux" },
+		{ IC_KVP_POOL_AUTO, "NetworkAddressIPv4", "192.0.2.7" },
+		{ IC_KVP_POOL_AUTO, "NetworkAddressIPv6", "2001:db8::7" },
+	};
+
+	if (pool == IC_KVP_POOL_AUTO)
+		return index < 3 ? &autos[index] : NULL;
+	for (unsigned int i = 0; i < gu->nkvs; i++)
+		if (gu->kvs[i].pool == pool && !index--)
+			return &gu->kvs[i];
+	return NULL;
+}
+
+/* LATE: the held GET answered now, as "stale", before the request in hand. */
+static void answer_held(struct guest *gu)
+{
+	uint32_t off = ((struct ovb_vmpacket_desc *)gu->held)->offset8 * 8u;
+	uint8_t *ic = gu->held + off;
+	struct icmsg_hdr *h = (void *)(ic + sizeof(struct vmbuspipe_hdr));
+	struct kvp_msg *m = (void *)(ic + ICMSG_HDR_SIZE);
+	uint64_t one = 1;
+	ovb_bool sig;
+
+	m->body.get_set.value_type = IC_KVP_REG_SZ;
+	m->body.get_set.value_size = to16(m->body.get_set.value, "stale");
+	h->icflags = ICMSGHDRFLAG_TRANSACTION | ICMSGHDRFLAG_RESPONSE;
+	assert_int_equal(ovb_ring_tx_inband(&gu->g.tx, OVB_VMPKT_DATA_INBAND, 0, gu->held_tid,
+					    ic, gu->held_len - off, &sig), 0);
+	assert_int_equal(write(gu->g.fd, &one, sizeof(one)), sizeof(one));
+	gu->held_len = 0;
+}
+
+static void answer(struct guest *gu, uint8_t *pkt, uint32_t len, uint64_t tid)
+{
+	uint32_t off = ((struct ovb_vmpacket_desc *)pkt)->offset8 * 8u;
+	uint8_t *ic = pkt + off;
+	struct icmsg_hdr *h = (void *)(ic + sizeof(struct vmbuspipe_hdr));
+	struct kvp_msg *m = (void *)(ic + ICMSG_HDR_SIZE);
+	struct kvp_ip_msg *ip = (void *)(ic + ICMSG_HDR_SIZE);
+	uint32_t status = IC_STATUS_OK, plen = len - off;
+	enum misbehave mode = gu->mode;
+	char key[256];
+	struct kv *kv;
+	ovb_bool sig;
+	uint64_t one = 1;
+
+	if (h->icmsgtype == ICMSGTYPE_NEGOTIATE) {
+		assert_int_equal(fg_ic_answer(&gu->g, pkt, len, tid, gu->version), 0);
+		return;
+	}
+	assert_int_equal(h->icmsgtype, ICMSGTYPE_KVPEXCHANGE);
+	/* The host's own reads of the auto pool are always answered well. */
+	if (m->hdr.operation == IC_KVP_OP_ENUMERATE && m->hdr.pool == IC_KVP_POOL_AUTO)
+		mode = GOOD;
+	else
+		gu->ops++;
+	if (mode == LATE && gu->held_len)
+		answer_held(gu);
+	if (mode == SILENT) {
+		memcpy(gu->held, pkt, len);
+		gu->held_len = len;
+		gu->held_tid = tid;
+		return;
+	}
+	if (m->hdr.operation == IC_KVP_OP_GET_IP_INFO) {
+		/* The whole IP message came, and the MAC the host asked for. */
+		assert_true(plen >= ICMSG_HDR_SIZE + sizeof(*ip));
+		from16(key, (uint8_t *)ip->ip.adapter_id, sizeof(ip->ip.adapter_id));
+		assert_string_equal(key, "00:15:5d:00:00:01");
+		to16((uint8_t *)ip->ip.ip_addr, "192.0.2.7;2001:db8::7");
+		to16((uint8_t *)ip->ip.sub_net, "255.255.255.0;64");
+		ip->ip.dhcp_enabled = 1;
+		goto send;
+	}
+	/* Every other request is a whole kvp_msg: room for the answer. */
+	assert_true(plen >= ICMSG_HDR_SIZE + sizeof(*m));
+	switch (m->hdr.operation) {
+	case IC_KVP_OP_SET:
+		from16(key, m->body.get_set.key, m->body.get_set.key_size);
+		assert_int_equal(m->body.get_set.value_type, IC_KVP_REG_SZ);
+		assert_int_equal(m->body.get_set.key_size, 2 * strlen(key) + 2);
+		kv = find(gu, m->hdr.pool, key);
+		if (!kv) {
+			kv = &gu->kvs[gu->nkvs++];
+			kv->pool = m->hdr.pool;
+			strcpy(kv->key, key);
+		}
+		from16(kv->value, m->body.get_set.value, m->body.get_set.value_size);
+		break;
+	case IC_KVP_OP_GET:
+		from16(key, m->body.get_set.key, m->body.get_set.key_size);
+		kv = find(gu, m->hdr.pool, key);
+		if (!kv) {
+			status = IC_KVP_S_CONT;
+			break;
+		}
+		m->body.get_set.value_type = IC_KVP_REG_SZ;
+		m->body.get_set.value_size = to16(m->body.get_set.value, kv->value);
+		if (mode == HUGE_SIZE)
+			m->body.get_set.value_size = 4096;
+		if (mode == SURROGATE)
+			m->body.get_set.value[1] = 0xdc;	/* a low surrogate alone */
+		break;
+	case IC_KVP_OP_DELETE:
+		from16(key, m->body.del.key, m->body.del.key_size);
+		kv = find(gu, m->hdr.pool, key);
+		if (kv)
+			*kv = gu->kvs[--gu->nkvs];
+		else
+			status = IC_KVP_S_CONT;
+		break;
+	case IC_KVP_OP_ENUMERATE:
+		kv = nth(gu, m->hdr.pool, m->body.enumerate.index);
+		if (!kv) {
+			status = IC_KVP_S_CONT;
+			break;
+		}
+		m->body.enumerate.data.value_type = IC_KVP_REG_SZ;
+		m->body.enumerate.data.key_size = to16(m->body.enumerate.data.key, kv->key);
+		m->body.enumerate.data.value_size = to16(m->body.enumerate.data.value, kv->value);
+		break;
+	default:
+		fail_msg("operation %u", m->hdr.operation);
+	}
+send:
+	if (mode == SHORT)
+		plen = ICMSG_HDR_SIZE + 8;
+	h->icflags = ICMSGHDRFLAG_TRANSACTION | ICMSGHDRFLAG_RESPONSE;
+	h->status = status;
+	assert_int_equal(ovb_ring_tx_inband(&gu->g.tx, OVB_VMPKT_DATA_INBAND, 0, tid, ic, plen,
+					    &sig), 0);
+	assert_int_equal(write(gu->g.fd, &one, sizeof(one)), sizeof(one));
+}
+
+static void *guest_main(void *arg)
+{
+	struct guest *gu = arg;
+	static uint8_t buf[16384];
+	uint64_t tid;
+	uint32_t len;
+
+	while (!gu->stop)
+		if ((len = fg_chan_recv(&gu->g, buf, sizeof(buf), &tid, 50)))
+			answer(gu, buf, len, tid);
+	return NULL;
+}
+
+static uint32_t kvp_relid(struct devenv *e)
+{
+	for (uint32_t relid = 1; relid < 16; relid++) {
+		struct vmbus_channel_info i = channel_info_of(e->srv, relid);
+
+		if (i.state && !strcmp(i.device, "kvp"))
+			return relid;
+	}
+	fail_msg("no kvp channel");
+	return 0;
+}
+
+static struct json_object *req(struct guest *gu, const char *line)
+{
+	return ctl_request(gu->ctl, line, strlen(line));
+}
+
+static const char *error_of(struct json_object *o)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, "error", &v) ? json_object_get_string(v) : NULL;
+}
+
+static const char *str_at(struct json_object *o, const char *k1, const char *k2)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, k1, &v))
+		return NULL;
+	if (k2 && !json_object_object_get_ex(v, k2, &v))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* The answer to @line must be an error containing @what. */
+static void expect_error(struct guest *gu, const char *line, const char *what)
+{
+	struct json_object *o = req(gu, line);
+
+	assert_non_null(error_of(o));
+	if (!strstr(error_of(o), what))
+		fail_msg("'%s': '%s', not '%s'", line, error_of(o), what);
+	json_object_put(o);
+}
+
+/* The answer to @line must succeed; kept for the caller to look at. */
+static struct json_object *expect_ok(struct guest *gu, const char *line)
+{
+	struct json_object *o = req(gu, line);
+
+	if (error_of(o))
+		fail_msg("'%s': %s", line, error_of(o));
+	return o;
+}
+
+static struct json_object *kvp_status(struct guest *gu)
+{
+	struct json_object *a = json_object_new_array(), *r = NULL, *t;
+
+	host_devices_status(gu->e.devs, a);
+	for (size_t i = 0; i < json_object_array_length(a); i++) {
+		struct json_object *d = json_object_array_get_idx(a, i);
+
+		if (json_object_object_get_ex(d, "type", &t) &&
+		    !strcmp(json_object_get_string(t), "kvp"))
+			r = json_object_get(d);
+	}
+	json_object_put(a);
+	assert_non_null(r);
+	return r;
+}
+
+static int setup(void **state)
+{
+	struct guest *gu = calloc(1, sizeof(*gu));
+
+	devenv_setup(&gu->e, true);	/* --kvp 2 (devenv_sample_arg) */
+	gu->ctl = ctl_new();
+	assert_non_null(gu->ctl);
+	assert_int_equal(host_devices_ctl_add(gu->e.devs, gu->ctl), 0);
+	gu->version = IC_KVP_VERSION_4;
+	*state = gu;
+	return 0;
+}
+
+/* The guest connects and opens KVP; the guest thread answers from then on. */
+static void start_guest(struct guest *gu)
+{
+	uint32_t relid;
+	uint64_t pfn;
+
+	expect_error(gu, "kvp get k", "not running");
+	devenv_connect(&gu->e, 0x50003);
+	relid = kvp_relid(&gu->e);
+	pfn = devenv_open(&gu->e, relid, 40);
+	assert_int_equal(fg_chan_init(gu->e.fg, &gu->g, pfn, 4, 0x10000 + relid), 0);
+	assert_int_equal(pthread_create(&gu->thread, NULL, guest_main, gu), 0);
+	for (int i = 0; i < 300; i++) {
+		struct json_object *s = kvp_status(gu);
+		struct json_object *v;
+		bool up = json_object_object_get_ex(s, "negotiated", &v) &&
+			  json_object_get_boolean(v);
+
+		json_object_put(s);
+		if (up)
+			return;
+		usleep(10000);
+	}
+	fail_msg("KVP never negotiated");
+}
+
+static int teardown(void **state)
+{
+	struct guest *gu = *state;
+
+	gu->stop = 1;
+	if (gu->thread)
+		pthread_join(gu->thread, NULL);
+	ctl_free(gu->ctl);
+	devenv_teardown(&gu->e);
+	free(gu);
+	return 0;
+}
+
+static void test_round_trips(void **state)
+{
+	struct guest *gu = *state;
+	struct json_object *o, *s;
+
+	start_guest(gu);
+	o = expect_ok(gu, "kvp set k1 hello world");
+	assert_string_equal(str_at(o, "value", NULL), "hello world");
+	json_object_put(o);
+	json_object_put(expect_ok(gu, "kvp set --pool 1 k2 v2"));
+	assert_string_equal(find(gu, 0, "k1")->value, "hello world");
+	assert_string_equal(find(gu, 1, "k2")->value, "v2");
+
+	o = expect_ok(gu, "kvp get k1");
+	assert_string_equal(str_at(o, "value", NULL), "hello world");
+	json_object_put(o);
+	expect_error(gu, "kvp get k2", "no such key");	/* pool 0 */
+	o = expect_ok(gu, "kvp get --pool 1 k2");
+	assert_string_equal(str_at(o, "value", NULL), "v2");
+	json_object_put(o);
+
+	o = expect_ok(gu, "kvp list --pool 1");
+	assert_string_equal(str_at(o, "keys", "k2"), "v2");
+	assert_int_equal(json_object_object_length(json_object_object_get(o, "keys")), 1);
+	json_object_put(o);
+
+	json_object_put(expect_ok(gu, "kvp delete k1"));
+	assert_null(find(gu, 0, "k1"));
+	expect_error(gu, "kvp delete k1", "no such key");
+	o = expect_ok(gu, "kvp list");
+	assert_int_equal(json_object_object_length(json_object_object_get(o, "keys")), 0);
+	json_object_put(o);
+
+	o = expect_ok(gu, "kvp list --pool 2");
+	assert_string_equal(str_at(o, "keys", "OSName"), "Debian GNU/Linux");
+	json_object_put(o);
+	o = expect_ok(gu, "ip");
+	assert_string_equal(str_at(o, "ipv4", NULL), "192.0.2.7");
+	assert_string_equal(str_at(o, "ipv6", NULL), "2001:db8::7");
+	json_object_put(o);
+	o = expect_ok(gu, "ip 00:15:5d:00:00:01");
+	assert_string_equal(str_at(o, "addresses", NULL), "192.0.2.7;2001:db8::7");
+	assert_string_equal(str_at(o, "subnets", NULL), "255.255.255.0;64");
+	assert_true(json_object_get_boolean(json_object_object_get(o, "dhcp")));
+	json_object_put(o);
+
+	/* The background read of the auto pool shows in status. */
+	s = kvp_status(gu);
+	assert_string_equal(str_at(s, "auto", "OSName"), "Debian GNU/Linux");
+	assert_string_equal(str_at(s, "version", NULL), "4.0");
+	json_object_put(s);
+}
+
+static void test_version_3(void **state)
+{
+	struct guest *gu = *state;
+	struct json_object *o, *s;
+
+	gu->version = IC_KVP_VERSION_3;
+	start_guest(gu);
+	json_object_put(expect_ok(gu, "kvp set a b"));
+	o = expect_ok(gu, "kvp get a");
+	assert_string_equal(str_at(o, "value", NULL), "b");
+	json_object_put(o);
+	s = kvp_status(gu);
+	assert_string_equal(str_at(s, "version", NULL), "3.0");
+	json_object_put(s);
+}
+
+static void test_bad_arguments(void **state)
+{
+	struct guest *gu = *state;
+	char line[CTL_MAX_LINE];
+
+	start_guest(gu);
+	gu->ops = 0;
+	expect_error(gu, "kvp", "usage");
+	expect_error(gu, "kvp frob k", "usage");
+	expect_error(gu, "kvp get", "usage");
+	expect_error(gu, "kvp get a b", "usage");
+	expect_error(gu, "kvp get --pool 5 a", "usage");
+	expect_error(gu, "kvp get --pool x a", "usage");
+	expect_error(gu, "kvp list extra", "usage");
+	expect_error(gu, "kvp set \xc3\x28 v", "not UTF-8");
+	/* The longest key a ctl line can carry still fits the wire's 512 bytes. */
+	memset(line, 0, sizeof(line));
+	strcpy(line, "kvp set ");
+	memset(line + 8, 'k', CTL_MAX_LINE - 12);
+	strcat(line, " v");
+	json_object_put(expect_ok(gu, line));
+	assert_int_equal(gu->ops, 1);
+	gu->ops = 0;
+	expect_error(gu, "kvp get \xed\xa0\x80", "not UTF-8");	/* a surrogate */
+	assert_int_equal(gu->ops, 0);	/* none of them reached the guest */
+}
+
+static void test_silent_guest(void **state)
+{
+	struct guest *gu = *state;
+	struct json_object *o;
+	struct timespec t0, t1;
+
+	start_guest(gu);
+	json_object_put(expect_ok(gu, "kvp set k old"));
+	gu->mode = SILENT;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	expect_error(gu, "kvp get k", "did not answer");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_true(t1.tv_sec - t0.tv_sec >= 1 && t1.tv_sec - t0.tv_sec <= 4);	/* --kvp 2 */
+	assert_true(gu->held_len > 0);
+
+	/*
+	 * The guest wakes up: it answers the old GET late, right before the
+	 * new one, while that is on the wire: only the new answer counts.
+	 */
+	gu->mode = LATE;
+	sleep(1);	/* the host's tick forgets the transaction it gave up on */
+	o = expect_ok(gu, "kvp get k");
+	assert_string_equal(str_at(o, "value", NULL), "old");
+	json_object_put(o);
+}
+
+static void test_bad_answers(void **state)
+{
+	struct guest *gu = *state;
+	struct json_object *o;
+
+	start_guest(gu);
+	json_object_put(expect_ok(gu, "kvp set k v"));
+	gu->mode = HUGE_SIZE;
+	expect_error(gu, "kvp get k", "malformed");
+	gu->mode = SURROGATE;
+	expect_error(gu, "kvp get k", "malformed");
+	gu->mode = SHORT;
+	expect_error(gu, "kvp get k", "malformed");
+	expect_error(gu, "kvp list", "malformed");
+	expect_error(gu, "ip 00:15:5d:00:00:01", "malformed");
+	/* And the service still works. */
+	gu->mode = GOOD;
+	o = expect_ok(gu, "kvp get k");
+	assert_string_equal(str_at(o, "value", NULL), "v");
+	json_object_put(o);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_round_trips, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_version_3, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_silent_guest, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_answers, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
