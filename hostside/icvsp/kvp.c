@@ -27,7 +27,8 @@
 static const uint32_t kvp_versions[] = { IC_KVP_VERSION_4, IC_KVP_VERSION_3 };
 
 #define KVP_AUTO_MAX		32	/* entries of the auto pool kept (the daemon has 10) */
-#define KVP_REFRESH_S		30	/* the auto pool is read again this often */
+#define KVP_REFRESH_S		30	/* the auto pool is read again this often, */
+#define KVP_RETRY_S		3	/* or this soon while it came back empty (no daemon yet) */
 
 enum kvp_origin { KVP_NONE, KVP_CTL, KVP_REFRESH };
 enum kvp_ctl_state { CTL_IDLE, CTL_QUEUED, CTL_SENT, CTL_DONE };
@@ -429,7 +430,7 @@ static void kvp_tick(struct ic_service *ic)
 			kvp_refresh_step(k, -ETIMEDOUT);
 		k->inflight = KVP_NONE;
 	}
-	if (++k->ticks >= KVP_REFRESH_S) {
+	if (++k->ticks >= (k->nautos ? KVP_REFRESH_S : KVP_RETRY_S)) {
 		k->ticks = 0;
 		k->refresh_due = true;
 	}

@@ -12,8 +12,9 @@
  * Sources: Linux 6.1 include/uapi/linux/hyperv.h (hv_kvp_hdr,
  * hv_kvp_exchg_msg_value, hv_kvp_msg's body, hv_kvp_ipaddr_value, the
  * operations, pools and HV_* codes), include/linux/hyperv.h (hv_kvp_ip_msg,
- * the wire form of the IP operations) and drivers/hv/hv_kvp.c (versions,
- * where the guest puts each answer, the UTF-16 sizes).
+ * the wire form of the IP operations), drivers/hv/hv_kvp.c (versions,
+ * where the guest puts each answer, the UTF-16 sizes, the daemon's
+ * handshake) and tools/hv/hv_kvp_daemon.c (what the daemon reads and writes).
  */
 #ifndef OVB_IC_KVP_H
 #define OVB_IC_KVP_H
@@ -115,5 +116,38 @@ struct kvp_ip_msg {
 	struct kvp_ipaddr_value ip;
 } __packed;
 OVB_ASSERT_SIZE(struct kvp_ip_msg, 7428);
+
+/*
+ * The guest's userspace ABI (/dev/vmbus/hv_kvp, Linux hv_utils_transport's
+ * char device; uapi struct hv_kvp_msg): one whole message per read() and
+ * write(), in UTF-8 instead of UTF-16, the IP fields as byte strings in
+ * the same arrays. The daemon writes IC_KVP_OP_REGISTER1 first and the
+ * kernel answers with a register message carrying its version string;
+ * after that every message to the daemon is a request it answers with
+ * one write, its result in the header's place (error, HV_* codes).
+ */
+#define IC_KVP_OP_REGISTER	4
+#define IC_KVP_OP_REGISTER1	100
+
+struct kvp_dev_msg {
+	union {
+		struct kvp_hdr hdr;
+		s32 error;
+	} __packed;
+	union {
+		struct kvp_value get_set;
+		struct {
+			u32 index;
+			struct kvp_value data;
+		} __packed enumerate;
+		struct {
+			u32 key_size;
+			u8 key[IC_KVP_MAX_KEY_SIZE];
+		} __packed del;
+		struct kvp_ipaddr_value ip;
+		u8 version[IC_KVP_MAX_KEY_SIZE];	/* register */
+	} __packed body;
+} __packed;
+OVB_ASSERT_SIZE(struct kvp_dev_msg, 7430);
 
 #endif /* OVB_IC_KVP_H */

@@ -56,3 +56,34 @@ timesync_checks() {
 }
 _ts_ms() { echo "$1" | sed -n "s/^offset-ms $2 //p"; }
 _ts_abs() { _v=${1:-999999}; echo "${_v#-}"; }
+
+# kvp_checks DRIVER: the ic-kvp cases' guest side. The KVP device bound to
+# DRIVER (hv_utils or ovb_ic), Debian's hv_kvp_daemon started on
+# /dev/vmbus/hv_kvp with a key of its own in the guest pool (1) and an
+# os-release for the auto pool; after L2-READY, wait for the host's key in
+# pool 0's file, then L2-KVP-SEEN (ic-kvp-intree.l1 drives the host side).
+kvp_checks() {
+	_kvpdev=$(grep -l "{a9a0f4e7-5a45-4d96-b827-8a841e8c03e6}" /sys/bus/vmbus/devices/*/class_id)
+	check "KVP device bound to $1" \
+		'test "$(basename "$(readlink "${_kvpdev%/class_id}/driver")")" = "$1"'
+	check "the daemon's device /dev/vmbus/hv_kvp" 'test -c /dev/vmbus/hv_kvp'
+	mkdir -p /etc /var/lib/hyperv
+	printf 'NAME="ovb-pair-os"\nVERSION_ID="12.7"\n' > /etc/os-release
+	# The pool file's format: records of a 512-byte key and a 2048-byte value.
+	{ printf guestkey; head -c 504 /dev/zero; printf guestvalue; head -c 2038 /dev/zero; } \
+		> /var/lib/hyperv/.kvp_pool_1
+	hv_kvp_daemon -n > /tmp/kvpd.log 2>&1 &
+	_kvpd=$!
+	sleep 1
+	check "hv_kvp_daemon runs" "kill -0 $_kvpd"
+	echo "L2-READY"
+	_i=0
+	while ! grep -q hostvalue /var/lib/hyperv/.kvp_pool_0 2>/dev/null && [ $_i -lt 120 ]; do
+		sleep 1
+		_i=$((_i + 1))
+	done
+	check "the host's key is in /var/lib/hyperv/.kvp_pool_0" \
+		'grep -q hostvalue /var/lib/hyperv/.kvp_pool_0'
+	check "hv_kvp_daemon still runs" "kill -0 $_kvpd"
+	echo "L2-KVP-SEEN"
+}
