@@ -74,19 +74,25 @@ struct kvp_value {
 } __packed;
 OVB_ASSERT_SIZE(struct kvp_value, 2572);
 
+struct kvp_enumerate {
+	u32 index;
+	struct kvp_value data;
+} __packed;
+OVB_ASSERT_SIZE(struct kvp_enumerate, 2576);
+
+struct kvp_delete {
+	u32 key_size;
+	u8 key[IC_KVP_MAX_KEY_SIZE];
+} __packed;
+OVB_ASSERT_SIZE(struct kvp_delete, 516);
+
 /* GET and SET carry the value first; ENUMERATE puts an index before it. */
 struct kvp_msg {
 	struct kvp_hdr hdr;
 	union {
 		struct kvp_value get_set;
-		struct {
-			u32 index;
-			struct kvp_value data;
-		} __packed enumerate;
-		struct {
-			u32 key_size;
-			u8 key[IC_KVP_MAX_KEY_SIZE];
-		} __packed del;
+		struct kvp_enumerate enumerate;
+		struct kvp_delete del;
 	} __packed body;
 } __packed;
 OVB_ASSERT_SIZE(struct kvp_msg, 2580);
@@ -136,14 +142,8 @@ struct kvp_dev_msg {
 	} __packed;
 	union {
 		struct kvp_value get_set;
-		struct {
-			u32 index;
-			struct kvp_value data;
-		} __packed enumerate;
-		struct {
-			u32 key_size;
-			u8 key[IC_KVP_MAX_KEY_SIZE];
-		} __packed del;
+		struct kvp_enumerate enumerate;
+		struct kvp_delete del;
 		struct kvp_ipaddr_value ip;
 		u8 version[IC_KVP_MAX_KEY_SIZE];	/* register */
 	} __packed body;
