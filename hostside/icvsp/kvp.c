@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hostside/icvsp/ic.h"
+#include "hostside/icvsp/ic_txn.h"
 #include "hostside/icvsp/kvp.h"
 #include "hostside/log.h"
 #include "ovb/guids.h"
@@ -30,9 +30,6 @@ static const uint32_t kvp_versions[] = { IC_KVP_VERSION_4, IC_KVP_VERSION_3 };
 #define KVP_REFRESH_S		30	/* the auto pool is read again this often, */
 #define KVP_RETRY_S		3	/* or this soon while it came back empty (no daemon yet) */
 
-enum kvp_origin { KVP_NONE, KVP_CTL, KVP_REFRESH };
-enum kvp_ctl_state { CTL_IDLE, CTL_QUEUED, CTL_SENT, CTL_DONE };
-
 struct kvp_entry {
 	char key[KVP_KEY_LEN];
 	char value[KVP_VALUE_LEN];
@@ -40,20 +37,10 @@ struct kvp_entry {
 
 struct kvp {
 	struct ic_service ic;		/* first: icvsp_free() frees dev->priv */
-	unsigned int timeout_s;
-	pthread_mutex_t m;		/* guards everything below */
-	pthread_cond_t cv;		/* ctl_state became CTL_DONE */
-	enum kvp_ctl_state ctl_state;
-	struct kvp_req ctl_req;
-	struct kvp_result ctl_res;
-	int ctl_err;
-	/* The one transaction on the wire (worker's). */
-	enum kvp_origin inflight;
-	uint8_t inflight_txn;
-	struct timespec inflight_at;
-	struct kvp_req refresh_req;
+	struct ic_txn txn;
+	pthread_mutex_t m;		/* guards the auto pool */
+	struct kvp_req refresh_req;	/* worker's */
 	struct kvp_result refresh_res;
-	/* The auto pool. */
 	bool refresh_due;
 	unsigned int ticks;
 	struct kvp_entry autos[KVP_AUTO_MAX];
@@ -307,107 +294,60 @@ int kvp_parse_answer(const struct kvp_req *req, uint32_t status, const uint8_t *
 	}
 }
 
-/* ---- the transaction on the wire (worker thread) ---- */
+/* ---- the auto pool, read in the background (worker thread) ---- */
 
-static void kvp_send(struct kvp *k, const struct kvp_req *req, enum kvp_origin origin)
-{
-	uint8_t buf[sizeof(struct kvp_ip_msg)];
-	int len = kvp_build_request(req, buf, sizeof(buf));
-
-	if (len < 0) {	/* checked before it was queued; a refresh never fails */
-		if (origin == KVP_CTL) {
-			k->ctl_err = -EINVAL;
-			k->ctl_state = CTL_DONE;
-			pthread_cond_broadcast(&k->cv);
-		}
-		return;
-	}
-	/* The worker is the only sender after open: the next id is this one's. */
-	k->inflight_txn = k->ic.txn_id;
-	if (ic_send(&k->ic, ICMSGTYPE_KVPEXCHANGE, buf, (uint32_t)len)) {
-		if (origin == KVP_CTL) {
-			k->ctl_err = -EAGAIN;
-			k->ctl_state = CTL_DONE;
-			pthread_cond_broadcast(&k->cv);
-		}
-		return;
-	}
-	k->inflight = origin;
-	clock_gettime(CLOCK_MONOTONIC, &k->inflight_at);
-	if (origin == KVP_CTL)
-		k->ctl_state = CTL_SENT;
-}
-
-/* Start the next transaction if none is on the wire: a ctl's first. */
-static void kvp_kick(struct ic_service *ic)
+static uint32_t kvp_own_next(struct ic_service *ic, uint8_t *buf, uint32_t size)
 {
 	struct kvp *k = (struct kvp *)ic;
+	int len;
 
-	pthread_mutex_lock(&k->m);
-	if (k->inflight == KVP_NONE) {
-		if (k->ctl_state == CTL_QUEUED) {
-			kvp_send(k, &k->ctl_req, KVP_CTL);
-		} else if (k->refresh_due) {
-			k->refresh_req.op = IC_KVP_OP_ENUMERATE;
-			k->refresh_req.pool = IC_KVP_POOL_AUTO;
-			k->refresh_req.index = k->building;
-			kvp_send(k, &k->refresh_req, KVP_REFRESH);
-		}
-	}
-	pthread_mutex_unlock(&k->m);
+	if (!k->refresh_due)
+		return 0;
+	k->refresh_req.op = IC_KVP_OP_ENUMERATE;
+	k->refresh_req.pool = IC_KVP_POOL_AUTO;
+	k->refresh_req.index = k->building;
+	len = kvp_build_request(&k->refresh_req, buf, size);
+	return len < 0 ? 0 : (uint32_t)len;
 }
 
 /* An auto-pool answer: keep it and ask for the next index, or finish. */
-static void kvp_refresh_step(struct kvp *k, int ret)
+static void kvp_own_done(struct ic_service *ic, int err, uint32_t status, const uint8_t *body,
+			 uint32_t len)
 {
-	if (!ret && k->refresh_res.status == IC_STATUS_OK && k->building < KVP_AUTO_MAX) {
+	struct kvp *k = (struct kvp *)ic;
+
+	if (!err) {
+		err = kvp_parse_answer(&k->refresh_req, status, body, len, &k->refresh_res);
+		if (err)
+			ic_log(ic, "bad answer to an enumeration (%u bytes)", len);
+	}
+	pthread_mutex_lock(&k->m);
+	if (!err && k->refresh_res.status == IC_STATUS_OK && k->building < KVP_AUTO_MAX) {
 		struct kvp_entry *e = &k->autos[k->building++];
 
 		memcpy(e->key, k->refresh_res.key, sizeof(e->key));
 		memcpy(e->value, k->refresh_res.value, sizeof(e->value));
-		if (k->building < KVP_AUTO_MAX)
+		if (k->building < KVP_AUTO_MAX) {
+			pthread_mutex_unlock(&k->m);
 			return;
+		}
 	}
 	k->nautos = k->building;
 	k->building = 0;
 	k->refresh_due = false;
 	clock_gettime(CLOCK_MONOTONIC, &k->refreshed);
+	pthread_mutex_unlock(&k->m);
 }
 
 static void kvp_response(struct ic_service *ic, const struct icmsg_hdr *h,
 			 const uint8_t *body, uint32_t len)
 {
-	struct kvp *k = (struct kvp *)ic;
-	unsigned int op;
-	int ret;
+	ic_txn_response(&((struct kvp *)ic)->txn, h, body, len);
+}
 
-	pthread_mutex_lock(&k->m);
-	if (k->inflight == KVP_NONE || h->ictransaction_id != k->inflight_txn) {
-		pthread_mutex_unlock(&k->m);
-		ic_log(ic, "answer to transaction %u dropped (not the one asked)",
-		       h->ictransaction_id);
-		return;
-	}
-	if (k->inflight == KVP_CTL) {
-		ret = kvp_parse_answer(&k->ctl_req, h->status, body, len, &k->ctl_res);
-		if (k->ctl_state == CTL_SENT) {
-			k->ctl_err = ret;
-			k->ctl_state = CTL_DONE;
-			pthread_cond_broadcast(&k->cv);
-		}
-	} else {
-		ret = kvp_parse_answer(&k->refresh_req, h->status, body, len, &k->refresh_res);
-		kvp_refresh_step(k, ret);
-	}
-	op = k->inflight == KVP_CTL ? k->ctl_req.op : IC_KVP_OP_ENUMERATE;
-	k->inflight = KVP_NONE;
-	pthread_mutex_unlock(&k->m);
-	if (ret)
-		ic_log(ic, "bad answer to operation %u (%u bytes)", op, len);
-	pthread_mutex_lock(&ic->lock);
-	ic->st.answered++;
-	clock_gettime(CLOCK_MONOTONIC, &ic->st.last_answer);
-	pthread_mutex_unlock(&ic->lock);
+static void kvp_kick(struct ic_service *ic)
+{
+	ic_txn_kick(&((struct kvp *)ic)->txn);
 }
 
 static double since(const struct timespec *t)
@@ -422,32 +362,21 @@ static void kvp_tick(struct ic_service *ic)
 {
 	struct kvp *k = (struct kvp *)ic;
 
-	pthread_mutex_lock(&k->m);
-	/* A guest that never answers: forget the transaction, the next may go. */
-	if (k->inflight != KVP_NONE && since(&k->inflight_at) > k->timeout_s) {
-		ic_log(ic, "no answer in %u s", k->timeout_s);
-		if (k->inflight == KVP_REFRESH)
-			kvp_refresh_step(k, -ETIMEDOUT);
-		k->inflight = KVP_NONE;
-	}
 	if (++k->ticks >= (k->nautos ? KVP_REFRESH_S : KVP_RETRY_S)) {
 		k->ticks = 0;
 		k->refresh_due = true;
 	}
-	pthread_mutex_unlock(&k->m);
-	kvp_kick(ic);
+	ic_txn_tick(&k->txn);
 }
 
 static void kvp_negotiated(struct ic_service *ic)
 {
 	struct kvp *k = (struct kvp *)ic;
 
-	pthread_mutex_lock(&k->m);
-	k->inflight = KVP_NONE;
+	ic_txn_reset(&k->txn);
 	k->building = 0;
 	k->refresh_due = true;
 	k->ticks = 0;
-	pthread_mutex_unlock(&k->m);
 }
 
 /* ---- callers (ctl thread) ---- */
@@ -455,48 +384,19 @@ static void kvp_negotiated(struct ic_service *ic)
 int icvsp_kvp_call(struct vmbus_device *dev, const struct kvp_req *req, struct kvp_result *res)
 {
 	struct kvp *k = dev->priv;
-	uint8_t probe[sizeof(struct kvp_ip_msg)];
-	struct timespec deadline;
-	uint64_t one = 1;
-	int ret = 0;
+	uint8_t buf[sizeof(struct kvp_ip_msg)];
+	uint32_t alen, status;
+	int len = kvp_build_request(req, buf, sizeof(buf));
+	int ret;
 
-	if (kvp_build_request(req, probe, sizeof(probe)) < 0)
+	if (len < 0)
 		return -EINVAL;
-	pthread_mutex_lock(&k->ic.lock);
-	ret = k->ic.st.negotiated && k->ic.ch ? 0 : -ENOTCONN;
-	pthread_mutex_unlock(&k->ic.lock);
+	ret = ic_txn_call(&k->txn, buf, (uint32_t)len, buf, sizeof(buf), &alen, &status);
 	if (ret)
 		return ret;
-	/* Never both locks at once: the worker takes m, then ic.lock (ic_send). */
-	pthread_mutex_lock(&k->m);
-	if (k->ctl_state != CTL_IDLE) {
-		pthread_mutex_unlock(&k->m);
-		return -EBUSY;
-	}
-	k->ctl_req = *req;
-	k->ctl_err = 0;
-	k->ctl_state = CTL_QUEUED;
-	pthread_mutex_unlock(&k->m);
-	/* Wake the worker: it sends from its drain (kvp_kick), else at its tick. */
-	pthread_mutex_lock(&k->ic.lock);
-	if (k->ic.ch && write(vmbus_channel_notify_fd(k->ic.ch), &one, sizeof(one)) < 0)
-		ret = 0;
-	pthread_mutex_unlock(&k->ic.lock);
-
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += k->timeout_s;
-	pthread_mutex_lock(&k->m);
-	while (k->ctl_state != CTL_DONE && !ret)
-		ret = pthread_cond_timedwait(&k->cv, &k->m, &deadline);
-	if (k->ctl_state == CTL_DONE) {
-		ret = k->ctl_err;
-		if (!ret)
-			*res = k->ctl_res;
-	} else {
-		ret = -ETIMEDOUT;	/* a late answer is dropped (ctl_state) */
-	}
-	k->ctl_state = CTL_IDLE;
-	pthread_mutex_unlock(&k->m);
+	ret = kvp_parse_answer(req, status, buf, alen, res);
+	if (ret)
+		ic_log(&k->ic, "bad answer to operation %u (%u bytes)", req->op, alen);
 	return ret;
 }
 
@@ -517,7 +417,6 @@ struct vmbus_device *icvsp_kvp_new(unsigned int timeout_s)
 {
 	static const struct ovb_guid class_id = OVB_GUID_KVP;
 	struct kvp *k = calloc(1, sizeof(*k));
-	pthread_condattr_t ca;
 
 	if (!k)
 		return NULL;
@@ -527,11 +426,9 @@ struct vmbus_device *icvsp_kvp_new(unsigned int timeout_s)
 	k->ic.tick = kvp_tick;
 	k->ic.kick = kvp_kick;
 	k->ic.negotiated = kvp_negotiated;
-	k->timeout_s = timeout_s ? timeout_s : KVP_MAX_TIMEOUT_S;
+	ic_txn_init(&k->txn, &k->ic, timeout_s ? timeout_s : KVP_MAX_TIMEOUT_S);
+	k->txn.own_next = kvp_own_next;
+	k->txn.own_done = kvp_own_done;
 	pthread_mutex_init(&k->m, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&k->cv, &ca);
-	pthread_condattr_destroy(&ca);
 	return &k->ic.dev;
 }
