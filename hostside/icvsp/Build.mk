@@ -6,3 +6,5 @@ HOST_DEVICE_OBJS += hostside/icvsp/icvsp_type.o $(ICVSP_OBJS)
 HOST_DEVICE_OBJS += hostside/icvsp/timesync.o
 # KVP (--kvp): the guest's key-value pools, `ovbctl kvp` and `ip`.
 HOST_DEVICE_OBJS += hostside/icvsp/kvp_type.o
+# VSS (--vss): ovbctl freeze/thaw through the guest's VSS daemon.
+HOST_DEVICE_OBJS += hostside/icvsp/vss.o

@@ -26,7 +26,7 @@ const char *devenv_sample_arg(struct devenv *e, const struct vsp_type *t)
 		return e->img[0];
 	if (t->option && !strcmp(t->option, "timesync"))
 		return "1";
-	if (t->option && !strcmp(t->option, "kvp"))
+	if (t->option && (!strcmp(t->option, "kvp") || !strcmp(t->option, "vss")))
 		return "2";
 	return NULL;
 }

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * The KVP VSP (hostside/icvsp/kvp.c) as ovb-host makes it (--kvp 2),
- * through its ctl commands, over the real server and the fake guest. A
+ * The KVP and VSS VSPs (hostside/icvsp/kvp.c, vss.c, over ic_txn.c) as
+ * ovb-host makes them (--kvp 2, --vss 2), through their ctl commands, over
+ * the real server and the fake guest. VSS: freeze and thaw reach the
+ * guest and show in status; a guest left frozen is thawed by the host
+ * after --vss seconds; a refused or unanswered freeze is followed by a
+ * THAW. KVP: A
  * guest thread plays Linux's hv_kvp.c + hv_kvp_daemon from the wire
  * definitions alone: pools of UTF-16 keys, answers in the request's own
  * buffer, HV_S_CONT for a missing key or an index past the end, the auto
@@ -25,6 +29,7 @@
 #include "hostside/ctl/ctl.h"
 #include "hostside/vmbus/server.h"
 #include "ovb/ic_kvp.h"
+#include "ovb/ic_vss.h"
 #include "tests/unit/channel_info.h"
 #include "tests/unit/devenv.h"
 
@@ -50,6 +55,11 @@ struct guest {
 	uint8_t held[16384];		/* SILENT: the last request, unanswered */
 	uint32_t held_len;
 	uint64_t held_tid;
+	/* VSS: the operations the guest got, and whether it refuses or ignores them */
+	uint8_t vss_ops[16];
+	volatile unsigned int nvss;
+	volatile int vss_refuse, vss_silent;	/* refuse: FREEZE only */
+	const char *svc;		/* "kvp" or "vss": the channel the guest opens */
 };
 
 /* ASCII only: the tests' keys and values. */
@@ -134,6 +144,18 @@ static void answer(struct guest *gu, uint8_t *pkt, uint32_t len, uint64_t tid)
 	if (h->icmsgtype == ICMSGTYPE_NEGOTIATE) {
 		assert_int_equal(fg_ic_answer(&gu->g, pkt, len, tid, gu->version), 0);
 		return;
+	}
+	if (h->icmsgtype == ICMSGTYPE_VSS) {
+		struct vss_msg *v = (void *)(ic + ICMSG_HDR_SIZE);
+
+		assert_true(plen >= ICMSG_HDR_SIZE + sizeof(*v));
+		if (gu->nvss < sizeof(gu->vss_ops))
+			gu->vss_ops[gu->nvss++] = v->hdr.operation;
+		if (gu->vss_silent)
+			return;
+		status = gu->vss_refuse && v->hdr.operation == IC_VSS_OP_FREEZE ? IC_STATUS_FAIL :
+			 IC_STATUS_OK;
+		goto send;
 	}
 	assert_int_equal(h->icmsgtype, ICMSGTYPE_KVPEXCHANGE);
 	/* The host's own reads of the auto pool are always answered well. */
@@ -232,15 +254,15 @@ static void *guest_main(void *arg)
 	return NULL;
 }
 
-static uint32_t kvp_relid(struct devenv *e)
+static uint32_t relid_of(struct devenv *e, const char *device)
 {
 	for (uint32_t relid = 1; relid < 16; relid++) {
 		struct vmbus_channel_info i = channel_info_of(e->srv, relid);
 
-		if (i.state && !strcmp(i.device, "kvp"))
+		if (i.state && !strcmp(i.device, device))
 			return relid;
 	}
-	fail_msg("no kvp channel");
+	fail_msg("no %s channel", device);
 	return 0;
 }
 
@@ -288,7 +310,7 @@ static struct json_object *expect_ok(struct guest *gu, const char *line)
 	return o;
 }
 
-static struct json_object *kvp_status(struct guest *gu)
+static struct json_object *dev_status(struct guest *gu, const char *type)
 {
 	struct json_object *a = json_object_new_array(), *r = NULL, *t;
 
@@ -297,7 +319,7 @@ static struct json_object *kvp_status(struct guest *gu)
 		struct json_object *d = json_object_array_get_idx(a, i);
 
 		if (json_object_object_get_ex(d, "type", &t) &&
-		    !strcmp(json_object_get_string(t), "kvp"))
+		    !strcmp(json_object_get_string(t), type))
 			r = json_object_get(d);
 	}
 	json_object_put(a);
@@ -314,6 +336,7 @@ static int setup(void **state)
 	assert_non_null(gu->ctl);
 	assert_int_equal(host_devices_ctl_add(gu->e.devs, gu->ctl), 0);
 	gu->version = IC_KVP_VERSION_4;
+	gu->svc = "kvp";
 	*state = gu;
 	return 0;
 }
@@ -324,14 +347,14 @@ static void start_guest(struct guest *gu)
 	uint32_t relid;
 	uint64_t pfn;
 
-	expect_error(gu, "kvp get k", "not running");
+	expect_error(gu, strcmp(gu->svc, "kvp") ? "freeze" : "kvp get k", "not running");
 	devenv_connect(&gu->e, 0x50003);
-	relid = kvp_relid(&gu->e);
+	relid = relid_of(&gu->e, gu->svc);
 	pfn = devenv_open(&gu->e, relid, 40);
 	assert_int_equal(fg_chan_init(gu->e.fg, &gu->g, pfn, 4, 0x10000 + relid), 0);
 	assert_int_equal(pthread_create(&gu->thread, NULL, guest_main, gu), 0);
 	for (int i = 0; i < 300; i++) {
-		struct json_object *s = kvp_status(gu);
+		struct json_object *s = dev_status(gu, gu->svc);
 		struct json_object *v;
 		bool up = json_object_object_get_ex(s, "negotiated", &v) &&
 			  json_object_get_boolean(v);
@@ -341,7 +364,7 @@ static void start_guest(struct guest *gu)
 			return;
 		usleep(10000);
 	}
-	fail_msg("KVP never negotiated");
+	fail_msg("%s never negotiated", gu->svc);
 }
 
 static int teardown(void **state)
@@ -404,7 +427,7 @@ static void test_round_trips(void **state)
 	json_object_put(o);
 
 	/* The background read of the auto pool shows in status. */
-	s = kvp_status(gu);
+	s = dev_status(gu, gu->svc);
 	assert_string_equal(str_at(s, "auto", "OSName"), "Debian GNU/Linux");
 	assert_string_equal(str_at(s, "version", NULL), "4.0");
 	json_object_put(s);
@@ -421,7 +444,7 @@ static void test_version_3(void **state)
 	o = expect_ok(gu, "kvp get a");
 	assert_string_equal(str_at(o, "value", NULL), "b");
 	json_object_put(o);
-	s = kvp_status(gu);
+	s = dev_status(gu, gu->svc);
 	assert_string_equal(str_at(s, "version", NULL), "3.0");
 	json_object_put(s);
 }
@@ -501,6 +524,80 @@ static void test_bad_answers(void **state)
 	json_object_put(o);
 }
 
+/* ---- VSS ---- */
+
+static bool vss_frozen(struct guest *gu)
+{
+	struct json_object *s = dev_status(gu, "vss");
+	bool f = json_object_get_boolean(json_object_object_get(s, "frozen"));
+
+	json_object_put(s);
+	return f;
+}
+
+static void test_vss_freeze_thaw(void **state)
+{
+	struct guest *gu = *state;
+	struct json_object *s;
+
+	gu->svc = "vss";
+	gu->version = IC_VSS_VERSION_5;
+	start_guest(gu);
+	json_object_put(expect_ok(gu, "freeze"));
+	assert_true(vss_frozen(gu));
+	json_object_put(expect_ok(gu, "thaw"));
+	assert_false(vss_frozen(gu));
+	assert_int_equal(gu->nvss, 2);
+	assert_int_equal(gu->vss_ops[0], IC_VSS_OP_FREEZE);
+	assert_int_equal(gu->vss_ops[1], IC_VSS_OP_THAW);
+	s = dev_status(gu, "vss");
+	assert_string_equal(str_at(s, "version", NULL), "5.0");
+	assert_int_equal(json_object_get_int(json_object_object_get(s, "freezes")), 1);
+	json_object_put(s);
+}
+
+/* Nobody thaws: after --vss 2 s the host does. */
+static void test_vss_auto_thaw(void **state)
+{
+	struct guest *gu = *state;
+
+	gu->svc = "vss";
+	gu->version = IC_VSS_VERSION_5;
+	start_guest(gu);
+	json_object_put(expect_ok(gu, "freeze"));
+	for (int i = 0; i < 50 && vss_frozen(gu); i++)
+		usleep(100000);
+	assert_false(vss_frozen(gu));
+	assert_int_equal(gu->nvss, 2);
+	assert_int_equal(gu->vss_ops[1], IC_VSS_OP_THAW);
+}
+
+/* A refused freeze, then one never answered: each is undone by a THAW. */
+static void test_vss_failed_freeze(void **state)
+{
+	struct guest *gu = *state;
+
+	gu->svc = "vss";
+	gu->version = IC_VSS_VERSION_5;
+	start_guest(gu);
+	gu->vss_refuse = 1;
+	expect_error(gu, "freeze", "could not freeze");
+	for (int i = 0; i < 30 && gu->nvss < 2; i++)
+		usleep(100000);
+	assert_int_equal(gu->nvss, 2);
+	assert_int_equal(gu->vss_ops[1], IC_VSS_OP_THAW);
+	gu->vss_refuse = 0;
+	gu->vss_silent = 1;
+	expect_error(gu, "freeze", "did not answer");
+	assert_false(vss_frozen(gu));
+	gu->vss_silent = 0;
+	for (int i = 0; i < 50 && gu->nvss < 4; i++)
+		usleep(100000);
+	assert_int_equal(gu->nvss, 4);
+	assert_int_equal(gu->vss_ops[2], IC_VSS_OP_FREEZE);
+	assert_int_equal(gu->vss_ops[3], IC_VSS_OP_THAW);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -509,6 +606,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_silent_guest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_answers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vss_freeze_thaw, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vss_auto_thaw, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vss_failed_freeze, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
