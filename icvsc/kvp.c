@@ -1,67 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KVP IC: the host reads and writes the guest's key-value pools, which a
- * daemon keeps (Debian's hv_kvp_daemon, hyperv-daemons). We offer the
- * in-tree driver's userspace ABI unchanged (Linux hv_kvp.c over
- * hv_utils_transport's char device): /dev/vmbus/hv_kvp, one whole struct
- * kvp_dev_msg per read() and write() (ovb/ic_kvp.h), UTF-8 towards the
- * daemon and UTF-16LE on the wire. The daemon registers first (its
- * REGISTER1, our version string back); then each host request is turned
- * into a daemon message and its answer into the host's, in the buffer the
- * request came in, sent later with ic_answer().
- *
- * One transaction at a time, as the host guarantees: a request that comes
- * while one is with the daemon, or while no daemon is registered, is
- * refused at once (HV_E_FAIL); a daemon that does not answer within
- * KVP_DAEMON_TIMEOUT fails its request. The host's sizes are clamped to
- * their fields; the daemon's strings to theirs.
+ * daemon keeps (Debian's hv_kvp_daemon, hyperv-daemons), through the
+ * in-tree driver's char device /dev/vmbus/hv_kvp (daemon.h; Linux
+ * hv_kvp.c): struct kvp_dev_msg (ovb/ic_kvp.h), UTF-8 towards the daemon
+ * and UTF-16LE on the wire. The daemon registers with REGISTER1 and gets
+ * our version string back. The host's sizes are clamped to their fields;
+ * the daemon's strings to theirs.
  */
-#include <linux/fs.h>
-#include <linux/miscdevice.h>
-#include <linux/module.h>
 #include <linux/minmax.h>
 #include <linux/nls.h>
-#include <linux/poll.h>
-#include <linux/slab.h>
-#include <linux/spinlock.h>
-#include <linux/uaccess.h>
-#include <linux/wait.h>
-#include <linux/workqueue.h>
 
 #include "ovb/ic_kvp.h"
-#include "vmbus/ovb_vmbus.h"
-#include "icvsc/ic.h"
+#include "icvsc/daemon.h"
 
 static const u32 kvp_versions[] = { IC_KVP_VERSION_4, IC_KVP_VERSION_3, IC_KVP_VERSION_1 };
 
-#define KVP_DAEMON_TIMEOUT	(30 * HZ)	/* hv_kvp.c's HV_UTIL_TIMEOUT */
-#define KVP_BUF_LEN		(2 * PAGE_SIZE)	/* the IP message, 7.5 KiB, fits */
 #define KVP_DRV_VERSION		"3.1"		/* what hv_kvp.c registers with */
 
-static void kvp_timeout_fn(struct work_struct *w);
-
-/*
- * One KVP device per VM (its char device has a fixed name), so the state
- * is the module's: a daemon's open file may outlive the device.
- */
-static struct kvp_state {
-	spinlock_t lock;		/* _bh: the channel callback takes it */
-	wait_queue_head_t wq;		/* to_daemon became true, or the device went */
-	struct ic_dev *ic;		/* NULL while no device */
-	bool open, registered;
-	bool to_daemon;			/* out holds a message the daemon has not read */
-	bool pending;			/* pkt is the host's request, not yet answered */
-	u8 op;
-	u32 pkt_len;
-	u64 tid;
-	u8 pkt[KVP_BUF_LEN];		/* the request as it came, answered in place */
-	struct kvp_dev_msg out;
-	struct delayed_work timeout;
-} kvp = {
-	.lock = __SPIN_LOCK_UNLOCKED(kvp.lock),
-	.wq = __WAIT_QUEUE_HEAD_INITIALIZER(kvp.wq),
-	.timeout = __DELAYED_WORK_INITIALIZER(kvp.timeout, kvp_timeout_fn, 0),
-};
 
 /* The host's UTF-16LE (@bytes of it at most, @field long) as UTF-8 into @out. */
 static u32 kvp_to_utf8(const u8 *in, u32 bytes, u32 field, u8 *out, u32 out_size)
@@ -88,12 +44,11 @@ static int kvp_to_utf16(const u8 *in, u32 in_size, u8 *out, u32 out_size)
 	return 2 * (n + 1);
 }
 
-/* The host's request as the daemon's message (kvp.out). 0, or -EINVAL. */
-static int kvp_to_daemon(const u8 *body, u32 len)
+/* The host's request as the daemon's message (fields clamped). 0, or -EINVAL. */
+static int kvp_request(const u8 *body, u32 len, struct kvp_dev_msg *o)
 {
 	const struct kvp_msg *m = (const void *)body;
 	const struct kvp_ip_msg *ip = (const void *)body;
-	struct kvp_dev_msg *o = &kvp.out;
 	u32 v32;
 	u64 v64;
 
@@ -151,30 +106,18 @@ static int kvp_to_daemon(const u8 *body, u32 len)
 	return -EINVAL;	/* SET_IP_INFO and unknown operations */
 }
 
-/* Answer the pending request with @status and send it (kvp.lock held). */
-static void kvp_answer(u32 status)
+/* The daemon's answer @msg into the pending request's body; a status. */
+static u32 kvp_from_daemon(struct ic_daemon *dd, const void *msg)
 {
-	struct icmsg_hdr *h = (void *)(kvp.pkt + sizeof(struct vmbuspipe_hdr));
-
-	h->status = status;
-	h->icflags = ICMSGHDRFLAG_TRANSACTION | ICMSGHDRFLAG_RESPONSE;
-	if (kvp.ic)
-		ic_answer(kvp.ic, kvp.pkt, kvp.pkt_len, kvp.tid);
-	kvp.pending = false;
-	kvp.to_daemon = false;
-}
-
-/* The daemon's answer @d into the pending request's body; a status. */
-static u32 kvp_from_daemon(const struct kvp_dev_msg *d)
-{
-	struct kvp_msg *m = (void *)(kvp.pkt + ICMSG_HDR_SIZE);
-	struct kvp_ip_msg *ip = (void *)(kvp.pkt + ICMSG_HDR_SIZE);
+	const struct kvp_dev_msg *d = msg;
+	struct kvp_msg *m = (void *)(dd->pkt + ICMSG_HDR_SIZE);
+	struct kvp_ip_msg *ip = (void *)(dd->pkt + ICMSG_HDR_SIZE);
 	struct kvp_value *v;
 	int ks = 0, vs;
 
 	if (d->error)
-		return d->error;
-	switch (kvp.op) {
+		return d->error;	/* the daemon overwrote the operation (a union) */
+	switch (m->hdr.operation) {
 	case IC_KVP_OP_GET_IP_INFO:
 		if (kvp_to_utf16((const u8 *)d->body.ip.ip_addr, sizeof(d->body.ip.ip_addr),
 				 (u8 *)ip->ip.ip_addr, sizeof(ip->ip.ip_addr)) < 0 ||
@@ -213,213 +156,57 @@ static u32 kvp_from_daemon(const struct kvp_dev_msg *d)
 	return IC_STATUS_OK;
 }
 
-static struct work_struct *kvp_handle(struct ic_dev *ic, struct icmsg_hdr *h, u8 *body, u32 len)
+static u32 kvp_to_daemon(struct ic_daemon *d, u8 *body, u32 len, u32 *out_len,
+			 unsigned long *timeout)
 {
-	u8 *pkt = body - ICMSG_HDR_SIZE;
-
-	spin_lock(&kvp.lock);
-	if (kvp.pending || !kvp.registered || ICMSG_HDR_SIZE + len > sizeof(kvp.pkt) ||
-	    kvp_to_daemon(body, len)) {
-		spin_unlock(&kvp.lock);
-		h->status = IC_STATUS_FAIL;	/* answered now */
-		return NULL;
-	}
-	memcpy(kvp.pkt, pkt, ICMSG_HDR_SIZE + len);
-	kvp.pkt_len = ICMSG_HDR_SIZE + len;
-	kvp.tid = ic->tid;
-	kvp.op = ((struct kvp_hdr *)body)->operation;
-	kvp.pending = true;
-	kvp.to_daemon = true;
-	ic->deferred = true;
-	mod_delayed_work(system_wq, &kvp.timeout, KVP_DAEMON_TIMEOUT);
-	spin_unlock(&kvp.lock);
-	wake_up_interruptible(&kvp.wq);
-	return NULL;
+	if (kvp_request(body, len, (struct kvp_dev_msg *)d->out))
+		return IC_STATUS_FAIL;
+	*out_len = sizeof(struct kvp_dev_msg);
+	return IC_STATUS_OK;
 }
 
-static void kvp_timeout_fn(struct work_struct *w)
+/* Their REGISTER1 (or the old REGISTER); our version string back. */
+static int kvp_handshake(struct ic_daemon *d, const void *msg, u32 *reply_len)
 {
-	spin_lock_bh(&kvp.lock);
-	if (kvp.pending) {
-		if (kvp.ic)
-			dev_warn_ratelimited(ovb_vmbus_dev(kvp.ic->vdev),
-					     "KVP daemon did not answer in time\n");
-		kvp_answer(IC_STATUS_FAIL);
-	}
-	spin_unlock_bh(&kvp.lock);
-}
+	const struct kvp_dev_msg *m = msg;
+	struct kvp_dev_msg *o = (void *)d->out;
 
-/* ---- the daemon's char device ---- */
-
-static int kvp_open(struct inode *inode, struct file *f)
-{
-	void *bounce = kmalloc(sizeof(struct kvp_dev_msg), GFP_KERNEL);
-	int ret = 0;
-
-	if (!bounce)
-		return -ENOMEM;
-	spin_lock_bh(&kvp.lock);
-	if (kvp.open) {
-		ret = -EBUSY;	/* one daemon at a time, as hv_utils_transport */
-	} else {
-		kvp.open = true;
-		kvp.registered = false;
-	}
-	spin_unlock_bh(&kvp.lock);
-	if (ret) {
-		kfree(bounce);
-		return ret;
-	}
-	f->private_data = bounce;
-	return stream_open(inode, f);
-}
-
-static int kvp_release(struct inode *inode, struct file *f)
-{
-	spin_lock_bh(&kvp.lock);
-	kvp.open = false;
-	kvp.registered = false;
-	if (kvp.pending)
-		kvp_answer(IC_STATUS_FAIL);
-	kvp.to_daemon = false;
-	spin_unlock_bh(&kvp.lock);
-	kfree(f->private_data);
+	if (m->hdr.operation != IC_KVP_OP_REGISTER1 && m->hdr.operation != IC_KVP_OP_REGISTER)
+		return -EINVAL;
+	memset(o, 0, sizeof(*o));
+	o->hdr.operation = m->hdr.operation;
+	strscpy((char *)o->body.version, KVP_DRV_VERSION, sizeof(o->body.version));
+	*reply_len = sizeof(*o);
 	return 0;
 }
 
-static ssize_t kvp_read(struct file *f, char __user *buf, size_t count, loff_t *ppos)
-{
-	struct kvp_dev_msg *bounce = f->private_data;
-	int ret;
-
-	if (count < sizeof(*bounce))
-		return -EINVAL;
-	for (;;) {
-		spin_lock_bh(&kvp.lock);
-		if (!kvp.ic) {
-			spin_unlock_bh(&kvp.lock);
-			return -ENODEV;
-		}
-		if (kvp.to_daemon) {
-			memcpy(bounce, &kvp.out, sizeof(*bounce));
-			kvp.to_daemon = false;
-			spin_unlock_bh(&kvp.lock);
-			break;
-		}
-		spin_unlock_bh(&kvp.lock);
-		if (f->f_flags & O_NONBLOCK)
-			return -EAGAIN;
-		ret = wait_event_interruptible(kvp.wq, READ_ONCE(kvp.to_daemon) ||
-					       !READ_ONCE(kvp.ic));
-		if (ret)
-			return ret;
-	}
-	if (copy_to_user(buf, bounce, sizeof(*bounce)))
-		return -EFAULT;
-	return sizeof(*bounce);
-}
-
-static ssize_t kvp_write(struct file *f, const char __user *buf, size_t count, loff_t *ppos)
-{
-	struct kvp_dev_msg *d = f->private_data;
-	ssize_t ret = count;
-	bool wake;
-
-	if (count != sizeof(*d))
-		return -EINVAL;
-	if (copy_from_user(d, buf, sizeof(*d)))
-		return -EFAULT;
-	spin_lock_bh(&kvp.lock);
-	if (!kvp.ic) {
-		ret = -ENODEV;
-	} else if (!kvp.registered) {
-		/* The handshake: their REGISTER1 (or the old REGISTER), our version. */
-		if (d->hdr.operation != IC_KVP_OP_REGISTER1 &&
-		    d->hdr.operation != IC_KVP_OP_REGISTER) {
-			ret = -EINVAL;
-		} else {
-			memset(&kvp.out, 0, sizeof(kvp.out));
-			kvp.out.hdr.operation = d->hdr.operation;
-			strscpy((char *)kvp.out.body.version, KVP_DRV_VERSION,
-				sizeof(kvp.out.body.version));
-			kvp.registered = true;
-			kvp.to_daemon = true;
-		}
-	} else if (!kvp.pending || kvp.to_daemon) {
-		ret = -EINVAL;		/* an answer to nothing we asked */
-	} else {
-		cancel_delayed_work(&kvp.timeout);
-		kvp_answer(kvp_from_daemon(d));
-	}
-	wake = kvp.to_daemon;
-	spin_unlock_bh(&kvp.lock);
-	if (wake)
-		wake_up_interruptible(&kvp.wq);
-	return ret;
-}
-
-static __poll_t kvp_poll(struct file *f, poll_table *wait)
-{
-	poll_wait(f, &kvp.wq, wait);
-	if (!READ_ONCE(kvp.ic))
-		return EPOLLERR | EPOLLHUP;
-	return READ_ONCE(kvp.to_daemon) ? EPOLLIN | EPOLLRDNORM : 0;
-}
-
-static const struct file_operations kvp_fops = {
-	.owner = THIS_MODULE,
-	.open = kvp_open,
-	.release = kvp_release,
-	.read = kvp_read,
-	.write = kvp_write,
-	.poll = kvp_poll,
+static struct ic_daemon kvp_daemon = {
+	IC_DAEMON_INIT(kvp_daemon, "vmbus/hv_kvp"),	/* devtmpfs: /dev/vmbus/hv_kvp */
+	.msg_size = sizeof(struct kvp_dev_msg),
+	.handshake = kvp_handshake,
+	.to_daemon = kvp_to_daemon,
+	.from_daemon = kvp_from_daemon,
 };
 
-static struct miscdevice kvp_misc = {
-	.minor = MISC_DYNAMIC_MINOR,
-	.name = "vmbus/hv_kvp",		/* devtmpfs: /dev/vmbus/hv_kvp */
-	.fops = &kvp_fops,
-};
-
-/* ---- the device ---- */
+static struct work_struct *kvp_handle(struct ic_dev *ic, struct icmsg_hdr *h, u8 *body, u32 len)
+{
+	ic_daemon_handle(&kvp_daemon, ic, h, body, len);
+	return NULL;
+}
 
 static int kvp_probe(struct ic_dev *ic)
 {
-	int ret;
-
-	spin_lock_bh(&kvp.lock);
-	if (kvp.ic)
-		ret = -EBUSY;	/* a second KVP device: the char device is taken */
-	else
-		ret = 0, kvp.ic = ic;
-	spin_unlock_bh(&kvp.lock);
-	if (ret)
-		return ret;
-	ret = misc_register(&kvp_misc);
-	if (ret) {
-		spin_lock_bh(&kvp.lock);
-		kvp.ic = NULL;
-		spin_unlock_bh(&kvp.lock);
-	}
-	return ret;
+	return ic_daemon_probe(&kvp_daemon, ic);
 }
 
-/* Before the channel closes: nothing of ours sends after this. */
 static void kvp_quiesce(struct ic_dev *ic)
 {
-	cancel_delayed_work_sync(&kvp.timeout);
-	spin_lock_bh(&kvp.lock);
-	kvp.ic = NULL;
-	kvp.pending = false;
-	kvp.to_daemon = false;
-	kvp.registered = false;
-	spin_unlock_bh(&kvp.lock);
-	wake_up_interruptible(&kvp.wq);
+	ic_daemon_quiesce(&kvp_daemon);
 }
 
 static void kvp_remove(struct ic_dev *ic)
 {
-	misc_deregister(&kvp_misc);
+	ic_daemon_remove(&kvp_daemon);
 }
 
 const struct ic_service ic_kvp = {
@@ -427,7 +214,7 @@ const struct ic_service ic_kvp = {
 	.probe = kvp_probe,
 	.quiesce = kvp_quiesce,
 	.remove = kvp_remove,
-	.buf_len = KVP_BUF_LEN,
+	.buf_len = IC_DAEMON_PKT,
 	.msgtype = ICMSGTYPE_KVPEXCHANGE,
 	.min_len = sizeof(struct kvp_msg),
 	.versions = kvp_versions,

@@ -23,8 +23,9 @@
 #include "icvsc/timesync.c"
 #include "icvsc/negotiate.c"
 
-/* KVP (icvsc/kvp.c) needs its daemon's char device, not in the shim: its table entry only. */
+/* KVP and VSS (icvsc/daemon.c) need a char device, not in the shim: their table entries only. */
 const struct ic_service ic_kvp = { .name = "kvp", .msgtype = ICMSGTYPE_KVPEXCHANGE };
+const struct ic_service ic_vss = { .name = "vss", .msgtype = ICMSGTYPE_VSS };
 
 #include "tests/fuzz/fuzz_input.h"
 

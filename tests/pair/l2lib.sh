@@ -87,3 +87,42 @@ kvp_checks() {
 	check "hv_kvp_daemon still runs" "kill -0 $_kvpd"
 	echo "L2-KVP-SEEN"
 }
+
+# vss_checks DRIVER: the ic-vss cases' guest side. /dev/sda's ext4 mounted,
+# the VSS device bound to DRIVER (hv_utils or ovb_ic), Debian's
+# hv_vss_daemon started on /dev/vmbus/hv_vss; after L2-READY: a synced
+# write must block while the host has us frozen (L2-FROZEN-SEEN) and
+# complete after the thaw; then the daemon is stopped (L2-DAEMON-STOPPED)
+# and ic-vss-intree.l1 checks that freeze fails.
+vss_checks() {
+	i=0
+	while [ ! -b /dev/sda ] && [ $i -lt 30 ]; do sleep 1; i=$((i + 1)); done
+	mkdir -p /mnt
+	check "ext4 on /dev/sda mounted" 'mount -t ext4 /dev/sda /mnt'
+	_vssdev=$(grep -l "{35fa2e29-ea23-4236-96ae-3a6ebacba440}" /sys/bus/vmbus/devices/*/class_id)
+	check "VSS device bound to $1" \
+		'test "$(basename "$(readlink "${_vssdev%/class_id}/driver")")" = $1'
+	hv_vss_daemon -n > /tmp/vssd.log 2>&1 &
+	vssd=$!
+	sleep 1
+	check "hv_vss_daemon runs" "kill -0 $vssd"
+	echo "L2-READY"
+	# Probe until a synced write stays blocked for 2 s: the host froze us.
+	i=0
+	while [ $i -lt 60 ]; do
+		dd if=/dev/zero of=/mnt/probe.$i bs=4k count=1 conv=fsync 2>/dev/null &
+		w=$!
+		sleep 2
+		kill -0 $w 2>/dev/null && break
+		i=$((i + 1))
+	done
+	check "a write to /mnt blocks while frozen" "kill -0 $w"
+	echo "L2-FROZEN-SEEN"
+	j=0
+	while kill -0 $w 2>/dev/null && [ $j -lt 60 ]; do sleep 1; j=$((j + 1)); done
+	check "the blocked write completes after the thaw" "! kill -0 $w"
+	check "and it reached the disk" "test -s /mnt/probe.$i"
+	kill $vssd
+	sleep 1
+	echo "L2-DAEMON-STOPPED"
+}
