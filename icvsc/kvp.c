@@ -18,7 +18,6 @@ static const u32 kvp_versions[] = { IC_KVP_VERSION_4, IC_KVP_VERSION_3, IC_KVP_V
 
 #define KVP_DRV_VERSION		"3.1"		/* what hv_kvp.c registers with */
 
-
 /* The host's UTF-16LE (@bytes of it at most, @field long) as UTF-8 into @out. */
 static u32 kvp_to_utf8(const u8 *in, u32 bytes, u32 field, u8 *out, u32 out_size)
 {
@@ -53,6 +52,8 @@ static int kvp_request(const u8 *body, u32 len, struct kvp_dev_msg *o)
 	u64 v64;
 
 	memset(o, 0, sizeof(*o));
+	if (m->hdr.pool >= IC_KVP_POOL_COUNT)
+		return -EINVAL;	/* the daemon indexes its pool table with it */
 	o->hdr.operation = m->hdr.operation;
 	o->hdr.pool = m->hdr.pool;
 	switch (m->hdr.operation) {
