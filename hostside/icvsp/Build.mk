@@ -1,5 +1,6 @@
 # Integration-service VSPs.
 ICVSP_OBJS := hostside/icvsp/ic.o hostside/icvsp/heartbeat.o hostside/icvsp/shutdown.o hostside/icvsp/kvp.o hostside/icvsp/ic_txn.o \
+	      hostside/icvsp/utf16.o \
 	      $(IC_NEGOTIATE_OBJS)
 # Heartbeat and shutdown as device types of ovb-host (hostside/devices.h).
 HOST_DEVICE_OBJS += hostside/icvsp/icvsp_type.o $(ICVSP_OBJS)
