@@ -13,7 +13,7 @@
 #include "hostside/vmbus/server.h"
 
 extern const struct vsp_type heartbeat_vsp_type, shutdown_vsp_type, storvsp_vsp_type,
-	timesync_vsp_type, kvp_vsp_type, vss_vsp_type;
+	timesync_vsp_type, kvp_vsp_type, vss_vsp_type, fcopy_vsp_type;
 
 /*
  * One line per type. Created (and offered, so given relids) in this
@@ -26,6 +26,7 @@ const struct vsp_type *const vsp_types[] = {
 	&timesync_vsp_type,
 	&kvp_vsp_type,
 	&vss_vsp_type,
+	&fcopy_vsp_type,
 };
 const unsigned int vsp_ntypes = sizeof(vsp_types) / sizeof(vsp_types[0]);
 

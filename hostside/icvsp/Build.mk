@@ -9,3 +9,5 @@ HOST_DEVICE_OBJS += hostside/icvsp/timesync.o
 HOST_DEVICE_OBJS += hostside/icvsp/kvp_type.o
 # VSS (--vss): ovbctl freeze/thaw through the guest's VSS daemon.
 HOST_DEVICE_OBJS += hostside/icvsp/vss.o
+# fcopy (--fcopy): ovbctl copy through the guest's fcopy daemon.
+HOST_DEVICE_OBJS += hostside/icvsp/fcopy.o

@@ -28,6 +28,8 @@ const char *devenv_sample_arg(struct devenv *e, const struct vsp_type *t)
 		return "1";
 	if (t->option && (!strcmp(t->option, "kvp") || !strcmp(t->option, "vss")))
 		return "2";
+	if (t->option && !strcmp(t->option, "fcopy"))
+		return "10";
 	return NULL;
 }
 

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * The KVP and VSS VSPs (hostside/icvsp/kvp.c, vss.c, over ic_txn.c) as
- * ovb-host makes them (--kvp 2, --vss 2), through their ctl commands, over
- * the real server and the fake guest. VSS: freeze and thaw reach the
+ * The KVP, VSS and fcopy VSPs (hostside/icvsp/kvp.c, vss.c, fcopy.c, over
+ * ic_txn.c) as ovb-host makes them (--kvp 2, --vss 2, --fcopy 10), through
+ * their ctl commands, over the real server and the fake guest. fcopy: a
+ * file arrives whole at its name and directory; an existing file is kept
+ * without --overwrite; a full disk fails the copy, and each failure ends
+ * with CANCEL (the daemon removes the partial file). VSS: freeze and thaw reach the
  * guest and show in status; a guest left frozen is thawed by the host
  * after --vss seconds; a refused or unanswered freeze is followed by a
  * THAW. KVP: A
@@ -29,6 +32,7 @@
 #include "hostside/ctl/ctl.h"
 #include "hostside/vmbus/server.h"
 #include "ovb/ic_kvp.h"
+#include "ovb/ic_fcopy.h"
 #include "ovb/ic_vss.h"
 #include "tests/unit/channel_info.h"
 #include "tests/unit/devenv.h"
@@ -59,7 +63,12 @@ struct guest {
 	uint8_t vss_ops[16];
 	volatile unsigned int nvss;
 	volatile int vss_refuse, vss_silent;	/* refuse: FREEZE only */
-	const char *svc;		/* "kvp" or "vss": the channel the guest opens */
+	const char *svc;		/* "kvp", "vss", "fcopy": the channel the guest opens */
+	/* fcopy: the one file of the guest, and how its daemon behaves */
+	uint8_t *fc_data;
+	uint32_t fc_len, fc_full_at;
+	char fc_name[64], fc_dir[64];
+	int fc_exists, fc_completed, fc_cancelled, fc_dup_offsets;
 };
 
 /* ASCII only: the tests' keys and values. */
@@ -144,6 +153,49 @@ static void answer(struct guest *gu, uint8_t *pkt, uint32_t len, uint64_t tid)
 	if (h->icmsgtype == ICMSGTYPE_NEGOTIATE) {
 		assert_int_equal(fg_ic_answer(&gu->g, pkt, len, tid, gu->version), 0);
 		return;
+	}
+	if (h->icmsgtype == ICMSGTYPE_FCOPY) {
+		struct fcopy_hdr *fh = (void *)(ic + ICMSG_HDR_SIZE);
+		struct fcopy_start *st = (void *)fh;
+		struct fcopy_write *w = (void *)fh;
+
+		switch (fh->operation) {
+		case IC_FCOPY_START:
+			assert_true(plen >= ICMSG_HDR_SIZE + sizeof(*st));
+			from16(gu->fc_name, (uint8_t *)st->file_name, 128);
+			from16(gu->fc_dir, (uint8_t *)st->path_name, 128);
+			if (gu->fc_exists && !(st->copy_flags & IC_FCOPY_OVERWRITE)) {
+				status = IC_FCOPY_E_ALREADY_EXISTS;
+				break;
+			}
+			assert_true(st->file_size <= (1u << 20));
+			gu->fc_len = 0;
+			gu->fc_completed = gu->fc_cancelled = 0;
+			break;
+		case IC_FCOPY_WRITE:
+			assert_true(plen >= ICMSG_HDR_SIZE + sizeof(*w));
+			assert_true(w->size <= IC_FCOPY_FRAGMENT);
+			assert_true(w->offset + w->size <= (1u << 20));
+			if (w->offset != gu->fc_len)
+				gu->fc_dup_offsets++;	/* fragments come in order */
+			if (gu->fc_full_at && w->offset + w->size > gu->fc_full_at) {
+				status = IC_FCOPY_E_DISK_FULL;
+				break;
+			}
+			memcpy(gu->fc_data + w->offset, w->data, w->size);
+			gu->fc_len = (uint32_t)(w->offset + w->size);
+			break;
+		case IC_FCOPY_COMPLETE:
+			gu->fc_completed = 1;
+			break;
+		case IC_FCOPY_CANCEL:
+			gu->fc_cancelled = 1;
+			gu->fc_len = 0;		/* the partial file is removed */
+			break;
+		default:
+			fail_msg("fcopy operation %u", fh->operation);
+		}
+		goto send;
 	}
 	if (h->icmsgtype == ICMSGTYPE_VSS) {
 		struct vss_msg *v = (void *)(ic + ICMSG_HDR_SIZE);
@@ -337,6 +389,7 @@ static int setup(void **state)
 	assert_int_equal(host_devices_ctl_add(gu->e.devs, gu->ctl), 0);
 	gu->version = IC_KVP_VERSION_4;
 	gu->svc = "kvp";
+	gu->fc_data = calloc(1, 1u << 20);
 	*state = gu;
 	return 0;
 }
@@ -347,7 +400,8 @@ static void start_guest(struct guest *gu)
 	uint32_t relid;
 	uint64_t pfn;
 
-	expect_error(gu, strcmp(gu->svc, "kvp") ? "freeze" : "kvp get k", "not running");
+	expect_error(gu, !strcmp(gu->svc, "kvp") ? "kvp get k" : !strcmp(gu->svc, "vss") ?
+		     "freeze" : "copy /etc/hostname /tmp/x", "not running");
 	devenv_connect(&gu->e, 0x50003);
 	relid = relid_of(&gu->e, gu->svc);
 	pfn = devenv_open(&gu->e, relid, 40);
@@ -371,6 +425,7 @@ static int teardown(void **state)
 {
 	struct guest *gu = *state;
 
+	free(gu->fc_data);
 	gu->stop = 1;
 	if (gu->thread)
 		pthread_join(gu->thread, NULL);
@@ -598,6 +653,89 @@ static void test_vss_failed_freeze(void **state)
 	assert_int_equal(gu->vss_ops[3], IC_VSS_OP_THAW);
 }
 
+/* ---- fcopy ---- */
+
+/* A host file of @n random bytes; its path in @path. */
+static void host_file(struct guest *gu, char *path, size_t size, uint32_t n, uint8_t *bytes)
+{
+	FILE *f;
+
+	snprintf(path, size, "%s/src.bin", gu->e.dir);
+	for (uint32_t i = 0; i < n; i++)
+		bytes[i] = (uint8_t)rand();
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(bytes, 1, n, f), n);
+	fclose(f);
+}
+
+static void fcopy_start(struct guest *gu)
+{
+	gu->svc = "fcopy";
+	gu->version = IC_FCOPY_VERSION_1_1;
+	start_guest(gu);
+}
+
+static void test_fcopy(void **state)
+{
+	struct guest *gu = *state;
+	static uint8_t bytes[100000];
+	char path[128], line[256];
+	struct json_object *o;
+
+	fcopy_start(gu);
+	/* The instance GUID the 6.12 uio daemon looks for, eb765408-105f-49b6-b4aa-c123b64d17d4. */
+	{
+		static const uint8_t want[16] = { 0x08, 0x54, 0x76, 0xeb, 0x5f, 0x10, 0xb6, 0x49,
+						  0xb4, 0xaa, 0xc1, 0x23, 0xb6, 0x4d, 0x17, 0xd4 };
+		struct vmbus_channel_info i = channel_info_of(gu->e.srv, relid_of(&gu->e, "fcopy"));
+
+		assert_memory_equal(i.instance_id.b, want, 16);
+	}
+	host_file(gu, path, sizeof(path), sizeof(bytes), bytes);
+	snprintf(line, sizeof(line), "copy %s /tmp/dst/f.bin", path);
+	o = expect_ok(gu, line);
+	assert_int_equal(json_object_get_int64(json_object_object_get(o, "copied")),
+			 sizeof(bytes));
+	assert_false(json_object_get_boolean(json_object_object_get(o, "running")));
+	json_object_put(o);
+	assert_string_equal(gu->fc_name, "f.bin");
+	assert_string_equal(gu->fc_dir, "/tmp/dst");
+	assert_true(gu->fc_completed);
+	assert_false(gu->fc_cancelled);
+	assert_int_equal(gu->fc_dup_offsets, 0);
+	assert_int_equal(gu->fc_len, sizeof(bytes));
+	assert_memory_equal(gu->fc_data, bytes, sizeof(bytes));
+
+	expect_error(gu, "copy", "usage");
+	expect_error(gu, "copy /etc/hostname relative/x", "absolute");
+	expect_error(gu, "copy /etc/hostname /tmp/", "absolute");
+	expect_error(gu, "copy /nonexistent /tmp/x", "HOSTFILE");
+}
+
+static void test_fcopy_refused(void **state)
+{
+	struct guest *gu = *state;
+	static uint8_t bytes[50000];
+	char path[128], line[256];
+
+	fcopy_start(gu);
+	host_file(gu, path, sizeof(path), sizeof(bytes), bytes);
+	gu->fc_exists = 1;
+	snprintf(line, sizeof(line), "copy %s /tmp/f.bin", path);
+	expect_error(gu, line, "exists");
+	assert_true(gu->fc_cancelled);
+	snprintf(line, sizeof(line), "copy --overwrite %s /tmp/f.bin", path);
+	json_object_put(expect_ok(gu, line));
+	assert_memory_equal(gu->fc_data, bytes, sizeof(bytes));
+
+	gu->fc_full_at = 20000;
+	expect_error(gu, line, "full");
+	assert_true(gu->fc_cancelled);
+	assert_false(gu->fc_completed);
+	assert_int_equal(gu->fc_len, 0);	/* nothing partial left */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -609,6 +747,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_vss_freeze_thaw, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vss_auto_thaw, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vss_failed_freeze, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fcopy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fcopy_refused, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
