@@ -74,4 +74,16 @@ void ic_daemon_remove(struct ic_daemon *d);
 void ic_daemon_handle(struct ic_daemon *d, struct ic_dev *ic, struct icmsg_hdr *h, u8 *body,
 		      u32 len);
 
+/* The struct ic_service hooks of service @svc over its struct ic_daemon @d. */
+#define IC_DAEMON_HOOKS(svc, d)							\
+static struct work_struct *svc##_handle(struct ic_dev *ic, struct icmsg_hdr *h,	\
+					u8 *body, u32 len)			\
+{										\
+	ic_daemon_handle(&(d), ic, h, body, len);				\
+	return NULL;								\
+}										\
+static int svc##_probe(struct ic_dev *ic) { return ic_daemon_probe(&(d), ic); }	\
+static void svc##_quiesce(struct ic_dev *ic) { ic_daemon_quiesce(&(d)); }	\
+static void svc##_remove(struct ic_dev *ic) { ic_daemon_remove(&(d)); }
+
 #endif /* OVB_ICVSC_DAEMON_H */

@@ -189,26 +189,7 @@ static struct ic_daemon kvp_daemon = {
 	.from_daemon = kvp_from_daemon,
 };
 
-static struct work_struct *kvp_handle(struct ic_dev *ic, struct icmsg_hdr *h, u8 *body, u32 len)
-{
-	ic_daemon_handle(&kvp_daemon, ic, h, body, len);
-	return NULL;
-}
-
-static int kvp_probe(struct ic_dev *ic)
-{
-	return ic_daemon_probe(&kvp_daemon, ic);
-}
-
-static void kvp_quiesce(struct ic_dev *ic)
-{
-	ic_daemon_quiesce(&kvp_daemon);
-}
-
-static void kvp_remove(struct ic_dev *ic)
-{
-	ic_daemon_remove(&kvp_daemon);
-}
+IC_DAEMON_HOOKS(kvp, kvp_daemon)
 
 const struct ic_service ic_kvp = {
 	.name = "kvp",

@@ -73,26 +73,7 @@ static struct ic_daemon vss_daemon = {
 	.from_daemon = vss_from_daemon,
 };
 
-static struct work_struct *vss_handle(struct ic_dev *ic, struct icmsg_hdr *h, u8 *body, u32 len)
-{
-	ic_daemon_handle(&vss_daemon, ic, h, body, len);
-	return NULL;
-}
-
-static int vss_probe(struct ic_dev *ic)
-{
-	return ic_daemon_probe(&vss_daemon, ic);
-}
-
-static void vss_quiesce(struct ic_dev *ic)
-{
-	ic_daemon_quiesce(&vss_daemon);
-}
-
-static void vss_remove(struct ic_dev *ic)
-{
-	ic_daemon_remove(&vss_daemon);
-}
+IC_DAEMON_HOOKS(vss, vss_daemon)
 
 const struct ic_service ic_vss = {
 	.name = "vss",

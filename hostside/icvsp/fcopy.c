@@ -24,6 +24,7 @@
 #include "hostside/ctl/ctl.h"
 #include "hostside/devices.h"
 #include "hostside/icvsp/ic_txn.h"
+#include "hostside/icvsp/icvsp.h"
 #include "hostside/icvsp/utf16.h"
 #include "hostside/log.h"
 #include "ovb/guids.h"
@@ -302,22 +303,7 @@ static int cmd_copy(void *state, const char *args, struct json_object *reply, co
 
 static int fcopy_type_parse(void **cfg, const char *arg)
 {
-	char *end;
-	unsigned long n;
-
-	errno = 0;
-	n = strtoul(arg, &end, 10);
-	if (errno || end == arg || *end || !n || n > FCOPY_MAX_TIMEOUT_S) {
-		log_err("bad --fcopy '%s' (seconds to wait for each answer, 1-%u)", arg,
-			FCOPY_MAX_TIMEOUT_S);
-		return -1;
-	}
-	free(*cfg);
-	*cfg = malloc(sizeof(unsigned int));
-	if (!*cfg)
-		return -1;
-	*(unsigned int *)*cfg = (unsigned int)n;
-	return 0;
+	return icvsp_parse_seconds(cfg, arg, "fcopy", "seconds to wait for each answer", FCOPY_MAX_TIMEOUT_S);
 }
 
 static void *fcopy_type_create(const struct vsp_env *env, void *cfg)

@@ -27,22 +27,7 @@
 
 static int kvp_type_parse(void **cfg, const char *arg)
 {
-	char *end;
-	unsigned long n;
-
-	errno = 0;
-	n = strtoul(arg, &end, 10);
-	if (errno || end == arg || *end || !n || n > KVP_MAX_TIMEOUT_S) {
-		log_err("bad --kvp '%s' (seconds to wait for each answer, 1-%u)", arg,
-			KVP_MAX_TIMEOUT_S);
-		return -1;
-	}
-	free(*cfg);
-	*cfg = malloc(sizeof(unsigned int));
-	if (!*cfg)
-		return -1;
-	*(unsigned int *)*cfg = (unsigned int)n;
-	return 0;
+	return icvsp_parse_seconds(cfg, arg, "kvp", "seconds to wait for each answer", KVP_MAX_TIMEOUT_S);
 }
 
 static void *kvp_type_create(const struct vsp_env *env, void *cfg)

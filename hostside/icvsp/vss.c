@@ -20,6 +20,7 @@
 #include "hostside/ctl/ctl.h"
 #include "hostside/devices.h"
 #include "hostside/icvsp/ic_txn.h"
+#include "hostside/icvsp/icvsp.h"
 #include "hostside/log.h"
 #include "ovb/guids.h"
 #include "ovb/ic_vss.h"
@@ -125,22 +126,7 @@ static void vss_negotiated(struct ic_service *ic)
 
 static int vss_type_parse(void **cfg, const char *arg)
 {
-	char *end;
-	unsigned long n;
-
-	errno = 0;
-	n = strtoul(arg, &end, 10);
-	if (errno || end == arg || *end || !n || n > VSS_MAX_FROZEN_S) {
-		log_err("bad --vss '%s' (the longest the guest stays frozen, 1-%u s)", arg,
-			VSS_MAX_FROZEN_S);
-		return -1;
-	}
-	free(*cfg);
-	*cfg = malloc(sizeof(unsigned int));
-	if (!*cfg)
-		return -1;
-	*(unsigned int *)*cfg = (unsigned int)n;
-	return 0;
+	return icvsp_parse_seconds(cfg, arg, "vss", "the longest the guest stays frozen, in seconds", VSS_MAX_FROZEN_S);
 }
 
 static void *vss_type_create(const struct vsp_env *env, void *cfg)
