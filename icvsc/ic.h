@@ -63,7 +63,8 @@ struct ic_dev {
 	X(ic_shutdown, OVB_GUID_SHUTDOWN)	\
 	X(ic_timesync, OVB_GUID_TIMESYNC)	\
 	X(ic_kvp, OVB_GUID_KVP)			\
-	X(ic_vss, OVB_GUID_VSS)
+	X(ic_vss, OVB_GUID_VSS)			\
+	X(ic_fcopy, OVB_GUID_FCOPY)
 
 #define OVB_IC_DECLARE(svc, id) extern const struct ic_service svc;
 OVB_IC_SERVICES(OVB_IC_DECLARE)

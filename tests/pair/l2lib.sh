@@ -126,3 +126,30 @@ vss_checks() {
 	sleep 1
 	echo "L2-DAEMON-STOPPED"
 }
+
+# fcopy_checks DRIVER: the ic-fcopy cases' guest side. The fcopy device
+# bound to DRIVER (hv_utils or ovb_ic) with the instance GUID the 6.12
+# daemon looks for, a full 1 MiB tmpfs, Debian's hv_fcopy_daemon on
+# /dev/vmbus/hv_fcopy; after L2-READY wait for the host's marker file, then
+# print the copied file's sha256 and check nothing partial is left on the
+# full filesystem (L2-FCOPY-SUM; ic-fcopy-intree.l1 drives the host side).
+fcopy_checks() {
+	_fcdev=$(grep -l "{34d14be3-dee4-41c8-9ae7-6b174977c192}" /sys/bus/vmbus/devices/*/class_id)
+	check "fcopy device bound to $1" \
+		'test "$(basename "$(readlink "${_fcdev%/class_id}/driver")")" = $1'
+	check "its instance GUID is the one the 6.12 daemon looks for" \
+		'test "$(cat "${_fcdev%/class_id}/device_id")" = "{eb765408-105f-49b6-b4aa-c123b64d17d4}"'
+	mkdir -p /tmp/small
+	check "a 1 MiB tmpfs to fill" 'mount -t tmpfs -o size=1m small /tmp/small'
+	hv_fcopy_daemon -n > /tmp/fcd.log 2>&1 &
+	fcd=$!
+	sleep 1
+	check "hv_fcopy_daemon runs" "kill -0 $fcd"
+	echo "L2-READY"
+	i=0
+	while [ ! -f /tmp/in/done ] && [ $i -lt 240 ]; do sleep 1; i=$((i + 1)); done
+	check "the host's last file arrived" 'test -f /tmp/in/done'
+	echo "INFO: sha256 $(sha256sum /tmp/in/f.bin | cut -d' ' -f1)"
+	check "no partial file left on the full filesystem" '! test -e /tmp/small/big'
+	echo "L2-FCOPY-SUM"
+}
