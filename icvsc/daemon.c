@@ -81,7 +81,8 @@ static int ic_daemon_open(struct inode *inode, struct file *f)
 		d->registered = false;
 	}
 	spin_unlock_bh(&d->lock);
-	return ret ? ret : stream_open(inode, f);
+	/* Not stream_open(): hv_fcopy_daemon reads with pread(fd, ..., 0). */
+	return ret;
 }
 
 static int ic_daemon_release(struct inode *inode, struct file *f)
