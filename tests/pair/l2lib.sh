@@ -129,7 +129,7 @@ vss_checks() {
 
 # fcopy_checks DRIVER: the ic-fcopy cases' guest side. The fcopy device
 # bound to DRIVER (hv_utils or ovb_ic) with the instance GUID the 6.12
-# daemon looks for, a full 1 MiB tmpfs, Debian's hv_fcopy_daemon on
+# daemon looks for, a 1.5 MiB tmpfs to fill, Debian's hv_fcopy_daemon on
 # /dev/vmbus/hv_fcopy; after L2-READY wait for the host's marker file, then
 # print the copied file's sha256 and check nothing partial is left on the
 # full filesystem (L2-FCOPY-SUM; ic-fcopy-intree.l1 drives the host side).
@@ -140,7 +140,7 @@ fcopy_checks() {
 	check "its instance GUID is the one the 6.12 daemon looks for" \
 		'test "$(cat "${_fcdev%/class_id}/device_id")" = "{eb765408-105f-49b6-b4aa-c123b64d17d4}"'
 	mkdir -p /tmp/small
-	check "a 1 MiB tmpfs to fill" 'mount -t tmpfs -o size=1m small /tmp/small'
+	check "a 1.5 MiB tmpfs to fill (256 whole fragments: the next write gets ENOSPC, not a short count)" 'mount -t tmpfs -o size=1536k small /tmp/small'
 	hv_fcopy_daemon -n > /tmp/fcd.log 2>&1 &
 	fcd=$!
 	sleep 1
