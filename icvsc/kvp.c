@@ -90,6 +90,9 @@ static int kvp_request(const u8 *body, u32 len, struct kvp_dev_msg *o)
 		}
 		fallthrough;
 	case IC_KVP_OP_GET:
+		/* The room for the value: hv_kvp_daemon copies this many bytes. */
+		if (m->hdr.operation == IC_KVP_OP_GET)
+			o->body.get_set.value_size = IC_KVP_MAX_VALUE_SIZE;
 		o->body.get_set.key_size =
 			kvp_to_utf8(m->body.get_set.key, m->body.get_set.key_size,
 				    sizeof(m->body.get_set.key), o->body.get_set.key,

@@ -205,12 +205,14 @@ static int fcopy_begin(struct fcopy *f, const char *host, const char *guest, boo
 	int fd;
 
 	*err = "GUESTPATH must be an absolute path to a file";
-	if (guest[0] != '/' || !slash || !slash[1] || (size_t)(slash - guest) >= sizeof(dir))
+	if (guest[0] != '/' || !slash || !slash[1] || (size_t)(slash - guest) + 1 >= sizeof(dir))
 		return -1;
-	memcpy(dir, guest, (size_t)(slash - guest));
-	dir[slash - guest] = '\0';
-	if (!dir[0])
-		strcpy(dir, "/");
+	/*
+	 * The directory with its trailing '/': hv_fcopy_daemon creates (with
+	 * CREATE_PATH) only the components that a '/' follows.
+	 */
+	memcpy(dir, guest, (size_t)(slash - guest) + 1);
+	dir[slash - guest + 1] = '\0';
 	fd = open(host, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &sb) || !S_ISREG(sb.st_mode)) {
 		*err = "cannot open HOSTFILE (a regular file)";

@@ -174,6 +174,31 @@ static int kvp_enumerate(void *dev, int pool, struct json_object *obj, const cha
 	return n;
 }
 
+/*
+ * GET's value by enumerating @req's pool (into res->value): Linux's
+ * hv_kvp.c passes no value size to its daemon on GET, which then copies
+ * none, so over the in-tree driver GET answers every key with "". 0 if
+ * the key was found.
+ */
+static int kvp_get_by_enumerate(void *dev, const struct kvp_req *req, struct kvp_result *res)
+{
+	struct kvp_req *e = calloc(1, sizeof(*e));
+	int ret = -1;
+
+	if (!e)
+		return -1;
+	e->op = IC_KVP_OP_ENUMERATE;
+	e->pool = req->pool;
+	for (; e->index < KVP_LIST_MAX && ret; e->index++) {
+		if (icvsp_kvp_call(dev, e, res) || res->status != IC_STATUS_OK)
+			break;
+		if (!strcmp(res->key, req->key))
+			ret = 0;
+	}
+	free(e);
+	return ret;
+}
+
 static int cmd_kvp(void *dev, const char *args, struct json_object *reply, const char **err)
 {
 	struct kvp_req *req = calloc(1, sizeof(*req));
@@ -227,6 +252,8 @@ static int cmd_kvp(void *dev, const char *args, struct json_object *reply, const
 	}
 	if (kvp_do(dev, req, res, err))
 		goto out;
+	if (req->op == IC_KVP_OP_GET && !res->value[0] && kvp_get_by_enumerate(dev, req, res))
+		res->value[0] = '\0';	/* not listed: the empty value stands */
 	json_object_object_add(reply, "key", json_object_new_string(req->key));
 	if (req->op != IC_KVP_OP_DELETE)
 		json_object_object_add(reply, "value", json_object_new_string(

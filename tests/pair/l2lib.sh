@@ -64,8 +64,9 @@ _ts_abs() { _v=${1:-999999}; echo "${_v#-}"; }
 # pool 0's file, then L2-KVP-SEEN (ic-kvp-intree.l1 drives the host side).
 kvp_checks() {
 	_kvpdev=$(grep -l "{a9a0f4e7-5a45-4d96-b827-8a841e8c03e6}" /sys/bus/vmbus/devices/*/class_id)
+	_drv=$1	# (check's eval sees its own $1)
 	check "KVP device bound to $1" \
-		'test "$(basename "$(readlink "${_kvpdev%/class_id}/driver")")" = "$1"'
+		'test "$(basename "$(readlink "${_kvpdev%/class_id}/driver")")" = "$_drv"'
 	check "the daemon's device /dev/vmbus/hv_kvp" 'test -c /dev/vmbus/hv_kvp'
 	mkdir -p /etc /var/lib/hyperv
 	printf 'NAME="ovb-pair-os"\nVERSION_ID="12.7"\n' > /etc/os-release
@@ -76,6 +77,7 @@ kvp_checks() {
 	_kvpd=$!
 	sleep 1
 	check "hv_kvp_daemon runs" "kill -0 $_kvpd"
+	kill -0 $_kvpd 2>/dev/null || sed 's/^/INFO: kvpd: /' /tmp/kvpd.log
 	echo "L2-READY"
 	_i=0
 	while ! grep -q hostvalue /var/lib/hyperv/.kvp_pool_0 2>/dev/null && [ $_i -lt 120 ]; do
@@ -95,13 +97,14 @@ kvp_checks() {
 # complete after the thaw; then the daemon is stopped (L2-DAEMON-STOPPED)
 # and ic-vss-intree.l1 checks that freeze fails.
 vss_checks() {
+	_drv=$1
 	i=0
 	while [ ! -b /dev/sda ] && [ $i -lt 30 ]; do sleep 1; i=$((i + 1)); done
 	mkdir -p /mnt
 	check "ext4 on /dev/sda mounted" 'mount -t ext4 /dev/sda /mnt'
 	_vssdev=$(grep -l "{35fa2e29-ea23-4236-96ae-3a6ebacba440}" /sys/bus/vmbus/devices/*/class_id)
 	check "VSS device bound to $1" \
-		'test "$(basename "$(readlink "${_vssdev%/class_id}/driver")")" = $1'
+		'test "$(basename "$(readlink "${_vssdev%/class_id}/driver")")" = "$_drv"'
 	hv_vss_daemon -n > /tmp/vssd.log 2>&1 &
 	vssd=$!
 	sleep 1
@@ -134,9 +137,10 @@ vss_checks() {
 # print the copied file's sha256 and check nothing partial is left on the
 # full filesystem (L2-FCOPY-SUM; ic-fcopy-intree.l1 drives the host side).
 fcopy_checks() {
+	_drv=$1
 	_fcdev=$(grep -l "{34d14be3-dee4-41c8-9ae7-6b174977c192}" /sys/bus/vmbus/devices/*/class_id)
 	check "fcopy device bound to $1" \
-		'test "$(basename "$(readlink "${_fcdev%/class_id}/driver")")" = $1'
+		'test "$(basename "$(readlink "${_fcdev%/class_id}/driver")")" = "$_drv"'
 	check "its instance GUID is the one the 6.12 daemon looks for" \
 		'test "$(cat "${_fcdev%/class_id}/device_id")" = "{eb765408-105f-49b6-b4aa-c123b64d17d4}"'
 	mkdir -p /tmp/small

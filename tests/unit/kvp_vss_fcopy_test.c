@@ -39,7 +39,7 @@
 
 int log_verbose;
 
-enum misbehave { GOOD, SILENT, LATE, HUGE_SIZE, SURROGATE, SHORT };
+enum misbehave { GOOD, SILENT, LATE, HUGE_SIZE, SURROGATE, SHORT, GET_EMPTY };
 
 struct kv {
 	int pool;
@@ -256,7 +256,9 @@ static void answer(struct guest *gu, uint8_t *pkt, uint32_t len, uint64_t tid)
 			break;
 		}
 		m->body.get_set.value_type = IC_KVP_REG_SZ;
-		m->body.get_set.value_size = to16(m->body.get_set.value, kv->value);
+		/* GET_EMPTY: as Debian's daemon under hv_kvp.c, which asks it for 0 bytes */
+		m->body.get_set.value_size = to16(m->body.get_set.value,
+						  mode == GET_EMPTY ? "" : kv->value);
 		if (mode == HUGE_SIZE)
 			m->body.get_set.value_size = 4096;
 		if (mode == SURROGATE)
@@ -488,6 +490,22 @@ static void test_round_trips(void **state)
 	json_object_put(s);
 }
 
+/* The in-tree guest's GET answers "": the host finds the value by enumerating. */
+static void test_get_empty(void **state)
+{
+	struct guest *gu = *state;
+	struct json_object *o;
+
+	start_guest(gu);
+	json_object_put(expect_ok(gu, "kvp set --pool 1 a 1"));
+	json_object_put(expect_ok(gu, "kvp set --pool 1 b two"));
+	gu->mode = GET_EMPTY;
+	o = expect_ok(gu, "kvp get --pool 1 b");
+	assert_string_equal(str_at(o, "value", NULL), "two");
+	json_object_put(o);
+	expect_error(gu, "kvp get --pool 1 c", "no such key");
+}
+
 static void test_version_3(void **state)
 {
 	struct guest *gu = *state;
@@ -700,7 +718,7 @@ static void test_fcopy(void **state)
 	assert_false(json_object_get_boolean(json_object_object_get(o, "running")));
 	json_object_put(o);
 	assert_string_equal(gu->fc_name, "f.bin");
-	assert_string_equal(gu->fc_dir, "/tmp/dst");
+	assert_string_equal(gu->fc_dir, "/tmp/dst/");	/* the daemon creates what a '/' ends */
 	assert_true(gu->fc_completed);
 	assert_false(gu->fc_cancelled);
 	assert_int_equal(gu->fc_dup_offsets, 0);
@@ -741,6 +759,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_round_trips, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_version_3, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_get_empty, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_silent_guest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_answers, setup, teardown),
