@@ -77,7 +77,12 @@ kvp_checks() {
 	_kvpd=$!
 	sleep 1
 	check "hv_kvp_daemon runs" "kill -0 $_kvpd"
-	kill -0 $_kvpd 2>/dev/null || sed 's/^/INFO: kvpd: /' /tmp/kvpd.log
+	if ! kill -0 $_kvpd 2>/dev/null; then
+		wait $_kvpd
+		echo "INFO: hv_kvp_daemon exited with $?"
+		sed 's/^/INFO: kvpd: /' /tmp/kvpd.log
+		dmesg | tail -n 5 | sed 's/^/INFO: /'
+	fi
 	echo "L2-READY"
 	_i=0
 	while ! grep -q hostvalue /var/lib/hyperv/.kvp_pool_0 2>/dev/null && [ $_i -lt 120 ]; do
