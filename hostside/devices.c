@@ -13,7 +13,7 @@
 #include "hostside/vmbus/server.h"
 
 extern const struct vsp_type heartbeat_vsp_type, shutdown_vsp_type, storvsp_vsp_type,
-	timesync_vsp_type;
+	timesync_vsp_type, kvp_vsp_type, vss_vsp_type, fcopy_vsp_type;
 extern const struct vsp_type netvsp_vsp_type;
 extern const struct vsp_type videovsp_vsp_type, keyboard_vsp_type, mouse_vsp_type, vnc_vsp_type;
 
@@ -26,6 +26,9 @@ const struct vsp_type *const vsp_types[] = {
 	&shutdown_vsp_type,
 	&storvsp_vsp_type,
 	&timesync_vsp_type,
+	&kvp_vsp_type,
+	&vss_vsp_type,
+	&fcopy_vsp_type,
 	&netvsp_vsp_type,
 	&videovsp_vsp_type,
 	&keyboard_vsp_type,

@@ -67,6 +67,16 @@ struct work_struct *ic_process(struct ic_dev *ic, u8 *buf, u32 len)
 	return then;
 }
 
+static u32 ic_buf_len(const struct ic_service *svc)
+{
+	return svc->buf_len ? svc->buf_len : IC_BUF_BYTES;
+}
+
+int ic_answer(struct ic_dev *ic, const void *buf, u32 len, u64 tid)
+{
+	return ovb_channel_send_inband(ic->ch, buf, len, tid, 0);
+}
+
 static void ic_on_event(void *ctx)
 {
 	struct ic_dev *ic = ctx;
@@ -77,7 +87,7 @@ static void ic_on_event(void *ctx)
 	int ret;
 
 	for (n = 0; n < IC_BUDGET; n++) {
-		ret = ovb_channel_recv(ic->ch, ic->buf, IC_BUF_BYTES, &len, &tid);
+		ret = ovb_channel_recv(ic->ch, ic->buf, ic_buf_len(ic->svc), &len, &tid);
 		if (ret == -EAGAIN || ret == -EIO)
 			break;
 		if (ret || len < ICMSG_HDR_SIZE) {
@@ -85,10 +95,13 @@ static void ic_on_event(void *ctx)
 			continue;
 		}
 		ic->requests++;
+		ic->tid = tid;
+		ic->deferred = false;
 		w = ic_process(ic, ic->buf, len);
 		if (w)
 			then = w;
-		ovb_channel_send_inband(ic->ch, ic->buf, len, tid, 0);
+		if (!ic->deferred)
+			ovb_channel_send_inband(ic->ch, ic->buf, len, tid, 0);
 	}
 	if (then)
 		schedule_work(then);
@@ -123,7 +136,7 @@ static int ic_probe(struct ovb_vmbus_device *vdev)
 	ic = kzalloc(sizeof(*ic), GFP_KERNEL);
 	if (!ic)
 		return -ENOMEM;
-	ic->buf = kmalloc(IC_BUF_BYTES, GFP_KERNEL);
+	ic->buf = kmalloc(ic_buf_len(svc), GFP_KERNEL);
 	if (!ic->buf) {
 		kfree(ic);
 		return -ENOMEM;
@@ -139,6 +152,8 @@ static int ic_probe(struct ovb_vmbus_device *vdev)
 	if (!ret)
 		return 0;
 	dev_err(ovb_vmbus_dev(vdev), "cannot open the channel: %d\n", ret);
+	if (svc->quiesce)
+		svc->quiesce(ic);
 	if (svc->remove)
 		svc->remove(ic);
 fail:
@@ -151,6 +166,8 @@ static void ic_remove(struct ovb_vmbus_device *vdev)
 {
 	struct ic_dev *ic = ovb_vmbus_get_drvdata(vdev);
 
+	if (ic->svc->quiesce)
+		ic->svc->quiesce(ic);
 	ovb_channel_close(ic->ch);
 	if (ic->svc->remove)
 		ic->svc->remove(ic);
@@ -167,5 +184,5 @@ static struct ovb_vmbus_driver ic_driver = {
 };
 
 module_ovb_vmbus_driver(ic_driver);
-MODULE_DESCRIPTION("openvmbus: integration services (heartbeat, shutdown)");
+MODULE_DESCRIPTION("openvmbus: integration services (heartbeat, shutdown, timesync, KVP)");
 MODULE_LICENSE("GPL");

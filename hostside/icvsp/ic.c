@@ -146,6 +146,8 @@ static void ic_drain(struct vmbus_channel *ch)
 	ovb_ring_rx_commit(rx, &sig);
 	if (sig)
 		vmbus_channel_signal(ch);
+	if (ic->st.negotiated && ic->kick && !vmbus_channel_stopping(ch))
+		ic->kick(ic);
 }
 
 static void ic_tick(struct vmbus_channel *ch)

@@ -10,7 +10,7 @@
 #include "hostside/vmbus/vsp.h"
 #include "ovb/ic_proto.h"
 
-#define IC_BUF_SIZE	4096	/* the largest IC message (shutdown) fits */
+#define IC_BUF_SIZE	8192	/* the largest IC message (KVP's IP info) fits */
 
 struct ic_service {
 	struct vmbus_device dev;
@@ -24,6 +24,12 @@ struct ic_service {
 	void (*tick)(struct ic_service *ic);	/* every second once negotiated */
 	/* Optional: the guest accepted versions (st.srv_version); worker thread. */
 	void (*negotiated)(struct ic_service *ic);
+	/*
+	 * Optional: after every drain once negotiated (worker thread), so a
+	 * request another thread queued goes out as soon as it wakes the
+	 * worker (notify fd) instead of at the next tick.
+	 */
+	void (*kick)(struct ic_service *ic);
 	pthread_mutex_t lock;			/* guards st */
 	struct icvsp_status st;
 	struct vmbus_channel *ch;

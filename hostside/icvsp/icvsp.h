@@ -34,4 +34,11 @@ void icvsp_get_status(struct vmbus_device *dev, struct icvsp_status *st);
  */
 int icvsp_shutdown_request(struct vmbus_device *dev, bool restart);
 
+/*
+ * A device type's `--OPTION SECONDS` (1..@max), kept in *@cfg as an
+ * unsigned int; 0, or -1 after logging "bad --@option ... (@what)".
+ */
+int icvsp_parse_seconds(void **cfg, const char *arg, const char *option, const char *what,
+			unsigned int max);
+
 #endif /* OVB_ICVSP_H */

@@ -4,13 +4,16 @@
  * heartbeat and shutdown are always offered; `ovbctl heartbeat` reads the
  * guest's last answer, `ovbctl shutdown` and `reboot` ask it to go down.
  */
+#include <errno.h>
 #include <json-c/json.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "hostside/ctl/ctl.h"
 #include "hostside/devices.h"
 #include "hostside/icvsp/icvsp.h"
+#include "hostside/log.h"
 
 static struct vmbus_device *ic_type_device(void *dev)
 {
@@ -39,6 +42,26 @@ static void ic_type_status(void *dev, struct json_object *e)
 	json_object_object_add(e, "open", json_object_new_boolean(st.open));
 	json_object_object_add(e, "negotiated", json_object_new_boolean(st.negotiated));
 	json_object_object_add(e, "version", st.negotiated ? ic_version(st.srv_version) : NULL);
+}
+
+int icvsp_parse_seconds(void **cfg, const char *arg, const char *option, const char *what,
+			unsigned int max)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || !n || n > max) {
+		log_err("bad --%s '%s' (%s, 1-%u)", option, arg, what, max);
+		return -1;
+	}
+	free(*cfg);
+	*cfg = malloc(sizeof(unsigned int));
+	if (!*cfg)
+		return -1;
+	*(unsigned int *)*cfg = (unsigned int)n;
+	return 0;
 }
 
 /* ---- heartbeat ---- */

@@ -56,3 +56,109 @@ timesync_checks() {
 }
 _ts_ms() { echo "$1" | sed -n "s/^offset-ms $2 //p"; }
 _ts_abs() { _v=${1:-999999}; echo "${_v#-}"; }
+
+# kvp_checks DRIVER: the ic-kvp cases' guest side. The KVP device bound to
+# DRIVER (hv_utils or ovb_ic), Debian's hv_kvp_daemon started on
+# /dev/vmbus/hv_kvp with a key of its own in the guest pool (1) and an
+# os-release for the auto pool; after L2-READY, wait for the host's key in
+# pool 0's file, then L2-KVP-SEEN (ic-kvp-intree.l1 drives the host side).
+kvp_checks() {
+	_kvpdev=$(grep -l "{a9a0f4e7-5a45-4d96-b827-8a841e8c03e6}" /sys/bus/vmbus/devices/*/class_id)
+	_drv=$1	# (check's eval sees its own $1)
+	check "KVP device bound to $1" \
+		'test "$(basename "$(readlink "${_kvpdev%/class_id}/driver")")" = "$_drv"'
+	check "the daemon's device /dev/vmbus/hv_kvp" 'test -c /dev/vmbus/hv_kvp'
+	mkdir -p /etc /var/lib/hyperv
+	printf 'NAME="ovb-pair-os"\nVERSION_ID="12.7"\n' > /etc/os-release
+	# The pool file's format: records of a 512-byte key and a 2048-byte value.
+	{ printf guestkey; head -c 504 /dev/zero; printf guestvalue; head -c 2038 /dev/zero; } \
+		> /var/lib/hyperv/.kvp_pool_1
+	hv_kvp_daemon -n > /tmp/kvpd.log 2>&1 &
+	_kvpd=$!
+	sleep 1
+	check "hv_kvp_daemon runs" "kill -0 $_kvpd"
+	if ! kill -0 $_kvpd 2>/dev/null; then
+		wait $_kvpd
+		echo "INFO: hv_kvp_daemon exited with $?"
+		sed 's/^/INFO: kvpd: /' /tmp/kvpd.log
+		dmesg | tail -n 5 | sed 's/^/INFO: /'
+	fi
+	echo "L2-READY"
+	_i=0
+	while ! grep -q hostvalue /var/lib/hyperv/.kvp_pool_0 2>/dev/null && [ $_i -lt 120 ]; do
+		sleep 1
+		_i=$((_i + 1))
+	done
+	check "the host's key is in /var/lib/hyperv/.kvp_pool_0" \
+		'grep -q hostvalue /var/lib/hyperv/.kvp_pool_0'
+	check "hv_kvp_daemon still runs" "kill -0 $_kvpd"
+	echo "L2-KVP-SEEN"
+}
+
+# vss_checks DRIVER: the ic-vss cases' guest side. /dev/sda's ext4 mounted,
+# the VSS device bound to DRIVER (hv_utils or ovb_ic), Debian's
+# hv_vss_daemon started on /dev/vmbus/hv_vss; after L2-READY: a synced
+# write must block while the host has us frozen (L2-FROZEN-SEEN) and
+# complete after the thaw; then the daemon is stopped (L2-DAEMON-STOPPED)
+# and ic-vss-intree.l1 checks that freeze fails.
+vss_checks() {
+	_drv=$1
+	i=0
+	while [ ! -b /dev/sda ] && [ $i -lt 30 ]; do sleep 1; i=$((i + 1)); done
+	mkdir -p /mnt
+	check "ext4 on /dev/sda mounted" 'mount -t ext4 /dev/sda /mnt'
+	_vssdev=$(grep -l "{35fa2e29-ea23-4236-96ae-3a6ebacba440}" /sys/bus/vmbus/devices/*/class_id)
+	check "VSS device bound to $1" \
+		'test "$(basename "$(readlink "${_vssdev%/class_id}/driver")")" = "$_drv"'
+	hv_vss_daemon -n > /tmp/vssd.log 2>&1 &
+	vssd=$!
+	sleep 1
+	check "hv_vss_daemon runs" "kill -0 $vssd"
+	echo "L2-READY"
+	# Probe until a synced write stays blocked for 2 s: the host froze us.
+	i=0
+	while [ $i -lt 60 ]; do
+		dd if=/dev/zero of=/mnt/probe.$i bs=4k count=1 conv=fsync 2>/dev/null &
+		w=$!
+		sleep 2
+		kill -0 $w 2>/dev/null && break
+		i=$((i + 1))
+	done
+	check "a write to /mnt blocks while frozen" "kill -0 $w"
+	echo "L2-FROZEN-SEEN"
+	j=0
+	while kill -0 $w 2>/dev/null && [ $j -lt 60 ]; do sleep 1; j=$((j + 1)); done
+	check "the blocked write completes after the thaw" "! kill -0 $w"
+	check "and it reached the disk" "test -s /mnt/probe.$i"
+	kill $vssd
+	sleep 1
+	echo "L2-DAEMON-STOPPED"
+}
+
+# fcopy_checks DRIVER: the ic-fcopy cases' guest side. The fcopy device
+# bound to DRIVER (hv_utils or ovb_ic) with the instance GUID the 6.12
+# daemon looks for, a 1.5 MiB tmpfs to fill, Debian's hv_fcopy_daemon on
+# /dev/vmbus/hv_fcopy; after L2-READY wait for the host's marker file, then
+# print the copied file's sha256 and check nothing partial is left on the
+# full filesystem (L2-FCOPY-SUM; ic-fcopy-intree.l1 drives the host side).
+fcopy_checks() {
+	_drv=$1
+	_fcdev=$(grep -l "{34d14be3-dee4-41c8-9ae7-6b174977c192}" /sys/bus/vmbus/devices/*/class_id)
+	check "fcopy device bound to $1" \
+		'test "$(basename "$(readlink "${_fcdev%/class_id}/driver")")" = "$_drv"'
+	check "its instance GUID is the one the 6.12 daemon looks for" \
+		'test "$(cat "${_fcdev%/class_id}/device_id")" = "{eb765408-105f-49b6-b4aa-c123b64d17d4}"'
+	mkdir -p /tmp/small
+	check "a 1.5 MiB tmpfs to fill (256 whole fragments: the next write gets ENOSPC, not a short count)" 'mount -t tmpfs -o size=1536k small /tmp/small'
+	hv_fcopy_daemon -n > /tmp/fcd.log 2>&1 &
+	fcd=$!
+	sleep 1
+	check "hv_fcopy_daemon runs" "kill -0 $fcd"
+	echo "L2-READY"
+	i=0
+	while [ ! -f /tmp/in/done ] && [ $i -lt 240 ]; do sleep 1; i=$((i + 1)); done
+	check "the host's last file arrived" 'test -f /tmp/in/done'
+	echo "INFO: sha256 $(sha256sum /tmp/in/f.bin | cut -d' ' -f1)"
+	check "no partial file left on the full filesystem" '! test -e /tmp/small/big'
+	echo "L2-FCOPY-SUM"
+}
