@@ -38,6 +38,8 @@ const char *devenv_sample_arg(struct devenv *e, const struct vsp_type *t)
 		return "2";
 	if (t->option && !strcmp(t->option, "fcopy"))
 		return "10";
+	if (t->option && !strcmp(t->option, "nic"))
+		return "tap=ovbdevenv0";	/* a real TAP: the tests run as root */
 	return NULL;
 }
 
