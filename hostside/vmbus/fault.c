@@ -261,7 +261,7 @@ static void *fault_ring_busy_thread(void *arg)
 		ovb_bool sig = 0, s = 0;
 
 		clock_gettime(CLOCK_MONOTONIC, &t);
-		if (t.tv_sec - t0.tv_sec >= FAULT_RING_BUSY_S)
+		if (t.tv_sec - t0.tv_sec >= j->arg)
 			break;
 		pthread_mutex_lock(&srv->lock);
 		ch = srv->chans[j->relid];
@@ -296,8 +296,10 @@ static void fault_ring_busy(struct vmbus_server *srv, enum vmbus_fault_point at,
 	    c->ch->relid != fault_target_relid(srv, VMBUS_FK_RING_BUSY))
 		return;
 	j.relid = c->ch->relid;
+	j.arg = srv->faults.arg[VMBUS_FK_RING_BUSY_S] ? srv->faults.arg[VMBUS_FK_RING_BUSY_S] :
+							   FAULT_RING_BUSY_S;
 	log_info("vmbus: fault: channel %u: keeping the guest's receive ring full for %u s",
-		 j.relid, FAULT_RING_BUSY_S);
+		 j.relid, j.arg);
 	fault_spawn(fault_ring_busy_thread, &j);
 }
 
@@ -384,6 +386,15 @@ static void fault_ring_index(struct vmbus_server *srv, enum vmbus_fault_point at
 	srv->ops->signal_guest(srv->opaque, ch->target_vp, srv->msg_sint, ch->relid);
 }
 
+/* A kind that only sets another kind's parameter (ring-busy-s). */
+static void fault_none(struct vmbus_server *srv, enum vmbus_fault_point at,
+		       const struct vmbus_fault_ctx *c)
+{
+	(void)srv;
+	(void)at;
+	(void)c;
+}
+
 typedef void (*vmbus_fault_fn)(struct vmbus_server *srv, enum vmbus_fault_point at,
 			       const struct vmbus_fault_ctx *c);
 
@@ -399,6 +410,7 @@ static const struct vmbus_fault_desc {
 	[VMBUS_FK_RING_INDEX] = { "ring-index", OVB_VMBUS_MAX_RELID, fault_ring_index },
 	[VMBUS_FK_RESCIND_SUB] = { "rescind-sub", 600, fault_rescind_sub },
 	[VMBUS_FK_RING_BUSY] = { "ring-busy", OVB_VMBUS_MAX_RELID, fault_ring_busy },
+	[VMBUS_FK_RING_BUSY_S] = { "ring-busy-s", 600, fault_none },
 	[VMBUS_FK_OFFER_FLOOD] = { "offer-flood", 1000000, fault_offer_flood },
 	[VMBUS_FK_RESCIND_FLOOD] = { "rescind-flood", 1000000, fault_rescind_flood },
 };

@@ -660,11 +660,18 @@ static void test_fault_parse(void **state)
 				  VMBUS_FAULT_MSG_TYPE | VMBUS_FAULT_DUP_OFFER |
 				  VMBUS_FAULT_RING_INDEX);
 	assert_int_equal(f.arg[VMBUS_FK_RING_INDEX], 7);
+	/* ring-busy-s=S: ring-busy's length; a prefix of no other kind's name */
+	assert_int_equal(vmbus_faults_parse("ring-busy-s=10,ring-busy=1", &f), 0);
+	assert_true(f.kinds & (1u << VMBUS_FK_RING_BUSY_S));
+	assert_true(f.kinds & (1u << VMBUS_FK_RING_BUSY));
+	assert_int_equal(f.arg[VMBUS_FK_RING_BUSY_S], 10);
+	assert_int_equal(f.arg[VMBUS_FK_RING_BUSY], 1);
 	/* Bad lists leave @f as it was. */
 	static const char *const bad[] = { "", ",", "offer-len,", ",msg-type", "bogus",
 					   "offer-lenx", "offer-len=1", "ring-index=",
 					   "ring-index=0", "ring-index=2048", "ring-index=1x",
-					   "ring-index=99999", "msg-type,,bad-relid" };
+					   "ring-index=99999", "msg-type,,bad-relid",
+					   "ring-busy-s=0", "ring-busy-s=601", "ring-busy-sx" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct vmbus_faults g = { .kinds = 0x40, .arg[VMBUS_FK_RING_INDEX] = 3 };
 
