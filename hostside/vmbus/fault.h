@@ -24,8 +24,8 @@
  *   offer-flood after the offers, N (default 20000) offers repeating one
  *               made-up relid of an unknown class, one every 0.5 ms
  *   rescind-flood  likewise N rescinds of a relid the guest never had
- * Their threads are not stopped at exit: for a guest that stays up while
- * they run (a guest that resets meanwhile may crash ovb-host).
+ * Their threads end on their own, or are stopped and joined when the
+ * server is freed (vmbus_faults_stop).
  *
  * A new kind is one enum value here, one line in VMBUS_FAULT_NAMES and
  * one row in fault.c's table: its name, whether it takes =N, and the
@@ -71,6 +71,8 @@ struct vmbus_faults {
 int vmbus_faults_parse(const char *spec, struct vmbus_faults *f);
 /* Before the guest runs (control thread). */
 void vmbus_server_set_faults(struct vmbus_server *srv, const struct vmbus_faults *f);
+/* Stop and join @srv's fault threads (vmbus_server_free, without its lock). */
+void vmbus_faults_stop(struct vmbus_server *srv);
 
 /* ---- for the server (hostside/vmbus), with its lock held ---------------- */
 
