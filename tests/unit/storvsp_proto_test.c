@@ -484,6 +484,62 @@ static void test_remove_not_starved_by_io(void **state)
 	assert_int_equal(storvsp_disk_count(f->sv), 0);
 }
 
+/* Lines of @path that have @what; *@suppressed: a "messages suppressed" line too. */
+static unsigned int count_lines(const char *path, const char *what, bool *suppressed)
+{
+	FILE *f = fopen(path, "r");
+	char line[512];
+	unsigned int n = 0;
+
+	assert_non_null(f);
+	*suppressed = false;
+	while (fgets(line, sizeof(line), f)) {
+		n += strstr(line, what) != NULL;
+		*suppressed |= strstr(line, "messages suppressed") != NULL;
+	}
+	fclose(f);
+	return n;
+}
+
+/*
+ * storvsp's log lines a guest causes: a guest that negotiates 1000 times
+ * (a module reload loop) gets a burst of its "guest speaks VSTOR" lines
+ * (LOG_RL_STATE_BURST, 64), not one each; a second later the line comes
+ * again, with the count of those suppressed. (Before: a budget of 200
+ * lines shared by the queue threads, decremented without a lock, and once
+ * spent never refilled.)
+ */
+static void test_log_lines_rate_limited(void **state)
+{
+	struct fx *f = *state;
+	char path[] = "/tmp/storvsp_log.XXXXXX";
+	int fd = mkstemp(path), saved = dup(2);
+	unsigned int lines;
+	bool suppressed;
+
+	assert_true(fd >= 0 && saved >= 0);
+	fflush(stderr);
+	assert_true(dup2(fd, 2) >= 0);
+	for (int i = 0; i < 1000; i++) {
+		storvsp_protocol_reset(f->sv);
+		handshake(f, 0x0602);
+	}
+	fflush(stderr);
+	lines = count_lines(path, "guest speaks VSTOR", &suppressed);
+	assert_int_equal(lines, 64);
+	assert_false(suppressed);
+	sleep(1);
+	storvsp_protocol_reset(f->sv);
+	handshake(f, 0x0602);
+	fflush(stderr);
+	assert_true(dup2(saved, 2) >= 0);
+	close(saved);
+	close(fd);
+	assert_int_equal(count_lines(path, "guest speaks VSTOR", &suppressed), 65);
+	assert_true(suppressed);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -493,6 +549,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_srb_fields, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hotplug_luns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove_not_starved_by_io, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_log_lines_rate_limited, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
