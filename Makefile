@@ -178,15 +178,18 @@ check-unit: setup $(addprefix $(BUILD)/san/,$(UNIT_TESTS))
 			$(BUILD)/san/$$t || fail=1; \
 	done; exit $$fail
 
+# FUZZ_JOBS targets at a time (one per CPU: each still gets FUZZ_SECONDS of
+# a CPU, and the phase takes 1/FUZZ_JOBS of the time); a line per target
+# when it ends, its log's tail if it failed.
+FUZZ_JOBS ?= $(shell nproc)
 check-fuzz: setup $(addprefix $(BUILD)/fuzz/,$(FUZZERS))
-	$(Q)for f in $(FUZZERS); do \
-		echo "== fuzz: $$f ($(FUZZ_SECONDS) s)"; \
-		mkdir -p $(BUILD)/fuzz/corpus/$$f; \
-		$(BUILD)/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 \
+	$(Q)printf '%s\n' $(FUZZERS) | xargs -P $(FUZZ_JOBS) -I{} sh -c '\
+		f={}; mkdir -p $(BUILD)/fuzz/corpus/$$f; \
+		if $(BUILD)/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 \
 			$(BUILD)/fuzz/corpus/$$f $$( [ -d tests/fuzz/seeds/$$f ] && echo tests/fuzz/seeds/$$f ) \
-			2>$(BUILD)/fuzz/$$f.log || { tail -n 60 $(BUILD)/fuzz/$$f.log; exit 1; }; \
-		grep -E '^(#[0-9]+.*DONE|Done)' $(BUILD)/fuzz/$$f.log | tail -n1; \
-	done
+			2>$(BUILD)/fuzz/$$f.log; then \
+			echo "== fuzz: $$f ($(FUZZ_SECONDS) s): $$(grep -E "^(#[0-9]+.*DONE|Done)" $(BUILD)/fuzz/$$f.log | tail -n1)"; \
+		else echo "== fuzz: $$f FAILED"; tail -n 60 $(BUILD)/fuzz/$$f.log; exit 1; fi'
 
 check: setup all headers-check modules-all check-unit check-fuzz $(CHECKS)
 	@echo "check: all passed"
@@ -205,7 +208,6 @@ check-long:
 # itself and what the run found: tests/fuzz/fuzz-long. Prints executions and
 # coverage per target; a crash fails (its input is in build/fuzz/long/).
 FUZZ_LONG_SECONDS = $(if $(filter command line environment,$(origin FUZZ_SECONDS)),$(FUZZ_SECONDS),1800)
-FUZZ_JOBS ?= $(shell nproc)
 fuzz-long: setup $(addprefix $(BUILD)/fuzz/,$(FUZZERS))
 	$(Q)tests/fuzz/fuzz-long $(BUILD) $(FUZZ_LONG_SECONDS) $(FUZZ_JOBS) $(FUZZERS)
 

@@ -192,7 +192,7 @@ static void scsi_disk_inquiry(struct scsi_disk *d, struct scsi_disk_cmd *c)
 				put_be32(r + 20, 0xffffffffu);	/* max unmap LBA count */
 				put_be32(r + 24, 64);		/* max unmap descriptors */
 				put_be32(r + 28, 8);		/* unmap granularity */
-				put_be64(r + 36, 0xffffffffu);	/* max write same */
+				put_be64(r + 36, SCSI_DISK_MAX_WRITE_SAME);	/* max write same */
 			}
 			n = 64;
 			break;
@@ -382,7 +382,8 @@ static void scsi_disk_write_same(struct scsi_disk *d, struct scsi_disk_cmd *c)
 	uint8_t *chunk;
 	const uint32_t per = 128;	/* blocks per write */
 
-	if (!nb || (c->cdb[1] & 0x01) /* NDOB unsupported */) {
+	/* Longer than the block limits page allows: SBC's INVALID FIELD IN CDB. */
+	if (!nb || nb > SCSI_DISK_MAX_WRITE_SAME || (c->cdb[1] & 0x01) /* NDOB unsupported */) {
 		scsi_sense_set(c, SCSI_SENSE_ILLEGAL_REQUEST, ASC_INVALID_FIELD_CDB);
 		return;
 	}

@@ -15,6 +15,13 @@
 #define SCSI_DISK_BLOCK_SIZE	512u
 #define SCSI_DISK_SENSE_LEN	18u	/* fixed-format sense */
 #define SCSI_DISK_MAX_XFER	(2u * 1024 * 1024)	/* per command, bytes */
+/*
+ * Blocks per WRITE SAME (16 MiB), in the block limits page and enforced:
+ * a command runs under its LUN's read lock, so one over the whole disk
+ * would keep `disk remove` waiting for all of it; the guest splits
+ * larger ranges (Linux sd: max_ws_blocks) and a remove gets in between.
+ */
+#define SCSI_DISK_MAX_WRITE_SAME	(16u * 1024 * 1024 / SCSI_DISK_BLOCK_SIZE)
 
 #define SCSI_STATUS_GOOD		0x00
 #define SCSI_STATUS_CHECK_CONDITION	0x02

@@ -153,35 +153,105 @@ static void fault_msg_type(struct vmbus_server *srv, enum vmbus_fault_point at,
 	vmbus_server_post(srv, &e, 4);	/* shorter than any header */
 }
 
-/* ---- kinds that act later, from a detached thread of their own --------- */
+/* ---- kinds that act later, from a thread of their own ------------------ */
 
+/*
+ * Every such thread is a job on fault_jobs until it is joined: by the next
+ * spawn once it ended, or by vmbus_faults_stop (vmbus_server_free), which
+ * tells its server's jobs to stop, wakes their sleeps and joins them, so
+ * none outlives the server it looks at.
+ */
 struct fault_job {
 	struct vmbus_server *srv;
 	struct vmbus_channel *ch;
 	uint32_t relid, arg;
+	pthread_t t;
+	ovb_bool stop, ended;		/* under fault_jobs_lock */
+	struct fault_job *next;
 };
+
+static pthread_mutex_t fault_jobs_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t fault_jobs_wake = PTHREAD_COND_INITIALIZER;
+static struct fault_job *fault_jobs;
+
+/* Unlink and join the jobs that ended (@srv NULL) or all of @srv's. */
+static void fault_jobs_reap(struct vmbus_server *srv)
+{
+	struct fault_job *done = NULL, **pp, *j;
+
+	pthread_mutex_lock(&fault_jobs_lock);
+	for (pp = &fault_jobs; (j = *pp);) {
+		if (srv ? j->srv == srv : j->ended) {
+			j->stop = 1;
+			*pp = j->next;
+			j->next = done;
+			done = j;
+		} else {
+			pp = &j->next;
+		}
+	}
+	pthread_cond_broadcast(&fault_jobs_wake);
+	pthread_mutex_unlock(&fault_jobs_lock);
+	while ((j = done)) {
+		done = j->next;
+		pthread_join(j->t, NULL);
+		free(j);
+	}
+}
 
 static void fault_spawn(void *(*fn)(void *), const struct fault_job *job)
 {
 	struct fault_job *j = malloc(sizeof(*j));
-	pthread_t t;
 
+	fault_jobs_reap(NULL);
 	if (!j)
 		return;
 	*j = *job;
-	if (pthread_create(&t, NULL, fn, j)) {
+	j->stop = j->ended = 0;
+	pthread_mutex_lock(&fault_jobs_lock);
+	if (pthread_create(&j->t, NULL, fn, j)) {
+		pthread_mutex_unlock(&fault_jobs_lock);
 		free(j);
 		return;
 	}
-	pthread_detach(t);
+	j->next = fault_jobs;
+	fault_jobs = j;
+	pthread_mutex_unlock(&fault_jobs_lock);
 }
 
-static void fault_sleep_us(unsigned long us)
+/* Sleep @us unless told to stop; 0 once the job is to stop. */
+static int fault_sleep_us(struct fault_job *j, unsigned long us)
 {
-	struct timespec ts = { .tv_sec = (time_t)(us / 1000000),
-			       .tv_nsec = (long)(us % 1000000) * 1000L };
+	struct timespec ts;
+	int go;
 
-	nanosleep(&ts, NULL);
+	clock_gettime(CLOCK_REALTIME, &ts);	/* the condvar's clock */
+	ts.tv_sec += (time_t)(us / 1000000);
+	ts.tv_nsec += (long)(us % 1000000) * 1000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&fault_jobs_lock);
+	while (!j->stop && pthread_cond_timedwait(&fault_jobs_wake, &fault_jobs_lock, &ts) != ETIMEDOUT)
+		;
+	go = !j->stop;
+	pthread_mutex_unlock(&fault_jobs_lock);
+	return go;
+}
+
+/* The job's thread is done; it is joined later (fault_jobs_reap). */
+static void *fault_job_end(struct fault_job *j)
+{
+	pthread_mutex_lock(&fault_jobs_lock);
+	j->ended = 1;
+	pthread_mutex_unlock(&fault_jobs_lock);
+	return NULL;
+}
+
+void vmbus_faults_stop(struct vmbus_server *srv)
+{
+	fault_jobs_reap(srv);
 }
 
 static void *fault_rescind_sub_thread(void *arg)
@@ -190,7 +260,8 @@ static void *fault_rescind_sub_thread(void *arg)
 	struct vmbus_server *srv = j->srv;
 	struct vmbus_channel *ch;
 
-	fault_sleep_us((unsigned long)j->arg * 1000000);
+	if (!fault_sleep_us(j, (unsigned long)j->arg * 1000000))
+		return fault_job_end(j);
 	pthread_mutex_lock(&srv->lock);
 	ch = srv->chans[j->relid];
 	if (ch == j->ch && ch->state == CH_OPEN && srv->version) {
@@ -207,8 +278,7 @@ static void *fault_rescind_sub_thread(void *arg)
 		}
 	}
 	pthread_mutex_unlock(&srv->lock);
-	free(j);
-	return NULL;
+	return fault_job_end(j);
 }
 
 static void fault_rescind_sub(struct vmbus_server *srv, enum vmbus_fault_point at,
@@ -261,7 +331,7 @@ static void *fault_ring_busy_thread(void *arg)
 		ovb_bool sig = 0, s = 0;
 
 		clock_gettime(CLOCK_MONOTONIC, &t);
-		if (t.tv_sec - t0.tv_sec >= FAULT_RING_BUSY_S)
+		if (t.tv_sec - t0.tv_sec >= j->arg)
 			break;
 		pthread_mutex_lock(&srv->lock);
 		ch = srv->chans[j->relid];
@@ -279,12 +349,12 @@ static void *fault_ring_busy_thread(void *arg)
 		if (sig)
 			srv->ops->signal_guest(srv->opaque, ch->target_vp, srv->msg_sint, ch->relid);
 		pthread_mutex_unlock(&srv->lock);
-		fault_sleep_us(FAULT_PACE_US);
+		if (!fault_sleep_us(j, FAULT_PACE_US))
+			break;
 	}
 	log_info("vmbus: fault: ring-busy on channel %u ended: %llu packets written", j->relid,
 		 (unsigned long long)packets);
-	free(j);
-	return NULL;
+	return fault_job_end(j);
 }
 
 static void fault_ring_busy(struct vmbus_server *srv, enum vmbus_fault_point at,
@@ -296,8 +366,10 @@ static void fault_ring_busy(struct vmbus_server *srv, enum vmbus_fault_point at,
 	    c->ch->relid != fault_target_relid(srv, VMBUS_FK_RING_BUSY))
 		return;
 	j.relid = c->ch->relid;
+	j.arg = srv->faults.arg[VMBUS_FK_RING_BUSY_S] ? srv->faults.arg[VMBUS_FK_RING_BUSY_S] :
+							   FAULT_RING_BUSY_S;
 	log_info("vmbus: fault: channel %u: keeping the guest's receive ring full for %u s",
-		 j.relid, FAULT_RING_BUSY_S);
+		 j.relid, j.arg);
 	fault_spawn(fault_ring_busy_thread, &j);
 }
 
@@ -324,16 +396,17 @@ static void *fault_flood_thread(void *arg)
 	while (sent < j->arg && waits < 20000) {
 		if (srv->ops->post_msg(srv->opaque, srv->msg_vp, srv->msg_sint, msg, len)) {
 			waits++;
-			fault_sleep_us(5000);
+			if (!fault_sleep_us(j, 5000))
+				break;
 			continue;
 		}
 		sent++;
-		fault_sleep_us(FAULT_PACE_US / 2);
+		if (!fault_sleep_us(j, FAULT_PACE_US / 2))
+			break;
 	}
 	log_info("vmbus: fault: %s flood ended: %u messages posted", j->relid ? "offer" : "rescind",
 		 sent);
-	free(j);
-	return NULL;
+	return fault_job_end(j);
 }
 
 static void fault_flood(struct vmbus_server *srv, enum vmbus_fault_point at, unsigned int kind)
@@ -384,6 +457,15 @@ static void fault_ring_index(struct vmbus_server *srv, enum vmbus_fault_point at
 	srv->ops->signal_guest(srv->opaque, ch->target_vp, srv->msg_sint, ch->relid);
 }
 
+/* A kind that only sets another kind's parameter (ring-busy-s). */
+static void fault_none(struct vmbus_server *srv, enum vmbus_fault_point at,
+		       const struct vmbus_fault_ctx *c)
+{
+	(void)srv;
+	(void)at;
+	(void)c;
+}
+
 typedef void (*vmbus_fault_fn)(struct vmbus_server *srv, enum vmbus_fault_point at,
 			       const struct vmbus_fault_ctx *c);
 
@@ -399,6 +481,7 @@ static const struct vmbus_fault_desc {
 	[VMBUS_FK_RING_INDEX] = { "ring-index", OVB_VMBUS_MAX_RELID, fault_ring_index },
 	[VMBUS_FK_RESCIND_SUB] = { "rescind-sub", 600, fault_rescind_sub },
 	[VMBUS_FK_RING_BUSY] = { "ring-busy", OVB_VMBUS_MAX_RELID, fault_ring_busy },
+	[VMBUS_FK_RING_BUSY_S] = { "ring-busy-s", 600, fault_none },
 	[VMBUS_FK_OFFER_FLOOD] = { "offer-flood", 1000000, fault_offer_flood },
 	[VMBUS_FK_RESCIND_FLOOD] = { "rescind-flood", 1000000, fault_rescind_flood },
 };

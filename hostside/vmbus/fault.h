@@ -20,11 +20,12 @@
  *   ring-busy   for 30 s after channel RELID opened (default: as
  *               ring-index), refill the guest's receive ring every ms with
  *               small in-band packets (16 zero bytes; an IC guest drops them)
+ *   ring-busy-s=SECONDS  ring-busy's length instead of 30 s (alone: no effect)
  *   offer-flood after the offers, N (default 20000) offers repeating one
  *               made-up relid of an unknown class, one every 0.5 ms
  *   rescind-flood  likewise N rescinds of a relid the guest never had
- * Their threads are not stopped at exit: for a guest that stays up while
- * they run (a guest that resets meanwhile may crash ovb-host).
+ * Their threads end on their own, or are stopped and joined when the
+ * server is freed (vmbus_faults_stop).
  *
  * A new kind is one enum value here, one line in VMBUS_FAULT_NAMES and
  * one row in fault.c's table: its name, whether it takes =N, and the
@@ -46,6 +47,7 @@ enum vmbus_fault_kind {
 	VMBUS_FK_RING_INDEX,
 	VMBUS_FK_RESCIND_SUB,
 	VMBUS_FK_RING_BUSY,
+	VMBUS_FK_RING_BUSY_S,
 	VMBUS_FK_OFFER_FLOOD,
 	VMBUS_FK_RESCIND_FLOOD,
 	VMBUS_FK_COUNT
@@ -57,7 +59,7 @@ enum vmbus_fault_kind {
 #define VMBUS_FAULT_MSG_TYPE	(1u << VMBUS_FK_MSG_TYPE)
 #define VMBUS_FAULT_RING_INDEX	(1u << VMBUS_FK_RING_INDEX)
 #define VMBUS_FAULT_NAMES	"offer-len, bad-relid, dup-offer, msg-type, ring-index[=RELID], " \
-				"rescind-sub[=SECONDS], ring-busy[=RELID], offer-flood[=N], " \
+				"rescind-sub[=SECONDS], ring-busy[=RELID], ring-busy-s=SECONDS, offer-flood[=N], " \
 				"rescind-flood[=N]"
 
 struct vmbus_faults {
@@ -69,6 +71,8 @@ struct vmbus_faults {
 int vmbus_faults_parse(const char *spec, struct vmbus_faults *f);
 /* Before the guest runs (control thread). */
 void vmbus_server_set_faults(struct vmbus_server *srv, const struct vmbus_faults *f);
+/* Stop and join @srv's fault threads (vmbus_server_free, without its lock). */
+void vmbus_faults_stop(struct vmbus_server *srv);
 
 /* ---- for the server (hostside/vmbus), with its lock held ---------------- */
 

@@ -741,6 +741,7 @@ void vmbus_server_free(struct vmbus_server *srv)
 	if (!srv)
 		return;
 	VMBUS_ASSERT_CONTROL(srv);
+	vmbus_faults_stop(srv);		/* their threads look at srv */
 	pthread_mutex_lock(&srv->lock);
 	server_disconnect(srv);
 	for (uint32_t i = 1; i <= OVB_VMBUS_MAX_RELID; i++) {

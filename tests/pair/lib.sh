@@ -92,9 +92,13 @@ l2_script_end() {
 	chmod +x "$1"
 }
 
-# Pack directory $1 into a gzip'd newc cpio $2.
+# Pack directory $1 into a zstd-compressed newc cpio $2 (named .cpio.gz
+# for history; the kernel goes by the magic). Not gzip: the guest unpacks
+# its initramfs under nested TCG, and fio's libraries (84 MB) took ~15 s
+# of every fio case's boot to inflate; zstd unpacks ~4x faster and packs
+# smaller (33.6 MB against 37.6).
 initramfs_pack() {
-	(cd "$1" && find . | cpio -o -H newc --quiet | gzip -1) > "$2"
+	(cd "$1" && find . | cpio -o -H newc --quiet | zstd -q -3) > "$2"
 }
 
 # How to run the outer QEMU: KVM where a usable hardware KVM exists, else

@@ -375,6 +375,60 @@ static void test_unmap_write_same(void **state)
 	assert_sense(&c, SCSI_SENSE_ILLEGAL_REQUEST, 0x24, 0);
 }
 
+/*
+ * WRITE SAME runs under its LUN's read lock (storvsp_proto.c), so its
+ * length is bounded: the block limits page says SCSI_DISK_MAX_WRITE_SAME
+ * and a longer one is refused (INVALID FIELD IN CDB) on a disk that has
+ * room for it; one of exactly that length is done. Before the bound, the
+ * page said 0xffffffff and the longer command wrote on.
+ */
+static void test_write_same_bounded(void **state)
+{
+	struct fx *f = *state;
+	struct scsi_disk_cmd c;
+	const uint32_t max = SCSI_DISK_MAX_WRITE_SAME, blocks = 4 * max;
+	uint8_t vpd[6] = { 0x12, 0x01, 0xb0, 0, 64, 0 };
+	uint8_t ws[16] = { 0x93, 0 };
+	uint8_t r10[10] = { 0x28, 0, 0, 0, 0, 0, 0, 0, 1, 0 };
+	uint64_t adv = 0;
+
+	/* a disk four times the bound (sparse) */
+	scsi_disk_free(f->d);
+	disk_backend_close(f->b);
+	assert_int_equal(truncate(f->path, (off_t)blocks * 512), 0);
+	assert_int_equal(fx_open(f, false), 0);
+	run(f, &c, vpd, 6, 64);
+	assert_int_equal(c.status, 0);
+	for (int i = 36; i < 44; i++)
+		adv = adv << 8 | f->buf[i];
+	assert_int_equal(adv, max);
+	memset(f->buf, 0x6c, 512);
+	for (int i = 0; i < 4; i++)
+		ws[10 + i] = (uint8_t)((max + 1) >> (24 - 8 * i));
+	run(f, &c, ws, 16, 512);
+	assert_sense(&c, SCSI_SENSE_ILLEGAL_REQUEST, 0x24, 0);
+	ws[1] = 0x08;				/* with UNMAP: the same bound */
+	run(f, &c, ws, 16, 512);
+	assert_sense(&c, SCSI_SENSE_ILLEGAL_REQUEST, 0x24, 0);
+	/* exactly the bound, at LBA max: written, its last block too */
+	ws[1] = 0;
+	for (int i = 0; i < 4; i++)
+		ws[10 + i] = (uint8_t)(max >> (24 - 8 * i));
+	ws[7] = (uint8_t)(max >> 16);
+	ws[8] = (uint8_t)(max >> 8);
+	ws[9] = (uint8_t)max;
+	run(f, &c, ws, 16, 512);
+	assert_int_equal(c.status, 0);
+	r10[3] = (uint8_t)((2 * max - 1) >> 16);
+	r10[4] = (uint8_t)((2 * max - 1) >> 8);
+	r10[5] = (uint8_t)(2 * max - 1);
+	memset(f->buf, 0, 512);
+	run(f, &c, r10, 10, 512);
+	assert_int_equal(c.status, 0);
+	assert_int_equal(f->buf[0], 0x6c);
+	assert_int_equal(f->buf[511], 0x6c);
+}
+
 static void test_read_only(void **state)
 {
 	struct fx *f = *state;
@@ -460,6 +514,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_misc_commands, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mode_sense, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unmap_write_same, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_same_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_serial_option, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_lun_and_report, setup, teardown),

@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <dirent.h>
 #include <cmocka.h>
 
 #include "tests/unit/channel_info.h"
@@ -660,11 +662,18 @@ static void test_fault_parse(void **state)
 				  VMBUS_FAULT_MSG_TYPE | VMBUS_FAULT_DUP_OFFER |
 				  VMBUS_FAULT_RING_INDEX);
 	assert_int_equal(f.arg[VMBUS_FK_RING_INDEX], 7);
+	/* ring-busy-s=S: ring-busy's length; a prefix of no other kind's name */
+	assert_int_equal(vmbus_faults_parse("ring-busy-s=10,ring-busy=1", &f), 0);
+	assert_true(f.kinds & (1u << VMBUS_FK_RING_BUSY_S));
+	assert_true(f.kinds & (1u << VMBUS_FK_RING_BUSY));
+	assert_int_equal(f.arg[VMBUS_FK_RING_BUSY_S], 10);
+	assert_int_equal(f.arg[VMBUS_FK_RING_BUSY], 1);
 	/* Bad lists leave @f as it was. */
 	static const char *const bad[] = { "", ",", "offer-len,", ",msg-type", "bogus",
 					   "offer-lenx", "offer-len=1", "ring-index=",
 					   "ring-index=0", "ring-index=2048", "ring-index=1x",
-					   "ring-index=99999", "msg-type,,bad-relid" };
+					   "ring-index=99999", "msg-type,,bad-relid",
+					   "ring-busy-s=0", "ring-busy-s=601", "ring-busy-sx" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct vmbus_faults g = { .kinds = 0x40, .arg[VMBUS_FK_RING_INDEX] = 3 };
 
@@ -775,6 +784,57 @@ static void test_fault_offers(void **state)
  * Open-time garbage: a stray answer before each real one, and the faulted
  * channel's receive ring gets an out-of-range write_index and a signal.
  */
+/* This process's threads (/proc/self/task). */
+static unsigned int thread_count(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	unsigned int n = 0;
+
+	assert_non_null(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n - 2;		/* . and .. */
+}
+
+/*
+ * The fault kinds that run threads of their own: a ring kept busy for 600
+ * s and a flood's thread are running when the server is freed, which
+ * stops and joins them (promptly, not after their time), so no fault
+ * thread outlives the server it looks at (before: detached, they went on
+ * on freed memory, and ASan reported it).
+ */
+static void test_fault_threads_stopped_at_free(void **state)
+{
+	unsigned int before = thread_count(), during;
+	struct env *e = env_new();
+	struct vmbus_faults f = { 0 };
+	struct vmbus_channel_empty req = { .header.msgtype = CHANNELMSG_REQUESTOFFERS };
+	struct timespec t0, t1;
+	struct ovb_ring_ctl *ctl;
+	uint64_t pfn;
+
+	(void)state;
+	assert_int_equal(vmbus_faults_parse("ring-busy=1,ring-busy-s=600,rescind-sub=600", &f), 0);
+	vmbus_server_set_faults(e->srv, &f);
+	contact(e, 0x50003);
+	send(e, &req, sizeof(req));
+	assert_non_null(fg_expect(e->fg, CHANNELMSG_ALLOFFERS_DELIVERED));
+	assert_int_equal(open_channel(e, 1, 10, 4, 4, &pfn), 0);
+	/* the busy ring's thread runs: it fills the guest's receive ring */
+	ctl = fg_page(e->fg, pfn + 4);
+	for (int i = 0; i < 200 && __atomic_load_n(&ctl->write_index, __ATOMIC_ACQUIRE) < 6000; i++)
+		usleep(10 * 1000);
+	assert_true(__atomic_load_n(&ctl->write_index, __ATOMIC_ACQUIRE) >= 6000);
+	during = thread_count();
+	assert_true(during > before);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	env_free(e);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_int_equal(thread_count(), before);
+	assert_true(t1.tv_sec - t0.tv_sec < 5);
+}
+
 static void test_fault_open_and_ring_index(void **state)
 {
 	static uint8_t msgs[8][OVB_VMBUS_MAX_MSG_SIZE];
@@ -1343,6 +1403,7 @@ int main(void)
 		cmocka_unit_test(test_fault_parse),
 		cmocka_unit_test(test_fault_offers),
 		cmocka_unit_test(test_fault_open_and_ring_index),
+		cmocka_unit_test(test_fault_threads_stopped_at_free),
 		cmocka_unit_test(test_gpadl_map_by_id),
 		cmocka_unit_test(test_xfer_pages_and_completion),
 		cmocka_unit_test(test_map_guest_range),
