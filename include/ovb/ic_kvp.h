@@ -146,8 +146,15 @@ struct kvp_dev_msg {
 		struct kvp_delete del;
 		struct kvp_ipaddr_value ip;
 		u8 version[IC_KVP_MAX_KEY_SIZE];	/* register */
+		/*
+		 * uapi's body union is 4-byte aligned (its struct
+		 * hv_kvp_msg_delete is not packed), so it is 7428 bytes,
+		 * not the 7426 of its largest member: the daemon reads and
+		 * writes 7432 (seen with strace on Debian's hv_kvp_daemon).
+		 */
+		u8 uapi_size[7428];
 	} __packed body;
 } __packed;
-OVB_ASSERT_SIZE(struct kvp_dev_msg, 7430);
+OVB_ASSERT_SIZE(struct kvp_dev_msg, 7432);
 
 #endif /* OVB_IC_KVP_H */
