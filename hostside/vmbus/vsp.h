@@ -12,10 +12,14 @@
  *     rescind); never with the server's lock held, so a close may join a
  *     worker that is stuck on the guest;
  *   - vmbus_channel_start_worker/stop_worker: in open/close;
- *   - the drain/tick functions, vmbus_channel_send_inband(),
- *     vmbus_channel_send_xfer_pages(), vmbus_channel_wait(),
+ *   - the drain/tick functions, vmbus_channel_wait(),
  *     vmbus_channel_stopping() and vmbus_channel_offer_subchannels(): on
  *     the channel's worker;
+ *   - vmbus_channel_send_inband() and vmbus_channel_send_xfer_pages(): on
+ *     the worker, or on another thread of the VSP's while the channel is
+ *     open (netvsp's TAP reader and ctl commands): the ring's send side
+ *     has a lock of its own (tx_lock), so sends from two threads never
+ *     interleave within a packet;
  *   - the accessors, vmbus_channel_signal(), vmbus_channel_gpa_map(),
  *     the GPADL and guest-range map/unmap functions and
  *     vmbus_packet_parse(): any thread while the channel is open (the
@@ -157,7 +161,7 @@ bool vmbus_channel_stopping(struct vmbus_channel *ch);
  */
 int vmbus_channel_wait(struct vmbus_channel *ch, unsigned int timeout_ms);
 
-/* Send one in-band packet and signal the guest if needed (worker thread). */
+/* Send one in-band packet and signal the guest if needed (threads: above). */
 int vmbus_channel_send_inband(struct vmbus_channel *ch, u16 flags, u64 trans_id,
 			      const void *buf, u32 len);
 
@@ -169,7 +173,7 @@ int vmbus_channel_send_inband(struct vmbus_channel *ch, u16 flags, u64 trans_id,
  * OVB_VMPKT_FLAG_COMPLETION_REQUESTED the guest answers with a VM_PKT_COMP
  * of @trans_id, which the drain sees (vmbus_packet_parse). 0, -EAGAIN
  * when the ring has no room now, -EMSGSIZE, -EINVAL (no ranges or more
- * than VMBUS_XFER_MAX_RANGES), -EIO (failed ring). Worker thread.
+ * than VMBUS_XFER_MAX_RANGES), -EIO (failed ring). Threads: as above.
  */
 #define VMBUS_XFER_MAX_RANGES	4096
 int vmbus_channel_send_xfer_pages(struct vmbus_channel *ch, u16 flags, u64 trans_id,
