@@ -23,10 +23,7 @@
 #include "icvsc/timesync.c"
 #include "icvsc/negotiate.c"
 
-/* KVP, VSS, fcopy (icvsc/daemon.c) need a char device, not in the shim: table entries only. */
-const struct ic_service ic_kvp = { .name = "kvp", .msgtype = ICMSGTYPE_KVPEXCHANGE };
-const struct ic_service ic_vss = { .name = "vss", .msgtype = ICMSGTYPE_VSS };
-const struct ic_service ic_fcopy = { .name = "fcopy", .msgtype = ICMSGTYPE_FCOPY };
+#include "tests/fuzz/guestshim/stub_ic_daemons.h"
 
 #include "tests/fuzz/fuzz_input.h"
 

@@ -18,6 +18,7 @@
 #include "icvsc/shutdown.c"
 #include "icvsc/timesync.c"
 #include "icvsc/negotiate.c"
+#include "tests/fuzz/guestshim/stub_ic_daemons.h"
 
 #include "tests/fuzz/guestshim/stub_bus.h"
 
