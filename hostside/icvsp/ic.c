@@ -122,30 +122,29 @@ void ic_handle_packet(struct ic_service *ic, const uint8_t *buf, uint32_t len)
 		ic_log(ic, "answer of type %u dropped", h.icmsgtype);
 }
 
+/* What ic_drain hands vmbus_channel_drain_rx: the service and its buffer. */
+struct ic_rx {
+	struct ic_service *ic;
+	uint8_t buf[IC_BUF_SIZE + 64];
+};
+
+static void ic_rx(void *arg, uint32_t len, bool oversized)
+{
+	struct ic_rx *r = arg;
+
+	if (oversized)
+		ic_log(r->ic, "oversized packet (%u bytes) dropped", len);
+	else
+		ic_handle_packet(r->ic, r->buf, len);
+}
+
 static void ic_drain(struct vmbus_channel *ch)
 {
-	struct ic_service *ic = vmbus_channel_get_priv(ch);
-	struct ovb_ring *rx = vmbus_channel_rx(ch);
-	uint8_t buf[IC_BUF_SIZE + 64];
-	ovb_bool sig;
-	uint32_t len;
-	int ret, n = 0;
+	struct ic_rx r = { .ic = vmbus_channel_get_priv(ch) };
+	struct ic_service *ic = r.ic;
 
 	/* A budget per drain: the worker then checks its stop flag and yields. */
-	while (n++ < IC_DRAIN_BUDGET && !vmbus_channel_stopping(ch) &&
-	       (ret = ovb_ring_rx_peek(rx, buf, sizeof(buf), &len)) != -EAGAIN) {
-		if (ret == -EIO)
-			break;
-		ovb_ring_rx_advance(rx);
-		if (ret == -EMSGSIZE) {
-			ic_log(ic, "oversized packet (%u bytes) dropped", len);
-			continue;
-		}
-		ic_handle_packet(ic, buf, len);
-	}
-	ovb_ring_rx_commit(rx, &sig);
-	if (sig)
-		vmbus_channel_signal(ch);
+	vmbus_channel_drain_rx(ch, r.buf, sizeof(r.buf), IC_DRAIN_BUDGET, ic_rx, &r);
 	if (ic->st.negotiated && ic->kick && !vmbus_channel_stopping(ch))
 		ic->kick(ic);
 }

@@ -86,29 +86,28 @@ static void iv_flush(struct inputvsp *iv, struct vmbus_channel *ch)
 	pthread_mutex_unlock(&iv->lock);
 }
 
+/* What iv_drain hands vmbus_channel_drain_rx; the packet is in iv->rx. */
+struct iv_rx {
+	struct inputvsp *iv;
+	struct vmbus_channel *ch;
+};
+
+static void iv_rx(void *arg, uint32_t len, bool oversized)
+{
+	struct iv_rx *r = arg;
+
+	if (oversized)
+		log_io("inputvsp: guest: packet of %u bytes dropped", len);
+	else
+		iv_packet(r->iv, r->ch, len);
+}
+
 static void iv_drain(struct vmbus_channel *ch)
 {
-	struct inputvsp *iv = vmbus_channel_get_priv(ch);
-	struct ovb_ring *rx = vmbus_channel_rx(ch);
-	ovb_bool sig;
-	uint32_t len;
-	int ret, n = 0;
+	struct iv_rx r = { .iv = vmbus_channel_get_priv(ch), .ch = ch };
 
-	while (n++ < VMBUS_DRAIN_BUDGET && !vmbus_channel_stopping(ch) &&
-	       (ret = ovb_ring_rx_peek(rx, iv->rx, sizeof(iv->rx), &len)) != -EAGAIN) {
-		if (ret == -EIO)
-			break;
-		ovb_ring_rx_advance(rx);
-		if (ret == -EMSGSIZE) {
-			log_io("inputvsp: guest: packet of %u bytes dropped", len);
-			continue;
-		}
-		iv_packet(iv, ch, len);
-	}
-	ovb_ring_rx_commit(rx, &sig);
-	if (sig)
-		vmbus_channel_signal(ch);
-	iv_flush(iv, ch);
+	vmbus_channel_drain_rx(ch, r.iv->rx, sizeof(r.iv->rx), VMBUS_DRAIN_BUDGET, iv_rx, &r);
+	iv_flush(r.iv, ch);
 }
 
 static void iv_tick(struct vmbus_channel *ch)

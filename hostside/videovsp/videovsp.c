@@ -74,28 +74,27 @@ static void vv_packet(struct videovsp *vv, struct vmbus_channel *ch, uint32_t le
 	free(out);
 }
 
+/* What vv_drain hands vmbus_channel_drain_rx; the packet is in vv->rx. */
+struct vv_rx {
+	struct videovsp *vv;
+	struct vmbus_channel *ch;
+};
+
+static void vv_rx(void *arg, uint32_t len, bool oversized)
+{
+	struct vv_rx *r = arg;
+
+	if (oversized)
+		log_rl(&r->vv->sv.rl, "videovsp: guest: packet of %u bytes dropped", len);
+	else
+		vv_packet(r->vv, r->ch, len);
+}
+
 static void vv_drain(struct vmbus_channel *ch)
 {
-	struct videovsp *vv = vmbus_channel_get_priv(ch);
-	struct ovb_ring *rx = vmbus_channel_rx(ch);
-	ovb_bool sig;
-	uint32_t len;
-	int ret, n = 0;
+	struct vv_rx r = { .vv = vmbus_channel_get_priv(ch), .ch = ch };
 
-	while (n++ < VMBUS_DRAIN_BUDGET && !vmbus_channel_stopping(ch) &&
-	       (ret = ovb_ring_rx_peek(rx, vv->rx, sizeof(vv->rx), &len)) != -EAGAIN) {
-		if (ret == -EIO)
-			break;
-		ovb_ring_rx_advance(rx);
-		if (ret == -EMSGSIZE) {
-			log_rl(&vv->sv.rl, "videovsp: guest: packet of %u bytes dropped", len);
-			continue;
-		}
-		vv_packet(vv, ch, len);
-	}
-	ovb_ring_rx_commit(rx, &sig);
-	if (sig)
-		vmbus_channel_signal(ch);
+	vmbus_channel_drain_rx(ch, r.vv->rx, sizeof(r.vv->rx), VMBUS_DRAIN_BUDGET, vv_rx, &r);
 }
 
 static int vv_open(struct vmbus_channel *ch)

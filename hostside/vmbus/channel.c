@@ -289,6 +289,27 @@ int vmbus_packet_parse(const void *pkt, u32 pktlen, struct vmbus_packet *p)
 	return 0;
 }
 
+void vmbus_channel_drain_rx(struct vmbus_channel *ch, void *buf, uint32_t size,
+			    unsigned int budget, vmbus_rx_fn fn, void *arg)
+{
+	struct ovb_ring *rx = vmbus_channel_rx(ch);
+	ovb_bool sig;
+	uint32_t len;
+	unsigned int n = 0;
+	int ret;
+
+	while (n++ < budget && !vmbus_channel_stopping(ch) &&
+	       (ret = ovb_ring_rx_peek(rx, buf, size, &len)) != -EAGAIN) {
+		if (ret == -EIO)
+			break;
+		ovb_ring_rx_advance(rx);
+		fn(arg, len, ret == -EMSGSIZE);
+	}
+	ovb_ring_rx_commit(rx, &sig);
+	if (sig)
+		vmbus_channel_signal(ch);
+}
+
 bool vmbus_channel_stopping(struct vmbus_channel *ch)
 {
 	return __atomic_load_n(&ch->worker_stop, __ATOMIC_ACQUIRE);

@@ -155,6 +155,17 @@ void vmbus_channel_stop_worker(struct vmbus_channel *ch);
 bool vmbus_channel_stopping(struct vmbus_channel *ch);
 
 /*
+ * Worker: read up to @budget whole packets from the guest into @buf (@size
+ * bytes), stopping early when the channel is closing, the ring is empty or
+ * has failed, and hand each to @fn with its length; a packet larger than
+ * @buf is skipped and given to @fn with @oversized set (to count and log).
+ * Then commit the reads, signalling the guest if it waits for room.
+ */
+typedef void (*vmbus_rx_fn)(void *arg, uint32_t len, bool oversized);
+void vmbus_channel_drain_rx(struct vmbus_channel *ch, void *buf, uint32_t size,
+			    unsigned int budget, vmbus_rx_fn fn, void *arg);
+
+/*
  * Worker: sleep until the guest signals the channel (a request, or room
  * in its receive ring after ovb_ring_tx_want_space()), the channel starts
  * closing, or @timeout_ms pass. 0, or -ESHUTDOWN once closing.
