@@ -82,12 +82,19 @@ static void ic_negotiated(struct ic_service *ic, const uint8_t *body, uint32_t l
 	pthread_mutex_lock(&ic->lock);
 	ic->st.fw_version = fw;
 	ic->st.srv_version = srv;
-	ic->st.negotiated = true;
 	pthread_mutex_unlock(&ic->lock);
 	ic_log_state(ic, "guest speaks framework %u.%u, service %u.%u", fw >> 16, fw & 0xffff,
 		     srv >> 16, srv & 0xffff);
+	/*
+	 * The service forgets the old guest's state before it is published as
+	 * negotiated: a request (ovbctl copy) that sees it up must not then be
+	 * cancelled by this reset.
+	 */
 	if (ic->negotiated)
 		ic->negotiated(ic);
+	pthread_mutex_lock(&ic->lock);
+	ic->st.negotiated = true;
+	pthread_mutex_unlock(&ic->lock);
 }
 
 void ic_handle_packet(struct ic_service *ic, const uint8_t *buf, uint32_t len)

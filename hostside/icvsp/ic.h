@@ -22,7 +22,10 @@ struct ic_service {
 	void (*response)(struct ic_service *ic, const struct icmsg_hdr *h,
 			 const uint8_t *body, uint32_t body_len);
 	void (*tick)(struct ic_service *ic);	/* every second once negotiated */
-	/* Optional: the guest accepted versions (st.srv_version); worker thread. */
+	/*
+	 * Optional: the guest accepted versions (st.srv_version); worker thread.
+	 * Runs before st.negotiated turns true, so it may reset service state.
+	 */
 	void (*negotiated)(struct ic_service *ic);
 	/*
 	 * Optional: after every drain once negotiated (worker thread), so a
