@@ -10,6 +10,8 @@
  * few relids and instances (primaries and sub-channels), answers nobody
  * asked for, packets and garbage written into open channels' receive rings
  * followed by their event flag, and runs of the work queue and tasklets.
+ * Like Hyper-V, the host holds a bounded number of GPADLs (beyond it, it
+ * refuses new ones) and lets go of a channel's GPADLs when it rescinds it.
  * The bus is a fake whose driver opens every channel it is given and
  * drains it from its callback (at most a budget of packets per run).
  *
@@ -37,7 +39,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size);
 
 #define MAX_DEVS	16
-#define MAX_GPADLS	32
+#define MAX_GPADLS	32	/* the host holds at most this many at once */
+#define MAX_GPADL_IDS	128	/* ids it remembers: held, or let go by a rescind */
 #define DRV_BUDGET	16
 
 /* ---- the fake host ------------------------------------------------------- */
@@ -51,15 +54,32 @@ enum {
 	HOST_UNLOAD_MUTE = 1 << 6,
 };
 
+/*
+ * @held: the host holds the pages (counts against MAX_GPADLS). A rescind
+ * lets go of every GPADL of its relid, as Hyper-V does: Linux frees a
+ * rescinded channel's GPADL pages without a teardown (channel.c
+ * vmbus_teardown_gpadl, "so we don't leak memory"). The id is remembered,
+ * so a teardown the guest still sends for it is answered (as ovb-host
+ * does), until its record is the oldest let-go one and is reused.
+ */
 static struct gpadl {
-	bool used, complete;
+	bool used, held, complete;
 	u32 id, relid, npages, got;
 	u64 pfn[64];
-} gpadls[MAX_GPADLS];
+} gpadls[MAX_GPADL_IDS];
 
-static unsigned int policy, msgs_in, msgs_done;
+static unsigned int policy, msgs_in, msgs_done, gpadls_forgotten;
 static unsigned int released[OVB_VMBUS_MAX_RELID + 1], rescinds[OVB_VMBUS_MAX_RELID + 1];
 static bool in_handler;
+
+/* The host rescinds @relid: it lets go of the channel's GPADLs. */
+static void host_rescinded(u32 relid)
+{
+	rescinds[relid]++;
+	for (unsigned int i = 0; i < MAX_GPADL_IDS; i++)
+		if (gpadls[i].used && gpadls[i].relid == relid)
+			gpadls[i].held = false;
+}
 
 /* Into the guest's SynIC handler; rescinds (of any shape) are counted. */
 static void host_deliver(struct hv_message *m)
@@ -69,7 +89,7 @@ static void host_deliver(struct hv_message *m)
 	memcpy(&r, m->payload, sizeof(r));
 	if (m->header.payload_size >= sizeof(r) && m->header.payload_size <= 240 &&
 	    r.header.msgtype == CHANNELMSG_RESCIND_CHANNELOFFER && r.child_relid <= OVB_VMBUS_MAX_RELID)
-		rescinds[r.child_relid]++;
+		host_rescinded(r.child_relid);
 	msgs_in++;
 	in_handler = true;
 	ovb_vmbus_on_message(NULL, m);
@@ -89,10 +109,38 @@ static void host_send(const void *payload, u32 len)
 
 static struct gpadl *gpadl_find(u32 id)
 {
-	for (unsigned int i = 0; i < MAX_GPADLS; i++)
+	for (unsigned int i = 0; i < MAX_GPADL_IDS; i++)
 		if (gpadls[i].used && gpadls[i].id == id)
 			return &gpadls[i];
 	return NULL;
+}
+
+/*
+ * A record for a new GPADL: NULL when the host holds MAX_GPADLS already
+ * (it refuses, as a host out of resources does). A free record, else
+ * the oldest let-go one: a teardown of that id is then no longer
+ * recognised (gpadls_forgotten).
+ */
+static struct gpadl *gpadl_new(void)
+{
+	struct gpadl *g = NULL, *old = NULL;
+	unsigned int held = 0;
+
+	for (unsigned int i = 0; i < MAX_GPADL_IDS; i++) {
+		if (!gpadls[i].used)
+			g = g ? g : &gpadls[i];
+		else if (gpadls[i].held)
+			held++;
+		else if (!old || gpadls[i].id - old->id > 0x80000000u)
+			old = &gpadls[i];
+	}
+	if (held >= MAX_GPADLS)
+		return NULL;
+	if (!g && old) {
+		g = old;
+		gpadls_forgotten++;
+	}
+	return g;
 }
 
 static void host_gpadl_done(struct gpadl *g)
@@ -105,6 +153,8 @@ static void host_gpadl_done(struct gpadl *g)
 	c.child_relid = g->relid;
 	c.gpadl = g->id + !!(policy & HOST_WRONG_IDS);
 	c.creation_status = !!(policy & HOST_GPADL_FAIL);
+	if (c.creation_status)
+		g->used = false;	/* refused: the host keeps nothing */
 	host_send(&c, sizeof(c));
 }
 
@@ -126,12 +176,13 @@ u16 ovb_hv_post_message(u32 conn_id, u32 msg_type, const void *payload, u32 len)
 		u32 n;
 
 		memcpy(&gh, p, sizeof(gh));
-		for (unsigned int i = 0; i < MAX_GPADLS && !g; i++)
-			if (!gpadls[i].used)
-				g = &gpadls[i];
-		if (!g || gpadl_find(gh.gpadl))
-			abort();	/* the guest reuses a live GPADL id */
-		*g = (struct gpadl){ .used = true, .id = gh.gpadl, .relid = gh.child_relid };
+		if (gpadl_find(gh.gpadl))
+			abort();	/* the guest reuses a GPADL id */
+		g = gpadl_new();
+		if (!g)
+			return HV_STATUS_INSUFFICIENT_MEMORY;
+		*g = (struct gpadl){ .used = true, .held = true, .id = gh.gpadl,
+				     .relid = gh.child_relid };
 		g->npages = (gh.range_buflen - sizeof(struct ovb_gpa_range)) / 8;
 		if (g->npages > 64)
 			return HV_STATUS_INVALID_PARAMETER;
@@ -179,9 +230,10 @@ u16 ovb_hv_post_message(u32 conn_id, u32 msg_type, const void *payload, u32 len)
 
 		memcpy(&t, p, sizeof(t));
 		g = gpadl_find(t.gpadl);
-		if (!g)
-			abort();
-		g->used = false;
+		if (!g && !gpadls_forgotten)
+			abort();	/* a GPADL it never made, or tore down already */
+		if (g)
+			g->used = false;
 		if (policy & HOST_TEARDOWN_MUTE)
 			return 0;
 		d.gpadl = t.gpadl;
@@ -482,6 +534,7 @@ static void reset(void)
 	vb.version = OVB_VMBUS_VERSION_WIN10_V5_3;
 	vb.msg_conn_id = OVB_VMBUS_MESSAGE_CONNECTION_ID_4;
 	memset(gpadls, 0, sizeof(gpadls));
+	gpadls_forgotten = 0;
 	memset(devs, 0, sizeof(devs));
 	memset(released, 0, sizeof(released));
 	memset(rescinds, 0, sizeof(rescinds));
