@@ -100,6 +100,22 @@ static struct ovb_vmbus_device *ovb_vmbus_find(u32 relid)
 	return NULL;
 }
 
+/*
+ * The device that has @relid, as its primary or as one of its
+ * sub-channels: a second channel of that relid would be a second device
+ * (or sub-channel) the rescind of the relid cannot tell apart, and a
+ * rescind of either would release the relid while the other lives.
+ */
+static struct ovb_vmbus_device *ovb_vmbus_find_any(u32 relid)
+{
+	struct ovb_vmbus_device *d;
+
+	list_for_each_entry(d, &vb.devices, node)
+		if (d->relid == relid || ovb_channel_has_subchannel(d, relid))
+			return d;
+	return NULL;
+}
+
 static struct ovb_vmbus_device *ovb_vmbus_find_instance(const struct ovb_guid *g)
 {
 	struct ovb_vmbus_device *d;
@@ -122,17 +138,17 @@ static void ovb_vmbus_on_offer(const struct vmbus_channel_offer_channel *o)
 	/* A sub-channel joins its primary's device (same instance GUID). */
 	if (o->offer.sub_channel_index) {
 		d = ovb_vmbus_find_instance(&o->offer.if_instance);
-		if (d && !ovb_vmbus_find(o->child_relid))
+		if (d && !ovb_vmbus_find_any(o->child_relid))
 			ovb_channel_add_subchannel(d, o);
 		else
-			pr_err_ratelimited("ovb_vmbus: sub-channel offer (relid %u, index %u) without its primary dropped\n",
+			pr_err_ratelimited("ovb_vmbus: sub-channel offer (relid %u, index %u) without its primary or of a relid in use dropped\n",
 					   o->child_relid, o->offer.sub_channel_index);
 		mutex_unlock(&vb.lock);
 		return;
 	}
-	if (ovb_vmbus_find(o->child_relid)) {
+	if (ovb_vmbus_find_any(o->child_relid)) {
 		mutex_unlock(&vb.lock);
-		pr_err_ratelimited("ovb_vmbus: duplicate offer of relid %u dropped\n",
+		pr_err_ratelimited("ovb_vmbus: duplicate offer of relid %u (a device's or a sub-channel's) dropped\n",
 				   o->child_relid);
 		return;
 	}

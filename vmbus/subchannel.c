@@ -103,6 +103,22 @@ bool ovb_channel_remove_subchannel(struct ovb_vmbus_device *dev, u32 relid)
 	return true;
 }
 
+/* Is @relid one of @dev's sub-channels? */
+bool ovb_channel_has_subchannel(struct ovb_vmbus_device *dev, u32 relid)
+{
+	struct ovb_channel *sc;
+	bool found = false;
+
+	mutex_lock(&ovb_sc_lock);
+	list_for_each_entry(sc, &dev->chan.sc_list, sc_node)
+		if (sc->relid == relid) {
+			found = true;
+			break;
+		}
+	mutex_unlock(&ovb_sc_lock);
+	return found;
+}
+
 void ovb_channel_free_subchannels(struct ovb_vmbus_device *dev)
 {
 	struct ovb_channel *sc, *tmp;

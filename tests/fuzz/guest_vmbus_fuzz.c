@@ -16,7 +16,8 @@
  * drains it from its callback (at most a budget of packets per run).
  *
  * Checked: every SynIC message is acknowledged exactly once; no device
- * exists twice (relid or instance) or with an invalid relid; a relid is
+ * exists twice (relid or instance) or with an invalid relid, no relid is
+ * a device's and a sub-channel's at once; a relid is
  * released only once its device or sub-channel is gone, and at most once
  * per rescind the host sent; every
  * received packet lies within the channel's receive buffer, transfer-page
@@ -333,8 +334,9 @@ struct ovb_vmbus_device *ovb_vmbus_device_add(struct device *parent,
 	struct ovb_vmbus_device *d;
 	unsigned int free_slot = MAX_DEVS;
 
-	if (!o->child_relid || o->child_relid > OVB_VMBUS_MAX_RELID || o->offer.sub_channel_index)
-		abort();
+	if (!o->child_relid || o->child_relid > OVB_VMBUS_MAX_RELID || o->offer.sub_channel_index ||
+	    relid_live(o->child_relid))
+		abort();	/* a relid a device or sub-channel has */
 	for (unsigned int i = 0; i < MAX_DEVS; i++) {
 		if (!devs[i]) {
 			free_slot = i;
@@ -421,20 +423,19 @@ static void host_raw(struct fz *f)
 	free(m);
 }
 
-/*
- * Does a device of @relid exist? Not sub-channels: the guest accepts a
- * primary offer whose relid one of another device's sub-channels has (its
- * duplicate checks look at primaries only; the relid map keeps the two
- * from being open at once), so releasing the primary's relid while that
- * sub-channel lives is what it does today.
- */
+/* Does a device or sub-channel of @relid exist? */
 static bool relid_live(u32 relid)
 {
 	for (unsigned int i = 0; i < MAX_DEVS; i++) {
+		struct ovb_channel *sc;
+
 		if (!devs[i])
 			continue;
 		if (devs[i]->relid == relid)
 			return true;
+		list_for_each_entry(sc, &devs[i]->chan.sc_list, sc_node)
+			if (sc->relid == relid)
+				return true;
 	}
 	return false;
 }

@@ -74,7 +74,7 @@ static unsigned int offer_and_open(u64 *pfns, unsigned int max)
 	host_send(&o, sizeof(o));
 	shim_run_work();
 	assert_int_equal(added, 1);
-	for (unsigned int i = 0; i < MAX_GPADLS; i++)
+	for (unsigned int i = 0; i < MAX_GPADL_IDS; i++)
 		for (unsigned int k = 0; gpadls[i].used && k < gpadls[i].got && n < max; k++)
 			pfns[n++] = gpadls[i].pfn[k];
 	assert_true(n > 0);
@@ -127,11 +127,86 @@ static void test_ring_pages_leaked_after_teardown_timeout(void **state)
 	assert_true(shim_free_pages() >= n);	/* the test's own cleanup */
 }
 
+static void offer(u32 relid, unsigned int instance, u16 sub_index)
+{
+	struct vmbus_channel_offer_channel o = { .header.msgtype = CHANNELMSG_OFFERCHANNEL };
+
+	o.child_relid = relid;
+	o.offer.if_instance = instances[instance];
+	o.offer.sub_channel_index = sub_index;
+	o.connection_id = 0x100 + relid;
+	host_send(&o, sizeof(o));
+	shim_run_work();		/* the offer, then the sub-channel's open */
+}
+
+static struct ovb_vmbus_device *dev_of(u32 relid)
+{
+	for (unsigned int i = 0; i < MAX_DEVS; i++)
+		if (devs[i] && devs[i]->relid == relid)
+			return devs[i];
+	fail_msg("no device of relid %u", relid);
+	return NULL;
+}
+
+static struct ovb_channel *subchannel(struct ovb_vmbus_device *d, u32 relid)
+{
+	struct ovb_channel *sc;
+
+	list_for_each_entry(sc, &d->chan.sc_list, sc_node)
+		if (sc->relid == relid)
+			return sc;
+	return NULL;
+}
+
+/*
+ * The host offers a channel on a relid one of a device's sub-channels
+ * already has: a new device (primary offer) or another device's
+ * sub-channel. Either is dropped; the sub-channel stays open on its relid
+ * and its rescind still finds it. (Before: the primary offer made a
+ * second device of that relid, and the sub-channel offer a second
+ * sub-channel, whose opens failed on the claimed relid.)
+ */
+static void test_offer_on_a_subchannels_relid_dropped(void **state)
+{
+	struct vmbus_channel_rescind_offer r = {
+		.header.msgtype = CHANNELMSG_RESCIND_CHANNELOFFER, .child_relid = 5 };
+	struct ovb_channel *sc;
+
+	(void)state;
+	reset();
+	policy = 0;
+	send_pages = recv_pages = 2;
+	offer(1, 0, 0);			/* device A */
+	offer(5, 0, 1);			/* A's sub-channel 1 at relid 5 */
+	assert_int_equal(added, 1);
+	sc = subchannel(dev_of(1), 5);
+	assert_non_null(sc);
+	assert_true(sc->open);
+	offer(5, 1, 0);			/* a device B at relid 5: dropped */
+	assert_int_equal(added, 1);
+	offer(2, 1, 0);			/* device B at relid 2 */
+	assert_int_equal(added, 2);
+	offer(5, 1, 1);			/* B's sub-channel at relid 5: dropped */
+	assert_null(subchannel(dev_of(2), 5));
+	assert_ptr_equal(subchannel(dev_of(1), 5), sc);
+	assert_true(sc->open);
+	/* the rescind of relid 5 is A's sub-channel's; released once */
+	host_send(&r, sizeof(r));
+	shim_run_work();
+	assert_null(subchannel(dev_of(1), 5));
+	assert_int_equal(released[5], 1);
+	assert_int_equal(removed, 0);
+	ovb_vmbus_disconnect();
+	assert_int_equal(removed, 2);
+	assert_int_equal(shim_free_pages(), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_flood_is_capped),
 		cmocka_unit_test(test_ring_pages_leaked_after_teardown_timeout),
+		cmocka_unit_test(test_offer_on_a_subchannels_relid_dropped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
