@@ -351,6 +351,72 @@ int fg_chan_init(struct fakeguest *fg, struct fg_chan *g, uint64_t pfn0, uint32_
 	return g->fd >= 0 ? 0 : -1;
 }
 
+void fg_set_send(struct fakeguest *fg, fg_send_fn *send, void *arg)
+{
+	fg->send = send;
+	fg->send_arg = arg;
+}
+
+int fg_connect(struct fakeguest *fg, uint32_t version, struct vmbus_channel_offer_channel *o)
+{
+	struct vmbus_channel_initiate_contact c = { .header.msgtype = CHANNELMSG_INITIATE_CONTACT };
+	struct vmbus_channel_empty req = { .header.msgtype = CHANNELMSG_REQUESTOFFERS };
+	const struct fg_posted *p;
+
+	c.vmbus_version_requested = version;
+	c.u.v5.msg_sint = OVB_VMBUS_MESSAGE_SINT;
+	fg->send(fg->send_arg, &c, sizeof(c));
+	if (!fg_expect(fg, CHANNELMSG_VERSION_RESPONSE))
+		return -1;
+	fg->send(fg->send_arg, &req, sizeof(req));
+	p = fg_expect(fg, CHANNELMSG_OFFERCHANNEL);
+	if (!p)
+		return -1;
+	memcpy(o, p->data, sizeof(*o));
+	return 0;
+}
+
+int fg_gpadl(struct fakeguest *fg, uint32_t relid, uint32_t id, uint64_t pfn0, uint32_t npages)
+{
+	static uint8_t msgs[64][OVB_VMBUS_MAX_MSG_SIZE];
+	uint32_t lens[64];
+	unsigned int n = fg_gpadl_msgs(relid, id, pfn0, npages, msgs, lens, 64);
+	const struct fg_posted *p;
+	struct vmbus_channel_gpadl_created r;
+
+	for (unsigned int i = 0; i < n; i++)
+		fg->send(fg->send_arg, msgs[i], lens[i]);
+	p = fg_expect(fg, CHANNELMSG_GPADL_CREATED);
+	if (!n || !p)
+		return -1;
+	memcpy(&r, p->data, sizeof(r));
+	return r.gpadl == id && r.child_relid == relid && !r.creation_status ? 0 : -1;
+}
+
+int fg_chan_open(struct fakeguest *fg, struct fg_chan *g, uint32_t relid, uint32_t conn_id,
+		 uint32_t gpadl, uint32_t pages)
+{
+	struct vmbus_channel_open_channel op = { .header.msgtype = CHANNELMSG_OPENCHANNEL };
+	struct vmbus_channel_open_result r;
+	uint64_t pfn0 = fg_alloc_pages(fg, 2 * pages);
+	const struct fg_posted *p;
+
+	if (fg_gpadl(fg, relid, gpadl, pfn0, 2 * pages))
+		return -1;
+	op.child_relid = relid;
+	op.openid = relid;
+	op.ringbuffer_gpadlhandle = gpadl;
+	op.downstream_ringbuffer_pageoffset = pages;
+	fg->send(fg->send_arg, &op, sizeof(op));
+	p = fg_expect(fg, CHANNELMSG_OPENCHANNEL_RESULT);
+	if (!p)
+		return -1;
+	memcpy(&r, p->data, sizeof(r));
+	if (r.status || r.child_relid != relid)
+		return -1;
+	return fg_chan_init(fg, g, pfn0, pages, conn_id);
+}
+
 uint32_t fg_chan_recv(struct fg_chan *g, uint8_t *buf, uint32_t size, uint64_t *tid,
 		      unsigned int ms)
 {

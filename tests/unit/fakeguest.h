@@ -31,8 +31,13 @@ struct fg_posted {
 	uint8_t data[OVB_VMBUS_MAX_MSG_SIZE];
 };
 
+/* Hands a guest message to the server under test (see fg_set_send). */
+typedef void fg_send_fn(void *arg, const void *msg, uint32_t len);
+
 struct fakeguest {
 	int memfd;
+	fg_send_fn *send;		/* fg_set_send */
+	void *send_arg;
 	uint64_t ref_time_offset;	/* added to ref_time (100 ns units) */
 	uint8_t *ram;			/* FG_RAM_PAGES pages, guards around */
 	uint32_t next_page;		/* page allocator */
@@ -109,6 +114,25 @@ int fg_chan_init(struct fakeguest *fg, struct fg_chan *g, uint64_t pfn0, uint32_
 /* Wait up to @ms for one host packet (whole, descriptor first); its length, or 0. */
 uint32_t fg_chan_recv(struct fg_chan *g, uint8_t *buf, uint32_t size, uint64_t *tid,
 		      unsigned int ms);
+/*
+ * The guest's side of connecting and opening, for tests that drive a VSP
+ * through the real server: @send (the test's vmbus_server_handle_msg
+ * call, bound to its server as @arg) takes each guest message; this file
+ * itself never links the server. Each returns 0, or -1 when an answer the
+ * guest waits for did not come or said no.
+ */
+void fg_set_send(struct fakeguest *fg, fg_send_fn *send, void *arg);
+/* INITIATE_CONTACT at @version, REQUESTOFFERS; the first offer into @o. */
+int fg_connect(struct fakeguest *fg, uint32_t version, struct vmbus_channel_offer_channel *o);
+/* GPADL @id of @npages pages from @pfn0 on channel @relid, GPADL_CREATED. */
+int fg_gpadl(struct fakeguest *fg, uint32_t relid, uint32_t id, uint64_t pfn0, uint32_t npages);
+/*
+ * Open channel @relid (connection @conn_id) on fresh rings of @pages
+ * pages each way, described by ring GPADL @gpadl: the guest's end in @g.
+ */
+int fg_chan_open(struct fakeguest *fg, struct fg_chan *g, uint32_t relid, uint32_t conn_id,
+		 uint32_t gpadl, uint32_t pages);
+
 /*
  * Answer an IC packet in place as Linux's hv_utils does and signal the
  * host: a negotiation takes the host's first framework version and

@@ -40,8 +40,7 @@ struct env {
 	struct vmbus_server *srv;
 	struct netvsp *nv;
 	int tap[2];			/* [0] the host's "TAP", [1] the kernel's side */
-	struct ovb_ring rx, tx;		/* guest view: rx = host->guest */
-	int fd;
+	struct fg_chan ch;		/* guest view: ch.rx = host->guest */
 	uint64_t recv_pfn, send_pfn, tid;
 	uint32_t relid, conn_id, recv_gpadl, send_gpadl;
 	uint32_t send_section;
@@ -55,37 +54,13 @@ static void send_msg(struct env *e, const void *msg, uint32_t len)
 
 static void gpadl(struct env *e, uint32_t relid, uint32_t id, uint64_t pfn, uint32_t pages)
 {
-	static uint8_t msgs[64][OVB_VMBUS_MAX_MSG_SIZE];
-	uint32_t lens[64];
-	unsigned int n = fg_gpadl_msgs(relid, id, pfn, pages, msgs, lens, 64);
-
-	for (unsigned int i = 0; i < n; i++)
-		send_msg(e, msgs[i], lens[i]);
-	assert_non_null(fg_expect(e->fg, CHANNELMSG_GPADL_CREATED));
+	assert_int_equal(fg_gpadl(e->fg, relid, id, pfn, pages), 0);
 }
 
 /* Open the channel on fresh rings (GPADL @ring_id) and give fresh buffers (@buf_id, +1). */
 static void chan_open(struct env *e, uint32_t ring_id, uint32_t buf_id)
 {
-	struct vmbus_channel_open_channel op = { .header.msgtype = CHANNELMSG_OPENCHANNEL };
-	struct vmbus_channel_open_result r;
-	uint64_t pfn0 = fg_alloc_pages(e->fg, 2 * RING_PAGES);
-
-	gpadl(e, e->relid, ring_id, pfn0, 2 * RING_PAGES);
-	op.child_relid = e->relid;
-	op.openid = e->relid;
-	op.ringbuffer_gpadlhandle = ring_id;
-	op.downstream_ringbuffer_pageoffset = RING_PAGES;
-	send_msg(e, &op, sizeof(op));
-	memcpy(&r, fg_expect(e->fg, CHANNELMSG_OPENCHANNEL_RESULT)->data, sizeof(r));
-	assert_int_equal(r.status, 0);
-	assert_int_equal(ovb_ring_tx_init(&e->tx, fg_page(e->fg, pfn0), fg_page(e->fg, pfn0 + 1),
-					  (RING_PAGES - 1) * 4096, 0), 0);
-	assert_int_equal(ovb_ring_rx_init(&e->rx, fg_page(e->fg, pfn0 + RING_PAGES),
-					  fg_page(e->fg, pfn0 + RING_PAGES + 1),
-					  (RING_PAGES - 1) * 4096, 0), 0);
-	e->fd = fg_event_fd(e->fg, e->conn_id);
-	assert_true(e->fd >= 0);
+	assert_int_equal(fg_chan_open(e->fg, &e->ch, e->relid, e->conn_id, ring_id, RING_PAGES), 0);
 	e->recv_pfn = fg_alloc_pages(e->fg, RECV_PAGES);
 	e->send_pfn = fg_alloc_pages(e->fg, SEND_PAGES);
 	e->recv_gpadl = buf_id;
@@ -94,21 +69,18 @@ static void chan_open(struct env *e, uint32_t ring_id, uint32_t buf_id)
 	gpadl(e, e->relid, e->send_gpadl, e->send_pfn, SEND_PAGES);
 }
 
+static void srv_send(void *srv, const void *msg, uint32_t len)
+{
+	vmbus_server_handle_msg(srv, 0, msg, len);
+}
+
+/* Connect, take the NIC's offer, open its channel. */
 static void env_open(struct env *e)
 {
-	struct vmbus_channel_initiate_contact c = { .header.msgtype = CHANNELMSG_INITIATE_CONTACT };
-	struct vmbus_channel_empty req = { .header.msgtype = CHANNELMSG_REQUESTOFFERS };
 	struct vmbus_channel_offer_channel o;
-	const struct fg_posted *p;
 
-	c.vmbus_version_requested = 0x50002;
-	c.u.v5.msg_sint = OVB_VMBUS_MESSAGE_SINT;
-	send_msg(e, &c, sizeof(c));
-	assert_non_null(fg_expect(e->fg, CHANNELMSG_VERSION_RESPONSE));
-	send_msg(e, &req, sizeof(req));
-	p = fg_expect(e->fg, CHANNELMSG_OFFERCHANNEL);
-	assert_non_null(p);
-	memcpy(&o, p->data, sizeof(o));
+	fg_set_send(e->fg, srv_send, e->srv);
+	assert_int_equal(fg_connect(e->fg, 0x50002, &o), 0);
 	assert_memory_equal(&o.offer.if_type, (struct ovb_guid[]){ OVB_GUID_NIC }, 16);
 	e->relid = o.child_relid;
 	e->conn_id = o.connection_id;
@@ -162,7 +134,7 @@ static void kick(struct env *e)
 {
 	uint64_t one = 1;
 
-	assert_int_equal(write(e->fd, &one, sizeof(one)), sizeof(one));
+	assert_int_equal(write(e->ch.fd, &one, sizeof(one)), sizeof(one));
 }
 
 /* The next host packet (descriptor first) into e->buf; its type. */
@@ -170,7 +142,7 @@ static uint16_t recv_pkt(struct env *e, uint64_t *tid)
 {
 	for (int i = 0; i < 5000; i++) {
 		uint32_t len;
-		int ret = ovb_ring_rx_peek(&e->rx, e->buf, sizeof(e->buf), &len);
+		int ret = ovb_ring_rx_peek(&e->ch.rx, e->buf, sizeof(e->buf), &len);
 
 		if (ret == 0) {
 			struct ovb_vmpacket_desc d;
@@ -178,8 +150,8 @@ static uint16_t recv_pkt(struct env *e, uint64_t *tid)
 
 			memcpy(&d, e->buf, sizeof(d));
 			*tid = d.trans_id;
-			ovb_ring_rx_advance(&e->rx);
-			ovb_ring_rx_commit(&e->rx, &sig);
+			ovb_ring_rx_advance(&e->ch.rx);
+			ovb_ring_rx_commit(&e->ch.rx, &sig);
 			return d.type;
 		}
 		assert_int_equal(ret, -EAGAIN);
@@ -204,7 +176,7 @@ static void nvsp_send(struct env *e, uint16_t flags, const struct ovb_nvsp_msg *
 {
 	ovb_bool sig;
 
-	assert_int_equal(ovb_ring_tx_inband(&e->tx, OVB_VMPKT_DATA_INBAND, flags, e->tid++, m,
+	assert_int_equal(ovb_ring_tx_inband(&e->ch.tx, OVB_VMPKT_DATA_INBAND, flags, e->tid++, m,
 					    sizeof(*m), &sig), 0);
 	kick(e);
 }
@@ -239,7 +211,7 @@ static const uint8_t *recv_rndis(struct env *e, uint32_t *len)
 	assert_true((uint64_t)r.byte_offset + r.byte_count <= RECV_PAGES * 4096ull);
 	*len = r.byte_count;
 	m.u.rndis_pkt_complete.status = NVSP_STAT_SUCCESS;
-	assert_int_equal(ovb_ring_tx_inband(&e->tx, OVB_VMPKT_COMP, 0, tid, &m, sizeof(m), &sig),
+	assert_int_equal(ovb_ring_tx_inband(&e->ch.tx, OVB_VMPKT_COMP, 0, tid, &m, sizeof(m), &sig),
 			 0);
 	kick(e);
 	return (const uint8_t *)fg_page(e->fg, e->recv_pfn) + r.byte_offset;

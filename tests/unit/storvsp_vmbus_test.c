@@ -33,8 +33,7 @@ struct env {
 	struct vmbus_server *srv;
 	struct storvsp *sv;
 	char dir[64], img[2][96];
-	struct ovb_ring rx, tx;		/* guest view: rx = host->guest */
-	int fd;
+	struct fg_chan ch;		/* guest view: ch.rx = host->guest */
 	uint32_t relid;
 	uint8_t buf[8192] __attribute__((aligned(8)));
 };
@@ -55,47 +54,21 @@ static void mkimg(char *path, size_t size, const char *dir, int i)
 	close(fd);
 }
 
+static void srv_send(void *srv, const void *msg, uint32_t len)
+{
+	vmbus_server_handle_msg(srv, 0, msg, len);
+}
+
+/* Connect, take the disk's offer, open its channel on 16-page rings. */
 static void env_open(struct env *e)
 {
-	struct vmbus_channel_initiate_contact c = { .header.msgtype = CHANNELMSG_INITIATE_CONTACT };
-	struct vmbus_channel_empty req = { .header.msgtype = CHANNELMSG_REQUESTOFFERS };
 	struct vmbus_channel_offer_channel o;
-	struct vmbus_channel_open_channel op = { .header.msgtype = CHANNELMSG_OPENCHANNEL };
-	struct vmbus_channel_open_result r;
-	static uint8_t msgs[64][OVB_VMBUS_MAX_MSG_SIZE];
-	uint32_t lens[64], pages = 16;
-	const struct fg_posted *p;
-	uint64_t pfn0;
-	unsigned int n;
 
-	c.vmbus_version_requested = 0x50002;
-	c.u.v5.msg_sint = OVB_VMBUS_MESSAGE_SINT;
-	send(e, &c, sizeof(c));
-	assert_non_null(fg_expect(e->fg, CHANNELMSG_VERSION_RESPONSE));
-	send(e, &req, sizeof(req));
-	p = fg_expect(e->fg, CHANNELMSG_OFFERCHANNEL);
-	assert_non_null(p);
-	memcpy(&o, p->data, sizeof(o));
+	fg_set_send(e->fg, srv_send, e->srv);
+	assert_int_equal(fg_connect(e->fg, 0x50002, &o), 0);
 	assert_memory_equal(&o.offer.if_type, (struct ovb_guid[]){ OVB_GUID_SCSI }, 16);
-	pfn0 = fg_alloc_pages(e->fg, 2 * pages);
-	n = fg_gpadl_msgs(o.child_relid, 1, pfn0, 2 * pages, msgs, lens, 64);
-	for (unsigned int i = 0; i < n; i++)
-		send(e, msgs[i], lens[i]);
-	assert_non_null(fg_expect(e->fg, CHANNELMSG_GPADL_CREATED));
-	op.child_relid = o.child_relid;
-	op.openid = o.child_relid;
-	op.ringbuffer_gpadlhandle = 1;
-	op.downstream_ringbuffer_pageoffset = pages;
-	send(e, &op, sizeof(op));
-	memcpy(&r, fg_expect(e->fg, CHANNELMSG_OPENCHANNEL_RESULT)->data, sizeof(r));
-	assert_int_equal(r.status, 0);
-	assert_int_equal(ovb_ring_tx_init(&e->tx, fg_page(e->fg, pfn0), fg_page(e->fg, pfn0 + 1),
-					  (pages - 1) * 4096, 0), 0);
-	assert_int_equal(ovb_ring_rx_init(&e->rx, fg_page(e->fg, pfn0 + pages),
-					  fg_page(e->fg, pfn0 + pages + 1), (pages - 1) * 4096, 0), 0);
-	e->fd = fg_event_fd(e->fg, o.connection_id);
+	assert_int_equal(fg_chan_open(e->fg, &e->ch, o.child_relid, o.connection_id, 1, 16), 0);
 	e->relid = o.child_relid;
-	assert_true(e->fd >= 0);
 }
 
 static int setup(void **state)
@@ -141,7 +114,7 @@ static void kick(struct env *e)
 {
 	uint64_t one = 1;
 
-	assert_int_equal(write(e->fd, &one, sizeof(one)), sizeof(one));
+	assert_int_equal(write(e->ch.fd, &one, sizeof(one)), sizeof(one));
 }
 
 /* Wait for one host packet; returns the vstor_packet inside it. */
@@ -151,7 +124,7 @@ static struct ovb_vstor_packet recv_vstor(struct env *e, uint16_t *type, uint64_
 	uint32_t len = 0;
 
 	for (int i = 0; i < 5000; i++) {
-		int ret = ovb_ring_rx_peek(&e->rx, e->buf, sizeof(e->buf), &len);
+		int ret = ovb_ring_rx_peek(&e->ch.rx, e->buf, sizeof(e->buf), &len);
 
 		if (ret == 0) {
 			struct ovb_vmpacket_desc d;
@@ -162,8 +135,8 @@ static struct ovb_vstor_packet recv_vstor(struct env *e, uint16_t *type, uint64_
 			*tid = d.trans_id;
 			assert_true(len >= d.offset8 * 8u + sizeof(v));
 			memcpy(&v, e->buf + d.offset8 * 8, sizeof(v));
-			ovb_ring_rx_advance(&e->rx);
-			ovb_ring_rx_commit(&e->rx, &sig);
+			ovb_ring_rx_advance(&e->ch.rx);
+			ovb_ring_rx_commit(&e->ch.rx, &sig);
 			return v;
 		}
 		assert_int_equal(ret, -EAGAIN);
@@ -190,7 +163,7 @@ static struct ovb_vstor_packet call(struct env *e, struct ovb_vstor_packet *v, u
 	uint64_t got;
 	struct ovb_vstor_packet r;
 
-	assert_int_equal(ovb_ring_tx_inband(&e->tx, OVB_VMPKT_DATA_INBAND,
+	assert_int_equal(ovb_ring_tx_inband(&e->ch.tx, OVB_VMPKT_DATA_INBAND,
 					    OVB_VMPKT_FLAG_COMPLETION_REQUESTED, tid, v,
 					    sizeof(*v), &sig), 0);
 	kick(e);
@@ -253,7 +226,7 @@ static struct ovb_vstor_packet srb_io(struct env *e, const uint8_t *cdb, uint8_t
 	hdr.rg.byte_count = bytes;
 	for (uint32_t i = 0; i < npfn; i++)
 		hdr.pfns[i] = pfn + i;
-	assert_int_equal(ovb_ring_tx_write(&e->tx, bufs, 2, &sig), 0);
+	assert_int_equal(ovb_ring_tx_write(&e->ch.tx, bufs, 2, &sig), 0);
 	kick(e);
 	r = recv_vstor(e, &type, &got);
 	assert_int_equal(type, OVB_VMPKT_COMP);
@@ -329,7 +302,7 @@ static void test_burst_then_quiet(void **state)
 
 	handshake(e);
 	/* The worker asleep first, so one drain finds the whole burst. */
-	for (int i = 0; i < 500 && OVB_READ_ONCE(e->tx.ctl->interrupt_mask); i++)
+	for (int i = 0; i < 500 && OVB_READ_ONCE(e->ch.tx.ctl->interrupt_mask); i++)
 		usleep(1000);
 	usleep(20000);
 	looks = channel_info(e, e->relid).poll_looks;
@@ -342,7 +315,7 @@ static void test_burst_then_quiet(void **state)
 		v.vm_srb.length = sizeof(v.vm_srb);
 		v.vm_srb.cdb_length = 6;	/* TEST UNIT READY: all zero */
 		v.vm_srb.data_in = OVB_VSTOR_UNKNOWN_TYPE;
-		assert_int_equal(ovb_ring_tx_inband(&e->tx, OVB_VMPKT_DATA_INBAND,
+		assert_int_equal(ovb_ring_tx_inband(&e->ch.tx, OVB_VMPKT_DATA_INBAND,
 						    OVB_VMPKT_FLAG_COMPLETION_REQUESTED, tid, &v,
 						    sizeof(v), &sig), 0);
 	}
@@ -366,9 +339,9 @@ static void test_burst_then_quiet(void **state)
 		assert_true(channel_info(e, e->relid).poll_looks > looks);
 	}
 	/* quiet for far longer than the 2 ms window: signals are on again */
-	for (int i = 0; i < 500 && OVB_READ_ONCE(e->tx.ctl->interrupt_mask); i++)
+	for (int i = 0; i < 500 && OVB_READ_ONCE(e->ch.tx.ctl->interrupt_mask); i++)
 		usleep(1000);
-	assert_int_equal(OVB_READ_ONCE(e->tx.ctl->interrupt_mask), 0);
+	assert_int_equal(OVB_READ_ONCE(e->ch.tx.ctl->interrupt_mask), 0);
 	/* and a signalled request is still served */
 	{
 		uint8_t tur[6] = { 0 };
@@ -391,7 +364,7 @@ static int queue_tur(struct env *e, uint64_t tid)
 	v.vm_srb.length = sizeof(v.vm_srb);
 	v.vm_srb.cdb_length = 6;
 	v.vm_srb.data_in = OVB_VSTOR_UNKNOWN_TYPE;
-	return ovb_ring_tx_inband(&e->tx, OVB_VMPKT_DATA_INBAND,
+	return ovb_ring_tx_inband(&e->ch.tx, OVB_VMPKT_DATA_INBAND,
 				  OVB_VMPKT_FLAG_COMPLETION_REQUESTED, tid, &v, sizeof(v), &sig);
 }
 
@@ -436,12 +409,12 @@ static void test_stuck_guest_close_is_bounded(void **state)
 			kick(e);
 			continue;
 		}
-		if (OVB_READ_ONCE(e->rx.ctl->pending_send_sz))
+		if (OVB_READ_ONCE(e->ch.rx.ctl->pending_send_sz))
 			break;	/* the host waits for room in our receive ring */
 		kick(e);
 		usleep(1000);
 	}
-	assert_int_not_equal(OVB_READ_ONCE(e->rx.ctl->pending_send_sz), 0);
+	assert_int_not_equal(OVB_READ_ONCE(e->ch.rx.ctl->pending_send_sz), 0);
 	assert_true(tid > 100);
 	/* ovbctl channels answers; a GPADL message is answered. */
 	assert_string_equal(channel_info(e, e->relid).state, "open");
