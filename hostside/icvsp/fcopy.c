@@ -165,27 +165,10 @@ static void fcopy_own_done(struct ic_service *ic, int err, uint32_t status, cons
 	pthread_mutex_unlock(&f->m);
 }	/* the next step goes out from the worker's kick, right after */
 
-static void fcopy_response(struct ic_service *ic, const struct icmsg_hdr *h,
-			   const uint8_t *body, uint32_t len)
-{
-	ic_txn_response(&((struct fcopy *)ic)->txn, h, body, len);
-}
-
-static void fcopy_kick(struct ic_service *ic)
-{
-	ic_txn_kick(&((struct fcopy *)ic)->txn);
-}
-
-static void fcopy_tick(struct ic_service *ic)
-{
-	ic_txn_tick(&((struct fcopy *)ic)->txn);
-}
-
 static void fcopy_negotiated(struct ic_service *ic)
 {
 	struct fcopy *f = (struct fcopy *)ic;
 
-	ic_txn_reset(&f->txn);
 	pthread_mutex_lock(&f->m);
 	if (f->step != FC_IDLE) {
 		f->error = "the guest's fcopy service reconnected";
@@ -321,9 +304,7 @@ static void *fcopy_type_create(const struct vsp_env *env, void *cfg)
 	ic_service_init(&f->ic, "fcopy", &class_id, ICMSGTYPE_FCOPY, fcopy_versions,
 			sizeof(fcopy_versions) / sizeof(fcopy_versions[0]));
 	f->ic.dev.instance_id = instance;
-	f->ic.response = fcopy_response;
-	f->ic.tick = fcopy_tick;
-	f->ic.kick = fcopy_kick;
+	f->ic.txn = &f->txn;
 	f->ic.negotiated = fcopy_negotiated;
 	ic_txn_init(&f->txn, &f->ic, *(unsigned int *)cfg);
 	f->txn.own_next = fcopy_own_next;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "hostside/icvsp/ic.h"
+#include "hostside/icvsp/ic_txn.h"
 #include "lib/ic_negotiate.h"
 #include "hostside/log.h"
 
@@ -90,6 +91,8 @@ static void ic_negotiated(struct ic_service *ic, const uint8_t *body, uint32_t l
 	 * negotiated: a request (ovbctl copy) that sees it up must not then be
 	 * cancelled by this reset.
 	 */
+	if (ic->txn)
+		ic_txn_reset(ic->txn);
 	if (ic->negotiated)
 		ic->negotiated(ic);
 	pthread_mutex_lock(&ic->lock);
@@ -123,6 +126,8 @@ void ic_handle_packet(struct ic_service *ic, const uint8_t *buf, uint32_t len)
 	}
 	if (h.icmsgtype == ICMSGTYPE_NEGOTIATE)
 		ic_negotiated(ic, buf + off + ICMSG_HDR_SIZE, plen - ICMSG_HDR_SIZE);
+	else if (h.icmsgtype == ic->msgtype && ic->st.negotiated && ic->txn)
+		ic_txn_response(ic->txn, &h, buf + off + ICMSG_HDR_SIZE, plen - ICMSG_HDR_SIZE);
 	else if (h.icmsgtype == ic->msgtype && ic->st.negotiated)
 		ic->response(ic, &h, buf + off + ICMSG_HDR_SIZE, plen - ICMSG_HDR_SIZE);
 	else
@@ -152,16 +157,24 @@ static void ic_drain(struct vmbus_channel *ch)
 
 	/* A budget per drain: the worker then checks its stop flag and yields. */
 	vmbus_channel_drain_rx(ch, r.buf, sizeof(r.buf), IC_DRAIN_BUDGET, ic_rx, &r);
-	if (ic->st.negotiated && ic->kick && !vmbus_channel_stopping(ch))
+	if (!ic->st.negotiated || vmbus_channel_stopping(ch))
+		return;
+	if (ic->kick)
 		ic->kick(ic);
+	if (ic->txn)
+		ic_txn_kick(ic->txn);
 }
 
 static void ic_tick(struct vmbus_channel *ch)
 {
 	struct ic_service *ic = vmbus_channel_get_priv(ch);
 
-	if (ic->st.negotiated && ic->tick)
+	if (!ic->st.negotiated)
+		return;
+	if (ic->tick)
 		ic->tick(ic);
+	if (ic->txn)
+		ic_txn_tick(ic->txn);
 }
 
 static int ic_open(struct vmbus_channel *ch)

@@ -12,12 +12,21 @@
 
 #define IC_BUF_SIZE	8192	/* the largest IC message (KVP's IP info) fits */
 
+struct ic_txn;
+
 struct ic_service {
 	struct vmbus_device dev;
 	const char *name;
 	uint16_t msgtype;			/* ICMSGTYPE_* of the service */
 	const uint32_t *srv_versions;		/* ours, newest first */
 	unsigned int nsrv_versions;
+	/*
+	 * Optional: the service's transactions (ic_txn.h: KVP, VSS, fcopy).
+	 * The framework hands it every response (@response is not called),
+	 * resets it on negotiation before @negotiated, and kicks and ticks
+	 * it after @kick and @tick (which may leave it work for that run).
+	 */
+	struct ic_txn *txn;
 	/* Called on the worker with a validated response to a service message. */
 	void (*response)(struct ic_service *ic, const struct icmsg_hdr *h,
 			 const uint8_t *body, uint32_t body_len);

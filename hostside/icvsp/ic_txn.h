@@ -45,7 +45,11 @@ void ic_txn_init(struct ic_txn *t, struct ic_service *ic, unsigned int timeout_s
  */
 int ic_txn_call(struct ic_txn *t, const void *req, uint32_t len, void *ans, uint32_t size,
 		uint32_t *ans_len, uint32_t *status);
-/* Worker: ic_service.kick (start the next transaction), .tick, .response, .negotiated. */
+/*
+ * Worker: called by the IC framework for a service whose ic_service.txn
+ * this is: kick (start the next transaction) after each drain, tick each
+ * second, response for each answer, reset on a new negotiation.
+ */
 void ic_txn_kick(struct ic_txn *t);
 void ic_txn_tick(struct ic_txn *t);
 void ic_txn_response(struct ic_txn *t, const struct icmsg_hdr *h, const uint8_t *body,

@@ -230,17 +230,6 @@ static void kvp_own_done(struct ic_service *ic, int err, uint32_t status, const 
 	pthread_mutex_unlock(&k->m);
 }
 
-static void kvp_response(struct ic_service *ic, const struct icmsg_hdr *h,
-			 const uint8_t *body, uint32_t len)
-{
-	ic_txn_response(&((struct kvp *)ic)->txn, h, body, len);
-}
-
-static void kvp_kick(struct ic_service *ic)
-{
-	ic_txn_kick(&((struct kvp *)ic)->txn);
-}
-
 static double since(const struct timespec *t)
 {
 	struct timespec now;
@@ -256,15 +245,13 @@ static void kvp_tick(struct ic_service *ic)
 	if (++k->ticks >= (k->nautos ? KVP_REFRESH_S : KVP_RETRY_S)) {
 		k->ticks = 0;
 		k->refresh_due = true;
-	}
-	ic_txn_tick(&k->txn);
+	}	/* the framework ticks k->txn next */
 }
 
 static void kvp_negotiated(struct ic_service *ic)
 {
 	struct kvp *k = (struct kvp *)ic;
 
-	ic_txn_reset(&k->txn);
 	k->building = 0;
 	k->refresh_due = true;
 	k->ticks = 0;
@@ -313,9 +300,8 @@ struct vmbus_device *icvsp_kvp_new(unsigned int timeout_s)
 		return NULL;
 	ic_service_init(&k->ic, "kvp", &class_id, ICMSGTYPE_KVPEXCHANGE, kvp_versions,
 			sizeof(kvp_versions) / sizeof(kvp_versions[0]));
-	k->ic.response = kvp_response;
+	k->ic.txn = &k->txn;
 	k->ic.tick = kvp_tick;
-	k->ic.kick = kvp_kick;
 	k->ic.negotiated = kvp_negotiated;
 	ic_txn_init(&k->txn, &k->ic, timeout_s ? timeout_s : KVP_MAX_TIMEOUT_S);
 	k->txn.own_next = kvp_own_next;

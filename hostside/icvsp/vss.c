@@ -96,27 +96,10 @@ static void vss_own_done(struct ic_service *ic, int err, uint32_t status, const 
 		ic_log(ic, "the guest did not thaw (%d, status 0x%x)", err, status);
 }
 
-static void vss_response(struct ic_service *ic, const struct icmsg_hdr *h, const uint8_t *body,
-			 uint32_t len)
-{
-	ic_txn_response(&((struct vss *)ic)->txn, h, body, len);
-}
-
-static void vss_kick(struct ic_service *ic)
-{
-	ic_txn_kick(&((struct vss *)ic)->txn);
-}
-
-static void vss_tick(struct ic_service *ic)
-{
-	ic_txn_tick(&((struct vss *)ic)->txn);
-}
-
 static void vss_negotiated(struct ic_service *ic)
 {
 	struct vss *v = (struct vss *)ic;
 
-	ic_txn_reset(&v->txn);
 	pthread_mutex_lock(&v->m);
 	v->frozen = v->thaw_due = false;	/* a new guest side: nothing frozen by us */
 	pthread_mutex_unlock(&v->m);
@@ -139,9 +122,7 @@ static void *vss_type_create(const struct vsp_env *env, void *cfg)
 		return NULL;
 	ic_service_init(&v->ic, "vss", &class_id, ICMSGTYPE_VSS, vss_versions,
 			sizeof(vss_versions) / sizeof(vss_versions[0]));
-	v->ic.response = vss_response;
-	v->ic.tick = vss_tick;
-	v->ic.kick = vss_kick;
+	v->ic.txn = &v->txn;
 	v->ic.negotiated = vss_negotiated;
 	ic_txn_init(&v->txn, &v->ic, VSS_ANSWER_S);
 	v->txn.own_next = vss_own_next;

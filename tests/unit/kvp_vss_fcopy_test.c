@@ -14,7 +14,7 @@
  * buffer, HV_S_CONT for a missing key or an index past the end, the auto
  * pool made up. Then guests that misbehave: silent (timeout, and the late
  * answer must not complete the next request), oversized sizes, lone
- * surrogates, short answers.
+ * surrogates, short answers, a new negotiation while a request is out.
  */
 #include <json-c/json.h>
 #include <pthread.h>
@@ -39,7 +39,8 @@
 
 int log_verbose;
 
-enum misbehave { GOOD, SILENT, LATE, HUGE_SIZE, SURROGATE, SHORT, GET_EMPTY };
+/* RENEGOTIATE: a new negotiation answer right before the request's answer. */
+enum misbehave { GOOD, SILENT, LATE, HUGE_SIZE, SURROGATE, SHORT, GET_EMPTY, RENEGOTIATE };
 
 struct kv {
 	int pool;
@@ -59,6 +60,9 @@ struct guest {
 	uint8_t held[16384];		/* SILENT: the last request, unanswered */
 	uint32_t held_len;
 	uint64_t held_tid;
+	uint8_t nego[1024];		/* the host's negotiation request, kept */
+	uint32_t nego_len;
+	uint64_t nego_tid;
 	/* VSS: the operations the guest got, and whether it refuses or ignores them */
 	uint8_t vss_ops[16];
 	volatile unsigned int nvss;
@@ -151,6 +155,11 @@ static void answer(struct guest *gu, uint8_t *pkt, uint32_t len, uint64_t tid)
 	uint64_t one = 1;
 
 	if (h->icmsgtype == ICMSGTYPE_NEGOTIATE) {
+		if (len <= sizeof(gu->nego)) {
+			memcpy(gu->nego, pkt, len);
+			gu->nego_len = len;
+			gu->nego_tid = tid;
+		}
 		assert_int_equal(fg_ic_answer(&gu->g, pkt, len, tid, gu->version), 0);
 		return;
 	}
@@ -217,6 +226,14 @@ static void answer(struct guest *gu, uint8_t *pkt, uint32_t len, uint64_t tid)
 		gu->ops++;
 	if (mode == LATE && gu->held_len)
 		answer_held(gu);
+	if (mode == RENEGOTIATE) {
+		uint8_t again[sizeof(gu->nego)];
+
+		assert_true(gu->nego_len > 0);
+		memcpy(again, gu->nego, gu->nego_len);
+		assert_int_equal(fg_ic_answer(&gu->g, again, gu->nego_len, gu->nego_tid,
+					      gu->version), 0);
+	}
 	if (mode == SILENT) {
 		memcpy(gu->held, pkt, len);
 		gu->held_len = len;
@@ -575,6 +592,28 @@ static void test_silent_guest(void **state)
 	json_object_put(o);
 }
 
+/*
+ * The guest's side negotiates again (a restarted service) while a request
+ * is on the wire: the transaction of the old side is forgotten, so its
+ * answer, which comes right after, completes nothing and the request
+ * times out; the next one works. (Before: the old answer was taken.)
+ */
+static void test_renegotiation_forgets_the_wire(void **state)
+{
+	struct guest *gu = *state;
+	struct json_object *o;
+
+	start_guest(gu);
+	json_object_put(expect_ok(gu, "kvp set k v"));
+	gu->mode = RENEGOTIATE;
+	expect_error(gu, "kvp get k", "did not answer");
+	gu->mode = GOOD;
+	sleep(1);	/* the tick forgets what went out since, unanswered or not */
+	o = expect_ok(gu, "kvp get k");
+	assert_string_equal(str_at(o, "value", NULL), "v");
+	json_object_put(o);
+}
+
 static void test_bad_answers(void **state)
 {
 	struct guest *gu = *state;
@@ -762,6 +801,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_get_empty, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_silent_guest, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_renegotiation_forgets_the_wire, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_answers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vss_freeze_thaw, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vss_auto_thaw, setup, teardown),
