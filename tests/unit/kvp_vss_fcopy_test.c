@@ -596,7 +596,8 @@ static void test_silent_guest(void **state)
  * The guest's side negotiates again (a restarted service) while a request
  * is on the wire: the transaction of the old side is forgotten, so its
  * answer, which comes right after, completes nothing and the request
- * times out; the next one works. (Before: the old answer was taken.)
+ * times out; the next one works. (Without the reset: the old answer was
+ * taken.)
  */
 static void test_renegotiation_forgets_the_wire(void **state)
 {
