@@ -42,7 +42,7 @@ struct vhd {
 };
 
 /* Whole-buffer pread/pwrite: a short transfer is completed, EOF is -EIO. */
-static int vhd_pio(int fd, const struct iovec *iov, int cnt, uint64_t off, bool write)
+int vhd_pio(int fd, const struct iovec *iov, int cnt, uint64_t off, bool write)
 {
 	struct iovec local[64], *v = local;
 	size_t want = disk_iov_total(iov, cnt), done = 0;
@@ -71,14 +71,14 @@ static int vhd_pio(int fd, const struct iovec *iov, int cnt, uint64_t off, bool 
 	return ret;
 }
 
-static int vhd_pread(int fd, void *buf, size_t len, uint64_t off)
+int vhd_pread(int fd, void *buf, size_t len, uint64_t off)
 {
 	struct iovec v = { buf, len };
 
 	return vhd_pio(fd, &v, 1, off, false);
 }
 
-static int vhd_pwrite(int fd, const void *buf, size_t len, uint64_t off)
+int vhd_pwrite(int fd, const void *buf, size_t len, uint64_t off)
 {
 	struct iovec v = { (void *)buf, len };
 
