@@ -36,6 +36,7 @@ struct vhdx {
 	uint64_t *bat;		/* host-endian */
 	uint32_t used;
 	uint64_t file_end;	/* where the next block goes (1 MiB aligned) */
+	uint64_t meta_end;	/* the end of the highest region or block at open */
 	uint8_t *bm;		/* scratch: one block's sector bitmap bytes */
 	bool changed;		/* the header's GUIDs were renewed this session */
 	bool stop_before_apply;
@@ -492,6 +493,13 @@ static int vhdx_load(struct vhdx *v, uint64_t file_size)
 	if (vhdx_bat_check(v->bat, &v->vi, file_size, &bad, &end, &v->used))
 		goto out;
 	v->file_end = round_mb(file_size > end ? file_size : end);
+	v->meta_end = end;
+	if (v->vi.bat_off + v->vi.bat_len > v->meta_end)
+		v->meta_end = v->vi.bat_off + v->vi.bat_len;
+	if (v->vi.meta_off + v->vi.meta_len > v->meta_end)
+		v->meta_end = v->vi.meta_off + v->vi.meta_len;
+	if (v->vi.hdr.log_offset + v->vi.hdr.log_length > v->meta_end)
+		v->meta_end = v->vi.hdr.log_offset + v->vi.hdr.log_length;
 	ret = 0;
 out:
 	free(meta);
@@ -1099,16 +1107,23 @@ static void vhdx_check_err(struct vhdx_check_result *r, const char *msg)
 		snprintf(r->first_error, sizeof(r->first_error), "%s", msg);
 }
 
-int vhdx_check(const char *path, const char *parent_dir, struct vhdx_check_result *r)
+int vhdx_check(const char *path, const char *parent_dir, bool repair,
+	       struct vhdx_check_result *r)
 {
 	struct vhdx *v;
 	struct stat st;
-	uint64_t covered;
-	uint32_t sb = 0;
 
 	memset(r, 0, sizeof(*r));
 	if (stat(path, &st) < 0)
 		return -errno;
+	if (repair) {
+		/* A writable open replays the log (and clears it). */
+		v = vhdx_open(path, false, parent_dir);
+		if (v) {
+			r->replayed = v->replayed;
+			vhdx_close(v);
+		}
+	}
 	v = vhdx_open(path, true, parent_dir);
 	if (!v) {
 		if (errno == EROFS)
@@ -1120,15 +1135,9 @@ int vhdx_check(const char *path, const char *parent_dir, struct vhdx_check_resul
 		return 0;
 	}
 	r->used_blocks = v->used;
-	for (uint32_t i = 0; i < v->vi.bitmap_blocks; i++) {
-		uint32_t idx = (uint32_t)((uint64_t)i * (v->vi.chunk_ratio + 1) + v->vi.chunk_ratio);
-
-		sb += idx < v->vi.bat_entries && VHDX_BAT_STATE(v->bat[idx]) == VHDX_SB_PRESENT;
-	}
-	covered = VHDX_MB + v->vi.hdr.log_length + v->vi.meta_len + v->vi.bat_len +
-		  (uint64_t)v->used * v->vi.block_size + (uint64_t)sb * VHDX_SB_BLOCK;
-	if (vhdx_type(v) != VHDX_FIXED && (uint64_t)st.st_size > covered)
-		r->leaked_bytes = (uint64_t)st.st_size - covered;
+	/* Space past everything referenced: a block whose BAT entry never committed. */
+	if (vhdx_type(v) != VHDX_FIXED && (uint64_t)st.st_size > round_mb(v->meta_end))
+		r->leaked_bytes = (uint64_t)st.st_size - round_mb(v->meta_end);
 	vhdx_close(v);
 	return 0;
 }

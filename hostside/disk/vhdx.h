@@ -103,13 +103,18 @@ int vhdx_create(const char *path, const struct vhdx_create_opts *o, const char *
 struct vhdx_check_result {
 	unsigned int errors;
 	bool log_pending;	/* not closed cleanly: replayed on the next writable open */
+	unsigned int replayed;	/* log entries replayed (repair) */
 	uint64_t leaked_bytes;	/* file space nothing references */
 	uint32_t used_blocks;
 	char first_error[160];
 };
 
-/* Check @path (read-only). 0, or -errno if it cannot be read at all. */
-int vhdx_check(const char *path, const char *parent_dir, struct vhdx_check_result *r);
+/*
+ * Check @path; with @repair, first open it writable (which replays a log
+ * left by a crash), else read-only. 0, or -errno if it cannot be read.
+ */
+int vhdx_check(const char *path, const char *parent_dir, bool repair,
+	       struct vhdx_check_result *r);
 
 /* Is the file at @fd a VHDX (its file identifier)? */
 bool vhdx_probe(int fd);

@@ -32,7 +32,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: ovb-img create -f raw|vhd|vhdx [-o type=fixed|dynamic|differencing,parent=FILE,block_size=N] FILE [SIZE]\n"
 		"       ovb-img info [--json] [-f FMT] FILE\n"
-		"       ovb-img check [-f FMT] FILE\n"
+		"       ovb-img check [-r] [-f FMT] FILE   (-r: a VHDX's log is replayed first)\n"
 		"       ovb-img convert [-f FMT] [-O raw|vhd|vhdx] [-o type=fixed|dynamic|differencing,parent=FILE,block_size=N] SRC DST\n"
 		"SIZE: bytes, or with a suffix k, M, G, T (powers of 1024). FMT: raw, vhd, vhdx or auto (the default).\n"
 		"check exits 0 when clean, 2 on corruption, 3 on leaked space only, 1 when it cannot check.\n");
@@ -455,10 +455,10 @@ static int cmd_info(int argc, char **argv)
 	return 0;
 }
 
-static int check_vhdx(const char *file)
+static int check_vhdx(const char *file, bool repair)
 {
 	struct vhdx_check_result r;
-	int ret = vhdx_check(file, "/", &r);
+	int ret = vhdx_check(file, "/", repair, &r);
 
 	if (ret) {
 		fprintf(stderr, "ovb-img: %s: %s\n", file, strerror(-ret));
@@ -468,6 +468,8 @@ static int check_vhdx(const char *file)
 		printf("%u errors were found on the image (first: %s).\n", r.errors, r.first_error);
 		return 2;
 	}
+	if (r.replayed)
+		printf("The log was replayed (%u entries).\n", r.replayed);
 	if (r.log_pending) {
 		printf("The image was not closed cleanly: its log is replayed when it is next opened writable.\n");
 		return 0;
@@ -484,11 +486,14 @@ static int cmd_check(int argc, char **argv)
 {
 	struct vhd_check_result r;
 	const char *fmt = NULL;
+	bool repair = false;
 	int opt, ret;
 
-	while ((opt = getopt(argc, argv, "f:")) != -1) {
+	while ((opt = getopt(argc, argv, "f:r")) != -1) {
 		if (opt == 'f')
 			fmt = optarg;
+		else if (opt == 'r')
+			repair = true;	/* VHDX: replay a log a crash left */
 		else
 			return 1;
 	}
@@ -498,7 +503,7 @@ static int cmd_check(int argc, char **argv)
 	}
 	fmt = fmt_resolve(fmt, argv[optind]);
 	if (!strcmp(fmt, "vhdx"))
-		return check_vhdx(argv[optind]);
+		return check_vhdx(argv[optind], repair);
 	if (strcmp(fmt, "vhd")) {
 		fprintf(stderr, "ovb-img: %s: a %s image has no metadata to check\n", argv[optind], fmt);
 		return 0;
