@@ -134,24 +134,38 @@ void vhdx_guid_str(const vhdx_guid *g, char out[39])
 		 u[12], u[13], u[14], u[15]);
 }
 
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)(c | 0x20);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
 int vhdx_guid_parse(const char *s, vhdx_guid *g)
 {
-	unsigned int a, b, c, d[8];
-	char tail;
-	int n;
+	/* Where the hex digits of each output byte are, in the written form. */
+	static const uint8_t at[16] = { 6, 4, 2, 0, 11, 9, 16, 14, 19, 21, 24, 26, 28, 30, 32, 34 };
+	bool brace = *s == '{';
+	size_t n = strlen(s);
 
-	if (*s == '{')
+	if (brace) {
 		s++;
-	n = sscanf(s, "%8x-%4x-%4x-%2x%2x-%2x%2x%2x%2x%2x%2x%c", &a, &b, &c, &d[0], &d[1],
-		   &d[2], &d[3], &d[4], &d[5], &d[6], &d[7], &tail);
-	if (n < 11 || strlen(s) < 36 || (n == 12 && (tail != '}' || s[37])) ||
-	    (n == 11 && s[36]))
+		n--;
+		if (n != 37 || s[36] != '}')
+			return -EINVAL;
+	} else if (n != 36) {
 		return -EINVAL;
-	vhdx_put_le32(g->b, a);
-	vhdx_put_le16(g->b + 4, (uint16_t)b);
-	vhdx_put_le16(g->b + 6, (uint16_t)c);
-	for (int i = 0; i < 8; i++)
-		g->b[8 + i] = (uint8_t)d[i];
+	}
+	if (s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-')
+		return -EINVAL;
+	for (int i = 0; i < 16; i++) {
+		int hi = hexval(s[at[i]]), lo = hexval(s[at[i] + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -EINVAL;
+		g->b[i] = (uint8_t)(hi << 4 | lo);
+	}
 	return 0;
 }
 
