@@ -469,14 +469,29 @@ static int vhdx_load(struct vhdx *v, uint64_t file_size)
 	ret = -EINVAL;
 	if (v->vi.meta_len > VHDX_MAX_META)
 		goto out;
-	meta = malloc(v->vi.meta_len);
-	if (!meta) {
-		ret = -ENOMEM;
-		goto out;
+	{
+		/* The table, then only as much of the region as its items reach. */
+		uint32_t need = VHDX_META_TABLE_SIZE;
+		uint8_t *more;
+
+		meta = malloc(need);
+		if (!meta) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		ret = vhd_pread(v->fd, meta, VHDX_META_TABLE_SIZE, v->vi.meta_off);
+		if (!ret) {
+			need = vhdx_meta_extent(&v->vi, meta);
+			more = realloc(meta, need);
+			if (more)
+				meta = more;
+			ret = !more ? -ENOMEM :
+			      vhd_pread(v->fd, meta + VHDX_META_TABLE_SIZE, need - VHDX_META_TABLE_SIZE,
+					v->vi.meta_off + VHDX_META_TABLE_SIZE);
+		}
+		if (!ret)
+			ret = vhdx_meta_parse(meta, need, &v->vi);
 	}
-	ret = vhd_pread(v->fd, meta, v->vi.meta_len, v->vi.meta_off);
-	if (!ret)
-		ret = vhdx_meta_parse(meta, v->vi.meta_len, &v->vi);
 	if (ret)
 		goto out;
 	ret = -ENOMEM;

@@ -499,6 +499,26 @@ fail:
 	return ret;
 }
 
+uint32_t vhdx_meta_extent(const struct vhdx_info *vi, const void *table)
+{
+	const uint8_t *b = table;
+	uint64_t end = VHDX_META_TABLE_SIZE;
+	uint16_t n;
+
+	if (!b || vi->meta_len < VHDX_META_TABLE_SIZE)
+		return VHDX_META_TABLE_SIZE;
+	n = vhdx_le16(b + 10);
+	for (uint16_t i = 0; i < n && i < VHDX_META_MAX; i++) {
+		const uint8_t *e = b + 32 + i * 32;
+		uint64_t x = (uint64_t)vhdx_le32(e + 16) + vhdx_le32(e + 20);
+
+		if (x > end)
+			end = x;
+	}
+	/* Items past the region are refused by the parse: read what exists. */
+	return end > vi->meta_len ? vi->meta_len : (uint32_t)end;
+}
+
 const char *vhdx_kv_get(const struct vhdx_info *vi, const char *key)
 {
 	for (unsigned int i = 0; i < vi->nkv; i++)

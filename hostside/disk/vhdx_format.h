@@ -168,6 +168,12 @@ void vhdx_region_build(void *buf, const struct vhdx_info *vi);
  * the BAT region's length. 0 or -EINVAL (-ENOTSUP: an unknown required item).
  */
 int vhdx_meta_parse(const void *buf, size_t len, struct vhdx_info *vi);
+/*
+ * How many bytes of the metadata region (@vi->meta_len, at least the
+ * table) its items need, from the table @table (its first 64 KiB; NULL:
+ * the table only). Parse that much with vhdx_meta_parse.
+ */
+uint32_t vhdx_meta_extent(const struct vhdx_info *vi, const void *table);
 /* Build the metadata region (VHDX_MB bytes) for @vi (and its @kv, if has-parent). */
 int vhdx_meta_build(void *buf, size_t len, const struct vhdx_info *vi);
 /* A locator value by key, or NULL. */
