@@ -330,15 +330,6 @@ static int vhdx_commit_bat(struct vhdx *v, uint32_t idx)
 static struct vhdx *vhdx_open_at(int fd, const char *path, bool ro, const char *allow, int depth,
 				 const struct vhdx *child);
 
-static bool vhdx_under(const char *real, const char *dir)
-{
-	size_t n = strlen(dir);
-
-	if (!strcmp(dir, "/"))
-		return true;
-	return !strncmp(real, dir, n) && (real[n] == '/' || real[n] == '\0');
-}
-
 static bool vhdx_linked(const struct vhdx *parent, const struct vhdx *child)
 {
 	char id[39];
@@ -364,7 +355,7 @@ static struct vhdx *vhdx_try_parent(struct vhdx *v, const char *cand, int depth)
 	else if (snprintf(full, sizeof(full), "%.*s/%s", (int)(slash - v->path), v->path, cand) >=
 		 (int)sizeof(full))
 		return NULL;
-	if (!realpath(full, real) || !vhdx_under(real, v->allow))
+	if (!realpath(full, real) || !vhd_under(real, v->allow))
 		return NULL;
 	for (const struct vhdx *c = v; c; c = c->child)
 		if (!strcmp(c->real, real))
@@ -571,23 +562,10 @@ fail:
 
 struct vhdx *vhdx_open_fd(int fd, const char *path, bool ro, const char *parent_dir)
 {
-	char real[PATH_MAX], dir[PATH_MAX];
-	char *slash;
+	char dir[PATH_MAX];
 
-	if (parent_dir) {
-		snprintf(dir, sizeof(dir), "%s", parent_dir);
-		if (strcmp(dir, "/") && !realpath(parent_dir, dir))
-			return NULL;
-	} else {
-		if (!realpath(path, real))
-			return NULL;
-		snprintf(dir, sizeof(dir), "%s", real);
-		slash = strrchr(dir, '/');
-		if (slash == dir)
-			slash[1] = '\0';
-		else if (slash)
-			*slash = '\0';
-	}
+	if (vhd_parent_root(path, parent_dir, dir))
+		return NULL;
 	return vhdx_open_at(fd, path, ro, dir, 0, NULL);
 }
 

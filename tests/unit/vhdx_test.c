@@ -28,22 +28,13 @@
 #include "hostside/storvsp/disk_backend.h"
 
 #define SIZE	(24ull << 20)	/* 24 blocks of 1 MiB */
+#include "tests/unit/disk_shadow.h"	/* uses SIZE */
 
 static char dir[64];
 
 static void pathof(char *out, const char *name)
 {
 	snprintf(out, 128, "%s/%s", dir, name);
-}
-
-static uint64_t rng = 88172645463325252ull;
-
-static uint64_t xs(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
 }
 
 /* ---- the pure layer ------------------------------------------------------ */
@@ -287,47 +278,6 @@ static void create(const char *name, enum vhdx_type type, const char *parent, ui
 
 	pathof(p, name);
 	assert_int_equal(vhdx_create(p, &o, &why), 0);
-}
-
-/* Random writes (some crossing blocks) to @b and @shadow. */
-static void scribble(struct disk_backend *b, uint8_t *shadow, int n)
-{
-	static uint8_t buf[3 << 20];
-
-	for (int i = 0; i < n; i++) {
-		uint64_t sectors = 1 + xs() % (i % 4 ? 64 : 5000);
-		uint64_t off = xs() % (SIZE / 512 - sectors) * 512, len = sectors * 512;
-		struct iovec v[2] = { { buf, len / 2 / 512 * 512 }, { buf + len / 2 / 512 * 512, 0 } };
-
-		v[1].iov_len = len - v[0].iov_len;
-		for (uint64_t k = 0; k < len; k++)
-			buf[k] = (uint8_t)xs();
-		if (v[0].iov_len)
-			assert_int_equal(disk_backend_writev(b, v, 2, off, i % 7 == 0), 0);
-		else
-			assert_int_equal(disk_backend_writev(b, &v[1], 1, off, i % 7 == 0), 0);
-		memcpy(shadow + off, buf, len);
-	}
-	assert_int_equal(disk_backend_flush(b), 0);
-}
-
-static void compare(struct disk_backend *b, const uint8_t *shadow)
-{
-	static uint8_t buf[SIZE];
-	struct iovec v = { buf, SIZE };
-
-	assert_int_equal(disk_backend_readv(b, &v, 1, 0), 0);
-	assert_memory_equal(buf, shadow, SIZE);
-	for (uint64_t off = 0; off < SIZE;) {
-		uint64_t len = (1 + xs() % 9000) * 512;
-
-		if (len > SIZE - off)
-			len = SIZE - off;
-		v.iov_len = len;
-		assert_int_equal(disk_backend_readv(b, &v, 1, off), 0);
-		assert_memory_equal(buf, shadow + off, len);
-		off += len;
-	}
 }
 
 static void discard_some(struct disk_backend *b, uint8_t *shadow)
@@ -610,56 +560,22 @@ static void test_log_replay(void **state)
 }
 
 /*
- * Crash safety: a child writes numbered 4 KiB records, flushing every few
- * and reporting the last flushed number through a pipe; we kill it at a
- * random moment. The image must open (replaying its log), check without
- * errors, and hold every record up to the last flush; later ones whole or
- * absent.
+ * A writer killed at many points (disk_shadow.h): the image opens
+ * (replaying its log), checks without errors, and holds every record up to
+ * the last flush.
  */
-#define REC	4096u
-#define NREC	(SIZE / REC)
-
-static uint64_t rec_off(uint32_t i)
-{
-	return (uint64_t)i * 2654435761u % NREC * REC;
-}
-
-static void writer(const char *p, int wfd)
-{
-	struct disk_backend *b = open_img(p, false);
-	uint32_t buf[REC / 4];
-
-	if (!b)
-		_exit(2);
-	for (uint32_t i = 1; i < NREC; i++) {
-		struct iovec v = { buf, REC };
-
-		for (unsigned int k = 0; k < REC / 4; k++)
-			buf[k] = i;
-		if (disk_backend_writev(b, &v, 1, rec_off(i), false))
-			_exit(3);
-		if (i % 5 == 0) {
-			if (disk_backend_flush(b) || write(wfd, &i, 4) != 4)
-				_exit(4);
-		}
-	}
-	_exit(0);
-}
-
 static void test_crash_kill_points(void **state)
 {
 	char p[128], p0[128];
-	uint32_t buf[REC / 4];
 	int killed = 0, replays = 0;
 
 	pathof(p0, "k0.vhdx");
 	for (int round = 0; round < 12; round++) {
-		uint32_t last = 0, got;
 		struct disk_backend *b;
 		struct vhdx_check_result r;
 		struct vhdx *v;
-		int pfd[2], status;
-		pid_t pid;
+		uint32_t last;
+		bool k;
 
 		/* Even rounds a dynamic disk, odd a differencing child of one. */
 		create("k0.vhdx", VHDX_DYNAMIC, NULL, 0);
@@ -669,27 +585,8 @@ static void test_crash_kill_points(void **state)
 		} else {
 			snprintf(p, sizeof(p), "%s", p0);
 		}
-		assert_int_equal(pipe(pfd), 0);
-		pid = fork();
-		assert_true(pid >= 0);
-		if (!pid) {
-			close(pfd[0]);
-			writer(p, pfd[1]);
-		}
-		close(pfd[1]);
-		assert_int_equal(read(pfd[0], &last, 4), 4);
-		{
-			struct timespec ts = { 0, (long)(1 + xs() % 60) * 1000000L };
-
-			nanosleep(&ts, NULL);
-		}
-		kill(pid, SIGKILL);
-		waitpid(pid, &status, 0);
-		assert_true(!WIFEXITED(status) || WEXITSTATUS(status) == 0);
-		while (read(pfd[0], &got, 4) == 4)
-			last = got;
-		close(pfd[0]);
-		killed += WIFSIGNALED(status) && last;
+		last = run_killed_writer(p, 60, &k);
+		killed += k;
 		/* A writable open replays what the log holds. */
 		v = vhdx_open(p, false, NULL);
 		assert_non_null(v);
@@ -700,17 +597,7 @@ static void test_crash_kill_points(void **state)
 			fail_msg("round %d: %s", round, r.first_error);
 		b = open_img(p, true);
 		assert_non_null(b);
-		for (uint32_t i = 1; i < NREC; i++) {
-			struct iovec rv = { buf, REC };
-
-			assert_int_equal(disk_backend_readv(b, &rv, 1, rec_off(i)), 0);
-			for (unsigned int k = 0; k < REC / 4; k++) {
-				if (i <= last)
-					assert_int_equal(buf[k], i);
-				else if (buf[k] != i)
-					assert_int_equal(buf[k], 0);
-			}
-		}
+		verify_records(b, last);
 		disk_backend_close(b);
 	}
 	print_message("writer killed mid-run with flushed records in %d of 12 rounds; "
