@@ -42,7 +42,7 @@ struct vhd {
 };
 
 /* Whole-buffer pread/pwrite: a short transfer is completed, EOF is -EIO. */
-static int vhd_pio(int fd, const struct iovec *iov, int cnt, uint64_t off, bool write)
+int vhd_pio(int fd, const struct iovec *iov, int cnt, uint64_t off, bool write)
 {
 	struct iovec local[64], *v = local;
 	size_t want = disk_iov_total(iov, cnt), done = 0;
@@ -71,14 +71,14 @@ static int vhd_pio(int fd, const struct iovec *iov, int cnt, uint64_t off, bool 
 	return ret;
 }
 
-static int vhd_pread(int fd, void *buf, size_t len, uint64_t off)
+int vhd_pread(int fd, void *buf, size_t len, uint64_t off)
 {
 	struct iovec v = { buf, len };
 
 	return vhd_pio(fd, &v, 1, off, false);
 }
 
-static int vhd_pwrite(int fd, const void *buf, size_t len, uint64_t off)
+int vhd_pwrite(int fd, const void *buf, size_t len, uint64_t off)
 {
 	struct iovec v = { (void *)buf, len };
 
@@ -95,7 +95,7 @@ static int vhd_sync(int fd)
 static struct vhd *vhd_open_at(int fd, const char *path, bool ro, const char *allow, int depth,
 			       const struct vhd *child);
 
-static bool vhd_under(const char *real, const char *dir)
+bool vhd_under(const char *real, const char *dir)
 {
 	size_t n = strlen(dir);
 
@@ -309,25 +309,34 @@ fail:
 	return NULL;
 }
 
-struct vhd *vhd_open_fd(int fd, const char *path, bool ro, const char *parent_dir)
+int vhd_parent_root(const char *path, const char *parent_dir, char *dir)
 {
-	char real[PATH_MAX], dir[PATH_MAX];
+	char real[PATH_MAX];
 	char *slash;
 
 	if (parent_dir) {
-		snprintf(dir, sizeof(dir), "%s", parent_dir);
+		snprintf(dir, PATH_MAX, "%s", parent_dir);
 		if (strcmp(dir, "/") && !realpath(parent_dir, dir))
-			return NULL;
+			return -errno;
 	} else {
 		if (!realpath(path, real))
-			return NULL;
-		snprintf(dir, sizeof(dir), "%s", real);
+			return -errno;
+		snprintf(dir, PATH_MAX, "%s", real);
 		slash = strrchr(dir, '/');
 		if (slash == dir)
 			slash[1] = '\0';
 		else if (slash)
 			*slash = '\0';
 	}
+	return 0;
+}
+
+struct vhd *vhd_open_fd(int fd, const char *path, bool ro, const char *parent_dir)
+{
+	char dir[PATH_MAX];
+
+	if (vhd_parent_root(path, parent_dir, dir))
+		return NULL;
 	return vhd_open_at(fd, path, ro, dir, 0, NULL);
 }
 

@@ -78,6 +78,22 @@ struct vhd_check_result {
 	char first_error[160];
 };
 
+/*
+ * Whole-buffer pread/pwrite (shared with vhdx.c): a short transfer is
+ * completed, EOF is -EIO. 0 or -errno.
+ */
+int vhd_pio(int fd, const struct iovec *iov, int cnt, uint64_t off, bool write);
+int vhd_pread(int fd, void *buf, size_t len, uint64_t off);
+int vhd_pwrite(int fd, const void *buf, size_t len, uint64_t off);
+
+/*
+ * Where @path's parents may lie (shared with vhdx.c): @parent_dir
+ * resolved, or @path's own directory; into @dir (PATH_MAX). 0 or -errno.
+ */
+int vhd_parent_root(const char *path, const char *parent_dir, char *dir);
+/* Is the resolved @real in or under @dir ("/": anywhere)? */
+bool vhd_under(const char *real, const char *dir);
+
 /* Check @path's metadata (and that its parent chain opens). 0, or -errno if it cannot be read. */
 int vhd_check(const char *path, const char *parent_dir, struct vhd_check_result *r);
 

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "hostside/disk/vhd.h"
+#include "hostside/disk/vhdx.h"
 #include "hostside/storvsp/disk_backend.h"
 
 #define COPY_CHUNK	(1u << 20)
@@ -29,11 +30,11 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: ovb-img create -f raw|vhd [-o type=fixed|dynamic|differencing,parent=FILE,block_size=N] FILE [SIZE]\n"
+		"usage: ovb-img create -f raw|vhd|vhdx [-o type=fixed|dynamic|differencing,parent=FILE,block_size=N] FILE [SIZE]\n"
 		"       ovb-img info [--json] [-f FMT] FILE\n"
-		"       ovb-img check [-f FMT] FILE\n"
-		"       ovb-img convert [-f FMT] [-O raw|vhd] [-o type=fixed|dynamic|differencing,parent=FILE,block_size=N] SRC DST\n"
-		"SIZE: bytes, or with a suffix k, M, G, T (powers of 1024). FMT: raw, vhd or auto (the default).\n"
+		"       ovb-img check [-r] [-f FMT] FILE   (-r: a VHDX's log is replayed first)\n"
+		"       ovb-img convert [-f FMT] [-O raw|vhd|vhdx] [-o type=fixed|dynamic|differencing,parent=FILE,block_size=N] SRC DST\n"
+		"SIZE: bytes, or with a suffix k, M, G, T (powers of 1024). FMT: raw, vhd, vhdx or auto (the default).\n"
 		"check exits 0 when clean, 2 on corruption, 3 on leaked space only, 1 when it cannot check.\n");
 }
 
@@ -137,7 +138,31 @@ static int create_image(const char *fmt, const struct create_opts *c, const char
 		}
 		return 0;
 	}
-	fprintf(stderr, "ovb-img: unknown format '%s' (raw, vhd)\n", fmt);
+	if (!strcmp(fmt, "vhdx")) {
+		static const enum vhdx_type map[] = {
+			[VHD_TYPE_FIXED] = VHDX_FIXED, [VHD_TYPE_DYNAMIC] = VHDX_DYNAMIC,
+			[VHD_TYPE_DIFFERENCING] = VHDX_DIFFERENCING,
+		};
+		uint32_t t = c->type ? c->type : c->parent ? VHD_TYPE_DIFFERENCING : VHD_TYPE_DYNAMIC;
+		struct vhdx_create_opts o = {
+			.type = map[t], .size = size, .block_size = (uint32_t)c->block_size,
+			.parent = c->parent,
+		};
+		const char *why;
+		int ret;
+
+		if ((o.type == VHDX_DIFFERENCING) != !!o.parent) {
+			fprintf(stderr, "ovb-img: a differencing image needs -o parent=FILE (and only it)\n");
+			return -1;
+		}
+		ret = vhdx_create(file, &o, &why);
+		if (ret) {
+			fprintf(stderr, "ovb-img: %s: %s (%s)\n", file, why, strerror(-ret));
+			return -1;
+		}
+		return 0;
+	}
+	fprintf(stderr, "ovb-img: unknown format '%s' (raw, vhd, vhdx)\n", fmt);
 	return -1;
 }
 
@@ -169,25 +194,33 @@ static int cmd_create(int argc, char **argv)
 	return create_image(fmt, &c, argv[optind], size) ? 1 : 0;
 }
 
-/* Is @file a VHD (footer at its end, or its copy at 0)? */
-static bool is_vhd(const char *file)
+/* @file's format by its contents: a VHDX identifier, a VHD footer, else raw. */
+static const char *detect(const char *file)
 {
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
 	struct disk_backend_opts o = { .read_only = true, .format = DISK_FORMAT_AUTO,
 				       .parent_dir = "/" };
-	struct disk_backend *b = disk_backend_open(file, &o);
-	bool vhd;
+	struct disk_backend *b;
+	const char *f;
 
+	if (fd >= 0 && vhdx_probe(fd)) {
+		close(fd);
+		return "vhdx";	/* even when it does not open: info and check say why */
+	}
+	if (fd >= 0)
+		close(fd);
+	b = disk_backend_open(file, &o);
 	if (!b)
-		return false;
-	vhd = !strcmp(disk_backend_format(b), "vhd");
+		return "raw";
+	f = !strcmp(disk_backend_format(b), "vhd") ? "vhd" : "raw";
 	disk_backend_close(b);
-	return vhd;
+	return f;
 }
 
 static const char *fmt_resolve(const char *fmt, const char *file)
 {
 	if (!fmt || !strcmp(fmt, "auto"))
-		return is_vhd(file) ? "vhd" : "raw";
+		return detect(file);
 	return fmt;
 }
 
@@ -268,6 +301,94 @@ static void vhd_print(const struct vhd *v, int depth)
 	}
 }
 
+static const char *vhdx_type_name(enum vhdx_type t)
+{
+	return t == VHDX_FIXED ? "fixed" : t == VHDX_DYNAMIC ? "dynamic" : "differencing";
+}
+
+/* One VHDX of a chain as JSON (qemu-img info's names where they exist). */
+static struct json_object *vhdx_json(const struct vhdx *v)
+{
+	const struct vhdx_info *vi = vhdx_get_info(v);
+	struct json_object *j = json_object_new_object(), *s = json_object_new_object();
+	char id[39];
+
+	json_object_object_add(j, "filename", json_object_new_string(vhdx_path(v)));
+	json_object_object_add(j, "format", json_object_new_string("vhdx"));
+	json_object_object_add(j, "virtual-size", json_object_new_int64((int64_t)vi->size));
+	json_object_object_add(j, "actual-size", json_object_new_int64((int64_t)disk_usage(vhdx_path(v))));
+	json_object_object_add(s, "type", json_object_new_string(vhdx_type_name(vhdx_type(v))));
+	json_object_object_add(s, "block-size", json_object_new_int64(vi->block_size));
+	json_object_object_add(s, "logical-sector-size", json_object_new_int64(vi->lsec));
+	json_object_object_add(s, "physical-sector-size", json_object_new_int64(vi->psec));
+	json_object_object_add(s, "blocks", json_object_new_int64(vi->payload_blocks));
+	json_object_object_add(s, "blocks-allocated", json_object_new_int64(vhdx_used_blocks(v)));
+	vhdx_guid_str(&vi->hdr.data_write, id);
+	json_object_object_add(s, "data-write-guid", json_object_new_string(id));
+	vhdx_guid_str(&vi->page83, id);
+	json_object_object_add(s, "page83", json_object_new_string(id));
+	json_object_object_add(s, "creator", json_object_new_string(vi->creator));
+	if (vi->nkv) {
+		struct json_object *l = json_object_new_object();
+
+		for (unsigned int i = 0; i < vi->nkv; i++)
+			json_object_object_add(l, vi->kv[i].key, json_object_new_string(vi->kv[i].value));
+		json_object_object_add(s, "parent-locator", l);
+	}
+	json_object_object_add(j, "format-specific", s);
+	if (vhdx_parent(v)) {
+		json_object_object_add(j, "backing-filename", json_object_new_string(vhdx_path(vhdx_parent(v))));
+		json_object_object_add(j, "backing-image", vhdx_json(vhdx_parent(v)));
+	}
+	return j;
+}
+
+static void vhdx_print(const struct vhdx *v, int depth)
+{
+	const struct vhdx_info *vi = vhdx_get_info(v);
+	int d = depth * 2;
+	char id[39];
+
+	printf("%*simage: %s\n", d, "", vhdx_path(v));
+	printf("%*sfile format: vhdx\n", d, "");
+	printf("%*svirtual size: %llu bytes\n", d, "", (unsigned long long)vi->size);
+	printf("%*sdisk size: %llu bytes\n", d, "", (unsigned long long)disk_usage(vhdx_path(v)));
+	printf("%*stype: %s\n", d, "", vhdx_type_name(vhdx_type(v)));
+	printf("%*sblock size: %u\n", d, "", vi->block_size);
+	printf("%*ssector size: %u logical, %u physical\n", d, "", vi->lsec, vi->psec);
+	printf("%*sblocks allocated: %u of %u\n", d, "", vhdx_used_blocks(v), vi->payload_blocks);
+	vhdx_guid_str(&vi->hdr.data_write, id);
+	printf("%*sdata write guid: %s\n", d, "", id);
+	printf("%*screator: '%s'\n", d, "", vi->creator);
+	for (unsigned int i = 0; i < vi->nkv; i++)
+		printf("%*sparent locator: %s = %s\n", d, "", vi->kv[i].key, vi->kv[i].value);
+	if (vhdx_parent(v)) {
+		printf("%*sbacking file: %s\n", d, "", vhdx_path(vhdx_parent(v)));
+		vhdx_print(vhdx_parent(v), depth + 1);
+	}
+}
+
+static int info_vhdx(const char *file, bool json)
+{
+	struct vhdx *v = vhdx_open(file, true, "/");
+
+	if (!v) {
+		fprintf(stderr, "ovb-img: %s: cannot open as VHDX: %s%s\n", file, strerror(errno),
+			errno == EROFS ? " (its log needs a replay: open it writable once)" : "");
+		return 1;
+	}
+	if (json) {
+		struct json_object *j = vhdx_json(v);
+
+		printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY));
+		json_object_put(j);
+	} else {
+		vhdx_print(v, 0);
+	}
+	vhdx_close(v);
+	return 0;
+}
+
 static int cmd_info(int argc, char **argv)
 {
 	static const struct option lo[] = { { "json", no_argument, NULL, 'j' }, { 0 } };
@@ -289,6 +410,8 @@ static int cmd_info(int argc, char **argv)
 	}
 	file = argv[optind];
 	fmt = fmt_resolve(fmt, file);
+	if (!strcmp(fmt, "vhdx"))
+		return info_vhdx(file, json);
 	if (!strcmp(fmt, "vhd")) {
 		struct vhd *v = vhd_open(file, true, "/");
 
@@ -332,15 +455,45 @@ static int cmd_info(int argc, char **argv)
 	return 0;
 }
 
+static int check_vhdx(const char *file, bool repair)
+{
+	struct vhdx_check_result r;
+	int ret = vhdx_check(file, "/", repair, &r);
+
+	if (ret) {
+		fprintf(stderr, "ovb-img: %s: %s\n", file, strerror(-ret));
+		return 1;
+	}
+	if (r.errors) {
+		printf("%u errors were found on the image (first: %s).\n", r.errors, r.first_error);
+		return 2;
+	}
+	if (r.replayed)
+		printf("The log was replayed (%u entries).\n", r.replayed);
+	if (r.log_pending) {
+		printf("The image was not closed cleanly: its log is replayed when it is next opened writable.\n");
+		return 0;
+	}
+	printf("No errors were found on the image.\n%u blocks in use.\n", r.used_blocks);
+	if (r.leaked_bytes) {
+		printf("%llu bytes of leaked space (no data is lost).\n", (unsigned long long)r.leaked_bytes);
+		return 3;
+	}
+	return 0;
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	struct vhd_check_result r;
 	const char *fmt = NULL;
+	bool repair = false;
 	int opt, ret;
 
-	while ((opt = getopt(argc, argv, "f:")) != -1) {
+	while ((opt = getopt(argc, argv, "f:r")) != -1) {
 		if (opt == 'f')
 			fmt = optarg;
+		else if (opt == 'r')
+			repair = true;	/* VHDX: replay a log a crash left */
 		else
 			return 1;
 	}
@@ -349,6 +502,8 @@ static int cmd_check(int argc, char **argv)
 		return 1;
 	}
 	fmt = fmt_resolve(fmt, argv[optind]);
+	if (!strcmp(fmt, "vhdx"))
+		return check_vhdx(argv[optind], repair);
 	if (strcmp(fmt, "vhd")) {
 		fprintf(stderr, "ovb-img: %s: a %s image has no metadata to check\n", argv[optind], fmt);
 		return 0;
@@ -410,7 +565,7 @@ static int cmd_convert(int argc, char **argv)
 	}
 	if (disk_format_parse(fmt_resolve(fmt, src), &so.format) || so.format == DISK_FORMAT_AUTO ||
 	    disk_format_parse(ofmt, &dopt.format) || dopt.format == DISK_FORMAT_AUTO) {
-		fprintf(stderr, "ovb-img: formats are raw or vhd\n");
+		fprintf(stderr, "ovb-img: formats are raw, vhd or vhdx\n");
 		return 1;
 	}
 	in = disk_backend_open(src, &so);

@@ -259,6 +259,8 @@ int disk_format_parse(const char *s, enum disk_format *f)
 		*f = DISK_FORMAT_RAW;
 	else if (!strcmp(s, "vhd"))
 		*f = DISK_FORMAT_VHD;
+	else if (!strcmp(s, "vhdx"))
+		*f = DISK_FORMAT_VHDX;
 	else if (!strcmp(s, "auto"))
 		*f = DISK_FORMAT_AUTO;
 	else
@@ -273,6 +275,8 @@ static const struct disk_format_ops *disk_detect(int fd, const struct stat *st)
 
 	if (!S_ISREG(st->st_mode) || st->st_size < VHD_FOOTER_SIZE)
 		return &disk_raw_ops;
+	if (pread(fd, cookie, 8, 0) == 8 && !memcmp(cookie, "vhdxfile", 8))
+		return &disk_vhdx_ops;	/* [MS-VHDX]'s file identifier */
 	if (pread(fd, cookie, 8, st->st_size - VHD_FOOTER_SIZE) == 8 &&
 	    !memcmp(cookie, VHD_FOOTER_COOKIE, 8))
 		return &disk_vhd_ops;
@@ -311,6 +315,9 @@ struct disk_backend *disk_backend_open(const char *path, const struct disk_backe
 	switch (o->format) {
 	case DISK_FORMAT_VHD:
 		b->ops = &disk_vhd_ops;
+		break;
+	case DISK_FORMAT_VHDX:
+		b->ops = &disk_vhdx_ops;
 		break;
 	case DISK_FORMAT_AUTO:
 		b->ops = disk_detect(fd, &st);

@@ -15,7 +15,8 @@
 enum disk_format {
 	DISK_FORMAT_RAW,	/* the default: a guest cannot turn a raw disk into another format */
 	DISK_FORMAT_VHD,
-	DISK_FORMAT_AUTO,	/* detect (VHD footer, else raw): only when the user asks */
+	DISK_FORMAT_AUTO,	/* detect (VHDX identifier, VHD footer, else raw): only when the user asks */
+	DISK_FORMAT_VHDX,
 };
 
 struct disk_backend_opts {
@@ -41,9 +42,9 @@ bool disk_backend_read_only(const struct disk_backend *b);
 /* Stable across runs: from the option, else from st_dev/st_ino of the image. */
 const char *disk_backend_serial(const struct disk_backend *b);	/* <= 20 chars */
 uint64_t disk_backend_wwn(const struct disk_backend *b);	/* NAA 6 */
-/* "raw" or "vhd". */
+/* "raw", "vhd" or "vhdx". */
 const char *disk_backend_format(const struct disk_backend *b);
-/* Parse "raw", "vhd" or "auto"; 0 or -EINVAL. */
+/* Parse "raw", "vhd", "vhdx" or "auto"; 0 or -EINVAL. */
 int disk_format_parse(const char *s, enum disk_format *f);
 
 /* All return 0 or a negative errno; short transfers are completed or -EIO. */

@@ -32,6 +32,7 @@ struct disk_format_ops {
 
 extern const struct disk_format_ops disk_raw_ops;
 extern const struct disk_format_ops disk_vhd_ops;	/* hostside/disk/vhd.c */
+extern const struct disk_format_ops disk_vhdx_ops;	/* hostside/disk/vhdx.c */
 
 /* Bytes in an iovec array. */
 size_t disk_iov_total(const struct iovec *iov, int cnt);

@@ -6,7 +6,7 @@
  * Wiring into ovb-host (hostside/glue.c) and ovbctl (hostside/ctl):
  *   sv = storvsp_new(NULL, nr_vcpus - 1);            one SCSI controller
  *   storvsp_disk_parse(optarg, &opts, buf, len);   for --disk PATH[,ro][,direct][,serial=S]
- *                                                  [,format=raw|vhd|auto][,parents=DIR]
+ *                                                  [,format=raw|vhd|vhdx|auto][,parents=DIR]
  *   storvsp_disk_add(sv, -1, &opts);               at start-up, or from `ovbctl disk add`
  *   vmbus_server_add_device(srv, storvsp_device(sv));
  *   storvsp_disk_remove(sv, lun);                  from `ovbctl disk remove`

@@ -110,6 +110,8 @@ int storvsp_disk_parse(const char *arg, struct storvsp_disk_opts *o, char *buf, 
 	n = strlen(o->path);
 	if (!fmt_given && n > 4 && !strcasecmp(o->path + n - 4, ".vhd"))
 		o->format = DISK_FORMAT_VHD;
+	if (!fmt_given && n > 5 && !strcasecmp(o->path + n - 5, ".vhdx"))
+		o->format = DISK_FORMAT_VHDX;
 	return 0;
 }
 

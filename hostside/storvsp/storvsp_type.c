@@ -14,7 +14,7 @@
 #include "hostside/log.h"
 #include "hostside/storvsp/storvsp.h"
 
-#define DISK_SPEC "PATH[,ro][,direct][,serial=S][,format=raw|vhd|auto][,parents=DIR]"
+#define DISK_SPEC "PATH[,ro][,direct][,serial=S][,format=raw|vhd|vhdx|auto][,parents=DIR]"
 
 /* The --disk arguments, in order. */
 struct storvsp_cfg {

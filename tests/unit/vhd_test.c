@@ -27,6 +27,7 @@
 #include "hostside/storvsp/scsi_disk.h"
 
 #define SIZE	(24ull << 20)	/* 12 blocks of 2 MiB */
+#include "tests/unit/disk_shadow.h"	/* uses SIZE */
 
 static char dir[64];
 
@@ -158,16 +159,6 @@ static void test_strings_and_bitmap(void **state)
 
 /* ---- images -------------------------------------------------------------- */
 
-static uint64_t rng = 88172645463325252ull;
-
-static uint64_t xs(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
-
 static struct disk_backend *open_img(const char *p, bool ro)
 {
 	struct disk_backend_opts o = { .read_only = ro, .format = DISK_FORMAT_VHD };
@@ -183,49 +174,6 @@ static void create(const char *name, uint32_t type, const char *parent, uint32_t
 
 	pathof(p, name);
 	assert_int_equal(vhd_create(p, &o, &why), 0);
-}
-
-/* Random writes (some crossing blocks, some unaligned to blocks) to @b and @shadow. */
-static void scribble(struct disk_backend *b, uint8_t *shadow, int n)
-{
-	static uint8_t buf[3 << 20];
-
-	for (int i = 0; i < n; i++) {
-		uint64_t sectors = 1 + xs() % (i % 4 ? 64 : 5000);
-		uint64_t off = xs() % (SIZE / 512 - sectors) * 512, len = sectors * 512;
-		struct iovec v[2] = { { buf, len / 2 / 512 * 512 }, { buf + len / 2 / 512 * 512, 0 } };
-
-		v[1].iov_len = len - v[0].iov_len;
-		for (uint64_t k = 0; k < len; k++)
-			buf[k] = (uint8_t)xs();
-		/* Two iovecs where the length allows: slices cross them. */
-		if (v[0].iov_len)
-			assert_int_equal(disk_backend_writev(b, v, 2, off, i % 7 == 0), 0);
-		else
-			assert_int_equal(disk_backend_writev(b, &v[1], 1, off, i % 7 == 0), 0);
-		memcpy(shadow + off, buf, len);
-	}
-	assert_int_equal(disk_backend_flush(b), 0);
-}
-
-static void compare(struct disk_backend *b, const uint8_t *shadow)
-{
-	static uint8_t buf[SIZE];
-	struct iovec v = { buf, SIZE };
-
-	assert_int_equal(disk_backend_readv(b, &v, 1, 0), 0);
-	assert_memory_equal(buf, shadow, SIZE);
-	/* And in odd pieces, through the block and bitmap boundaries. */
-	for (uint64_t off = 0; off < SIZE;) {
-		uint64_t len = (1 + xs() % 9000) * 512;
-
-		if (len > SIZE - off)
-			len = SIZE - off;
-		v.iov_len = len;
-		assert_int_equal(disk_backend_readv(b, &v, 1, off), 0);
-		assert_memory_equal(buf, shadow + off, len);
-		off += len;
-	}
 }
 
 /* Discards (storvsp reports LBPRZ): what was discarded reads as zeros. */
@@ -394,55 +342,20 @@ static void test_detect_and_raw(void **state)
 }
 
 /*
- * Crash safety: a child process writes numbered 4 KiB records (each to its
- * own place, so later ones never hide earlier ones), flushing every few and
- * telling us the last flushed number through a pipe; we kill it at a random
- * moment. The image must open, check without errors, and hold every record
- * up to the last flush; later ones are whole or absent.
+ * A writer killed at many points (disk_shadow.h): the image opens, checks
+ * without errors, and holds every record up to the last flush.
  */
-#define REC	4096u
-#define NREC	(SIZE / REC)
-
-static uint64_t rec_off(uint32_t i)
-{
-	return (uint64_t)i * 2654435761u % NREC * REC;	/* a permutation: coprime to NREC */
-}
-
-static void writer(const char *p, int wfd)
-{
-	struct disk_backend *b = open_img(p, false);
-	uint32_t buf[REC / 4];
-
-	if (!b)
-		_exit(2);
-	for (uint32_t i = 1; i < NREC; i++) {
-		struct iovec v = { buf, REC };
-
-		for (unsigned int k = 0; k < REC / 4; k++)
-			buf[k] = i;
-		if (disk_backend_writev(b, &v, 1, rec_off(i), false))
-			_exit(3);
-		if (i % 5 == 0) {
-			if (disk_backend_flush(b) || write(wfd, &i, 4) != 4)
-				_exit(4);
-		}
-	}
-	_exit(0);
-}
-
 static void test_crash_kill_points(void **state)
 {
 	char p[128], p0[128];
-	uint32_t buf[REC / 4];
-
-	pathof(p0, "k0.vhd");
 	int killed = 0;
 
+	pathof(p0, "k0.vhd");
 	for (int round = 0; round < 16; round++) {
-		uint32_t last = 0, got;
+		struct vhd_check_result r;
 		struct disk_backend *b;
-		int pfd[2], status;
-		pid_t pid;
+		uint32_t last;
+		bool k;
 
 		/* Even rounds a dynamic disk, odd a differencing child of one. */
 		create("k0.vhd", VHD_TYPE_DYNAMIC, NULL, round % 4 < 2 ? 0 : 64 << 10);
@@ -452,48 +365,14 @@ static void test_crash_kill_points(void **state)
 		} else {
 			snprintf(p, sizeof(p), "%s", p0);
 		}
-		assert_int_equal(pipe(pfd), 0);
-		pid = fork();
-		assert_true(pid >= 0);
-		if (!pid) {
-			close(pfd[0]);
-			writer(p, pfd[1]);
-		}
-		close(pfd[1]);
-		/* Kill after the first flush, at a random point after it. */
-		assert_int_equal(read(pfd[0], &last, 4), 4);
-		{
-			struct timespec ts = { 0, (long)(1 + xs() % 40) * 1000000L };
-
-			nanosleep(&ts, NULL);
-		}
-		kill(pid, SIGKILL);
-		waitpid(pid, &status, 0);
-		assert_true(!WIFEXITED(status) || WEXITSTATUS(status) == 0);
-		while (read(pfd[0], &got, 4) == 4)
-			last = got;
-		close(pfd[0]);
-		killed += WIFSIGNALED(status) && last;
-		{
-			struct vhd_check_result r;
-
-			assert_int_equal(vhd_check(p, NULL, &r), 0);
-			if (r.errors)
-				fail_msg("round %d: %s", round, r.first_error);
-		}
+		last = run_killed_writer(p, 40, &k);
+		killed += k;
+		assert_int_equal(vhd_check(p, NULL, &r), 0);
+		if (r.errors)
+			fail_msg("round %d: %s", round, r.first_error);
 		b = open_img(p, true);
 		assert_non_null(b);
-		for (uint32_t i = 1; i < NREC; i++) {
-			struct iovec v = { buf, REC };
-
-			assert_int_equal(disk_backend_readv(b, &v, 1, rec_off(i)), 0);
-			for (unsigned int k = 0; k < REC / 4; k++) {
-				if (i <= last)
-					assert_int_equal(buf[k], i);
-				else if (buf[k] != i)
-					assert_int_equal(buf[k], 0);
-			}
-		}
+		verify_records(b, last);
 		disk_backend_close(b);
 	}
 	/* The kills must land while records were being written, not before or after. */

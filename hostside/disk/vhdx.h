@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * VHDX images with I/O: open (replaying the log, and the parent chain of a
+ * differencing disk), read, write (allocating blocks crash-safely through
+ * the log), discard, create, check. The metadata goes through the pure
+ * layer (vhdx_format.h); disk_vhdx_ops (disk_format.h) puts it behind
+ * disk_backend; ovb-img uses it directly for create, info and check.
+ *
+ * Open: a header with a non-zero LogGuid and a valid sequence of log
+ * entries with that GUID is replayed onto the file (data and zero
+ * descriptors, then the file extended to LastFileOffset), fdatasync'ed,
+ * and the log cleared by a header update (LogGuid zero). A read-only open
+ * of an image that needs a replay fails with EROFS (nothing may be
+ * written): open it writable once.
+ *
+ * First change after an open: a header update with new FileWriteGuid,
+ * DataWriteGuid and LogGuid, as the spec says, before anything else is
+ * written (a child records its parent's DataWriteGuid: a parent changed
+ * since no longer matches).
+ *
+ * Block allocation (a simple scheme, correct over fast), so that a crash
+ * at any point leaves an image that opens and holds every write
+ * acknowledged before the last flush:
+ *   1. the block's whole data is written at the end of the file (a
+ *      differencing disk's block is filled from its parent around the new
+ *      data, so it is FULLY_PRESENT: no sector bitmap is ever written);
+ *   2. fdatasync;
+ *   3. a log entry with the new 4 KiB BAT page; fdatasync;
+ *   4. the page written in place; fdatasync (then the log space may be
+ *      reused).
+ * A crash before 3 is durable leaks an unreferenced block at the end; after
+ * it, the replay on the next open puts the BAT page in place. Writes to a
+ * present block are in place; flush and FUA are fdatasync.
+ */
+#ifndef OVB_DISK_VHDX_H
+#define OVB_DISK_VHDX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "hostside/disk/vhdx_format.h"
+
+#define VHDX_MAX_CHAIN	64	/* parents below a child, at most */
+#define VHDX_DEFAULT_BLOCK	(32u << 20)	/* fixed and dynamic, as Hyper-V */
+#define VHDX_DEFAULT_DIFF_BLOCK	(2u << 20)
+
+enum vhdx_type { VHDX_FIXED = 1, VHDX_DYNAMIC, VHDX_DIFFERENCING };
+
+struct vhdx;
+
+/*
+ * Open @path (read-only if @ro). A differencing disk's parents open
+ * read-only; each must have the DataWriteGuid its child's parent_linkage
+ * (or parent_linkage2) names, and lie under @parent_dir (NULL: @path's
+ * directory; "/": anywhere). NULL with errno set: ENOENT for a parent
+ * missing or not matching, EROFS for a log to replay on a read-only open.
+ */
+struct vhdx *vhdx_open(const char *path, bool ro, const char *parent_dir);
+/* The same over an open @fd, which the image takes over on success. */
+struct vhdx *vhdx_open_fd(int fd, const char *path, bool ro, const char *parent_dir);
+/* Flushes, clears the log of a changed image, closes the chain. */
+void vhdx_close(struct vhdx *v);
+
+const struct vhdx_info *vhdx_get_info(const struct vhdx *v);
+enum vhdx_type vhdx_type(const struct vhdx *v);
+const struct vhdx *vhdx_parent(const struct vhdx *v);
+const char *vhdx_path(const struct vhdx *v);
+uint32_t vhdx_used_blocks(const struct vhdx *v);
+/* Log entries replayed when it opened. */
+unsigned int vhdx_replayed(const struct vhdx *v);
+
+/* 512-byte aligned @off and length; 0 or -errno. */
+int vhdx_readv(struct vhdx *v, const struct iovec *iov, int cnt, uint64_t off);
+int vhdx_writev(struct vhdx *v, const struct iovec *iov, int cnt, uint64_t off, bool fua);
+int vhdx_flush(struct vhdx *v);
+/*
+ * The range reads as zeros afterwards: whole blocks of a dynamic disk are
+ * freed (NOT_PRESENT through the log, then punched), the rest is punched
+ * in place; a differencing disk allocates what it must to hide its parent.
+ */
+int vhdx_discard(struct vhdx *v, uint64_t off, uint64_t len);
+
+/*
+ * Test hook: stop a block allocation after its log entry is durable and
+ * before it is applied (the "crash" a replay must repair); the image must
+ * then be closed without further I/O (vhdx_abandon).
+ */
+void vhdx_test_stop_before_apply(struct vhdx *v, bool on);
+/* Close without flushing or clearing anything (as a crash would). */
+void vhdx_abandon(struct vhdx *v);
+
+struct vhdx_create_opts {
+	enum vhdx_type type;
+	uint64_t size;		/* bytes, multiple of 512 (ignored for differencing) */
+	uint32_t block_size;	/* 0: the default for the type */
+	const char *parent;	/* differencing: the parent image */
+};
+
+/* Create (or replace) @path. 0 or -errno; *@why says what was wrong. */
+int vhdx_create(const char *path, const struct vhdx_create_opts *o, const char **why);
+
+struct vhdx_check_result {
+	unsigned int errors;
+	bool log_pending;	/* not closed cleanly: replayed on the next writable open */
+	unsigned int replayed;	/* log entries replayed (repair) */
+	uint64_t leaked_bytes;	/* file space nothing references */
+	uint32_t used_blocks;
+	char first_error[160];
+};
+
+/*
+ * Check @path; with @repair, first open it writable (which replays a log
+ * left by a crash), else read-only. 0, or -errno if it cannot be read.
+ */
+int vhdx_check(const char *path, const char *parent_dir, bool repair,
+	       struct vhdx_check_result *r);
+
+/* Is the file at @fd a VHDX (its file identifier)? */
+bool vhdx_probe(int fd);
+
+#endif
