@@ -477,11 +477,13 @@ static int run(struct backup *b, struct host_devices *devs, struct json_object *
 	frozen_s = mono_s() - t0;
 	if (ret)
 		return -1;
+	t0 = mono_s();
 	for (unsigned int i = 0; i < b->n; i++)
 		if (sha256_file(b, &b->d[i]))
 			return -1;
 	if (write_manifest(b, frozen_s))
 		return -1;
+	json_object_object_add(reply, "hash_sync_s", json_object_new_double(mono_s() - t0));
 	json_object_object_add(reply, "dir", json_object_new_string(b->dir));
 	json_object_object_add(reply, "mode", json_object_new_string(b->reason ? "crash-consistent" :
 								       "application-consistent"));

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -426,6 +427,57 @@ static void test_backup_bad_arguments(void **state)
 	gu->dir[strlen(gu->dir) - 5] = '\0';
 }
 
+/*
+ * Not a check: with OVB_BACKUP_BENCH_DIR set, time a crash-consistent
+ * backup of a 1 GiB sparse image (64 MiB of data in 1 MiB pieces) made in
+ * that directory, into a DIR there (so a reflink is possible where the
+ * filesystem has them), and print the numbers.
+ */
+static void test_backup_bench(void **state)
+{
+	struct guest *gu = *state;
+	const char *where = getenv("OVB_BACKUP_BENCH_DIR");
+	char img[256], line[CTL_MAX_LINE], cmd[300];
+	static uint8_t data[1 << 20];
+	struct json_object *o, *d;
+	struct timespec t0, t1;
+	int fd;
+
+	if (!where) {
+		skip();
+		return;
+	}
+	snprintf(img, sizeof(img), "%s/ovb-bench.img", where);
+	snprintf(gu->dir, sizeof(gu->dir), "%s/ovb-bench.bk", where);
+	fd = open(img, O_CREAT | O_TRUNC | O_WRONLY, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 1 << 30), 0);
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 13 + 1);
+	for (int i = 0; i < 64; i++)
+		assert_int_equal(pwrite(fd, data, sizeof(data), (off_t)i * (16 << 20)), sizeof(data));
+	assert_int_equal(fsync(fd), 0);
+	close(fd);
+	snprintf(line, sizeof(line), "disk add %.200s", img);
+	json_object_put(ctl_request(gu->ctl, line, strlen(line)));
+	start_guest(gu, false);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	o = backup(gu, " --crash-consistent");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (error_of(o))
+		fail_msg("backup: %s", error_of(o));
+	d = json_object_array_get_idx(at(o, "disks"), 1);
+	printf("BENCH: 1 GiB sparse (64 MiB data) on %s: %s in %.3f s (I/O held %.3f s), "
+	       "SHA-256 and fsync %.3f s, %.3f s in all\n", where,
+	       json_object_get_string(at(d, "method")), json_object_get_double(at(d, "copy_s")),
+	       json_object_get_double(at(o, "io_held_s")),
+	       json_object_get_double(at(o, "hash_sync_s")),
+	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	json_object_put(o);
+	snprintf(cmd, sizeof(cmd), "rm -f %s", img);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -435,6 +487,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_backup_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backup_copy_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backup_bad_arguments, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_backup_bench, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
