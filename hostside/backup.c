@@ -85,6 +85,7 @@ struct backup {
 	struct backup_disk *d;
 	struct timespec deadline;	/* CLOCK_MONOTONIC */
 	double held_s;			/* disk I/O paused */
+	double frozen_s;		/* from the guest's frozen to its thawed */
 	char *buf;
 	char err[512];			/* the answer's error */
 };
@@ -194,11 +195,17 @@ static int copy_range(struct backup *b, int src, int dst, off_t off, off_t len)
 			}
 		} else {
 			n = pread(src, b->buf, step > BUF_SIZE ? BUF_SIZE : step, off);
-			if (n > 0 && pwrite(dst, b->buf, (size_t)n, off) != n)
-				n = -1;
+			if (n > 0) {
+				ssize_t w = pwrite(dst, b->buf, (size_t)n, off);
+
+				if (w != n)
+					return w < 0 ? -errno : -EIO;
+			}
 		}
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n < 0)
-			return errno == EINTR ? -EINTR : -errno;
+			return -errno;
 		if (n == 0)
 			return -EIO;	/* the image shrank under us */
 		off += n;
@@ -267,7 +274,7 @@ static int copy_disk(struct backup *b, struct backup_disk *d)
 	else if (!ioctl(dst, FICLONE, src))
 		d->method = "reflink";
 	else if (errno != EOPNOTSUPP && errno != EXDEV && errno != EINVAL && errno != ENOTTY &&
-		 errno != ETXTBSY && errno != EBADF)
+		 errno != ETXTBSY)	/* those: no reflink here; anything else is an error */
 		ret = -errno;
 	else {
 		d->method = "sparse-copy";
@@ -370,9 +377,25 @@ static struct json_object *disk_json(const struct backup_disk *d, bool manifest)
 	return o;
 }
 
-static int write_manifest(struct backup *b, double frozen_s)
+/* What the answer and the manifest both say: the mode, the times, the disks. */
+static void add_summary(const struct backup *b, struct json_object *o, bool manifest)
 {
-	struct json_object *m = json_object_new_object(), *disks = json_object_new_array();
+	struct json_object *disks = json_object_new_array();
+
+	json_object_object_add(o, "mode", json_object_new_string(b->reason ? "crash-consistent" :
+								      "application-consistent"));
+	if (b->reason)
+		json_object_object_add(o, "not_frozen_because", json_object_new_string(b->reason));
+	json_object_object_add(o, "frozen_s", b->reason ? NULL : json_object_new_double(b->frozen_s));
+	json_object_object_add(o, "io_held_s", json_object_new_double(b->held_s));
+	for (unsigned int i = 0; i < b->n; i++)
+		json_object_array_add(disks, disk_json(&b->d[i], manifest));
+	json_object_object_add(o, "disks", disks);
+}
+
+static int write_manifest(struct backup *b)
+{
+	struct json_object *m = json_object_new_object();
 	const char *text;
 	char when[32];
 	time_t now = time(NULL);
@@ -385,15 +408,7 @@ static int write_manifest(struct backup *b, double frozen_s)
 	json_object_object_add(m, "version", json_object_new_int(1));
 	json_object_object_add(m, "time", json_object_new_string(when));
 	json_object_object_add(m, "vm", NULL);	/* ovb-host has no VM name (yet) */
-	json_object_object_add(m, "mode", json_object_new_string(b->reason ? "crash-consistent" :
-								      "application-consistent"));
-	if (b->reason)
-		json_object_object_add(m, "not_frozen_because", json_object_new_string(b->reason));
-	json_object_object_add(m, "frozen_s", b->reason ? NULL : json_object_new_double(frozen_s));
-	json_object_object_add(m, "io_held_s", json_object_new_double(b->held_s));
-	for (unsigned int i = 0; i < b->n; i++)
-		json_object_array_add(disks, disk_json(&b->d[i], true));
-	json_object_object_add(m, "disks", disks);
+	add_summary(b, m, true);
 	text = json_object_to_json_string_ext(m, JSON_C_TO_STRING_PRETTY);
 	len = (ssize_t)strlen(text);
 	fd = openat(b->dirfd, "manifest.json", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -453,7 +468,7 @@ static int run(struct backup *b, struct host_devices *devs, struct json_object *
 	struct storvsp *sv = host_devices_state(devs, "storvsp");
 	void *vss = host_devices_state(devs, "vss");
 	const char *terr = NULL;
-	double t0, frozen_s;
+	double t0;
 	unsigned int limit_s;
 	int frozen, ret;
 
@@ -474,33 +489,21 @@ static int run(struct backup *b, struct host_devices *devs, struct json_object *
 		log_err("backup: %s (the host thaws it by itself)", terr);
 		json_object_object_add(reply, "thaw_error", json_object_new_string(terr));
 	}
-	frozen_s = mono_s() - t0;
+	b->frozen_s = mono_s() - t0;
 	if (ret)
 		return -1;
 	t0 = mono_s();
 	for (unsigned int i = 0; i < b->n; i++)
 		if (sha256_file(b, &b->d[i]))
 			return -1;
-	if (write_manifest(b, frozen_s))
+	if (write_manifest(b))
 		return -1;
 	json_object_object_add(reply, "hash_sync_s", json_object_new_double(mono_s() - t0));
 	json_object_object_add(reply, "dir", json_object_new_string(b->dir));
-	json_object_object_add(reply, "mode", json_object_new_string(b->reason ? "crash-consistent" :
-								       "application-consistent"));
-	if (b->reason)
-		json_object_object_add(reply, "not_frozen_because", json_object_new_string(b->reason));
-	json_object_object_add(reply, "frozen_s", b->reason ? NULL : json_object_new_double(frozen_s));
-	json_object_object_add(reply, "io_held_s", json_object_new_double(b->held_s));
-	{
-		struct json_object *a = json_object_new_array();
-
-		for (unsigned int i = 0; i < b->n; i++)
-			json_object_array_add(a, disk_json(&b->d[i], false));
-		json_object_object_add(reply, "disks", a);
-	}
-	log_info("backup: %u disk(s) in %s, %s, %.3f s %s", b->n, b->dir,
-		 b->reason ? "crash-consistent" : "application-consistent", frozen_s,
-		 b->reason ? "with I/O held" : "frozen");
+	add_summary(b, reply, false);
+	log_info("backup: %u disk(s) in %s, %s, frozen %.3f s, I/O held %.3f s", b->n, b->dir,
+		 b->reason ? "crash-consistent" : "application-consistent",
+		 b->reason ? 0.0 : b->frozen_s, b->held_s);
 	return 0;
 }
 

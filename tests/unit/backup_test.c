@@ -104,23 +104,6 @@ static void *guest_main(void *arg)
 	return NULL;
 }
 
-static struct json_object *dev_status(struct guest *gu, const char *type)
-{
-	struct json_object *a = json_object_new_array(), *r = NULL, *t;
-
-	host_devices_status(gu->e.devs, a);
-	for (size_t i = 0; i < json_object_array_length(a); i++) {
-		struct json_object *d = json_object_array_get_idx(a, i);
-
-		if (json_object_object_get_ex(d, "type", &t) &&
-		    !strcmp(json_object_get_string(t), type))
-			r = json_object_get(d);
-	}
-	json_object_put(a);
-	assert_non_null(r);
-	return r;
-}
-
 static struct json_object *at(struct json_object *o, const char *k)
 {
 	struct json_object *v = NULL;
@@ -132,7 +115,7 @@ static struct json_object *at(struct json_object *o, const char *k)
 
 static bool vss_negotiated(struct guest *gu)
 {
-	struct json_object *s = dev_status(gu, "vss");
+	struct json_object *s = devenv_status(&gu->e, "vss");
 	bool up = json_object_get_boolean(at(s, "negotiated"));
 
 	json_object_put(s);
@@ -141,7 +124,7 @@ static bool vss_negotiated(struct guest *gu)
 
 static bool vss_frozen(struct guest *gu)
 {
-	struct json_object *s = dev_status(gu, "vss");
+	struct json_object *s = devenv_status(&gu->e, "vss");
 	bool frozen = json_object_get_boolean(at(s, "frozen"));
 
 	json_object_put(s);
@@ -190,7 +173,7 @@ static int setup(void **state)
 {
 	struct guest *gu = calloc(1, sizeof(*gu));
 
-	devenv_setup(&gu->e, true);	/* --disk img[0], --vss 2 */
+	devenv_setup_some(&gu->e, "disk vss");	/* --disk img[0], --vss 2 */
 	gu->ctl = ctl_new();
 	assert_non_null(gu->ctl);
 	assert_int_equal(host_devices_ctl_add(gu->e.devs, gu->ctl), 0);
@@ -324,7 +307,7 @@ static void test_backup_frozen(void **state)
 	expect_error(backup(gu, ""), "not empty");
 	assert_int_equal(gu->nops, 2);
 	/* status describes the disk (issue 16). */
-	s = dev_status(gu, "storvsp");
+	s = devenv_status(&gu->e, "storvsp");
 	assert_int_equal(json_object_array_length(at(s, "luns")), 1);
 	l = json_object_array_get_idx(at(s, "luns"), 0);
 	assert_int_equal(json_object_get_int(at(l, "lun")), 0);
