@@ -247,6 +247,14 @@ int main(int argc, char **argv)
 		return 2;
 	while (got < MAX_ANSWER && (n = read(fd, answer + got, MAX_ANSWER - got)) > 0)
 		got += (size_t)n;
+	if (!got && n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		/* The command may still be running there (a backup): say how to wait. */
+		fprintf(stderr, "ovbctl: no answer within %ld s (the host may still be working on it: "
+			"-t SECONDS waits longer)\n", timeout_s);
+		close(fd);
+		free(answer);
+		return 1;
+	}
 	close(fd);
 	answer[got] = '\0';
 	o = json_tokener_parse(answer);
