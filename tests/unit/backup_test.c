@@ -9,7 +9,8 @@
  * must fail cleanly: no VSS daemon (nothing frozen, DIR left as it was),
  * a daemon that refuses, a copy that fails half-way (thawed all the same),
  * a DIR that is not empty or not absolute; and --crash-consistent, which
- * copies without a daemon and says so.
+ * copies without a daemon and says so; a backup's freeze that outlasts --vss
+ * SECONDS is not thawed by the host's timer (the backup thaws).
  */
 #include <fcntl.h>
 #include <json-c/json.h>
@@ -29,6 +30,7 @@
 
 #include "hostside/backup.h"
 #include "hostside/ctl/ctl.h"
+#include "hostside/icvsp/vss.h"
 #include "ovb/ic_vss.h"
 #include "tests/unit/channel_info.h"
 #include "tests/unit/devenv.h"
@@ -389,6 +391,26 @@ static void test_backup_copy_fails(void **state)
 	assert_int_equal(size_of(path), -1);
 }
 
+/* A backup's freeze outlasting --vss 2: the host's own thaw holds off; the backup thaws. */
+static void test_backup_freeze_held(void **state)
+{
+	struct guest *gu = *state;
+	void *vss = host_devices_state(gu->e.devs, "vss");
+	unsigned int bound = 0;
+	const char *err = NULL;
+
+	start_guest(gu, true);
+	assert_int_equal(vss_backup_freeze(vss, &bound, &err), 0);
+	assert_int_equal(bound, 2);
+	sleep(4);
+	assert_int_equal(gu->nops, 1);
+	assert_true(vss_frozen(gu));
+	assert_int_equal(vss_backup_thaw(vss, &err), 0);
+	assert_int_equal(gu->nops, 2);
+	assert_int_equal(gu->ops[1], IC_VSS_OP_THAW);
+	assert_false(vss_frozen(gu));
+}
+
 static void test_backup_bad_arguments(void **state)
 {
 	struct guest *gu = *state;
@@ -469,6 +491,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_backup_crash_consistent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backup_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backup_copy_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_backup_freeze_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backup_bad_arguments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backup_bench, setup, teardown),
 	};
