@@ -30,6 +30,7 @@
 
 #include "hostside/backup.h"
 #include "hostside/ctl/ctl.h"
+#include "hostside/disk/vhd.h"
 #include "hostside/icvsp/vss.h"
 #include "ovb/ic_vss.h"
 #include "tests/unit/channel_info.h"
@@ -217,6 +218,16 @@ static const char *error_of(struct json_object *o)
 	struct json_object *v;
 
 	return json_object_object_get_ex(o, "error", &v) ? json_object_get_string(v) : NULL;
+}
+
+/* 0 if @line succeeded. */
+static int ctl_request_ok(struct guest *gu, const char *line)
+{
+	struct json_object *o = ctl_request(gu->ctl, line, strlen(line));
+	int ret = error_of(o) ? -1 : 0;
+
+	json_object_put(o);
+	return ret;
 }
 
 static void expect_error(struct json_object *o, const char *what)
@@ -411,6 +422,59 @@ static void test_backup_freeze_held(void **state)
 	assert_false(vss_frozen(gu));
 }
 
+/* A differencing VHD: its own file copied, its parent named in the manifest, not copied. */
+static void test_backup_vhd_child(void **state)
+{
+	struct guest *gu = *state;
+	struct vhd_create_opts base = { .type = VHD_TYPE_DYNAMIC, .size = 8u << 20 };
+	struct vhd_create_opts child = { .type = VHD_TYPE_DIFFERENCING };
+	char bpath[128], cpath[128], line[CTL_MAX_LINE], path[256], sum[65], *real;
+	struct json_object *o, *d;
+	const char *why = NULL;
+
+	snprintf(bpath, sizeof(bpath), "%s/base.vhd", gu->e.dir);
+	snprintf(cpath, sizeof(cpath), "%s/child.vhd", gu->e.dir);
+	child.parent = bpath;
+	assert_int_equal(vhd_create(bpath, &base, &why), 0);
+	assert_int_equal(vhd_create(cpath, &child, &why), 0);
+	snprintf(line, sizeof(line), "disk add %s", cpath);
+	o = ctl_request(gu->ctl, line, strlen(line));
+	assert_null(error_of(o));
+	assert_int_equal(json_object_get_int(at(o, "lun")), 1);
+	json_object_put(o);
+	start_guest(gu, true);
+	o = backup(gu, "");
+	assert_null(error_of(o));
+	json_object_put(o);
+	snprintf(path, sizeof(path), "%s/manifest.json", gu->dir);
+	o = json_object_from_file(path);
+	assert_non_null(o);
+	d = json_object_array_get_idx(at(o, "disks"), 1);
+	assert_string_equal(json_object_get_string(at(d, "format")), "vhd");
+	assert_string_equal(json_object_get_string(at(d, "file")), "lun1-child.vhd");
+	real = realpath(bpath, NULL);
+	assert_string_equal(json_object_get_string(at(d, "parent")), real);
+	free(real);
+	assert_null(at(json_object_array_get_idx(at(o, "disks"), 0), "parent"));
+	snprintf(path, sizeof(path), "%s/lun1-child.vhd", gu->dir);
+	sha256_of(path, sum);
+	assert_string_equal(json_object_get_string(at(d, "sha256")), sum);
+	sha256_of(cpath, sum);
+	assert_string_equal(json_object_get_string(at(d, "sha256")), sum);
+	json_object_put(o);
+	snprintf(path, sizeof(path), "%s/lun1-base.vhd", gu->dir);
+	assert_int_equal(size_of(path), -1);	/* the parent is not copied */
+	/* storvsp's status names it too. */
+	o = devenv_status(&gu->e, "storvsp");
+	d = json_object_array_get_idx(at(o, "luns"), 1);
+	assert_string_equal(json_object_get_string(at(d, "format")), "vhd");
+	assert_non_null(strstr(json_object_get_string(at(d, "parent")), "/base.vhd"));
+	json_object_put(o);
+	assert_int_equal(ctl_request_ok(gu, "disk remove 1"), 0);
+	unlink(cpath);
+	unlink(bpath);
+}
+
 static void test_backup_bad_arguments(void **state)
 {
 	struct guest *gu = *state;
@@ -492,6 +556,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_backup_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backup_copy_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backup_freeze_held, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_backup_vhd_child, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backup_bad_arguments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backup_bench, setup, teardown),
 	};
