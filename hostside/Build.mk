@@ -6,9 +6,10 @@ VMM_OBJS := hostside/vmm/vm.o hostside/vmm/boot.o hostside/vmm/acpi.o \
 HV_OBJS := hostside/hv/hv.o hostside/hv/synic.o hostside/hv/hcall.o hostside/hv/sint.o
 # Each device type's Build.mk adds its objects to HOST_DEVICE_OBJS (and its
 # libraries to HOST_DEVICE_LDLIBS); hostside/devices.c lists the types.
-HOST_CORE_OBJS = hostside/devices.o $(HOST_DEVICE_OBJS) $(VMBUS_SERVER_OBJS) $(CTL_OBJS) \
+HOST_CORE_OBJS = hostside/devices.o hostside/backup.o $(HOST_DEVICE_OBJS) $(VMBUS_SERVER_OBJS) $(CTL_OBJS) \
 	    $(RING_OBJS)
-HOST_CORE_LDLIBS = $(HOST_DEVICE_LDLIBS) $(CTL_LDLIBS)
+# backup.o (ovbctl backup): SHA-256 of the copies from libcrypto.
+HOST_CORE_LDLIBS = $(HOST_DEVICE_LDLIBS) $(CTL_LDLIBS) -lcrypto
 ovb-host_OBJS = hostside/main.o hostside/glue.o hostside/vmbus_host.o $(VMM_OBJS) $(HV_OBJS) $(HOST_CORE_OBJS)
 ovb-host_LDLIBS = $(HOST_CORE_LDLIBS)
 

@@ -6,6 +6,7 @@
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "hostside/ctl/ctl.h"
 #include "hostside/devices.h"
@@ -141,4 +142,12 @@ void host_devices_status(struct host_devices *d, struct json_object *array)
 			hd->type->status(hd->state, e);
 		json_object_array_add(array, e);
 	}
+}
+
+void *host_devices_state(struct host_devices *d, const char *name)
+{
+	for (unsigned int i = 0; i < d->ndevs; i++)
+		if (!strcmp(d->devs[i].type->name, name))
+			return d->devs[i].state;
+	return NULL;
 }

@@ -87,6 +87,12 @@ int host_devices_ctl_add(struct host_devices *d, struct ctl *ctl);
 /* Append one {"type": name, ...} per device to @array. */
 void host_devices_status(struct host_devices *d, struct json_object *array);
 
+/*
+ * The state of the device of type @name ("vss", "storvsp"), NULL if it was
+ * not created: for commands that span devices (hostside/backup.c).
+ */
+void *host_devices_state(struct host_devices *d, const char *name);
+
 /* Free parsed configs that were never handed to host_devices_create. */
 void vsp_cfgs_free(void **cfgs);
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "hostside/backup.h"
 #include "hostside/ctl/ctl.h"
 #include "hostside/ctl/vm_cmds.h"
 #include "hostside/devices.h"
@@ -54,7 +55,8 @@ void host_set_faults(struct host *h, const struct vmbus_faults *f)
 int host_ctl_start(struct host *h, const char *path, const char *group)
 {
 	h->ctl = ctl_new();
-	if (!h->ctl || vm_cmds_add(h->ctl, &h->info) || host_devices_ctl_add(h->devs, h->ctl))
+	if (!h->ctl || vm_cmds_add(h->ctl, &h->info) || host_devices_ctl_add(h->devs, h->ctl) ||
+	    backup_ctl_add(h->ctl, h->devs))
 		return -1;
 	return ctl_listen(h->ctl, path, group);
 }

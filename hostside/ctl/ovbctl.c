@@ -2,7 +2,7 @@
 /*
  * ovbctl: talk to a running ovb-host over its control socket.
  *
- *   ovbctl [-s SOCKET] [--json] COMMAND [ARGS...]
+ *   ovbctl [-s SOCKET] [--json] [-t SECONDS] COMMAND [ARGS...]
  *
  * The commands are the host's: `ovbctl help` lists what the running
  * ovb-host offers. The host answers with one JSON object (hostside/ctl/
@@ -33,9 +33,11 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: ovbctl [-s SOCKET] [--json] COMMAND [ARGS...]\n"
+	fprintf(f, "usage: ovbctl [-s SOCKET] [--json] [-t SECONDS] COMMAND [ARGS...]\n"
 		   "  -s SOCKET   ovb-host's --ctl socket (default $OVB_CTL or %s)\n"
 		   "  -j, --json  print the host's answer as JSON (schema: README)\n"
+		   "  -t, --timeout SECONDS  wait that long for the answer (default 15;\n"
+		   "              a backup of large disks takes longer)\n"
 		   "`ovbctl help` lists the commands the running ovb-host offers.\n",
 		DEFAULT_SOCKET);
 }
@@ -159,11 +161,11 @@ static void print_text(struct json_object *o, const char *prefix)
 	}
 }
 
-static int connect_to(const char *path)
+static int connect_to(const char *path, long timeout_s)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	/* A wedged ovb-host must not wedge its caller (scripts, tests). */
-	struct timeval tv = { .tv_sec = 15 };
+	struct timeval tv = { .tv_sec = timeout_s };
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
@@ -189,6 +191,7 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -197,12 +200,21 @@ int main(int argc, char **argv)
 	struct json_object *o, *e;
 	size_t len = 0, got = 0;
 	bool json = false;
+	long timeout_s = 15;
+	char *end;
 	ssize_t n;
 	int c, fd, rc;
 
-	while ((c = getopt_long(argc, argv, "+s:jh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+s:jt:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's': path = optarg; break;
+		case 't':
+			timeout_s = strtol(optarg, &end, 10);
+			if (*end || end == optarg || timeout_s < 1 || timeout_s > 86400) {
+				fprintf(stderr, "ovbctl: bad --timeout '%s' (1..86400 seconds)\n", optarg);
+				return 2;
+			}
+			break;
 		case 'j': json = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -223,7 +235,7 @@ int main(int argc, char **argv)
 		len += k;
 		line[len++] = j + 1 < argc ? ' ' : '\n';
 	}
-	fd = connect_to(path);
+	fd = connect_to(path, timeout_s);
 	if (fd < 0)
 		return 2;
 	if (write(fd, line, len) != (ssize_t)len) {
@@ -235,6 +247,14 @@ int main(int argc, char **argv)
 		return 2;
 	while (got < MAX_ANSWER && (n = read(fd, answer + got, MAX_ANSWER - got)) > 0)
 		got += (size_t)n;
+	if (!got && n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		/* The command may still be running there (a backup): say how to wait. */
+		fprintf(stderr, "ovbctl: no answer within %ld s (the host may still be working on it: "
+			"-t SECONDS waits longer)\n", timeout_s);
+		close(fd);
+		free(answer);
+		return 1;
+	}
 	close(fd);
 	answer[got] = '\0';
 	o = json_tokener_parse(answer);

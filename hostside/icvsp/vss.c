@@ -21,6 +21,7 @@
 #include "hostside/devices.h"
 #include "hostside/icvsp/ic_txn.h"
 #include "hostside/icvsp/icvsp.h"
+#include "hostside/icvsp/vss.h"
 #include "hostside/log.h"
 #include "ovb/guids.h"
 #include "ovb/ic_vss.h"
@@ -37,6 +38,7 @@ struct vss {
 	unsigned int max_frozen_s;
 	pthread_mutex_t m;		/* guards what follows */
 	bool frozen, thaw_due;
+	bool held;			/* a backup's freeze: it thaws, not the timer */
 	unsigned int thaw_tries;
 	struct timespec frozen_at;
 	uint64_t freezes, thaws, auto_thaws;
@@ -66,7 +68,7 @@ static uint32_t vss_own_next(struct ic_service *ic, uint8_t *buf, uint32_t size)
 
 	(void)size;
 	pthread_mutex_lock(&v->m);
-	if (v->frozen && since(&v->frozen_at) > v->max_frozen_s && !v->thaw_due) {
+	if (v->frozen && !v->held && since(&v->frozen_at) > v->max_frozen_s && !v->thaw_due) {
 		log_info("vss: the guest was frozen for %u s: thawing it", v->max_frozen_s);
 		v->thaw_due = true;
 	}
@@ -215,6 +217,31 @@ static int cmd_thaw(void *state, const char *args, struct json_object *reply, co
 		return -1;
 	json_object_object_add(reply, "frozen", json_object_new_boolean(false));
 	return 0;
+}
+
+int vss_backup_freeze(void *state, unsigned int *max_frozen_s, const char **err)
+{
+	struct vss *v = state;
+	int ret = vss_do(v, IC_VSS_OP_FREEZE, err);
+
+	pthread_mutex_lock(&v->m);
+	v->held = !ret;
+	pthread_mutex_unlock(&v->m);
+	*max_frozen_s = v->max_frozen_s;
+	return ret;
+}
+
+int vss_backup_thaw(void *state, const char **err)
+{
+	struct vss *v = state;
+	int ret = vss_do(v, IC_VSS_OP_THAW, err);
+
+	pthread_mutex_lock(&v->m);
+	v->held = false;	/* a thaw that failed: the timer takes over */
+	if (ret && v->frozen)
+		v->thaw_due = true;
+	pthread_mutex_unlock(&v->m);
+	return ret;
 }
 
 static const struct ctl_command vss_cmds[] = {

@@ -25,11 +25,13 @@
 #include <limits.h>
 #include <unistd.h>
 
+#include "hostside/disk/vhd.h"
 #include "ovb/vhd.h"
 
 struct disk_backend {
 	const struct disk_format_ops *ops;
 	void *img;
+	int fd;				/* the image's, owned by img (disk_backend_fd) */
 	bool read_only;
 	uint64_t size;
 	char serial[21];
@@ -349,6 +351,7 @@ struct disk_backend *disk_backend_open(const char *path, const struct disk_backe
 	b->img = b->ops->open(fd, path, o, &b->size);
 	if (!b->img)
 		goto fail;
+	b->fd = fd;
 	pthread_mutex_init(&b->lock, NULL);
 	return b;
 fail:
@@ -374,6 +377,14 @@ bool disk_backend_read_only(const struct disk_backend *b) { return b->read_only;
 const char *disk_backend_serial(const struct disk_backend *b) { return b->serial; }
 uint64_t disk_backend_wwn(const struct disk_backend *b) { return b->wwn; }
 const char *disk_backend_format(const struct disk_backend *b) { return b->ops->name; }
+int disk_backend_fd(const struct disk_backend *b) { return b->fd; }
+
+const char *disk_backend_parent(const struct disk_backend *b)
+{
+	const struct vhd *p = b->ops == &disk_vhd_ops ? vhd_parent(b->img) : NULL;
+
+	return p ? vhd_path(p) : NULL;
+}
 
 void disk_backend_inject_error(struct disk_backend *b, int err, unsigned int count)
 {

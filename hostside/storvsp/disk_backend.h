@@ -44,6 +44,14 @@ const char *disk_backend_serial(const struct disk_backend *b);	/* <= 20 chars */
 uint64_t disk_backend_wwn(const struct disk_backend *b);	/* NAA 6 */
 /* "raw", "vhd" or "vhdx". */
 const char *disk_backend_format(const struct disk_backend *b);
+/*
+ * The image file's descriptor (owned by the back end: do not close it or
+ * move its offset; reopen /proc/self/fd/N to read it on your own), for a
+ * backup's copy (hostside/backup.c).
+ */
+int disk_backend_fd(const struct disk_backend *b);
+/* A differencing image's parent file (as opened), else NULL. */
+const char *disk_backend_parent(const struct disk_backend *b);
 /* Parse "raw", "vhd", "vhdx" or "auto"; 0 or -EINVAL. */
 int disk_format_parse(const char *s, enum disk_format *f);
 

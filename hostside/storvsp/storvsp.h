@@ -64,6 +64,36 @@ int storvsp_disk_add(struct storvsp *sv, int lun, const struct storvsp_disk_opts
 int storvsp_disk_remove(struct storvsp *sv, unsigned int lun);
 unsigned int storvsp_disk_count(struct storvsp *sv);
 
+/* ---- the disks as a whole: status and backup (storvsp_disks.c) ---- */
+
+struct storvsp_disk_info {
+	unsigned int lun;
+	const char *path;	/* as opened, absolute if it resolved */
+	const char *format;	/* "raw", "vhd" */
+	const char *parent;	/* a differencing image's parent file, else NULL */
+	uint64_t size;		/* virtual, bytes */
+	bool read_only;
+	int fd;			/* the image's (disk_backend_fd): do not close */
+};
+
+/* @fn for each disk in LUN order, under the LUN table's lock (strings valid during @fn). */
+void storvsp_disks_foreach(struct storvsp *sv,
+			   void (*fn)(void *arg, const struct storvsp_disk_info *i), void *arg);
+/*
+ * Hold every LUN's I/O until storvsp_resume(): waits for the commands in
+ * flight on every queue (each runs to its completion under the LUN
+ * table's read lock, so each write the guest was told is done has reached
+ * the back end by then); new commands wait, and no disk is added or
+ * removed meanwhile. In between, call only the storvsp_paused_*() below.
+ */
+void storvsp_pause(struct storvsp *sv);
+void storvsp_resume(struct storvsp *sv);
+/* While paused: up to @max disks in LUN order (valid until resume); how many. */
+unsigned int storvsp_paused_disks(struct storvsp *sv, struct storvsp_disk_info *out,
+				  unsigned int max);
+/* While paused: LUN @lun's acknowledged writes made durable (flush). 0 or -errno. */
+int storvsp_paused_flush(struct storvsp *sv, unsigned int lun);
+
 /* ---- the pure packet handler ---- */
 
 /* Checked guest-memory access: a host pointer to @len bytes, or NULL. */

@@ -13,6 +13,7 @@
 struct storvsp_lun {
 	struct disk_backend *b;
 	struct scsi_disk *d;
+	char *path;		/* the image as opened (absolute if it resolved): status, backup */
 };
 
 struct storvsp {

@@ -66,6 +66,7 @@ void storvsp_free(struct storvsp *sv)
 		if (sv->luns[i].d) {
 			scsi_disk_free(sv->luns[i].d);
 			disk_backend_close(sv->luns[i].b);
+			free(sv->luns[i].path);
 		}
 	}
 	pthread_rwlock_destroy(&sv->luns_lock);
@@ -123,15 +124,21 @@ int storvsp_disk_add(struct storvsp *sv, int lun, const struct storvsp_disk_opts
 	struct disk_backend *b;
 	struct scsi_disk *d;
 	int ret = -ENOSPC;
+	char *path;
 
 	if (lun >= STORVSP_MAX_LUNS)
 		return -EINVAL;
 	b = disk_backend_open(o->path, &bo);
 	if (!b)
 		return -errno;
-	if (disk_backend_size(b) < SCSI_DISK_BLOCK_SIZE) {
+	path = realpath(o->path, NULL);
+	if (!path)
+		path = strdup(o->path);
+	if (!path || disk_backend_size(b) < SCSI_DISK_BLOCK_SIZE) {
 		disk_backend_close(b);
-		return -EINVAL;
+		ret = path ? -EINVAL : -ENOMEM;
+		free(path);
+		return ret;
 	}
 	pthread_rwlock_wrlock(&sv->luns_lock);
 	if (lun < 0) {
@@ -150,6 +157,8 @@ int storvsp_disk_add(struct storvsp *sv, int lun, const struct storvsp_disk_opts
 		if (d) {
 			sv->luns[lun].b = b;
 			sv->luns[lun].d = d;
+			sv->luns[lun].path = path;
+			path = NULL;
 			sv->nluns++;
 			ret = lun;
 		} else {
@@ -157,6 +166,7 @@ int storvsp_disk_add(struct storvsp *sv, int lun, const struct storvsp_disk_opts
 		}
 	}
 	pthread_rwlock_unlock(&sv->luns_lock);
+	free(path);
 	if (ret < 0)
 		disk_backend_close(b);
 	else if (sv->bus_changed)
@@ -182,6 +192,7 @@ int storvsp_disk_remove(struct storvsp *sv, unsigned int lun)
 		return -ENOENT;
 	scsi_disk_free(l.d);
 	disk_backend_close(l.b);
+	free(l.path);
 	if (sv->bus_changed)
 		sv->bus_changed(sv);
 	return 0;

@@ -105,9 +105,28 @@ static void storvsp_type_destroy(void *sv)
 	storvsp_free(sv);
 }
 
+/* One entry of status's "luns": what the disk is (issue 16 asks for it there). */
+static void disk_status(void *arg, const struct storvsp_disk_info *i)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "lun", json_object_new_int((int)i->lun));
+	json_object_object_add(o, "path", json_object_new_string(i->path));
+	json_object_object_add(o, "format", json_object_new_string(i->format));
+	json_object_object_add(o, "size", json_object_new_int64((int64_t)i->size));
+	json_object_object_add(o, "read_only", json_object_new_boolean(i->read_only));
+	if (i->parent)
+		json_object_object_add(o, "parent", json_object_new_string(i->parent));
+	json_object_array_add(arg, o);
+}
+
 static void storvsp_type_status(void *sv, struct json_object *e)
 {
-	json_object_object_add(e, "disks", json_object_new_int((int)storvsp_disk_count(sv)));
+	struct json_object *luns = json_object_new_array();
+
+	storvsp_disks_foreach(sv, disk_status, luns);
+	json_object_object_add(e, "disks", json_object_new_int((int)json_object_array_length(luns)));
+	json_object_object_add(e, "luns", luns);
 	json_object_object_add(e, "vstor_version",
 			       json_object_new_int(storvsp_protocol_version(sv)));
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 #include <fcntl.h>
+#include <json-c/json.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -45,6 +46,24 @@ const char *devenv_sample_arg(struct devenv *e, const struct vsp_type *t)
 
 void devenv_setup(struct devenv *e, bool options)
 {
+	devenv_setup_some(e, options ? "" : NULL);
+}
+
+/* @types NULL: none; "": all; else a space-separated list of options. */
+static bool wanted(const char *types, const char *option)
+{
+	size_t n = strlen(option);
+
+	if (!types || !*types)
+		return types != NULL;
+	for (const char *p = strstr(types, option); p; p = strstr(p + 1, option))
+		if ((p == types || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
+			return true;
+	return false;
+}
+
+void devenv_setup_some(struct devenv *e, const char *types)
+{
 	struct vsp_env env = { .ncpus = 2 };
 
 	memset(e, 0, sizeof(*e));
@@ -63,10 +82,10 @@ void devenv_setup(struct devenv *e, bool options)
 	assert_non_null(e->fg);
 	e->srv = vmbus_server_new((const struct vmbus_server_ops *)&fg_ops, e->fg, 2);
 	assert_non_null(e->srv);
-	for (unsigned int i = 0; options && i < vsp_ntypes; i++) {
+	for (unsigned int i = 0; i < vsp_ntypes; i++) {
 		const char *arg = devenv_sample_arg(e, vsp_types[i]);
 
-		if (vsp_types[i]->option) {
+		if (vsp_types[i]->option && wanted(types, vsp_types[i]->option)) {
 			/* A new type with an option needs its sample in devenv_sample_arg. */
 			assert_non_null(arg);
 			assert_int_equal(vsp_types[i]->parse(&e->cfgs[i], arg), 0);
@@ -131,4 +150,21 @@ uint64_t devenv_open(struct devenv *e, uint32_t relid, uint32_t gpadl)
 	memcpy(&r, fg_expect(e->fg, CHANNELMSG_OPENCHANNEL_RESULT)->data, sizeof(r));
 	assert_int_equal(r.status, 0);
 	return pfn0;
+}
+
+struct json_object *devenv_status(struct devenv *e, const char *type)
+{
+	struct json_object *a = json_object_new_array(), *r = NULL, *t;
+
+	host_devices_status(e->devs, a);
+	for (size_t i = 0; i < json_object_array_length(a); i++) {
+		struct json_object *d = json_object_array_get_idx(a, i);
+
+		if (json_object_object_get_ex(d, "type", &t) &&
+		    !strcmp(json_object_get_string(t), type))
+			r = json_object_get(d);
+	}
+	json_object_put(a);
+	assert_non_null(r);
+	return r;
 }

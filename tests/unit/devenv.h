@@ -25,6 +25,8 @@ struct devenv {
 const char *devenv_sample_arg(struct devenv *e, const struct vsp_type *t);
 /* Make the server, parse a sample option for each type (if @options), create the devices. */
 void devenv_setup(struct devenv *e, bool options);
+/* The same with the sample options of @types only ("disk vss"): no TAP, no VNC port. */
+void devenv_setup_some(struct devenv *e, const char *types);
 void devenv_teardown(struct devenv *e);
 /* The fake guest connects at @version and asks for offers; returns how many came. */
 unsigned int devenv_connect(struct devenv *e, uint32_t version);
@@ -33,5 +35,8 @@ unsigned int devenv_connect(struct devenv *e, uint32_t version);
  * described by GPADL @gpadl; returns the rings' first PFN (fg_chan_init).
  */
 uint64_t devenv_open(struct devenv *e, uint32_t relid, uint32_t gpadl);
+
+/* Status's entry of the device of @type (a new reference; fails the test if none). */
+struct json_object *devenv_status(struct devenv *e, const char *type);
 
 #endif /* OVB_TEST_DEVENV_H */
