@@ -111,7 +111,7 @@ static uint32_t copy_start(struct fcopy_state *s, const struct fcopy_req *r)
 		ovbd_log_peer(OVBD_WARNING, "copy: directory '%.300s': %s", r->path, strerror(err));
 		return err == EINVAL ? HV_INVALIDARG : errno_status(err);
 	}
-	snprintf(s->name, sizeof(s->name), "%s", r->file);
+	memcpy(s->name, r->file, strlen(r->file) + 1);	/* (name_ok: <= NAME_MAX) */
 	if (!fstatat(s->dirfd, s->name, &st, AT_SYMLINK_NOFOLLOW) &&
 	    (!overwrite || S_ISDIR(st.st_mode))) {
 		ovbd_log_peer(OVBD_NOTICE, "copy: %s%s exists: refused", r->path, r->file);
