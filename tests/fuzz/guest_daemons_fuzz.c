@@ -15,7 +15,10 @@
  * under way; nothing is written outside the temporary directory (the
  * fcopy paths are relative to it and ".." is refused).
  */
+#include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,21 +47,33 @@ static int rm_one(const char *p, const struct stat *st, int type, struct FTW *f)
 	return f->level ? remove(p) : 0;
 }
 
-static void cleanup(void)
+/* libFuzzer exits without atexit handlers: earlier runs' directories go at the next start. */
+static void remove_stale(void)
 {
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	rmdir(dir);
+	DIR *d = opendir("/tmp");
+	struct dirent *e;
+	char p[300];
+	int pid;
+
+	while (d && (e = readdir(d)))
+		if (sscanf(e->d_name, "ovb-daemons-fuzz.%d", &pid) == 1 && kill(pid, 0) && errno == ESRCH) {
+			snprintf(p, sizeof(p), "/tmp/%s", e->d_name);
+			nftw(p, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+			rmdir(p);
+		}
+	if (d)
+		closedir(d);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	snprintf(dir, sizeof(dir), "/tmp/ovb-daemons-fuzz.XXXXXX");
-	if (!mkdtemp(dir))
+	remove_stale();
+	snprintf(dir, sizeof(dir), "/tmp/ovb-daemons-fuzz.%d", (int)getpid());
+	if (mkdir(dir, 0700) && errno != EEXIST)
 		abort();
 	dirfd_ = open(dir, O_RDONLY | O_DIRECTORY);
 	if (dirfd_ < 0)
 		abort();
-	atexit(cleanup);
 	ovbd_log_init("guest_daemons_fuzz", false);
 	ovbd_log_suspend(true);	/* quiet: the rate limit is tested elsewhere */
 	return 0;
