@@ -65,7 +65,11 @@ int vss_mountinfo_parse(const char *line, struct vss_mount *m)
 	    !(p = field(p, tmp, sizeof(tmp))) || !(p = field(p, m->dir, sizeof(m->dir))) ||
 	    !(p = field(p, opts, sizeof(opts))))
 		return -1;
-	m->ro = has_ro(opts);
+	/*
+	 * (the per-mount options: a read-only bind of a writable filesystem,
+	 * as systemd's ProtectSystem= makes in our namespace, is still frozen
+	 * through its superblock; only a read-only superblock is skipped)
+	 */
 	/* optional fields up to "-" (a bounded number of them) */
 	for (i = 0; i < 64; i++) {
 		if (!(p = field(p, tmp, sizeof(tmp))))
@@ -76,8 +80,8 @@ int vss_mountinfo_parse(const char *line, struct vss_mount *m)
 	if (i == 64 || !(p = field(p, m->type, sizeof(m->type))) ||
 	    !(p = field(p, m->source, sizeof(m->source))))
 		return -1;
-	if ((p = field(p, opts, sizeof(opts))))	/* super options */
-		m->ro = m->ro || has_ro(opts);
+	if ((p = field(p, opts, sizeof(opts))))	/* the superblock's options */
+		m->ro = has_ro(opts);
 	return m->dir[0] == '/' ? 0 : -1;
 }
 

@@ -3,7 +3,8 @@
  * Freezing the guest's filesystems for a backup (FIFREEZE/FITHAW).
  *
  * Which: every mount in /proc/self/mountinfo whose source is a block
- * device (/dev/...), not read-only, not a loop device (its backing file
+ * device (/dev/...), not read-only (its superblock: a read-only bind
+ * mount of a writable filesystem is frozen), not a loop device (its backing file
  * lives on another filesystem we freeze: the loop's writeback would hang)
  * and not vfat (no freeze support worth the name; hv_vss_daemon skips it
  * too); network and pseudo filesystems have no /dev source. One entry per
