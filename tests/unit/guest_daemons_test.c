@@ -418,6 +418,8 @@ static void test_vss_mount_rules(void **state)
 	assert_false(vss_mount_freezable(&m));	/* read-only */
 	assert_int_equal(vss_mountinfo_parse("32 22 8:4 / /x rw - ext4 /dev/sdd rw,ro\n", &m), 0);
 	assert_false(vss_mount_freezable(&m));	/* read-only superblock */
+	assert_int_equal(vss_mountinfo_parse("38 22 8:6 / /usr ro,nosuid - ext4 /dev/sde rw\n", &m), 0);
+	assert_true(vss_mount_freezable(&m));	/* a read-only bind (ProtectSystem=) of a writable one */
 	assert_int_equal(vss_mountinfo_parse("33 22 0:5 / /tmp rw,nosuid - tmpfs tmpfs rw\n", &m), 0);
 	assert_false(vss_mount_freezable(&m));	/* pseudo */
 	assert_int_equal(vss_mountinfo_parse("34 22 0:6 / /n rw - nfs4 srv:/e rw\n", &m), 0);
