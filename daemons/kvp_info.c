@@ -192,6 +192,11 @@ static void addresses(int family, char *buf, size_t size)
 int kvp_sys_auto_value(void *arg, unsigned int idx, char *buf, size_t size)
 {
 	const struct kvp_sysinfo *si = arg;
+	const char *fixed[KVP_AUTO_COUNT] = {
+		[KVP_AUTO_OS_BUILD] = si->os_build, [KVP_AUTO_OS_NAME] = si->os_name,
+		[KVP_AUTO_OS_MAJOR] = si->os_major, [KVP_AUTO_OS_MINOR] = si->os_minor,
+		[KVP_AUTO_OS_VERSION] = si->os_version, [KVP_AUTO_ARCH] = si->arch,
+	};
 	char host[256];
 
 	switch (idx) {
@@ -208,26 +213,11 @@ int kvp_sys_auto_value(void *arg, unsigned int idx, char *buf, size_t size)
 	case KVP_AUTO_IPV6:
 		addresses(AF_INET6, buf, size);
 		return 0;
-	case KVP_AUTO_OS_BUILD:
-		copy_str(buf, size, si->os_build);
-		return 0;
-	case KVP_AUTO_OS_NAME:
-		copy_str(buf, size, si->os_name);
-		return 0;
-	case KVP_AUTO_OS_MAJOR:
-		copy_str(buf, size, si->os_major);
-		return 0;
-	case KVP_AUTO_OS_MINOR:
-		copy_str(buf, size, si->os_minor);
-		return 0;
-	case KVP_AUTO_OS_VERSION:
-		copy_str(buf, size, si->os_version);
-		return 0;
-	case KVP_AUTO_ARCH:
-		copy_str(buf, size, si->arch);
-		return 0;
 	}
-	return -1;
+	if (idx >= KVP_AUTO_COUNT || !fixed[idx])
+		return -1;
+	copy_str(buf, size, fixed[idx]);
+	return 0;
 }
 
 /* The name of the interface whose MAC is @mac into @ifname; false if none. */

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -347,6 +348,36 @@ static void test_kvp_text_parsers(void **state)
 	assert_true(kvp_list_add(out, 6, "c"));
 	assert_false(kvp_list_add(out, 6, "d"));	/* "ab;c;d" + NUL needs 7 */
 	assert_string_equal(out, "ab;c");
+}
+
+/* The running system's facts: os-release under a root of our own, uname, getifaddrs. */
+static void test_kvp_sysinfo(void **state)
+{
+	static struct kvp_sysinfo si;
+	struct kvp_ip_info ip;
+	struct utsname u;
+	char buf[2048];
+
+	assert_int_equal(mkdir(path_of("etc"), 0755), 0);
+	file_write("etc/os-release", "NAME=\"Test OS\"\nVERSION_ID=\"3.14\"\n", 31);
+	si.root = tmpdir;
+	kvp_sysinfo_read(&si);
+	assert_string_equal(si.os_name, "Test OS");
+	assert_string_equal(si.os_major, "3.14");
+	assert_int_equal(uname(&u), 0);
+	assert_int_equal(kvp_sys_auto_value(&si, KVP_AUTO_ARCH, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, u.machine);
+	assert_int_equal(kvp_sys_auto_value(&si, KVP_AUTO_OS_BUILD, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, u.release);
+	assert_int_equal(kvp_sys_auto_value(&si, KVP_AUTO_OS_VERSION, buf, sizeof(buf)), 0);
+	assert_null(strchr(buf, '-'));	/* x.y.z only */
+	assert_int_equal(kvp_sys_auto_value(&si, KVP_AUTO_IPV4, buf, sizeof(buf)), 0);
+	assert_null(strstr(buf, "127.0.0.1"));	/* no loopback */
+	assert_int_equal(kvp_sys_auto_value(&si, KVP_AUTO_FQDN, buf, sizeof(buf)), 0);
+	assert_true(buf[0]);
+	assert_int_equal(kvp_sys_auto_value(&si, KVP_AUTO_COUNT, buf, sizeof(buf)), -1);
+	memset(&ip, 0, sizeof(ip));
+	assert_int_equal(kvp_sys_ip_info(&si, "fe:ff:ff:ff:ff:fe", &ip), -1);	/* no such NIC */
 }
 
 /* ---- VSS ------------------------------------------------------------- */
@@ -698,6 +729,7 @@ int main(void)
 		cmocka_unit_test_setup(test_kvp_bad_messages, setup),
 		cmocka_unit_test(test_kvp_pool_limits),
 		cmocka_unit_test(test_kvp_text_parsers),
+		cmocka_unit_test_setup(test_kvp_sysinfo, setup),
 		cmocka_unit_test(test_vss_freeze_thaw),
 		cmocka_unit_test(test_vss_mount_rules),
 		cmocka_unit_test_setup(test_fcopy_copy_and_create_path, setup),
