@@ -1,4 +1,5 @@
-# RPM packages: `make rpm` builds openvmbus-dkms (noarch) and ovb-host with
+# RPM packages: `make rpm` builds openvmbus-dkms (noarch), ovb-host and
+# openvmbus-guest-tools with
 # rpmbuild (Debian's rpm works: --nodeps, as its database knows no
 # BuildRequires) from a tarball of the tree, under build/rpm, and runs
 # rpmlint on them: an error fails (build/rpm/rpmlint.log has the rest).
@@ -34,4 +35,9 @@ check-rpm: rpm
 	for f in /usr/bin/ovb-host /usr/bin/ovbctl /usr/lib/ovb-host/ovb-host-vm /usr/lib/systemd/system/ovb-host@.service \
 		/usr/share/man/man1/ovb-host.1 /usr/share/man/man1/ovbctl.1; do \
 		rpm -qlp $$h 2>/dev/null | grep -qx "$$f" || { echo "check-rpm: $$f missing in ovb-host"; fail=1; }; done; \
+	g=$$(find $(RPM_DIR)/RPMS -name 'openvmbus-guest-tools-*.rpm'); \
+	for f in /usr/lib/udev/rules.d/70-ovb-guest-tools.rules $$(for d in ovb-kvpd ovb-vssd ovb-fcopyd; do \
+		echo /usr/sbin/$$d /usr/lib/systemd/system/$$d.service /usr/share/man/man8/$$d.8; done); do \
+		rpm -qlp $$g 2>/dev/null | grep -qx "$$f" || { echo "check-rpm: $$f missing in openvmbus-guest-tools"; fail=1; }; done; \
+	rpm -qp --conflicts $$g 2>/dev/null | grep -qx hypervkvpd || { echo "check-rpm: guest-tools does not conflict with hypervkvpd"; fail=1; }; \
 	[ $$fail = 0 ] && echo "check-rpm: passed"; exit $$fail
