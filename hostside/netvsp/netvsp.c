@@ -34,6 +34,9 @@
 /* Frames the reader moves before it looks at its stop flag. */
 #define NETVSP_RX_BUDGET	64
 #define NETVSP_TX_WAIT_MS	100
+/* netvsp_quiesce: the guest is idle after this long without a packet from it. */
+#define NETVSP_QUIET_MS		150
+#define NETVSP_QUIESCE_STEP_MS	10
 
 struct netvsp_glue {
 	struct vmbus_device dev;
@@ -176,6 +179,7 @@ static void netvsp_drain(struct vmbus_channel *ch)
 		if (ret)
 			break;
 		n++;
+		netvsp_count(&c->nv->guest_packets, 1);
 		netvsp_packet_handle(c->nv, c->pkt, len, &netvsp_io, c);
 		ovb_ring_rx_advance(rx);
 	}
@@ -439,4 +443,35 @@ void netvsp_set_link(struct netvsp *nv, bool up)
 	if (g->primary)
 		netvsp_indicate_link(nv, &netvsp_io, g->primary);
 	pthread_mutex_unlock(&g->lock);
+}
+
+/*
+ * Before a hot remove. Linux's netvsc_remove waits without a timeout for
+ * every send it has outstanding and every receive completion it still
+ * owes (rndis_filter_halt_device: netvsc_device_idle), and on a rescinded
+ * channel it can neither get the one nor give the other: so the guest is
+ * first told the link is down (netvsc stops its queues, no more frames go
+ * to it) and we wait until it has sent nothing for NETVSP_QUIET_MS and
+ * holds no receive section. The worker keeps completing meanwhile.
+ */
+int netvsp_quiesce(struct netvsp *nv, unsigned int max_ms)
+{
+	uint64_t last = UINT64_MAX;
+	unsigned int quiet = 0;
+
+	netvsp_set_link(nv, false);
+	for (unsigned int ms = 0; ms < max_ms; ms += NETVSP_QUIESCE_STEP_MS) {
+		uint64_t seen = __atomic_load_n(&nv->guest_packets, __ATOMIC_RELAXED);
+		bool held;
+
+		pthread_mutex_lock(&nv->lock);
+		held = nv->recv_buf && nv->recv_nfree != nv->recv_sections;
+		pthread_mutex_unlock(&nv->lock);
+		quiet = seen == last && !held ? quiet + NETVSP_QUIESCE_STEP_MS : 0;
+		if (quiet >= NETVSP_QUIET_MS)
+			return 0;
+		last = seen;
+		usleep(NETVSP_QUIESCE_STEP_MS * 1000);
+	}
+	return -ETIMEDOUT;
 }

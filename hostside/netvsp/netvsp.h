@@ -6,6 +6,7 @@
  *   nv = netvsp_new(&cfg);                      the NIC (no channel yet)
  *   vmbus_server_add_device(srv, netvsp_device(nv));   netvsp.c: VMBus and TAP
  *   netvsp_set_link(nv, false);                 `ovbctl nic link down`
+ *   netvsp_quiesce(nv, ms);                     before a hot remove
  *   netvsp_free(nv) after vmbus_server_remove_device().
  *
  * The packet handler (netvsp_proto.c, netvsp_packet_handle) is pure: what
@@ -50,6 +51,12 @@ struct vmbus_device *netvsp_device(struct netvsp *nv);
 
 /* Link state as the guest sees it; tells a connected guest (an RNDIS indication). */
 void netvsp_set_link(struct netvsp *nv, bool up);
+
+/*
+ * Ready the NIC for removal: link down, then wait (up to @max_ms) until
+ * the guest is idle on it. 0, or -ETIMEDOUT (removed anyway).
+ */
+int netvsp_quiesce(struct netvsp *nv, unsigned int max_ms);
 
 struct netvsp_stats {
 	uint64_t tx_packets, tx_bytes, tx_drops;	/* guest to TAP */
