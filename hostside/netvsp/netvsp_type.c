@@ -23,6 +23,7 @@
 #include "hostside/log.h"
 #include "hostside/netvsp/netvsp.h"
 #include "hostside/vmbus/server.h"
+#include "hostside/vmbus/vsp.h"
 
 #define NIC_SPEC "tap=IFNAME[,mac=MAC][,mtu=N][,offload=on]"
 #define NETVSP_MAX_NICS	8
@@ -86,13 +87,38 @@ static void netvsp_type_cfg_free(void *cfg)
 	free(cfg);
 }
 
-/* Make and offer a NIC in slot @id. 0, or -errno after logging why. */
+struct instance_look {
+	const struct ovb_guid *inst;
+	bool held;
+};
+
+static void instance_held(void *arg, const struct vmbus_channel_info *i)
+{
+	struct instance_look *l = arg;
+
+	if (!memcmp(&i->instance_id, l->inst, sizeof(*l->inst)))
+		l->held = true;
+}
+
+/*
+ * Make and offer a NIC in slot @id. 0, or -errno after logging why;
+ * -EBUSY while the guest has not yet released the rescinded channel of a
+ * NIC with this MAC (the instance GUID is the MAC's: Linux's vmbus takes a
+ * second offer of a listed instance for a sub-channel and warns).
+ */
 static int nic_add(struct nic_set *s, unsigned int id, const struct netvsp_cfg *c)
 {
 	struct netvsp *nv = netvsp_new(c);
+	struct instance_look look;
 
 	if (!nv)
 		return -EIO;
+	look = (struct instance_look){ &netvsp_device(nv)->instance_id, false };
+	vmbus_server_list_channels(s->srv, instance_held, &look);
+	if (look.held) {
+		netvsp_free(nv);
+		return -EBUSY;
+	}
 	if (vmbus_server_add_device(s->srv, netvsp_device(nv))) {
 		log_err("netvsp: %s: cannot offer the NIC", c->ifname);
 		netvsp_free(nv);
@@ -228,7 +254,13 @@ static int cmd_nic_add(struct nic_set *s, const char *spec, struct json_object *
 		*err = "no free NIC slot";
 		return -1;
 	}
-	if (nic_add(s, id, &c)) {
+	switch (nic_add(s, id, &c)) {
+	case 0:
+		break;
+	case -EBUSY:
+		*err = "the guest still holds this NIC's previous channel (try again)";
+		return -1;
+	default:
 		*err = "cannot make the NIC (see the host's log)";
 		return -1;
 	}
