@@ -218,10 +218,10 @@ static void netvsp_reader_wait(struct netvsp_chan *c)
 }
 
 /* One frame to the guest, waiting a bounded while for room. */
-static void netvsp_reader_frame(struct netvsp_chan *c, uint32_t len)
+static void netvsp_reader_frame(struct netvsp_chan *c, uint32_t len, uint32_t flags)
 {
 	for (int tries = 0; tries < NETVSP_RX_TRIES && !netvsp_reader_stopping(c); tries++) {
-		int ret = netvsp_rx_frame(c->nv, &netvsp_io, c, c->frame, len);
+		int ret = netvsp_rx_frame_flags(c->nv, &netvsp_io, c, c->frame, len, flags);
 
 		if (!ret)
 			return;
@@ -244,7 +244,8 @@ static void *netvsp_reader(void *arg)
 		if (poll(p, 2, 1000) <= 0 || (p[1].revents & POLLIN))
 			continue;
 		for (int i = 0; i < NETVSP_RX_BUDGET && !netvsp_reader_stopping(c); i++) {
-			ssize_t n = tap_read(g->tap_fd, c->frame, sizeof(c->frame));
+			uint32_t flags = 0;
+			ssize_t n = tap_read(g->tap_fd, c->frame, sizeof(c->frame), &flags);
 
 			if (n == -EAGAIN)
 				break;
@@ -257,7 +258,7 @@ static void *netvsp_reader(void *arg)
 					break;
 				continue;
 			}
-			netvsp_reader_frame(c, (uint32_t)n);
+			netvsp_reader_frame(c, (uint32_t)n, flags);
 		}
 	}
 	return NULL;

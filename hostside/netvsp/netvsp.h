@@ -132,6 +132,19 @@ int netvsp_packet_handle(struct netvsp *nv, const void *pkt, uint32_t len,
  */
 int netvsp_rx_frame(struct netvsp *nv, const struct netvsp_io *io, void *ctx,
 		    const uint8_t *frame, uint32_t len);
+/*
+ * The same with what the TAP said of the frame (NETVSP_RX_*), which may
+ * be rewritten in place: an 802.1Q tag goes into the guest's per-packet
+ * info (IEEE 802.1Q) instead of the frame when the guest is an NDIS 6
+ * one (it sent NDIS_VER >= 6.0; every NDIS 6 stack takes VLAN tags out of
+ * band, Linux's netvsc always does), else it stays in the frame; a
+ * checksum the TAP vouches for becomes the TCP/IP checksum info
+ * (tcp/udp_checksum_succeeded) if the guest enabled receive checksum
+ * offload for that protocol (SET OID_TCP_OFFLOAD_PARAMETERS).
+ */
+#define NETVSP_RX_CSUM_VALID	1u	/* VIRTIO_NET_HDR_F_DATA_VALID, or NEEDS_CSUM completed */
+int netvsp_rx_frame_flags(struct netvsp *nv, const struct netvsp_io *io, void *ctx,
+			  uint8_t *frame, uint32_t len, uint32_t flags);
 void netvsp_count_rx_drop(struct netvsp *nv);
 
 /* Set the link state the guest is told (no message: see netvsp_indicate_link). */

@@ -82,7 +82,7 @@ int tap_fill_csum(uint8_t *frame, uint32_t len, uint32_t start, uint32_t offset)
 	return 0;
 }
 
-ssize_t tap_read(int fd, uint8_t *buf, uint32_t cap)
+ssize_t tap_read(int fd, uint8_t *buf, uint32_t cap, uint32_t *flags)
 {
 	struct virtio_net_hdr h;
 	struct iovec iov[2] = { { &h, sizeof(h) }, { buf, cap } };
@@ -96,6 +96,8 @@ ssize_t tap_read(int fd, uint8_t *buf, uint32_t cap)
 	if ((h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
 	    tap_fill_csum(buf, (uint32_t)n, h.csum_start, h.csum_offset))
 		return -EIO;
+	*flags = h.flags & (VIRTIO_NET_HDR_F_NEEDS_CSUM | VIRTIO_NET_HDR_F_DATA_VALID) ?
+			 NETVSP_RX_CSUM_VALID : 0;
 	return n;
 }
 

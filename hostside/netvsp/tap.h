@@ -20,8 +20,12 @@
  * set its MTU and bring it up. A non-blocking fd, or -errno.
  */
 int tap_open(const char *ifname, uint32_t mtu);
-/* Read one frame into @buf (@cap bytes): its length, -EAGAIN when none, -errno. */
-ssize_t tap_read(int fd, uint8_t *buf, uint32_t cap);
+/*
+ * Read one frame into @buf (@cap bytes): its length, -EAGAIN when none,
+ * -errno. *@flags: NETVSP_RX_CSUM_VALID if the kernel vouched for its
+ * checksum (DATA_VALID) or left it to us and we filled it in (NEEDS_CSUM).
+ */
+ssize_t tap_read(int fd, uint8_t *buf, uint32_t cap, uint32_t *flags);
 struct netvsp_tx_meta;
 /*
  * Write one frame with what it asks of the kernel (checksum, GSO) in its

@@ -15,3 +15,7 @@ netvsp_offload_test_OBJS = tests/unit/netvsp_offload_test.o tests/unit/netvsp_fa
 UNIT_TESTS += netvsp_lso_wire_test
 netvsp_lso_wire_test_OBJS = tests/unit/netvsp_lso_wire_test.o hostside/netvsp/tap.o \
 	hostside/netvsp/offload.o
+# 802.1Q both ways and receive checksum info (RNDIS per-packet info).
+UNIT_TESTS += netvsp_rxinfo_test
+netvsp_rxinfo_test_OBJS = tests/unit/netvsp_rxinfo_test.o tests/unit/netvsp_fakeio.o \
+	$(NETVSP_CORE_OBJS)
