@@ -467,6 +467,71 @@ static void test_close_reopen(void **state)
 	}
 }
 
+static int setup_jumbo(void **state)
+{
+	return setup_spec(state, "tap=test0,mac=00:15:5d:aa:bb:cc,mtu=9000");
+}
+
+/*
+ * mtu=9000: the guest is told 9000 as its largest frame
+ * (OID_GEN_MAXIMUM_FRAME_SIZE, its MTU ceiling), and a full 9014-byte
+ * frame goes each way through the send and receive sections.
+ */
+static void test_jumbo(void **state)
+{
+	struct env *e = *state;
+	static uint8_t frame[9014], msg[9100], got[9100];
+	struct rndis_msg_hdr h = { RNDIS_MSG_QUERY, 8 + 20 };
+	struct rndis_query_request q = { .req_id = 9, .oid = RNDIS_OID_GEN_MAXIMUM_FRAME_SIZE };
+	struct rndis_query_complete qc;
+	struct rndis_packet p;
+	const uint8_t *r;
+	uint32_t len, v;
+	uint64_t tid;
+	ssize_t n = -1;
+
+	bringup(e);
+	assert_true(e->send_section >= 44 + sizeof(frame));
+	memcpy(msg, &h, 8);
+	memcpy(msg + 8, &q, sizeof(q));
+	tid = e->tid;
+	rndis_send(e, msg, h.msg_len);
+	r = recv_rndis(e, &len);
+	memcpy(&h, r, 8);
+	memcpy(&qc, r + 8, sizeof(qc));
+	assert_int_equal(h.ndis_msg_type, RNDIS_MSG_QUERY_C);
+	assert_int_equal(qc.status, RNDIS_STATUS_SUCCESS);
+	assert_int_equal(qc.info_buflen, 4);
+	memcpy(&v, r + 8 + qc.info_buf_offset, 4);
+	assert_int_equal(v, 9000);
+	expect_send_completed(e, tid);
+
+	for (unsigned int i = 0; i < sizeof(frame); i++)
+		frame[i] = (uint8_t)(i * 11 + 5);
+	frame[12] = 0x08;
+	frame[13] = 0x00;
+	len = nf_build_data(msg, frame, sizeof(frame));
+	tid = e->tid;
+	rndis_send(e, msg, len);
+	expect_send_completed(e, tid);
+	for (int i = 0; i < 2000 && n < 0; i++) {
+		n = recv(e->tap[1], got, sizeof(got), 0);
+		if (n < 0)
+			usleep(1000);
+	}
+	assert_int_equal(n, VNET_HDR + sizeof(frame));
+	assert_memory_equal(got + VNET_HDR, frame, sizeof(frame));
+
+	memset(got, 0, VNET_HDR);
+	memcpy(got + VNET_HDR, frame, sizeof(frame));
+	assert_int_equal(send(e->tap[1], got, VNET_HDR + sizeof(frame), 0),
+			 (ssize_t)(VNET_HDR + sizeof(frame)));
+	r = recv_rndis(e, &len);
+	memcpy(&p, r + 8, sizeof(p));
+	assert_int_equal(p.data_len, sizeof(frame));
+	assert_memory_equal(r + 8 + p.data_offset, frame, sizeof(frame));
+}
+
 /* offload=on: an LSO send reaches the TAP with the GSO request in its virtio-net header. */
 static void test_lso_to_tap(void **state)
 {
@@ -666,6 +731,23 @@ static int setup_two_nics(void **state)
 	return 0;
 }
 
+/* An interface's MTU as the kernel has it; -1 if none. */
+static int sys_mtu(const char *ifname)
+{
+	char path[64];
+	int mtu = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/mtu", ifname);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%d", &mtu) != 1)
+		mtu = -1;
+	fclose(f);
+	return mtu;
+}
+
 struct remove_job {
 	struct env *e;
 	const char *args;
@@ -728,6 +810,8 @@ static void test_nics_add_remove(void **state)
 	}
 	assert_true(if_nametoindex(NIC0) > 0);
 	assert_true(if_nametoindex(NIC1) > 0);
+	assert_int_equal(sys_mtu(NIC0), 1500);
+	assert_int_equal(sys_mtu(NIC1), 9000);	/* mtu=9000 set on its TAP */
 
 	/* The second NIC carries a frame: counted on it alone. */
 	chan_open(e, 1, 2);
@@ -805,6 +889,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_data_both_ways, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lso_to_tap, setup_offload, teardown),
+		cmocka_unit_test_setup_teardown(test_jumbo, setup_jumbo, teardown),
 		cmocka_unit_test(test_cfg_parse),
 		cmocka_unit_test_setup_teardown(test_nics_add_remove, setup_two_nics, teardown),
 		cmocka_unit_test(test_tap_fill_csum),
