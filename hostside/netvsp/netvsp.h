@@ -16,9 +16,11 @@
  *
  * Offloads: with offload=on, TX checksum and LSOv2 from the guest become
  * the TAP's virtio-net header (offload.c); otherwise the capabilities
- * object is empty. Not yet: sub-channels (vRSS), RX checksum flags, RSC,
- * several TAP queues; the guest is told so (no RSS capabilities,
- * SUBCHANNEL refused with 0 granted, no RSC in the capabilities).
+ * object is empty; receive checksum info (netvsp_rx_frame_flags) too.
+ * 802.1Q tags go both ways as per-packet info. Not yet: sub-channels
+ * (vRSS), RSC, several TAP queues; the guest is told so (no RSS
+ * capabilities, SUBCHANNEL refused with 0 granted, no RSC in the
+ * capabilities). Several NICs are several struct netvsp (netvsp_type.c).
  */
 #ifndef OVB_NETVSP_H
 #define OVB_NETVSP_H

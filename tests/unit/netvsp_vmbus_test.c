@@ -467,6 +467,23 @@ static void test_close_reopen(void **state)
 	}
 }
 
+/* RNDIS @msg sent and completed: what came out of the TAP (its length, or -1). */
+static ssize_t send_to_tap(struct env *e, const uint8_t *msg, uint32_t len, uint8_t *got,
+			   size_t size)
+{
+	uint64_t tid = e->tid;
+	ssize_t n = -1;
+
+	rndis_send(e, msg, len);
+	expect_send_completed(e, tid);
+	for (int i = 0; i < 2000 && n < 0; i++) {
+		n = recv(e->tap[1], got, size, 0);
+		if (n < 0)
+			usleep(1000);
+	}
+	return n;
+}
+
 static int setup_jumbo(void **state)
 {
 	return setup_spec(state, "tap=test0,mac=00:15:5d:aa:bb:cc,mtu=9000");
@@ -511,14 +528,7 @@ static void test_jumbo(void **state)
 	frame[12] = 0x08;
 	frame[13] = 0x00;
 	len = nf_build_data(msg, frame, sizeof(frame));
-	tid = e->tid;
-	rndis_send(e, msg, len);
-	expect_send_completed(e, tid);
-	for (int i = 0; i < 2000 && n < 0; i++) {
-		n = recv(e->tap[1], got, sizeof(got), 0);
-		if (n < 0)
-			usleep(1000);
-	}
+	n = send_to_tap(e, msg, len, got, sizeof(got));
 	assert_int_equal(n, VNET_HDR + sizeof(frame));
 	assert_memory_equal(got + VNET_HDR, frame, sizeof(frame));
 
@@ -542,8 +552,7 @@ static void test_lso_to_tap(void **state)
 		uint16_t hdr_len, gso_size, csum_start, csum_offset;
 	} __attribute__((packed)) vh;
 	uint32_t len, seed;
-	uint64_t tid;
-	ssize_t n = -1;
+	ssize_t n;
 
 	bringup(e);
 	memset(fr, 0, 54);
@@ -557,14 +566,7 @@ static void test_lso_to_tap(void **state)
 	fr[51] = (uint8_t)seed;
 	len = nf_build_data_ppi(msg, fr, sizeof(fr), RNDIS_PPI_TCP_LARGESEND,
 				RNDIS_LSO_TX_V2 | 34u << 20 | 1448u);
-	tid = e->tid;
-	rndis_send(e, msg, len);
-	expect_send_completed(e, tid);
-	for (int i = 0; i < 2000 && n < 0; i++) {
-		n = recv(e->tap[1], got, sizeof(got), 0);
-		if (n < 0)
-			usleep(1000);
-	}
+	n = send_to_tap(e, msg, len, got, sizeof(got));
 	assert_int_equal(n, VNET_HDR + sizeof(fr));
 	memcpy(&vh, got, sizeof(vh));
 	assert_int_equal(vh.flags, 1);		/* VIRTIO_NET_HDR_F_NEEDS_CSUM */
