@@ -388,7 +388,7 @@ struct netvsp *netvsp_new(const struct netvsp_cfg *cfg)
 		return NULL;
 	}
 	if (fd < 0 && cfg->ifname[0]) {
-		fd = tap_open(cfg->ifname, cfg->mtu);
+		fd = tap_open(cfg->ifname, cfg->mtu, cfg->offload);
 		if (fd < 0) {
 			log_err("netvsp: TAP %s: %s", cfg->ifname, strerror(-fd));
 			netvsp_proto_fini(nv);
