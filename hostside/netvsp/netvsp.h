@@ -64,6 +64,7 @@ struct netvsp_stats {
 	uint64_t tx_packets, tx_bytes, tx_drops;	/* guest to TAP */
 	uint64_t rx_packets, rx_bytes, rx_drops;	/* TAP to guest */
 	uint64_t bad_packets;				/* malformed from the guest */
+	uint64_t rx_csum, rx_vlan;	/* of rx_packets: with checksum info, with a VLAN tag as info */
 	uint32_t nvsp_version, ndis_version, mtu;
 	bool link_up, rndis_up;
 };

@@ -232,6 +232,8 @@ int netvsp_rx_frame_flags(struct netvsp *nv, const struct netvsp_io *io, void *c
 	if (!ret) {
 		netvsp_count(&nv->rx_packets, 1);
 		netvsp_count(&nv->rx_bytes, orig);
+		netvsp_count(&nv->rx_csum, info.has_csum);
+		netvsp_count(&nv->rx_vlan, info.has_vlan);
 	}
 	return ret;
 }
@@ -302,6 +304,8 @@ void netvsp_get_stats(struct netvsp *nv, struct netvsp_stats *s)
 	s->rx_bytes = __atomic_load_n(&nv->rx_bytes, __ATOMIC_RELAXED);
 	s->rx_drops = __atomic_load_n(&nv->rx_drops, __ATOMIC_RELAXED);
 	s->bad_packets = __atomic_load_n(&nv->bad_packets, __ATOMIC_RELAXED);
+	s->rx_csum = __atomic_load_n(&nv->rx_csum, __ATOMIC_RELAXED);
+	s->rx_vlan = __atomic_load_n(&nv->rx_vlan, __ATOMIC_RELAXED);
 	pthread_mutex_lock(&nv->lock);
 	s->nvsp_version = nv->nvsp_version;
 	s->ndis_version = nv->ndis_version;

@@ -216,6 +216,8 @@ static void netvsp_type_status(void *p, struct json_object *e)
 		json_add_u64(n, "rx_packets", st.rx_packets);
 		json_add_u64(n, "rx_bytes", st.rx_bytes);
 		json_add_u64(n, "rx_drops", st.rx_drops);
+		json_add_u64(n, "rx_csum", st.rx_csum);
+		json_add_u64(n, "rx_vlan", st.rx_vlan);
 		json_add_u64(n, "bad_packets", st.bad_packets);
 		json_object_array_add(nics, n);
 	}

@@ -183,6 +183,13 @@ static void test_rx_csum(void **state)
 	assert_int_equal(rx_csum_of(f, 0x0800, 1, NETVSP_RX_CSUM_VALID, &v), 0);
 	assert_int_equal(rx_csum_of(f, 0x0806, 6, NETVSP_RX_CSUM_VALID, &v), 0);
 	assert_int_equal(rx_csum_of(f, 0x0800, 6, 0, &v), 0);
+	{
+		struct netvsp_stats ns;
+
+		netvsp_get_stats(f->nv, &ns);
+		assert_int_equal(ns.rx_csum, 3);	/* the TCP4, UDP4, TCP6 frames */
+		assert_int_equal(ns.rx_vlan, 0);
+	}
 	/* 0 is "no change"; disabling turns it off. */
 	set_csum(f, 0, 0, 0, 0);
 	assert_int_equal(rx_csum_of(f, 0x0800, 6, NETVSP_RX_CSUM_VALID, &v), 1);
@@ -226,6 +233,13 @@ static void test_rx_vlan(void **state)
 	assert_int_equal(RNDIS_VLAN_ID(v), 100);
 	assert_int_equal(glen, sizeof(fr));
 	assert_memory_equal(got, fr, sizeof(fr));
+	{
+		struct netvsp_stats ns;
+
+		netvsp_get_stats(f->nv, &ns);
+		assert_int_equal(ns.rx_vlan, 1);
+		assert_int_equal(ns.rx_bytes, sizeof(fr) + 4);	/* as it came from the TAP */
+	}
 	/* With a vouched checksum: both infos, the protocol seen past the tag. */
 	set_csum(f, NDIS_OFFLOAD_PARAMETERS_TX_RX_ENABLED, 0, 0, 0);
 	len = tagged(tg, fr, sizeof(fr), tci);
