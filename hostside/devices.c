@@ -66,10 +66,12 @@ struct host_devices *host_devices_create(struct vmbus_server *srv, const struct 
 					 void *const *cfgs)
 {
 	struct host_devices *d = calloc(1, sizeof(*d));
+	struct vsp_env e = *env;
 	bool ok = d != NULL;
 
 	if (d)
 		d->srv = srv;
+	e.srv = srv;
 	for (unsigned int i = 0; i < vsp_ntypes; i++) {
 		const struct vsp_type *t = vsp_types[i];
 		void *cfg = cfgs[i];
@@ -78,14 +80,15 @@ struct host_devices *host_devices_create(struct vmbus_server *srv, const struct 
 		if (ok && (cfg || t->always)) {
 			hd = &d->devs[d->ndevs];
 			hd->type = t;
-			hd->state = t->create(env, cfg);
+			hd->state = t->create(&e, cfg);
 			if (!hd->state) {
 				log_err("%s: cannot create the device", t->name);
 				ok = false;
 			} else {
 				d->ndevs++;
 				d->by_type[i] = hd;
-				if (t->device && vmbus_server_add_device(srv, t->device(hd->state))) {
+				if (t->device && t->device(hd->state) &&
+				    vmbus_server_add_device(srv, t->device(hd->state))) {
 					log_err("%s: cannot offer the device", t->name);
 					ok = false;
 				}
@@ -108,7 +111,7 @@ void host_devices_destroy(struct host_devices *d)
 	while (d->ndevs) {
 		struct host_device *hd = &d->devs[--d->ndevs];
 
-		if (hd->type->device)
+		if (hd->type->device && hd->type->device(hd->state))
 			vmbus_server_remove_device(d->srv, hd->type->device(hd->state));
 		hd->type->destroy(hd->state);
 	}

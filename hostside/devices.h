@@ -29,6 +29,12 @@ struct vmbus_server;
 /* What a type sees of the host when it creates its device. */
 struct vsp_env {
 	unsigned int ncpus;		/* the guest's vCPUs */
+	/*
+	 * The server (host_devices_create fills it in): a type with several
+	 * devices, or devices added and removed at run time (netvsp's NICs),
+	 * offers them itself and has its device() return NULL.
+	 */
+	struct vmbus_server *srv;
 };
 
 struct vsp_type {

@@ -34,6 +34,9 @@
 /* Frames the reader moves before it looks at its stop flag. */
 #define NETVSP_RX_BUDGET	64
 #define NETVSP_TX_WAIT_MS	100
+/* netvsp_quiesce: the guest is idle after this long without a packet from it. */
+#define NETVSP_QUIET_MS		150
+#define NETVSP_QUIESCE_STEP_MS	10
 
 struct netvsp_glue {
 	struct vmbus_device dev;
@@ -176,6 +179,7 @@ static void netvsp_drain(struct vmbus_channel *ch)
 		if (ret)
 			break;
 		n++;
+		netvsp_count(&c->nv->guest_packets, 1);
 		netvsp_packet_handle(c->nv, c->pkt, len, &netvsp_io, c);
 		ovb_ring_rx_advance(rx);
 	}
@@ -214,10 +218,10 @@ static void netvsp_reader_wait(struct netvsp_chan *c)
 }
 
 /* One frame to the guest, waiting a bounded while for room. */
-static void netvsp_reader_frame(struct netvsp_chan *c, uint32_t len)
+static void netvsp_reader_frame(struct netvsp_chan *c, uint32_t len, uint32_t flags)
 {
 	for (int tries = 0; tries < NETVSP_RX_TRIES && !netvsp_reader_stopping(c); tries++) {
-		int ret = netvsp_rx_frame(c->nv, &netvsp_io, c, c->frame, len);
+		int ret = netvsp_rx_frame_flags(c->nv, &netvsp_io, c, c->frame, len, flags);
 
 		if (!ret)
 			return;
@@ -240,7 +244,8 @@ static void *netvsp_reader(void *arg)
 		if (poll(p, 2, 1000) <= 0 || (p[1].revents & POLLIN))
 			continue;
 		for (int i = 0; i < NETVSP_RX_BUDGET && !netvsp_reader_stopping(c); i++) {
-			ssize_t n = tap_read(g->tap_fd, c->frame, sizeof(c->frame));
+			uint32_t flags = 0;
+			ssize_t n = tap_read(g->tap_fd, c->frame, sizeof(c->frame), &flags);
 
 			if (n == -EAGAIN)
 				break;
@@ -253,7 +258,7 @@ static void *netvsp_reader(void *arg)
 					break;
 				continue;
 			}
-			netvsp_reader_frame(c, (uint32_t)n);
+			netvsp_reader_frame(c, (uint32_t)n, flags);
 		}
 	}
 	return NULL;
@@ -383,7 +388,7 @@ struct netvsp *netvsp_new(const struct netvsp_cfg *cfg)
 		return NULL;
 	}
 	if (fd < 0 && cfg->ifname[0]) {
-		fd = tap_open(cfg->ifname, cfg->mtu);
+		fd = tap_open(cfg->ifname, cfg->mtu, cfg->offload);
 		if (fd < 0) {
 			log_err("netvsp: TAP %s: %s", cfg->ifname, strerror(-fd));
 			netvsp_proto_fini(nv);
@@ -439,4 +444,35 @@ void netvsp_set_link(struct netvsp *nv, bool up)
 	if (g->primary)
 		netvsp_indicate_link(nv, &netvsp_io, g->primary);
 	pthread_mutex_unlock(&g->lock);
+}
+
+/*
+ * Before a hot remove. Linux's netvsc_remove waits without a timeout for
+ * every send it has outstanding and every receive completion it still
+ * owes (rndis_filter_halt_device: netvsc_device_idle), and on a rescinded
+ * channel it can neither get the one nor give the other: so the guest is
+ * first told the link is down (netvsc stops its queues, no more frames go
+ * to it) and we wait until it has sent nothing for NETVSP_QUIET_MS and
+ * holds no receive section. The worker keeps completing meanwhile.
+ */
+int netvsp_quiesce(struct netvsp *nv, unsigned int max_ms)
+{
+	uint64_t last = UINT64_MAX;
+	unsigned int quiet = 0;
+
+	netvsp_set_link(nv, false);
+	for (unsigned int ms = 0; ms < max_ms; ms += NETVSP_QUIESCE_STEP_MS) {
+		uint64_t seen = __atomic_load_n(&nv->guest_packets, __ATOMIC_RELAXED);
+		bool held;
+
+		pthread_mutex_lock(&nv->lock);
+		held = nv->recv_buf && nv->recv_nfree != nv->recv_sections;
+		pthread_mutex_unlock(&nv->lock);
+		quiet = seen == last && !held ? quiet + NETVSP_QUIESCE_STEP_MS : 0;
+		if (quiet >= NETVSP_QUIET_MS)
+			return 0;
+		last = seen;
+		usleep(NETVSP_QUIESCE_STEP_MS * 1000);
+	}
+	return -ETIMEDOUT;
 }

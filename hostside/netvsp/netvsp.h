@@ -6,6 +6,7 @@
  *   nv = netvsp_new(&cfg);                      the NIC (no channel yet)
  *   vmbus_server_add_device(srv, netvsp_device(nv));   netvsp.c: VMBus and TAP
  *   netvsp_set_link(nv, false);                 `ovbctl nic link down`
+ *   netvsp_quiesce(nv, ms);                     before a hot remove
  *   netvsp_free(nv) after vmbus_server_remove_device().
  *
  * The packet handler (netvsp_proto.c, netvsp_packet_handle) is pure: what
@@ -15,9 +16,11 @@
  *
  * Offloads: with offload=on, TX checksum and LSOv2 from the guest become
  * the TAP's virtio-net header (offload.c); otherwise the capabilities
- * object is empty. Not yet: sub-channels (vRSS), RX checksum flags, RSC,
- * several TAP queues; the guest is told so (no RSS capabilities,
- * SUBCHANNEL refused with 0 granted, no RSC in the capabilities).
+ * object is empty; receive checksum info (netvsp_rx_frame_flags) too.
+ * 802.1Q tags go both ways as per-packet info. Not yet: sub-channels
+ * (vRSS), RSC, several TAP queues; the guest is told so (no RSS
+ * capabilities, SUBCHANNEL refused with 0 granted, no RSC in the
+ * capabilities). Several NICs are several struct netvsp (netvsp_type.c).
  */
 #ifndef OVB_NETVSP_H
 #define OVB_NETVSP_H
@@ -51,10 +54,17 @@ struct vmbus_device *netvsp_device(struct netvsp *nv);
 /* Link state as the guest sees it; tells a connected guest (an RNDIS indication). */
 void netvsp_set_link(struct netvsp *nv, bool up);
 
+/*
+ * Ready the NIC for removal: link down, then wait (up to @max_ms) until
+ * the guest is idle on it. 0, or -ETIMEDOUT (removed anyway).
+ */
+int netvsp_quiesce(struct netvsp *nv, unsigned int max_ms);
+
 struct netvsp_stats {
 	uint64_t tx_packets, tx_bytes, tx_drops;	/* guest to TAP */
 	uint64_t rx_packets, rx_bytes, rx_drops;	/* TAP to guest */
 	uint64_t bad_packets;				/* malformed from the guest */
+	uint64_t rx_csum, rx_vlan;	/* of rx_packets: with checksum info, with a VLAN tag as info */
 	uint32_t nvsp_version, ndis_version, mtu;
 	bool link_up, rndis_up;
 };
@@ -125,6 +135,19 @@ int netvsp_packet_handle(struct netvsp *nv, const void *pkt, uint32_t len,
  */
 int netvsp_rx_frame(struct netvsp *nv, const struct netvsp_io *io, void *ctx,
 		    const uint8_t *frame, uint32_t len);
+/*
+ * The same with what the TAP said of the frame (NETVSP_RX_*), which may
+ * be rewritten in place: an 802.1Q tag goes into the guest's per-packet
+ * info (IEEE 802.1Q) instead of the frame when the guest is an NDIS 6
+ * one (it sent NDIS_VER >= 6.0; every NDIS 6 stack takes VLAN tags out of
+ * band, Linux's netvsc always does), else it stays in the frame; a
+ * checksum the TAP vouches for becomes the TCP/IP checksum info
+ * (tcp/udp_checksum_succeeded) if the guest enabled receive checksum
+ * offload for that protocol (SET OID_TCP_OFFLOAD_PARAMETERS).
+ */
+#define NETVSP_RX_CSUM_VALID	1u	/* VIRTIO_NET_HDR_F_DATA_VALID, or NEEDS_CSUM completed */
+int netvsp_rx_frame_flags(struct netvsp *nv, const struct netvsp_io *io, void *ctx,
+			  uint8_t *frame, uint32_t len, uint32_t flags);
 void netvsp_count_rx_drop(struct netvsp *nv);
 
 /* Set the link state the guest is told (no message: see netvsp_indicate_link). */

@@ -51,6 +51,8 @@ struct netvsp {
 	uint64_t tx_packets, tx_bytes, tx_drops;
 	uint64_t rx_packets, rx_bytes, rx_drops;
 	uint64_t bad_packets;
+	uint64_t rx_csum, rx_vlan;	/* frames to the guest with that per-packet info */
+	uint64_t guest_packets;		/* every packet from the guest (netvsp_quiesce) */
 
 	void *glue;			/* netvsp.c's */
 	struct log_ratelimit log_rl;	/* complaints about the guest's packets */

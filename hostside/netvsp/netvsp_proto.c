@@ -108,7 +108,8 @@ static void netvsp_section_put(struct netvsp *nv, uint32_t i)
  */
 static int netvsp_deliver(struct netvsp *nv, const struct netvsp_io *io, void *ctx,
 			  uint32_t channel_type, uint32_t reserve, const uint8_t *msg,
-			  uint32_t len, const uint8_t *frame, uint32_t frame_len)
+			  uint32_t len, const uint8_t *frame, uint32_t frame_len,
+			  const struct rndis_rx_info *info)
 {
 	int64_t s;
 	uint8_t *dst;
@@ -116,14 +117,16 @@ static int netvsp_deliver(struct netvsp *nv, const struct netvsp_io *io, void *c
 
 	if (!nv->recv_buf)
 		return -ENODEV;
-	if ((frame ? rndis_dev_packet_size(frame_len) : len) > nv->recv_section_size)
+	if ((frame ? rndis_dev_packet_size(frame_len) + RNDIS_DEV_RX_PPI_MAX * RNDIS_DEV_PPI_SIZE :
+		     len) > nv->recv_section_size)
 		return -EMSGSIZE;
 	s = netvsp_section_get(nv, reserve);
 	if (s < 0)
 		return -EAGAIN;
 	dst = nv->recv_buf + (uint64_t)s * nv->recv_section_size;
 	if (frame)
-		len = rndis_dev_build_packet(dst, nv->recv_section_size, frame, frame_len);
+		len = rndis_dev_build_packet_info(dst, nv->recv_section_size, frame, frame_len,
+						  info);
 	else
 		memcpy(dst, msg, len);
 	ret = io->send_xfer(ctx, (uint64_t)s, channel_type, (uint32_t)s * nv->recv_section_size,
@@ -131,6 +134,44 @@ static int netvsp_deliver(struct netvsp *nv, const struct netvsp_io *io, void *c
 	if (ret)
 		netvsp_section_put(nv, (uint32_t)s);
 	return ret;
+}
+
+static uint16_t be16_at(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/*
+ * The receive checksum info for an untagged @frame the TAP vouched for,
+ * if the guest takes it for the frame's protocol (IPv4 or IPv6 without
+ * extension headers, TCP or UDP). Lock held.
+ */
+static bool netvsp_rx_csum(const struct netvsp *nv, const uint8_t *f, uint32_t len, uint32_t *v)
+{
+	uint16_t et;
+	uint8_t proto, tcp, udp;
+
+	if (len < 14)
+		return false;
+	et = be16_at(f + 12);
+	if (et == 0x0800 && len >= 14 + 20) {
+		proto = f[14 + 9];
+		tcp = RNDIS_DEV_RXCSUM_TCP4;
+		udp = RNDIS_DEV_RXCSUM_UDP4;
+	} else if (et == 0x86dd && len >= 14 + 40) {
+		proto = f[14 + 6];
+		tcp = RNDIS_DEV_RXCSUM_TCP6;
+		udp = RNDIS_DEV_RXCSUM_UDP6;
+	} else {
+		return false;
+	}
+	if (proto == 6 && (nv->rndis.rx_csum & tcp))
+		*v = RNDIS_CSUM_RX_TCP_OK;
+	else if (proto == 17 && (nv->rndis.rx_csum & udp))
+		*v = RNDIS_CSUM_RX_UDP_OK;
+	else
+		return false;
+	return true;
 }
 
 int netvsp_rx_frame(struct netvsp *nv, const struct netvsp_io *io, void *ctx,
@@ -143,11 +184,56 @@ int netvsp_rx_frame(struct netvsp *nv, const struct netvsp_io *io, void *ctx,
 		ret = -ENODEV;
 	else
 		ret = netvsp_deliver(nv, io, ctx, OVB_NVSP_CHANNEL_DATA, NETVSP_CONTROL_SECTIONS,
-				     NULL, 0, frame, len);
+				     NULL, 0, frame, len, NULL);
 	pthread_mutex_unlock(&nv->lock);
 	if (!ret) {
 		netvsp_count(&nv->rx_packets, 1);
 		netvsp_count(&nv->rx_bytes, len);
+	}
+	return ret;
+}
+
+int netvsp_rx_frame_flags(struct netvsp *nv, const struct netvsp_io *io, void *ctx,
+			  uint8_t *frame, uint32_t len, uint32_t flags)
+{
+	struct rndis_rx_info info = { 0 };
+	uint32_t orig = len;
+	uint16_t tci = 0;
+	int ret;
+
+	pthread_mutex_lock(&nv->lock);
+	if (!nv->rndis.initialized || !nv->rndis.packet_filter || !nv->rndis.link_up) {
+		pthread_mutex_unlock(&nv->lock);
+		return -ENODEV;
+	}
+	if (len >= 18 && be16_at(frame + 12) == 0x8100 && nv->ndis_version >= 0x60000u) {
+		tci = be16_at(frame + 14);
+		info.has_vlan = true;
+		info.vlan = (uint32_t)(tci >> 13) | (uint32_t)((tci >> 12) & 1u) << 3 |
+			    (uint32_t)(tci & 0xfffu) << 4;
+		memmove(frame + 4, frame, 12);
+		frame += 4;
+		len -= 4;
+	}
+	if (flags & NETVSP_RX_CSUM_VALID)
+		info.has_csum = netvsp_rx_csum(nv, frame, len, &info.csum);
+	ret = netvsp_deliver(nv, io, ctx, OVB_NVSP_CHANNEL_DATA, NETVSP_CONTROL_SECTIONS, NULL, 0,
+			     frame, len, &info);
+	if (ret && info.has_vlan) {
+		/* Put the tag back: the caller may try this frame again. */
+		frame -= 4;
+		memmove(frame, frame + 4, 12);
+		frame[12] = 0x81;
+		frame[13] = 0x00;
+		frame[14] = (uint8_t)(tci >> 8);
+		frame[15] = (uint8_t)tci;
+	}
+	pthread_mutex_unlock(&nv->lock);
+	if (!ret) {
+		netvsp_count(&nv->rx_packets, 1);
+		netvsp_count(&nv->rx_bytes, orig);
+		netvsp_count(&nv->rx_csum, info.has_csum);
+		netvsp_count(&nv->rx_vlan, info.has_vlan);
 	}
 	return ret;
 }
@@ -161,7 +247,7 @@ void netvsp_count_rx_drop(struct netvsp *nv)
 static void netvsp_send_control(struct netvsp *nv, const struct netvsp_io *io, void *ctx,
 				const uint8_t *msg, uint32_t len)
 {
-	int ret = netvsp_deliver(nv, io, ctx, OVB_NVSP_CHANNEL_CONTROL, 0, msg, len, NULL, 0);
+	int ret = netvsp_deliver(nv, io, ctx, OVB_NVSP_CHANNEL_CONTROL, 0, msg, len, NULL, 0, NULL);
 
 	if (ret)
 		netvsp_log(nv, "RNDIS answer (type %#x) not delivered: %s",
@@ -203,6 +289,7 @@ void netvsp_protocol_reset(struct netvsp *nv, const struct netvsp_io *io, void *
 	nv->nvsp_version = nv->ndis_version = nv->guest_mtu = 0;
 	nv->rndis.initialized = false;
 	nv->rndis.packet_filter = 0;
+	nv->rndis.rx_csum = 0;
 	nv->rndis.nvsp_version = 0;
 	pthread_mutex_unlock(&nv->lock);
 }
@@ -217,6 +304,8 @@ void netvsp_get_stats(struct netvsp *nv, struct netvsp_stats *s)
 	s->rx_bytes = __atomic_load_n(&nv->rx_bytes, __ATOMIC_RELAXED);
 	s->rx_drops = __atomic_load_n(&nv->rx_drops, __ATOMIC_RELAXED);
 	s->bad_packets = __atomic_load_n(&nv->bad_packets, __ATOMIC_RELAXED);
+	s->rx_csum = __atomic_load_n(&nv->rx_csum, __ATOMIC_RELAXED);
+	s->rx_vlan = __atomic_load_n(&nv->rx_vlan, __ATOMIC_RELAXED);
 	pthread_mutex_lock(&nv->lock);
 	s->nvsp_version = nv->nvsp_version;
 	s->ndis_version = nv->ndis_version;
@@ -348,6 +437,36 @@ static void netvsp_send_buf(struct netvsp *nv, const struct netvsp_io *io, void 
 }
 
 /*
+ * The guest's 802.1Q info (Linux's netvsc puts the tag of a stacked VLAN
+ * device there, NETIF_F_HW_VLAN_CTAG_TX being always on) as a tag in the
+ * frame for the TAP: the frame grows by 4 bytes into the RNDIS header
+ * before it (our copy, in nv->gather, already parsed) and the offsets
+ * the TAP is given move with it. -EINVAL if the frame is tagged already.
+ */
+static int netvsp_tx_vlan(const uint8_t **frame, uint32_t *len, uint32_t v,
+			  struct netvsp_tx_meta *meta)
+{
+	uint8_t *f = (uint8_t *)*frame - 4;
+	uint16_t tci = (uint16_t)(RNDIS_VLAN_PRI(v) << 13 | RNDIS_VLAN_CFI(v) << 12 |
+				  RNDIS_VLAN_ID(v));
+
+	if ((*frame)[12] == 0x81 && (*frame)[13] == 0x00)
+		return -EINVAL;
+	memmove(f, *frame, 12);
+	f[12] = 0x81;
+	f[13] = 0x00;
+	f[14] = (uint8_t)(tci >> 8);
+	f[15] = (uint8_t)tci;
+	*frame = f;
+	*len += 4;
+	if (meta->flags & NETVSP_TX_NEEDS_CSUM)
+		meta->csum_start += 4;
+	if (meta->gso_type != NETVSP_GSO_NONE)
+		meta->hdr_len += 4;
+	return 0;
+}
+
+/*
  * One data packet to the TAP, with its offload requests when offloads are
  * offered. 0, or -EINVAL if it was malformed (dropped, counted).
  */
@@ -356,11 +475,16 @@ static int netvsp_tx_frame(struct netvsp *nv, const struct netvsp_io *io, void *
 {
 	struct netvsp_tx_meta meta = { 0 };
 	const uint8_t *frame;
-	uint32_t flen, csum, lso;
-	int hc = 0, hl = 0;
+	uint32_t flen, csum, lso, vlan;
+	int hc = 0, hl = 0, hv;
 
 	if (rndis_dev_packet(m, max_frame, &frame, &flen)) {
 		netvsp_log(nv, "malformed RNDIS packet (%u bytes)", m->len);
+		goto bad;
+	}
+	hv = rndis_dev_packet_ppi(m, RNDIS_PPI_IEEE_8021Q, &vlan);
+	if (hv < 0) {
+		netvsp_log(nv, "bad per-packet info list (%u bytes)", m->len);
 		goto bad;
 	}
 	if (nv->cfg.offload) {
@@ -375,6 +499,10 @@ static int netvsp_tx_frame(struct netvsp *nv, const struct netvsp_io *io, void *
 			goto bad;
 		}
 	} else if (flen > nv->cfg.mtu + 18) {
+		goto bad;
+	}
+	if (hv > 0 && netvsp_tx_vlan(&frame, &flen, vlan, &meta)) {
+		netvsp_log(nv, "VLAN info %#x for a frame that has a tag", vlan);
 		goto bad;
 	}
 	if (io->tap_write(ctx, frame, flen, &meta)) {

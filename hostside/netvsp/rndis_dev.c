@@ -141,6 +141,10 @@ static uint32_t rndis_dev_offload(const struct rndis_dev *d, uint8_t *out)
 		o.lsov2.ip4_maxsz = o.lsov2.ip6_maxsz = RNDIS_DEV_LSO_MAX;
 		o.lsov2.ip4_minsg = o.lsov2.ip6_minsg = 2;
 		o.lsov2.ip6_opts = NDIS_LSOV2_CAP_IP6EXT | NDIS_LSOV2_CAP_TCP6OPT;
+		/* Receive: the host says what it verified (netvsp_rx_frame_info). */
+		o.csum.ip4_rxenc = o.csum.ip6_rxenc = NDIS_OFFLOAD_ENCAP_8023;
+		o.csum.ip4_rxcsum = NDIS_TXCSUM_CAP_TCP4 | NDIS_TXCSUM_CAP_UDP4;
+		o.csum.ip6_rxcsum = NDIS_TXCSUM_CAP_TCP6 | NDIS_TXCSUM_CAP_UDP6;
 	}
 	memcpy(out, &o, o.header.size);
 	return o.header.size;
@@ -195,6 +199,21 @@ static int rndis_dev_query_info(const struct rndis_dev *d, uint32_t oid, uint8_t
 	}
 }
 
+/* One checksum setting of OFFLOAD_PARAMETERS into the receive mask. */
+static uint8_t rndis_dev_rx_csum_bit(uint8_t mask, uint8_t setting, uint8_t bit)
+{
+	switch (setting) {
+	case NDIS_OFFLOAD_PARAMETERS_RX_ENABLED_TX_DISABLED:
+	case NDIS_OFFLOAD_PARAMETERS_TX_RX_ENABLED:
+		return mask | bit;
+	case NDIS_OFFLOAD_PARAMETERS_TX_RX_DISABLED:
+	case NDIS_OFFLOAD_PARAMETERS_TX_ENABLED_RX_DISABLED:
+		return mask & (uint8_t)~bit;
+	default:
+		return mask;	/* no change (or a value we do not know) */
+	}
+}
+
 /* A SET: the new value is @info (@len bytes, inside the message). */
 static uint32_t rndis_dev_set(struct rndis_dev *d, uint32_t oid, const uint8_t *info, uint32_t len)
 {
@@ -207,10 +226,26 @@ static uint32_t rndis_dev_set(struct rndis_dev *d, uint32_t oid, const uint8_t *
 		memcpy(&v, info, 4);
 		d->packet_filter = v;
 		return RNDIS_STATUS_SUCCESS;
-	case RNDIS_OID_TCP_OFFLOAD_PARAMETERS:
-		/* Accepted; nothing is offered, so nothing changes. */
-		return len < sizeof(struct ndis_object_header) ? RNDIS_STATUS_INVALID_LENGTH :
-								 RNDIS_STATUS_SUCCESS;
+	case RNDIS_OID_TCP_OFFLOAD_PARAMETERS: {
+		struct ndis_offload_params p;
+
+		if (len < sizeof(struct ndis_object_header))
+			return RNDIS_STATUS_INVALID_LENGTH;
+		/* The transmit side needs nothing kept; receive checksums, when offered. */
+		memset(&p, 0, sizeof(p));
+		memcpy(&p, info, len < sizeof(p) ? len : sizeof(p));
+		if (d->tx_offload) {
+			d->rx_csum = rndis_dev_rx_csum_bit(d->rx_csum, p.tcp_ip_v4_csum,
+							   RNDIS_DEV_RXCSUM_TCP4);
+			d->rx_csum = rndis_dev_rx_csum_bit(d->rx_csum, p.udp_ip_v4_csum,
+							   RNDIS_DEV_RXCSUM_UDP4);
+			d->rx_csum = rndis_dev_rx_csum_bit(d->rx_csum, p.tcp_ip_v6_csum,
+							   RNDIS_DEV_RXCSUM_TCP6);
+			d->rx_csum = rndis_dev_rx_csum_bit(d->rx_csum, p.udp_ip_v6_csum,
+							   RNDIS_DEV_RXCSUM_UDP6);
+		}
+		return RNDIS_STATUS_SUCCESS;
+	}
 	case RNDIS_OID_GEN_RNDIS_CONFIG_PARAMETER:
 	case RNDIS_OID_OFFLOAD_ENCAPSULATION:
 	case RNDIS_OID_802_3_MULTICAST_LIST:
@@ -248,6 +283,7 @@ int rndis_dev_control(struct rndis_dev *d, const struct rndis_msg *m, uint8_t *r
 			goto bad;
 		d->initialized = true;
 		d->packet_filter = 0;
+		d->rx_csum = 0;
 		r = rndis_dev_answer(resp, RNDIS_MSG_INIT_C, sizeof(c));
 		memcpy(r, &c, sizeof(c));
 		return (int)(HDR + sizeof(c));
@@ -321,18 +357,48 @@ bad:
 	return -EINVAL;
 }
 
-uint32_t rndis_dev_build_packet(uint8_t *dst, uint32_t cap, const void *frame, uint32_t frame_len)
+/* One per-packet info of @type with its u32 @value at @dst. */
+static void rndis_dev_put_ppi(uint8_t *dst, uint32_t type, uint32_t value)
 {
-	uint32_t total = rndis_dev_packet_size(frame_len);
+	struct rndis_per_packet_info ppi = { .size = RNDIS_DEV_PPI_SIZE, .type = type,
+					     .ppi_offset = sizeof(ppi) };
+
+	memcpy(dst, &ppi, sizeof(ppi));
+	memcpy(dst + sizeof(ppi), &value, 4);
+}
+
+uint32_t rndis_dev_build_packet_info(uint8_t *dst, uint32_t cap, const void *frame,
+				     uint32_t frame_len, const struct rndis_rx_info *info)
+{
+	uint32_t nppi = info ? (uint32_t)info->has_csum + (uint32_t)info->has_vlan : 0;
+	uint32_t ppi_len = nppi * RNDIS_DEV_PPI_SIZE;
+	uint32_t total = rndis_dev_packet_size(frame_len) + ppi_len;
 	struct rndis_msg_hdr h = { RNDIS_MSG_PACKET, total };
-	struct rndis_packet p = { .data_offset = sizeof(p), .data_len = frame_len };
+	/* Linux's rndis_get_ppi: offsets from the body; the list before the frame. */
+	struct rndis_packet p = { .data_offset = sizeof(p) + ppi_len, .data_len = frame_len,
+				  .per_pkt_info_offset = nppi ? sizeof(p) : 0,
+				  .per_pkt_info_len = ppi_len };
+	uint8_t *q = dst + OVB_RNDIS_PACKET_HDR_SIZE;
 
 	if (total > cap || total < frame_len)
 		return 0;
 	memcpy(dst, &h, sizeof(h));
 	memcpy(dst + HDR, &p, sizeof(p));
-	memcpy(dst + OVB_RNDIS_PACKET_HDR_SIZE, frame, frame_len);
+	if (info && info->has_csum) {
+		rndis_dev_put_ppi(q, RNDIS_PPI_TCPIP_CHKSUM, info->csum);
+		q += RNDIS_DEV_PPI_SIZE;
+	}
+	if (info && info->has_vlan) {
+		rndis_dev_put_ppi(q, RNDIS_PPI_IEEE_8021Q, info->vlan);
+		q += RNDIS_DEV_PPI_SIZE;
+	}
+	memcpy(q, frame, frame_len);
 	return total;
+}
+
+uint32_t rndis_dev_build_packet(uint8_t *dst, uint32_t cap, const void *frame, uint32_t frame_len)
+{
+	return rndis_dev_build_packet_info(dst, cap, frame, frame_len, NULL);
 }
 
 uint32_t rndis_dev_build_indicate(uint8_t *dst, uint32_t status)

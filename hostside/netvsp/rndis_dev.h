@@ -39,8 +39,15 @@ struct rndis_dev {
 	/* what the guest set up */
 	bool initialized;
 	uint32_t packet_filter;		/* 0: deliver nothing to it */
+	uint8_t rx_csum;		/* RNDIS_DEV_RXCSUM_*: verified receive checksums it takes */
 	uint32_t bad;			/* malformed messages seen */
 };
+
+/* rndis_dev.rx_csum: set by OID_TCP_OFFLOAD_PARAMETERS (offered with tx_offload). */
+#define RNDIS_DEV_RXCSUM_TCP4	1u
+#define RNDIS_DEV_RXCSUM_UDP4	2u
+#define RNDIS_DEV_RXCSUM_TCP6	4u
+#define RNDIS_DEV_RXCSUM_UDP6	8u
 
 /* What one message is, after rndis_dev_next(). */
 struct rndis_msg {
@@ -81,11 +88,26 @@ int rndis_dev_control(struct rndis_dev *d, const struct rndis_msg *m, uint8_t *r
 
 /* A data message carrying @frame_len bytes of @frame into @dst (@cap bytes); 0 if it does not fit. */
 uint32_t rndis_dev_build_packet(uint8_t *dst, uint32_t cap, const void *frame, uint32_t frame_len);
-/* The bytes a data message of @frame_len needs. */
+/* The bytes a data message of @frame_len needs (with room for every per-packet info we add). */
+#define RNDIS_DEV_RX_PPI_MAX	2u
+#define RNDIS_DEV_PPI_SIZE	16u	/* a u32 value after its 12-byte header */
 static inline uint32_t rndis_dev_packet_size(uint32_t frame_len)
 {
 	return (uint32_t)OVB_RNDIS_PACKET_HDR_SIZE + frame_len;
 }
+
+/*
+ * What a received frame carries besides its bytes: the checksum info
+ * (RNDIS_CSUM_RX_*) and an 802.1Q tag taken out of the frame (the
+ * ndis_pkt_8021q_info value), each only if its has_ flag is set.
+ */
+struct rndis_rx_info {
+	bool has_csum, has_vlan;
+	uint32_t csum, vlan;
+};
+/* rndis_dev_build_packet with per-packet info from @info (NULL: none). */
+uint32_t rndis_dev_build_packet_info(uint8_t *dst, uint32_t cap, const void *frame,
+				     uint32_t frame_len, const struct rndis_rx_info *info);
 
 /* A status indication (RNDIS_STATUS_MEDIA_CONNECT ...) into @dst (>= 20 bytes). */
 uint32_t rndis_dev_build_indicate(uint8_t *dst, uint32_t status);

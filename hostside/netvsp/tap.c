@@ -44,7 +44,7 @@ static int tap_ifconfig(const char *ifname, uint32_t mtu)
 	return ret;
 }
 
-int tap_open(const char *ifname, uint32_t mtu)
+int tap_open(const char *ifname, uint32_t mtu, bool csum)
 {
 	struct ifreq ifr;
 	int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC), hdr = (int)TAP_HDR, ret;
@@ -55,7 +55,7 @@ int tap_open(const char *ifname, uint32_t mtu)
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
 	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0 || ioctl(fd, TUNSETVNETHDRSZ, &hdr) < 0 ||
-	    ioctl(fd, TUNSETOFFLOAD, 0) < 0) {
+	    ioctl(fd, TUNSETOFFLOAD, csum ? TUN_F_CSUM : 0) < 0) {
 		ret = -errno;
 		close(fd);
 		return ret;
@@ -77,12 +77,15 @@ int tap_fill_csum(uint8_t *frame, uint32_t len, uint32_t start, uint32_t offset)
 	if (start >= len || offset > len - start || len - start - offset < 2)
 		return -EINVAL;
 	c = (uint16_t)~netvsp_csum_fold(netvsp_csum_add(frame + start, len - start, 0));
+	/* 0 means "no checksum" to UDP; 0xffff is the same sum (skb_checksum_help too). */
+	if (!c)
+		c = 0xffff;
 	frame[start + offset] = (uint8_t)(c >> 8);
 	frame[start + offset + 1] = (uint8_t)c;
 	return 0;
 }
 
-ssize_t tap_read(int fd, uint8_t *buf, uint32_t cap)
+ssize_t tap_read(int fd, uint8_t *buf, uint32_t cap, uint32_t *flags)
 {
 	struct virtio_net_hdr h;
 	struct iovec iov[2] = { { &h, sizeof(h) }, { buf, cap } };
@@ -96,6 +99,8 @@ ssize_t tap_read(int fd, uint8_t *buf, uint32_t cap)
 	if ((h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
 	    tap_fill_csum(buf, (uint32_t)n, h.csum_start, h.csum_offset))
 		return -EIO;
+	*flags = h.flags & (VIRTIO_NET_HDR_F_NEEDS_CSUM | VIRTIO_NET_HDR_F_DATA_VALID) ?
+			 NETVSP_RX_CSUM_VALID : 0;
 	return n;
 }
 

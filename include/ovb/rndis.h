@@ -233,6 +233,14 @@ OVB_ASSERT_SIZE(struct rndis_per_packet_info, 12);
 #define RNDIS_LSO_TX_TCP_OFFSET(v)	(((v) >> 20) & 0x3ffu)
 #define RNDIS_LSO_TX_V2			(1u << 30)	/* type: LSOv2 */
 #define RNDIS_LSO_TX_IPV6		(1u << 31)	/* ip_version: 1 = IPv6 */
+/* ndis_tcp_ip_checksum_info.receive: what the host verified. */
+#define RNDIS_CSUM_RX_TCP_OK		(1u << 3)
+#define RNDIS_CSUM_RX_UDP_OK		(1u << 4)
+#define RNDIS_CSUM_RX_IP_OK		(1u << 5)
+/* ndis_pkt_8021q_info: pri:3, cfi:1, vlanid:12 (from bit 0), both ways. */
+#define RNDIS_VLAN_PRI(v)		((v) & 7u)
+#define RNDIS_VLAN_CFI(v)		(((v) >> 3) & 1u)
+#define RNDIS_VLAN_ID(v)		(((v) >> 4) & 0xfffu)
 
 /* The smallest and largest whole data message a host sends or takes. */
 #define OVB_RNDIS_PACKET_HDR_SIZE	(sizeof(struct rndis_msg_hdr) + sizeof(struct rndis_packet))
@@ -382,6 +390,12 @@ struct ndis_offload_params {
 OVB_ASSERT_SIZE(struct ndis_offload_params, 28);
 OVB_ASSERT_OFFSET(struct ndis_offload_params, flags, 16);
 #define NDIS_OFFLOAD_PARAMS_SIZE_V4	22u
+/* Its checksum fields: 0 leaves a setting as it was. */
+#define NDIS_OFFLOAD_PARAMETERS_NO_CHANGE		0
+#define NDIS_OFFLOAD_PARAMETERS_TX_RX_DISABLED		1
+#define NDIS_OFFLOAD_PARAMETERS_TX_ENABLED_RX_DISABLED	2
+#define NDIS_OFFLOAD_PARAMETERS_RX_ENABLED_TX_DISABLED	3
+#define NDIS_OFFLOAD_PARAMETERS_TX_RX_ENABLED		4
 
 /* OID_GEN_RECEIVE_SCALE_CAPABILITIES (header type 0x88, revision 2). */
 struct ndis_recv_scale_cap {

@@ -11,7 +11,9 @@
  *   1: RNDIS bytes in a send section: u16 section, u16 length, the bytes
  *   2: bytes into guest RAM (for GPA ranges): u16 page offset, u16 length, the bytes
  *   3: the guest completes transfer-page packet u16
- *   4: a frame of u16 bytes from the TAP to the guest
+ *   4: a frame of u16 bytes from the TAP to the guest: a flags byte (bit 0:
+ *      the TAP vouched for its checksum), its first bytes (up to 64: a VLAN
+ *      tag, IP headers) from the input, the rest filler
  *   5: link down or up (bit 0 of the next byte), indicated to the guest
  */
 #include <stdint.h>
@@ -63,10 +65,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 3:
 			nf_complete_xfer(f, a);
 			break;
-		case 4:
+		case 4: {
+			uint8_t fl = fz_u8(&in);
+
 			memset(buf, (int)(a & 0xff), a);
-			netvsp_rx_frame(f->nv, &nf_io, f, buf, a);
+			fz_take(&in, buf, a < 64 ? a : 64);
+			netvsp_rx_frame_flags(f->nv, &nf_io, f, buf, a, fl & 1);
 			break;
+		}
 		case 5:
 			netvsp_proto_set_link(f->nv, a & 1);
 			netvsp_indicate_link(f->nv, &nf_io, f);

@@ -5,7 +5,8 @@ netvsp_proto_test_OBJS = tests/unit/netvsp_proto_test.o tests/unit/netvsp_fakeio
 # End to end through the VMBus server with its threads, a socketpair as the TAP.
 UNIT_TESTS += netvsp_vmbus_test
 netvsp_vmbus_test_OBJS = tests/unit/netvsp_vmbus_test.o tests/unit/fakeguest.o tests/unit/netvsp_fakeio.o \
-	$(NETVSP_OBJS) $(VMBUS_SERVER_OBJS) $(RING_OBJS)
+	hostside/netvsp/netvsp_type.o $(NETVSP_OBJS) $(VMBUS_SERVER_OBJS) $(RING_OBJS)
+netvsp_vmbus_test_LDLIBS = -ljson-c
 # Offloads (offload=on): capabilities, checksum and LSOv2 to the TAP's virtio-net header.
 UNIT_TESTS += netvsp_offload_test
 netvsp_offload_test_OBJS = tests/unit/netvsp_offload_test.o tests/unit/netvsp_fakeio.o \
@@ -14,3 +15,7 @@ netvsp_offload_test_OBJS = tests/unit/netvsp_offload_test.o tests/unit/netvsp_fa
 UNIT_TESTS += netvsp_lso_wire_test
 netvsp_lso_wire_test_OBJS = tests/unit/netvsp_lso_wire_test.o hostside/netvsp/tap.o \
 	hostside/netvsp/offload.o
+# 802.1Q both ways and receive checksum info (RNDIS per-packet info).
+UNIT_TESTS += netvsp_rxinfo_test
+netvsp_rxinfo_test_OBJS = tests/unit/netvsp_rxinfo_test.o tests/unit/netvsp_fakeio.o \
+	$(NETVSP_CORE_OBJS)

@@ -10,12 +10,17 @@
  * shows the check can fail: fixing only the IP fields, as OpenVMM does,
  * gives wrong checksums on the wire.
  *
+ * And the other way: a checksum the kernel leaves to us on a TAP opened
+ * with TUN_F_CSUM (offload=on) comes out of tap_read filled in and
+ * vouched for, so that the guest may be told it is good.
+ *
  * Needs root (a private network namespace, a TAP, a veth); skipped without.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/ethtool.h>
 #include <linux/if_packet.h>
+#include <linux/if_tun.h>
 #include <linux/sockios.h>
 #include <net/ethernet.h>
 #include <arpa/inet.h>
@@ -90,7 +95,7 @@ static int setup(void **state)
 		return 0;	/* the test skips */
 	}
 	snprintf(w->ns, sizeof(w->ns), "ovbt-lso-%d", (int)getpid());
-	w->tap = tap_open("ovbt0", 1500);
+	w->tap = tap_open("ovbt0", 1500, true);
 	assert_true(w->tap >= 0);
 	assert_int_equal(sh("ip netns add %s && ip link add ovbva type veth peer name ovbvb && "
 			    "ip link set ovbvb netns %s && ip link set lo up && "
@@ -242,11 +247,71 @@ static void test_lso_segments_have_good_checksums(void **state)
 	assert_int_equal(good, 0);
 }
 
+/*
+ * A UDP datagram the kernel sends through the TAP (to a neighbour behind
+ * it): its checksum, which the kernel left to us under TUN_F_CSUM, comes
+ * out of tap_read complete and vouched for (NETVSP_RX_CSUM_VALID); with
+ * the offload off the kernel completes it itself and tap_read vouches for
+ * nothing. Returns the flags; *@ok whether the checksum verifies.
+ */
+static uint32_t udp_through_tap(struct wire *w, bool *ok)
+{
+	static uint8_t b[2048];
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(9) };
+	char payload[333];
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	memset(payload, 'u', sizeof(payload));
+	inet_pton(AF_INET, "10.98.0.2", &to.sin_addr);
+	assert_true(s >= 0);
+	assert_int_equal(sendto(s, payload, sizeof(payload), 0, (struct sockaddr *)&to, sizeof(to)),
+			 (ssize_t)sizeof(payload));
+	close(s);
+	for (int tries = 0; tries < 200; tries++) {
+		uint32_t flags = 0, ulen;
+		ssize_t n = tap_read(w->tap, b, sizeof(b), &flags);
+
+		if (n == -EAGAIN) {
+			usleep(5000);
+			continue;
+		}
+		/* IPv4, UDP, to 10.98.0.2: ours (the kernel sends other things too). */
+		if (n < 42 || nf_be16(b + 12) != 0x0800 || b[23] != 17 ||
+		    memcmp(b + 30, (uint8_t[]){ 10, 98, 0, 2 }, 4))
+			continue;
+		ulen = nf_be16(b + 38);
+		assert_int_equal(ulen, 8 + sizeof(payload));
+		*ok = nf_fold(nf_sum16(b + 34, ulen, nf_sum16(b + 26, 8, 17 + ulen))) == 0xffff;
+		return flags;
+	}
+	fail_msg("no UDP datagram came out of the TAP");
+	return 0;
+}
+
+static void test_rx_checksum_left_to_us(void **state)
+{
+	struct wire *w = *state;
+	bool ok = false;
+
+	if (!w)
+		skip();
+	assert_int_equal(system("ip neigh replace 10.98.0.2 lladdr 02:02:02:02:02:02 dev ovbt0 "
+				"nud permanent"), 0);
+	assert_int_equal(udp_through_tap(w, &ok), NETVSP_RX_CSUM_VALID);
+	assert_true(ok);
+	/* The control: no TUN_F_CSUM, the kernel checksums, nothing is vouched for. */
+	assert_int_equal(ioctl(w->tap, TUNSETOFFLOAD, 0), 0);
+	ok = false;
+	assert_int_equal(udp_through_tap(w, &ok), 0);
+	assert_true(ok);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_lso_segments_have_good_checksums, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_rx_checksum_left_to_us, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
