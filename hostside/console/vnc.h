@@ -6,7 +6,8 @@
  * hands each client to libvncserver, which also speaks WebSocket on the
  * same port (noVNC). One thread runs it: it serves the clients and copies
  * only what the guest marked damaged (videovsp_copy_damage) into the
- * framebuffer libvncserver encodes from.
+ * framebuffer libvncserver encodes from. Options: a password (read from
+ * a file) and noVNC's files over HTTP on the same port (vnc_web.h).
  */
 #ifndef OVB_CONSOLE_VNC_H
 #define OVB_CONSOLE_VNC_H
@@ -15,7 +16,9 @@ struct json_object;
 struct vmbus_device;
 struct console_vnc;
 
-#define VNC_SPEC	"ADDR:PORT (IPv4; PORT 0: any free one) or unix:PATH"
+#define VNC_SPEC	"ADDR:PORT (IPv4; PORT 0: any free one) or unix:PATH, then options: " \
+			",password-file=FILE (VNC authentication), ,web (noVNC's files from " \
+			"/usr/share/novnc over HTTP on the same port) or ,web=DIR"
 
 /* Is @spec good? 0, or -1 (logged). */
 int console_vnc_check_spec(const char *spec);

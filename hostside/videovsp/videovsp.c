@@ -261,3 +261,18 @@ int videovsp_copy_damage(struct vmbus_device *dev, uint32_t *fb, uint32_t fb_w, 
 	pthread_mutex_unlock(&vv->lock);
 	return ret;
 }
+
+int videovsp_get_pointer(struct vmbus_device *dev, uint64_t *seq, struct synthvid_pointer *ptr)
+{
+	struct videovsp *vv = dev->priv;
+	int changed = 0;
+
+	pthread_mutex_lock(&vv->lock);
+	if (vv->sv.ptr_seq != *seq) {
+		*ptr = vv->sv.ptr;
+		*seq = vv->sv.ptr_seq;
+		changed = 1;
+	}
+	pthread_mutex_unlock(&vv->lock);
+	return changed;
+}

@@ -61,4 +61,11 @@ int videovsp_wait_change(struct vmbus_device *dev, uint64_t *seq, unsigned int t
 int videovsp_copy_damage(struct vmbus_device *dev, uint32_t *fb, uint32_t fb_w, uint32_t fb_h,
 			 bool full, struct synthvid_box *box, uint32_t *mode_w, uint32_t *mode_h);
 
+/*
+ * For the console's cursor: if the guest's pointer (shape, position,
+ * visibility) changed after *@seq, copy it to *@ptr, set *@seq to now and
+ * return 1; else 0. Any thread.
+ */
+int videovsp_get_pointer(struct vmbus_device *dev, uint64_t *seq, struct synthvid_pointer *ptr);
+
 #endif /* OVB_VIDEOVSP_H */
