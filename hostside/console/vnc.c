@@ -53,6 +53,9 @@
 #define VNC_HEAD_MS	2000	/* an HTTP head this slow is served (or refused) as it is */
 #define VNC_WEB_THREADS	8	/* requests served at once */
 #define VNC_PASSWORD_MAX 64
+/* VNC authentication has no limit of its own: this many failures a window, then none succeed. */
+#define VNC_AUTH_FAILS	5
+#define VNC_AUTH_WINDOW_MS 60000
 
 /* What --vnc's argument says: ADDR[,password-file=FILE][,web[=DIR]]. */
 struct vnc_opts {
@@ -88,6 +91,8 @@ struct console_vnc {
 	uint64_t ptr_seq;		/* the guest pointer last shown */
 	char password[VNC_PASSWORD_MAX + 1];
 	char *passwords[2];		/* rfbCheckPasswordByList's list */
+	unsigned int auth_fails;	/* in the window that began at auth_window_ms */
+	uint64_t auth_window_ms;
 	int web_dirfd;			/* -1: no web files */
 	struct vnc_pending pending[VNC_MAX_PENDING];
 	unsigned int npending;
@@ -323,6 +328,31 @@ static void vnc_client_gone(rfbClientPtr cl)
 	free(cl->wsctx);
 	cl->wsctx = NULL;
 #endif
+}
+
+/*
+ * The password check, with a limit on guessing: after VNC_AUTH_FAILS
+ * failures within VNC_AUTH_WINDOW_MS every attempt fails, the right
+ * password too, until the window is over. On the VNC thread.
+ */
+static rfbBool vnc_check_password(rfbClientPtr cl, const char *response, int len)
+{
+	struct console_vnc *v = cl->screen->screenData;
+	uint64_t now = now_ms();
+
+	if (now - v->auth_window_ms >= VNC_AUTH_WINDOW_MS) {
+		v->auth_window_ms = now;
+		v->auth_fails = 0;
+	}
+	if (v->auth_fails >= VNC_AUTH_FAILS) {
+		log_io("vnc: authentication refused: %u failures in a minute", v->auth_fails);
+		return FALSE;
+	}
+	if (rfbCheckPasswordByList(cl, response, len))
+		return TRUE;
+	v->auth_fails++;
+	log_io("vnc: a client gave a wrong password");
+	return FALSE;
 }
 
 static enum rfbNewClientAction vnc_new_client(rfbClientPtr cl)
@@ -723,7 +753,7 @@ struct console_vnc *console_vnc_start(const char *spec, struct vmbus_device *vid
 	if (v->passwords[0]) {
 		/* VNC authentication (DES challenge): weak, README "Console". */
 		v->screen->authPasswdData = v->passwords;
-		v->screen->passwordCheck = rfbCheckPasswordByList;
+		v->screen->passwordCheck = vnc_check_password;
 	}
 	vnc_pixel_format(v->screen);
 	rfbInitServer(v->screen);

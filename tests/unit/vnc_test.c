@@ -314,6 +314,10 @@ static void test_password(void **state)
 	assert_non_null(cl);
 	assert_int_equal(cl->width, 640);
 	client_close(cl);
+	/* Guessing: after 5 failures in a minute, the right password fails too. */
+	for (int i = 0; i < 3; i++)
+		assert_null(client_connect(vnc_port(vnc), "guess"));
+	assert_null(client_connect(vnc_port(vnc), "s3cret"));
 	console_vnc_stop(vnc);
 
 	/* Without the option, no password is asked. */
