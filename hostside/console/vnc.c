@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -45,7 +46,11 @@
 #include "hostside/log.h"
 #include "hostside/videovsp/videovsp.h"
 
-/* How long libvncserver waits for client traffic per loop: the update latency bound. */
+/*
+ * How long libvncserver waits for client traffic per loop when nothing
+ * happens: the guest's changes (videovsp's eventfd) and new connections
+ * wake it sooner, being in its select set too.
+ */
 #define VNC_POLL_US	5000
 #define VNC_MAX_ACCEPT	8	/* new clients per loop */
 #define VNC_MAX_PENDING	16	/* connections not yet known to be RFB or HTTP */
@@ -81,6 +86,7 @@ struct console_vnc {
 	uint32_t width, height;
 	bool full;			/* copy everything next time */
 	int listen_fd;
+	int wake_fd;			/* eventfd: videovsp says the screen changed */
 	char where[128];		/* "127.0.0.1:5900" or "unix:/path" */
 	char unix_path[108];
 	pthread_t thread;
@@ -88,7 +94,8 @@ struct console_vnc {
 	pthread_mutex_t lock;		/* clients, updates, web_threads */
 	unsigned int clients;
 	uint64_t updates;		/* rectangles marked modified */
-	uint64_t ptr_seq;		/* the guest pointer last shown */
+	uint64_t ptr_seq;		/* the guest pointer last looked at */
+	struct synthvid_pointer *shown;	/* and the one that is the cursor (NULL: none yet) */
 	char password[VNC_PASSWORD_MAX + 1];
 	char *passwords[2];		/* rfbCheckPasswordByList's list */
 	unsigned int auth_fails;	/* in the window that began at auth_window_ms */
@@ -520,7 +527,7 @@ static rfbBool vnc_ext_key_enable(rfbClientPtr cl, void **data, int encoding)
  * Send the acknowledgements due. Between rfbProcessEvents calls on the one
  * VNC thread, so no update is being written to any client meanwhile.
  */
-static void vnc_ext_key_acks(struct console_vnc *v)
+static bool vnc_ext_key_acks(struct console_vnc *v)
 {
 	struct {
 		rfbFramebufferUpdateMsg m;
@@ -531,6 +538,7 @@ static void vnc_ext_key_acks(struct console_vnc *v)
 	};
 	rfbClientIteratorPtr it = rfbGetClientIterator(v->screen);
 	rfbClientPtr cl;
+	bool sent = false;
 
 	while ((cl = rfbClientIteratorNext(it))) {
 		struct vnc_client *c = cl->clientData;
@@ -538,10 +546,12 @@ static void vnc_ext_key_acks(struct console_vnc *v)
 		if (!c || !c->ext_key_ack || cl->enableSupportedMessages || cl->sock < 0)
 			continue;
 		c->ext_key_ack = false;
+		sent = true;
 		if (rfbWriteExact(cl, (char *)&ack, sizeof(ack)) < 0)
 			rfbCloseClient(cl);
 	}
 	rfbReleaseClientIterator(it);
+	return sent;
 }
 
 /* Message 255 from a client that announced -258: subtype 0 is a key; anything else closes it. */
@@ -611,35 +621,62 @@ static void vnc_pointer(int mask, int x, int y, rfbClientPtr cl)
  * (rfbSetCursor marks it for every client), and a position the guest
  * reports goes to clients that take pointer positions.
  */
-static void vnc_pointer_update(struct console_vnc *v)
+/* Would @a and @b look the same as a cursor? */
+static bool same_cursor(const struct synthvid_pointer *a, const struct synthvid_pointer *b)
+{
+	size_t len = a->argb ? (size_t)a->width * a->height * 4 :
+			       (size_t)(a->width + 7) / 8 * a->height * 2;
+
+	if (a->visible != b->visible || (!a->visible && !b->visible))
+		return a->visible == b->visible;
+	return a->argb == b->argb && a->width == b->width && a->height == b->height &&
+	       a->hot_x == b->hot_x && a->hot_y == b->hot_y && !memcmp(a->data, b->data, len);
+}
+
+static bool vnc_pointer_update(struct console_vnc *v)
 {
 	struct synthvid_pointer *p = malloc(sizeof(*p));
 	rfbClientIteratorPtr it;
-	rfbCursorPtr c;
 	rfbClientPtr cl;
+	bool changed = false;
 
 	if (!p)
-		return;
+		return false;
 	if (!videovsp_get_pointer(v->video, &v->ptr_seq, p)) {
 		free(p);
-		return;
+		return false;
 	}
-	c = vnc_cursor_new(p);
-	if (c)
-		rfbSetCursor(v->screen, c);
-	if (p->visible && (p->x != v->screen->cursorX || p->y != v->screen->cursorY) &&
-	    p->x >= 0 && p->y >= 0 && p->x < (int32_t)v->width && p->y < (int32_t)v->height) {
-		LOCK(v->screen->cursorMutex);
-		v->screen->cursorX = p->x;
-		v->screen->cursorY = p->y;
-		UNLOCK(v->screen->cursorMutex);
-		it = rfbGetClientIterator(v->screen);
-		while ((cl = rfbClientIteratorNext(it)))
-			if (cl->enableCursorPosUpdates)
-				cl->cursorWasMoved = TRUE;
-		rfbReleaseClientIterator(it);
+	/* Only a new look is a new cursor: a move alone sends no shape. */
+	if (!v->shown || !same_cursor(p, v->shown)) {
+		rfbCursorPtr c = vnc_cursor_new(p);
+
+		if (c) {
+			rfbSetCursor(v->screen, c);
+			free(v->shown);
+			v->shown = p;
+			p = NULL;
+			changed = true;
+		}
+	}
+	if (p ? p->visible : v->shown->visible) {
+		const struct synthvid_pointer *q = p ? p : v->shown;
+
+		if ((q->x != v->screen->cursorX || q->y != v->screen->cursorY) && q->x >= 0 &&
+		    q->y >= 0 && q->x < (int32_t)v->width && q->y < (int32_t)v->height) {
+			LOCK(v->screen->cursorMutex);
+			v->screen->cursorX = q->x;
+			v->screen->cursorY = q->y;
+			UNLOCK(v->screen->cursorMutex);
+			it = rfbGetClientIterator(v->screen);
+			while ((cl = rfbClientIteratorNext(it)))
+				if (cl->enableCursorPosUpdates)
+					cl->cursorWasMoved = TRUE;
+			rfbReleaseClientIterator(it);
+			changed = true;
+		}
 	}
 	free(p);
+	return changed;
 }
 
 /* A new framebuffer of the guest's size; the next copy fills it. */
@@ -666,7 +703,8 @@ static int vnc_resize(struct console_vnc *v, uint32_t w, uint32_t h)
 	return 0;
 }
 
-static void vnc_update(struct console_vnc *v)
+/* Copy the guest's damage; true if something was marked for the clients. */
+static bool vnc_update(struct console_vnc *v)
 {
 	struct synthvid_box box;
 	uint32_t w, h;
@@ -675,29 +713,37 @@ static void vnc_update(struct console_vnc *v)
 	ret = videovsp_copy_damage(v->video, v->fb, v->width, v->height, v->full, &box, &w, &h);
 	if (ret == -EAGAIN) {
 		if (vnc_resize(v, w, h))
-			return;
+			return false;
 		ret = videovsp_copy_damage(v->video, v->fb, v->width, v->height, true, &box, &w,
 					   &h);
 	}
 	if (ret || box.x1 == box.x2)
-		return;
+		return false;
 	v->full = false;
 	rfbMarkRectAsModified(v->screen, (int)box.x1, (int)box.y1, (int)box.x2, (int)box.y2);
 	pthread_mutex_lock(&v->lock);
 	v->updates++;
 	pthread_mutex_unlock(&v->lock);
+	return true;
 }
 
 static void *vnc_thread(void *arg)
 {
 	struct console_vnc *v = arg;
+	bool busy = false;
 
 	while (!v->stop) {
+		uint64_t n;
+
 		vnc_accept(v);
-		rfbProcessEvents(v->screen, VNC_POLL_US);
-		vnc_ext_key_acks(v);
-		vnc_update(v);
-		vnc_pointer_update(v);
+		/* Something new to send: libvncserver sends it now, not after a wait. */
+		rfbProcessEvents(v->screen, busy ? 0 : VNC_POLL_US);
+		if (read(v->wake_fd, &n, sizeof(n)) < 0) {
+			/* EAGAIN: nothing from videovsp; the damage is looked at anyway. */
+		}
+		busy = vnc_ext_key_acks(v);
+		busy |= vnc_update(v);
+		busy |= vnc_pointer_update(v);
 	}
 	return NULL;
 }
@@ -716,6 +762,7 @@ struct console_vnc *console_vnc_start(const char *spec, struct vmbus_device *vid
 	v->video = video;
 	v->listen_fd = -1;
 	v->web_dirfd = -1;
+	v->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	pthread_cond_init(&v->web_done, NULL);
 	if (parse_opts(spec, &o) || (o.password_file[0] && read_password(v, o.password_file)))
 		goto fail;
@@ -730,7 +777,7 @@ struct console_vnc *console_vnc_start(const char *spec, struct vmbus_device *vid
 	v->height = 480;
 	v->fb = calloc((size_t)v->width * v->height, 4);
 	pthread_mutex_init(&v->lock, NULL);
-	if (!v->fb || vnc_listen(v, o.addr))
+	if (!v->fb || v->wake_fd < 0 || vnc_listen(v, o.addr))
 		goto fail;
 	v->screen = rfbGetScreen(&argc, NULL, (int)v->width, (int)v->height, 8, 3, 4);
 	if (!v->screen)
@@ -755,11 +802,19 @@ struct console_vnc *console_vnc_start(const char *spec, struct vmbus_device *vid
 		v->screen->authPasswdData = v->passwords;
 		v->screen->passwordCheck = vnc_check_password;
 	}
+	/* Updates go out as soon as they are marked (libvncserver waits 5 ms by default). */
+	v->screen->deferUpdateTime = 0;
 	vnc_pixel_format(v->screen);
 	rfbInitServer(v->screen);
+	/* Our own fds wake its select: the guest's changes, new connections. */
+	FD_SET(v->wake_fd, &v->screen->allFds);
+	FD_SET(v->listen_fd, &v->screen->allFds);
+	v->screen->maxFd = v->wake_fd > v->listen_fd ? v->wake_fd : v->listen_fd;
+	videovsp_set_notify(video, v->wake_fd);
 	v->full = true;
 	if (pthread_create(&v->thread, NULL, vnc_thread, v)) {
 		log_err("vnc: cannot start its thread");
+		videovsp_set_notify(video, -1);
 		goto fail;
 	}
 	log_info("vnc: listening at %s%s%s%s", v->where, v->passwords[0] ? ", password" : "",
@@ -774,6 +829,8 @@ fail:
 		close(v->listen_fd);
 	if (v->web_dirfd >= 0)
 		close(v->web_dirfd);
+	if (v->wake_fd >= 0)
+		close(v->wake_fd);
 	explicit_bzero(v->password, sizeof(v->password));
 	pthread_cond_destroy(&v->web_done);
 	free(v->fb);
@@ -787,6 +844,9 @@ void console_vnc_stop(struct console_vnc *v)
 		return;
 	v->stop = true;
 	pthread_join(v->thread, NULL);
+	videovsp_set_notify(v->video, -1);
+	close(v->wake_fd);
+	free(v->shown);
 	for (unsigned int i = 0; i < v->npending; i++)
 		close(v->pending[i].fd);
 	/* Requests being served end within their timeouts. */

@@ -68,4 +68,11 @@ int videovsp_copy_damage(struct vmbus_device *dev, uint32_t *fb, uint32_t fb_w, 
  */
 int videovsp_get_pointer(struct vmbus_device *dev, uint64_t *seq, struct synthvid_pointer *ptr);
 
+/*
+ * Write 1 to eventfd @fd whenever the screen or the pointer changes (as
+ * videovsp_wait_change would see), so a poll loop wakes at once; -1 stops
+ * it. The caller keeps @fd open until it set -1. Any thread.
+ */
+void videovsp_set_notify(struct vmbus_device *dev, int fd);
+
 #endif /* OVB_VIDEOVSP_H */
