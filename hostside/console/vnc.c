@@ -96,8 +96,9 @@ struct console_vnc {
 	uint64_t updates;		/* rectangles marked modified */
 	uint64_t ptr_seq;		/* the guest pointer last looked at */
 	struct synthvid_pointer *shown;	/* and the one that is the cursor (NULL: none yet) */
-	char password[VNC_PASSWORD_MAX + 1];
+	char password[VNC_PASSWORD_MAX + 1];	/* under lock once running */
 	char *passwords[2];		/* rfbCheckPasswordByList's list */
+	char password_file[256];
 	unsigned int auth_fails;	/* in the window that began at auth_window_ms */
 	uint64_t auth_window_ms;
 	int web_dirfd;			/* -1: no web files */
@@ -231,11 +232,35 @@ static int read_password(struct console_vnc *v, const char *path)
 	}
 	if (n > 8)
 		log_info("vnc: VNC authentication uses only the first 8 characters of the password");
+	pthread_mutex_lock(&v->lock);
+	memset(v->password, 0, sizeof(v->password));
 	memcpy(v->password, buf, n);
-	v->password[n] = 0;
-	explicit_bzero(buf, sizeof(buf));
 	v->passwords[0] = v->password;
 	v->passwords[1] = NULL;
+	snprintf(v->password_file, sizeof(v->password_file), "%s", path);
+	pthread_mutex_unlock(&v->lock);
+	explicit_bzero(buf, sizeof(buf));
+	return 0;
+}
+
+int console_vnc_reload_password(struct console_vnc *v, const char *path, const char **err)
+{
+	char file[256];
+
+	/* Turning authentication on under running clients is not libvncserver's to take. */
+	if (!v->passwords[0]) {
+		*err = "the VNC server has no password (start it with --vnc ...,password-file=FILE)";
+		return -1;
+	}
+	pthread_mutex_lock(&v->lock);
+	snprintf(file, sizeof(file), "%s", path && path[0] ? path : v->password_file);
+	pthread_mutex_unlock(&v->lock);
+	if (file[0] != '/' || read_password(v, file)) {
+		*err = "cannot read a password from that file (an absolute path; 1..64 characters "
+		       "on its first line)";
+		return -1;
+	}
+	log_info("vnc: password changed (from %s)", file);
 	return 0;
 }
 
@@ -346,6 +371,7 @@ static rfbBool vnc_check_password(rfbClientPtr cl, const char *response, int len
 {
 	struct console_vnc *v = cl->screen->screenData;
 	uint64_t now = now_ms();
+	rfbBool ok;
 
 	if (now - v->auth_window_ms >= VNC_AUTH_WINDOW_MS) {
 		v->auth_window_ms = now;
@@ -355,7 +381,10 @@ static rfbBool vnc_check_password(rfbClientPtr cl, const char *response, int len
 		log_io("vnc: authentication refused: %u failures in a minute", v->auth_fails);
 		return FALSE;
 	}
-	if (rfbCheckPasswordByList(cl, response, len))
+	pthread_mutex_lock(&v->lock);
+	ok = rfbCheckPasswordByList(cl, response, len);
+	pthread_mutex_unlock(&v->lock);
+	if (ok)
 		return TRUE;
 	v->auth_fails++;
 	log_io("vnc: a client gave a wrong password");

@@ -25,6 +25,12 @@ int console_vnc_check_spec(const char *spec);
 /* Listen at @spec and serve @video's screen. NULL (logged) on failure. */
 struct console_vnc *console_vnc_start(const char *spec, struct vmbus_device *video);
 void console_vnc_stop(struct console_vnc *v);
+/*
+ * Read the password again from its file, or from @path (absolute) if not
+ * NULL or empty; new clients need the new one. Only for a server started
+ * with a password. 0, or -1 with *@err saying why. Any thread.
+ */
+int console_vnc_reload_password(struct console_vnc *v, const char *path, const char **err);
 /* Where it listens and how many clients it has. Any thread. */
 void console_vnc_status(struct console_vnc *v, struct json_object *e);
 

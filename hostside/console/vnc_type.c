@@ -13,6 +13,7 @@
 #include "hostside/console/console.h"
 #include "hostside/console/vnc.h"
 #include "hostside/console/vnc_web.h"
+#include "hostside/ctl/ctl.h"
 #include "hostside/devices.h"
 #include "hostside/log.h"
 
@@ -63,6 +64,21 @@ static void vnc_type_status(void *state, struct json_object *e)
 	console_vnc_status(state, e);
 }
 
+static int cmd_vnc_password(void *state, const char *args, struct json_object *reply,
+			    const char **err)
+{
+	if (console_vnc_reload_password(state, args, err))
+		return -1;
+	json_object_object_add(reply, "password", json_object_new_boolean(1));
+	return 0;
+}
+
+static const struct ctl_command vnc_cmds[] = {
+	{ "vnc-password", "[/FILE]",
+	  "read the VNC password again from its file (or from FILE from now on)",
+	  cmd_vnc_password },
+};
+
 const struct vsp_type vnc_vsp_type = {
 	.name = "vnc",
 	.option = "vnc",
@@ -75,6 +91,8 @@ const struct vsp_type vnc_vsp_type = {
 	.create = vnc_type_create,
 	.destroy = vnc_type_destroy,
 	.status = vnc_type_status,
+	.cmds = vnc_cmds,
+	.ncmds = sizeof(vnc_cmds) / sizeof(vnc_cmds[0]),
 };
 
 static int vnc_web_type_parse(void **cfgp, const char *arg)

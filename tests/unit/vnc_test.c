@@ -2,7 +2,7 @@
 /*
  * The VNC server's options and input (hostside/console/vnc.c): with a
  * password file only VNC authentication is offered and only the right
- * password gets in; a client that announces QEMU's extended key event is
+ * password gets in (guessing is cut off; the password can be re-read); a client that announces QEMU's extended key event is
  * told so and its keys reach the guest's keyboard by scan code (the key's
  * place, not the US key of its keysym), keysyms still by the US layout;
  * with a web directory the same port serves its files over HTTP (exact
@@ -332,6 +332,48 @@ static void test_password(void **state)
 	console_vnc_stop(vnc);
 }
 
+/* `ovbctl vnc-password [/FILE]`: the password changes for new clients, from its file or another. */
+static void test_password_reload(void **state)
+{
+	struct env *t = *state;
+	char pwfile[96], other[96], spec[160];
+	struct console_vnc *vnc;
+	const char *err = NULL;
+	rfbClient *cl;
+
+	vnc = console_vnc_start("127.0.0.1:0", t->video);
+	assert_non_null(vnc);
+	assert_int_equal(console_vnc_reload_password(vnc, NULL, &err), -1);
+	assert_non_null(err);
+	console_vnc_stop(vnc);
+
+	snprintf(pwfile, sizeof(pwfile), "%s/pw", t->dir);
+	snprintf(other, sizeof(other), "%s/pw2", t->dir);
+	write_file(pwfile, "first\n", 6, 0600);
+	snprintf(spec, sizeof(spec), "127.0.0.1:0,password-file=%s", pwfile);
+	vnc = console_vnc_start(spec, t->video);
+	assert_non_null(vnc);
+	write_file(pwfile, "second\n", 7, 0600);
+	assert_int_equal(console_vnc_reload_password(vnc, "", &err), 0);
+	assert_null(client_connect(vnc_port(vnc), "first"));
+	cl = client_connect(vnc_port(vnc), "second");
+	assert_non_null(cl);
+	client_close(cl);
+	write_file(other, "third\n", 6, 0600);
+	assert_int_equal(console_vnc_reload_password(vnc, other, &err), 0);
+	cl = client_connect(vnc_port(vnc), "third");
+	assert_non_null(cl);
+	client_close(cl);
+	/* A bad file leaves the password as it was. */
+	assert_int_equal(console_vnc_reload_password(vnc, "relative/pw", &err), -1);
+	write_file(pwfile, "\n", 1, 0600);
+	assert_int_equal(console_vnc_reload_password(vnc, pwfile, &err), -1);
+	cl = client_connect(vnc_port(vnc), "third");
+	assert_non_null(cl);
+	client_close(cl);
+	console_vnc_stop(vnc);
+}
+
 /* Handle server messages for up to @ms. */
 static void client_pump(rfbClient *cl, int ms)
 {
@@ -627,6 +669,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_password, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_password_reload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_extended_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_extended_key_unannounced, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_web, setup, teardown),
