@@ -499,6 +499,122 @@ static void test_vnc_cursor(void **state)
 	console_vnc_stop(vnc);
 }
 
+/* How far apart two 0x00RRGGBB pixels are: the sum of the channels' differences. */
+static uint32_t px_dist(uint32_t a, uint32_t b)
+{
+	uint32_t d = 0;
+
+	for (int sh = 0; sh < 24; sh += 8) {
+		int x = (int)(a >> sh & 0xff) - (int)(b >> sh & 0xff);
+
+		d += (uint32_t)(x < 0 ? -x : x);
+	}
+	return d;
+}
+
+/* The mean distance of @px's W x H region at @ox, @oy from the picture with @salt (every @step). */
+static double picture_error(const uint32_t *px, uint32_t w, uint32_t ox, uint32_t oy,
+			    uint32_t salt, uint32_t step)
+{
+	uint64_t sum = 0, n = 0;
+
+	for (uint32_t y = 0; y < H; y += step)
+		for (uint32_t x = 0; x < W; x += step, n++)
+			sum += px_dist(px[(size_t)(oy + y) * w + ox + x], console_pattern(x, y, salt));
+	return (double)sum / (double)n;
+}
+
+/*
+ * A browser: headless Chromium (Debian's chromium, when installed) opens
+ * noVNC's vnc_lite.html as the VNC port serves it, noVNC connects back
+ * through the WebSocket, and the page's screenshot shows the guest's
+ * picture. noVNC always asks for a JPEG quality, so libvncserver's tight
+ * encoding is lossy: the check is that the canvas region is close to the
+ * picture (mean error per pixel, all three channels) and far from a
+ * picture with another salt.
+ */
+/*
+ * One headless Chromium screenshot of noVNC's vnc_lite.html from @port,
+ * the page given @ms of virtual time to connect and draw (the screenshot
+ * is taken then, not at the load event); where the guest's picture is in
+ * it and how close (picture_error) to salt 0 and to salt 128.
+ */
+static void browser_shot(int port, unsigned int ms, uint32_t *bx, uint32_t *by, double *err,
+			 double *other)
+{
+	png_image img = { .version = PNG_IMAGE_VERSION };
+	char shot[] = "/tmp/ovb-browser-test.XXXXXX.png", cmd[512];
+	double best = 1e9, e;
+	uint32_t *px;
+	int fd = mkstemps(shot, 4);	/* chromium wants the .png */
+
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(cmd, sizeof(cmd),
+		 "timeout 60 chromium --headless --no-sandbox --disable-gpu "
+		 "--force-color-profile=srgb --hide-scrollbars --window-size=800,600 "
+		 "--virtual-time-budget=%u --screenshot=%s 'http://127.0.0.1:%d/vnc_lite.html' "
+		 ">/dev/null 2>&1", ms, shot, port);
+	assert_int_equal(system(cmd), 0);
+	assert_true(png_image_begin_read_from_file(&img, shot));
+	img.format = PNG_FORMAT_BGRA;
+	px = malloc(PNG_IMAGE_SIZE(img));
+	assert_non_null(px);
+	assert_true(png_image_finish_read(&img, NULL, px, 0, NULL));
+	unlink(shot);
+	for (size_t i = 0; i < (size_t)img.width * img.height; i++)
+		px[i] &= 0xffffff;
+	assert_true(img.width >= W && img.height >= H);
+	/* Where the canvas is: the offset whose sparse sample is closest. */
+	for (uint32_t oy = 0; oy + H <= img.height; oy++)
+		for (uint32_t ox = 0; ox + W <= img.width; ox++) {
+			e = picture_error(px, img.width, ox, oy, 0, 37);
+			if (e < best)
+				best = e, *bx = ox, *by = oy;
+		}
+	*err = picture_error(px, img.width, *bx, *by, 0, 1);
+	*other = picture_error(px, img.width, *bx, *by, 128, 1);
+	free(px);
+}
+
+/*
+ * A browser: headless Chromium (Debian's chromium, when installed) opens
+ * noVNC's vnc_lite.html as the VNC port serves it, noVNC connects back
+ * through the WebSocket, and the page's screenshot shows the guest's
+ * picture. noVNC always asks for a JPEG quality, so libvncserver's tight
+ * encoding is lossy: the check is that the canvas region is close to the
+ * picture (mean error per pixel, all three channels) and far from a
+ * picture with another salt. A loaded host may need more than the first
+ * 2 s to draw it: up to two more tries, longer.
+ */
+static void test_vnc_browser(void **state)
+{
+	struct env *t = *state;
+	struct json_object *st = json_object_new_object(), *v;
+	struct console_vnc *vnc;
+	double err = 1e9, other = 0;
+	uint32_t bx = 0, by = 0;
+	int port;
+
+	if (access("/usr/bin/chromium", X_OK) || access("/usr/share/novnc/vnc_lite.html", R_OK))
+		skip();
+	vnc = console_vnc_start("127.0.0.1:0,web", t->dev);
+	assert_non_null(vnc);
+	console_vnc_status(vnc, st);
+	assert_true(json_object_object_get_ex(st, "listen", &v));
+	port = atoi(json_object_get_string(v) + 10);
+	for (unsigned int ms = 2000; ms <= 8000 && (err > 24 || other < 4 * err); ms *= 2)
+		browser_shot(port, ms, &bx, &by, &err, &other);
+	if (err > 24 || other < 4 * err)
+		fail_msg("the browser's screenshot at (%u,%u): error %.1f, %.1f from another picture",
+			 bx, by, err, other);
+	/* vnc_lite's bar is above the canvas, which is centred below it. */
+	assert_int_equal(bx, (800 - W) / 2);
+	assert_true(by > 0);
+	json_object_put(st);
+	console_vnc_stop(vnc);
+}
+
 static void test_vram_refused(void **state)
 {
 	struct env *t = *state;
@@ -520,6 +636,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_vnc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vnc_websocket, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vnc_cursor, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vnc_browser, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vram_refused, setup, teardown),
 	};
 
