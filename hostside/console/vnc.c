@@ -601,6 +601,9 @@ static rfbBool vnc_ext_key_message(rfbClientPtr cl, void *data, const rfbClientT
 		rfbCloseClient(cl);
 		return TRUE;
 	}
+	/* What libvncserver does with a view-only client's keys. */
+	if (cl->viewOnly)
+		return TRUE;
 	/* A key the client knows no scan code for comes by its keysym. */
 	if (scancode_of_xt(Swap32IfLE(ke.keycode), &sc)) {
 		vnc_key(Swap16IfLE(ke.down) != 0, Swap32IfLE(ke.keysym), cl);

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -16,12 +17,41 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hostside/console/vnc_web.h"
 
-#define VNC_WEB_TIMEOUT_S	5
+#define VNC_WEB_HEAD_MS		5000	/* to send the whole request head */
+#define VNC_WEB_TOTAL_MS	60000	/* for the whole request, answer included */
 #define VNC_WEB_MAX_PATH	256
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * The socket's timeouts: what is left until @deadline (ms), so a client
+ * that trickles bytes in or out cannot hold the thread longer. -1 when
+ * the time is up.
+ */
+static int left_until(int fd, uint64_t deadline)
+{
+	uint64_t now = mono_ms();
+	struct timeval tv;
+
+	if (now >= deadline)
+		return -1;
+	tv.tv_sec = (time_t)((deadline - now) / 1000);
+	tv.tv_usec = (suseconds_t)((deadline - now) % 1000 * 1000);
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	return 0;
+}
 
 /* Does @line (up to @end) name header @name (case-insensitive)? Its value or NULL. */
 static const char *header_value(const char *line, const char *end, const char *name)
@@ -165,10 +195,14 @@ const char *vnc_web_content_type(const char *path)
 	return "application/octet-stream";
 }
 
-static int send_all(int fd, const char *buf, size_t len)
+static int send_all(int fd, const char *buf, size_t len, uint64_t deadline)
 {
 	while (len) {
-		ssize_t k = send(fd, buf, len, MSG_NOSIGNAL);
+		ssize_t k;
+
+		if (left_until(fd, deadline))
+			return -1;
+		k = send(fd, buf, len, MSG_NOSIGNAL);
 
 		if (k <= 0) {
 			if (k < 0 && errno == EINTR)
@@ -181,7 +215,7 @@ static int send_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-static void reply_status(int fd, const char *status, const char *extra)
+static void reply_status(int fd, const char *status, const char *extra, uint64_t deadline)
 {
 	char h[256];
 	int n = snprintf(h, sizeof(h),
@@ -189,16 +223,20 @@ static void reply_status(int fd, const char *status, const char *extra)
 			 "Connection: close\r\n\r\n%s\n",
 			 status, strlen(status) + 1, extra, status);
 
-	(void)send_all(fd, h, (size_t)n);
+	(void)send_all(fd, h, (size_t)n, deadline);
 }
 
 /* The request head, up to its blank line, in @buf (NUL-terminated). Its length, or -1. */
-static int read_head(int fd, char *buf, size_t size)
+static int read_head(int fd, char *buf, size_t size, uint64_t deadline)
 {
 	size_t n = 0;
 
 	while (n + 1 < size) {
-		ssize_t k = recv(fd, buf + n, size - 1 - n, 0);
+		ssize_t k;
+
+		if (left_until(fd, deadline))
+			return -1;
+		k = recv(fd, buf + n, size - 1 - n, 0);
 
 		if (k <= 0)
 			return -1;
@@ -210,7 +248,7 @@ static int read_head(int fd, char *buf, size_t size)
 	return -1;
 }
 
-static void serve_file(int dirfd, int fd, const char *path)
+static void serve_file(int dirfd, int fd, const char *path, uint64_t deadline)
 {
 	struct open_how how = {
 		.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
@@ -224,11 +262,11 @@ static void serve_file(int dirfd, int fd, const char *path)
 	if (f < 0) {
 		/* EXDEV, ELOOP: the path tried to leave DIR. */
 		reply_status(fd, errno == ENOENT || errno == ENOTDIR ? "404 Not Found" :
-				 "403 Forbidden", "");
+				 "403 Forbidden", "", deadline);
 		return;
 	}
 	if (fstat(f, &st) || !S_ISREG(st.st_mode)) {
-		reply_status(fd, "404 Not Found", "");
+		reply_status(fd, "404 Not Found", "", deadline);
 		close(f);
 		return;
 	}
@@ -237,12 +275,12 @@ static void serve_file(int dirfd, int fd, const char *path)
 		     "X-Content-Type-Options: nosniff\r\nCache-Control: no-cache\r\n"
 		     "Connection: close\r\n\r\n",
 		     vnc_web_content_type(path), (long long)st.st_size);
-	if (send_all(fd, h, (size_t)n) == 0) {
+	if (send_all(fd, h, (size_t)n, deadline) == 0) {
 		/* Only the size announced, even if the file grows meanwhile. */
 		for (off_t left = st.st_size; left > 0;) {
 			ssize_t k = read(f, buf, left < (off_t)sizeof(buf) ? (size_t)left : sizeof(buf));
 
-			if (k <= 0 || send_all(fd, buf, (size_t)k))
+			if (k <= 0 || send_all(fd, buf, (size_t)k, deadline))
 				break;
 			left -= k;
 		}
@@ -252,34 +290,32 @@ static void serve_file(int dirfd, int fd, const char *path)
 
 void vnc_web_serve(int dirfd, int fd)
 {
-	struct timeval tv = { .tv_sec = VNC_WEB_TIMEOUT_S };
 	char head[VNC_WEB_MAX_HEAD + 1], path[VNC_WEB_MAX_PATH];
+	uint64_t start = mono_ms(), end = start + VNC_WEB_TOTAL_MS;
 	const char *target, *sp;
 	int flags = fcntl(fd, F_GETFL);
 
 	if (flags >= 0)
 		(void)fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
-	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (read_head(fd, head, sizeof(head)) < 0) {
-		reply_status(fd, "400 Bad Request", "");
+	if (read_head(fd, head, sizeof(head), start + VNC_WEB_HEAD_MS) < 0) {
+		reply_status(fd, "400 Bad Request", "", end);
 		goto out;
 	}
 	if (strncmp(head, "GET ", 4)) {
-		reply_status(fd, "405 Method Not Allowed", "Allow: GET\r\n");
+		reply_status(fd, "405 Method Not Allowed", "Allow: GET\r\n", end);
 		goto out;
 	}
 	target = head + 4;
 	sp = strpbrk(target, " \r\n");
 	if (!sp || *sp != ' ' || strncmp(sp + 1, "HTTP/1.", 7)) {
-		reply_status(fd, "400 Bad Request", "");
+		reply_status(fd, "400 Bad Request", "", end);
 		goto out;
 	}
 	if (vnc_web_path(target, (size_t)(sp - target), path, sizeof(path))) {
-		reply_status(fd, "403 Forbidden", "");
+		reply_status(fd, "403 Forbidden", "", end);
 		goto out;
 	}
-	serve_file(dirfd, fd, path);
+	serve_file(dirfd, fd, path, end);
 out:
 	shutdown(fd, SHUT_WR);
 	close(fd);

@@ -37,8 +37,9 @@ int vnc_web_path(const char *target, size_t len, char *out, size_t outlen);
 const char *vnc_web_content_type(const char *path);
 
 /*
- * Serve one request on @fd (blocking, timeouts set here) from the
- * directory @dirfd, then close @fd.
+ * Serve one request on @fd from the directory @dirfd, then close @fd:
+ * 5 s for the request head, 60 s for everything (a client that trickles
+ * bytes holds the thread no longer).
  */
 void vnc_web_serve(int dirfd, int fd);
 

@@ -549,7 +549,7 @@ static void test_web(void **state)
 	char spec[160], path[128], *js = malloc(300000);
 	struct console_vnc *vnc;
 	rfbClient *cl;
-	int port;
+	int port, stall;
 
 	/* DIR: vnc.html, a big core/rfb.js, a symlink inside and one out, a dot file. */
 	snprintf(path, sizeof(path), "%s/vnc.html", t->dir);
@@ -574,6 +574,9 @@ static void test_web(void **state)
 	vnc = console_vnc_start(spec, t->video);
 	assert_non_null(vnc);
 	port = vnc_port(vnc);
+	/* A client that never finishes its request holds nobody else up. */
+	stall = tcp_connect(port);
+	assert_int_equal(write(stall, "GET /vnc.html HTTP/1.1\r\n", 25), 25);
 
 	snprintf(path, sizeof(path), "%s/vnc.html", t->dir);
 	expect_file(port, "/vnc.html", path, HTML);
@@ -603,6 +606,7 @@ static void test_web(void **state)
 	assert_non_null(cl);
 	assert_int_equal(cl->width, 640);
 	client_close(cl);
+	close(stall);
 	console_vnc_stop(vnc);
 
 	/* ",web": Debian's novnc package, as a browser loads it. */
