@@ -35,17 +35,13 @@
 #include "hostside/videovsp/videovsp.h"
 #include "lib/ring.h"
 #include "tests/unit/devenv.h"
+#include "tests/unit/vnc_client.h"
 
 #define W	1024
 #define H	768
 #define PITCH	(W * 4)
 
 int log_verbose;
-
-static void quiet(const char *fmt, ...)
-{
-	(void)fmt;
-}
 
 static double now_s(void)
 {
@@ -184,7 +180,7 @@ static int client_wait(rfbClient *cl, uint32_t n)
 	double until = now_s() + 5;
 
 	while (!client_has(cl, n)) {
-		int r = (cl->buffered ? 1 : WaitForMessage(cl, 100000));
+		int r = vnc_client_wait(cl, 100000);
 
 		if (r < 0 || (r > 0 && !HandleRFBServerMessage(cl)) || now_s() > until)
 			return -1;
@@ -217,7 +213,7 @@ int main(int argc, char **argv)
 		return 1;
 	console_vnc_status(vnc, st);
 	json_object_object_get_ex(st, "listen", &v);
-	rfbClientLog = rfbClientErr = quiet;
+	rfbClientLog = rfbClientErr = vnc_client_log;
 	cl = rfbGetClient(8, 3, 4);
 	free(cl->serverHost);
 	cl->serverHost = strdup("127.0.0.1");

@@ -35,20 +35,9 @@
 #include "lib/ring.h"
 #include "tests/console/pattern.h"
 #include "tests/unit/devenv.h"
+#include "tests/unit/vnc_client.h"
 
 int log_verbose;
-
-/* libvncclient's logger: it calls it, so it cannot be NULL. */
-static void quiet(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!getenv("OVB_TEST_VERBOSE"))
-		return;
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-}
 
 
 #define W	640
@@ -239,7 +228,7 @@ static void got_update(rfbClient *cl, int x, int y, int w, int h)
 static void client_pump(rfbClient *cl, int n)
 {
 	for (int i = 0; i < 10 && got.n < n; i++) {
-		int r = (cl->buffered ? 1 : WaitForMessage(cl, 100000));
+		int r = vnc_client_wait(cl, 100000);
 
 		assert_true(r >= 0);
 		if (r > 0)
@@ -266,7 +255,7 @@ static void test_vnc(void **state)
 	assert_true(!strncmp(where, "127.0.0.1:", 10));
 	assert_int_not_equal(atoi(where + 10), 0);
 
-	rfbClientLog = rfbClientErr = quiet;
+	rfbClientLog = rfbClientErr = vnc_client_log;
 	cl = rfbGetClient(8, 3, 4);
 	free(cl->serverHost);	/* rfbGetClient's "" */
 	cl->serverHost = strdup("127.0.0.1");
@@ -399,7 +388,7 @@ static rfbBool got_cursor_pos(rfbClient *cl, int x, int y)
 /* Handle server messages until @done or 3 s passed. */
 #define PUMP_UNTIL(cl, done)                                            \
 	for (int i_ = 0; i_ < 300 && !(done); i_++) {                   \
-		int r_ = (cl->buffered ? 1 : WaitForMessage(cl, 10000));                     \
+		int r_ = vnc_client_wait(cl, 10000);                     \
 		assert_true(r_ >= 0);                                   \
 		if (r_ > 0)                                             \
 			assert_true(HandleRFBServerMessage(cl));        \
@@ -440,7 +429,7 @@ static void test_vnc_cursor(void **state)
 	assert_non_null(vnc);
 	console_vnc_status(vnc, st);
 	assert_true(json_object_object_get_ex(st, "listen", &v));
-	rfbClientLog = rfbClientErr = quiet;
+	rfbClientLog = rfbClientErr = vnc_client_log;
 	cl = rfbGetClient(8, 3, 4);
 	free(cl->serverHost);
 	cl->serverHost = strdup("127.0.0.1");

@@ -41,20 +41,9 @@
 #include "include/ovb/synthkbd.h"
 #include "lib/ring.h"
 #include "tests/unit/devenv.h"
+#include "tests/unit/vnc_client.h"
 
 int log_verbose;
-
-/* libvncclient's logger: silent unless OVB_TEST_VERBOSE is set. */
-static void quiet(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!getenv("OVB_TEST_VERBOSE"))
-		return;
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-}
 
 struct env {
 	struct devenv e;
@@ -244,7 +233,7 @@ static rfbClient *client_connect(int port, const char *password)
 	int argc = 1;
 	rfbClient *cl;
 
-	rfbClientLog = rfbClientErr = quiet;
+	rfbClientLog = rfbClientErr = vnc_client_log;
 	cl = rfbGetClient(8, 3, 4);
 	free(cl->serverHost);
 	cl->serverHost = strdup("127.0.0.1");
@@ -378,7 +367,7 @@ static void test_password_reload(void **state)
 static void client_pump(rfbClient *cl, int ms)
 {
 	for (int i = 0; i < ms / 10; i++) {
-		int r = (cl->buffered ? 1 : WaitForMessage(cl, 10000));
+		int r = vnc_client_wait(cl, 10000);
 
 		assert_true(r >= 0);
 		if (r > 0)
