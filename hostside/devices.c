@@ -16,7 +16,8 @@
 extern const struct vsp_type heartbeat_vsp_type, shutdown_vsp_type, storvsp_vsp_type,
 	timesync_vsp_type, kvp_vsp_type, vss_vsp_type, fcopy_vsp_type;
 extern const struct vsp_type netvsp_vsp_type;
-extern const struct vsp_type videovsp_vsp_type, keyboard_vsp_type, mouse_vsp_type, vnc_vsp_type;
+extern const struct vsp_type videovsp_vsp_type, keyboard_vsp_type, mouse_vsp_type, vnc_vsp_type,
+	vnc_web_vsp_type;
 
 /*
  * One line per type. Created (and offered, so given relids) in this
@@ -35,6 +36,7 @@ const struct vsp_type *const vsp_types[] = {
 	&keyboard_vsp_type,
 	&mouse_vsp_type,
 	&vnc_vsp_type,		/* after the devices it shows */
+	&vnc_web_vsp_type,
 };
 const unsigned int vsp_ntypes = sizeof(vsp_types) / sizeof(vsp_types[0]);
 

@@ -101,3 +101,18 @@ int scancode_of_keysym(uint32_t keysym, struct scancode *sc)
 		return scancode_of_char((char)keysym, sc, &shift);
 	return -1;
 }
+
+int scancode_of_xt(uint32_t keycode, struct scancode *sc)
+{
+	uint32_t code = keycode & 0x7f;
+
+	/* 0xE0xx as well, which some clients send for the same key. */
+	if ((keycode & ~0x7fu) == 0xe000)
+		keycode = 0x80 | code;
+	/* No code, a break code in the low byte or anything wider: not a key. */
+	if (!code || keycode > 0xff)
+		return -1;
+	sc->code = (uint8_t)code;
+	sc->e0 = keycode & 0x80;
+	return 0;
+}

@@ -26,4 +26,11 @@ int scancode_of_name(const char *name, struct scancode *sc);
 /* An X11 keysym as a VNC client sends it (the client sends Shift itself). -1 if none. */
 int scancode_of_keysym(uint32_t keysym, struct scancode *sc);
 
+/*
+ * A key as QEMU's extended key event names it: the XT (set-1) make code,
+ * with bit 7 set for an 0xE0-prefixed key (0x9d: right Ctrl); 0xE0xx is
+ * taken too. The key's place, whatever the client's layout. -1 if none.
+ */
+int scancode_of_xt(uint32_t keycode, struct scancode *sc);
+
 #endif /* OVB_INPUTVSP_SCANCODES_H */

@@ -5,5 +5,6 @@ VIDEOVSP_OBJS := $(VIDEOVSP_CORE_OBJS) hostside/videovsp/videovsp.o
 HOST_DEVICE_OBJS += hostside/videovsp/videovsp_type.o $(VIDEOVSP_OBJS) hostside/console/png.o
 HOST_DEVICE_LDLIBS += -lpng
 # The console: a VNC server (libvncserver) on the video device, a type of its own.
-HOST_DEVICE_OBJS += hostside/console/console.o hostside/console/vnc.o hostside/console/vnc_type.o
+HOST_DEVICE_OBJS += hostside/console/console.o hostside/console/vnc.o hostside/console/vnc_type.o \
+	hostside/console/vnc_cursor.o hostside/console/vnc_web.o
 HOST_DEVICE_LDLIBS += -lvncserver

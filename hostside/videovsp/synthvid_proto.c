@@ -54,6 +54,7 @@ void synthvid_reset(struct synthvid *sv)
 	sv->dirt_asked = false;
 	memset(&sv->mode, 0, sizeof(sv->mode));
 	memset(&sv->ptr, 0, sizeof(sv->ptr));
+	sv->ptr_seq++;
 	memset(&sv->damage, 0, sizeof(sv->damage));
 	sv->damage_seq++;
 }
@@ -285,6 +286,7 @@ static int on_pointer_position(struct synthvid *sv, const uint8_t *body)
 	sv->ptr.visible = p.is_visible != 0;
 	sv->ptr.x = p.image_x;
 	sv->ptr.y = p.image_y;
+	sv->ptr_seq++;
 	return 0;
 }
 
@@ -316,6 +318,7 @@ static int on_pointer_shape(struct synthvid *sv, const uint8_t *body, uint32_t b
 	sv->ptr.hot_x = s.hot_x;
 	sv->ptr.hot_y = s.hot_y;
 	memcpy(sv->ptr.data, body + off, need);
+	sv->ptr_seq++;
 	return 0;
 }
 

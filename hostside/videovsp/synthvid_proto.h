@@ -78,6 +78,7 @@ struct synthvid {
 	bool dirt_asked;		/* FEATURE_CHANGE sent */
 	struct synthvid_mode mode;
 	struct synthvid_pointer ptr;
+	uint64_t ptr_seq;		/* counts every pointer message taken (and resets) */
 	/* What changed since synthvid_take_damage(); seq counts every change. */
 	struct synthvid_box damage;
 	uint64_t damage_seq;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "hostside/log.h"
 #include "hostside/vmbus/vsp.h"
@@ -26,8 +27,19 @@ struct videovsp {
 	pthread_cond_t changed;		/* sv.damage_seq moved */
 	struct synthvid sv;
 	struct vmbus_channel *ch;	/* NULL when closed */
+	int notify_fd;			/* eventfd told of changes, or -1 */
 	uint8_t rx[VIDEOVSP_RX_SIZE];	/* the worker's */
 };
+
+/* Tell the console something changed (under vv->lock). */
+static void vv_notify(struct videovsp *vv)
+{
+	uint64_t one = 1;
+
+	if (vv->notify_fd >= 0 && write(vv->notify_fd, &one, sizeof(one)) < 0) {
+		/* EAGAIN: the counter is full, so the reader wakes anyway. */
+	}
+}
 
 static void *vv_map_vram(void *opaque, uint64_t gpa, uint64_t len)
 {
@@ -53,7 +65,7 @@ static void vv_packet(struct videovsp *vv, struct vmbus_channel *ch, uint32_t le
 {
 	struct synthvid_replies *out = malloc(sizeof(*out));
 	struct vmbus_packet p = { 0 };
-	uint64_t seq;
+	uint64_t seq, ptr_seq;
 
 	if (!out)
 		return;
@@ -64,9 +76,12 @@ static void vv_packet(struct videovsp *vv, struct vmbus_channel *ch, uint32_t le
 	}
 	pthread_mutex_lock(&vv->lock);
 	seq = vv->sv.damage_seq;
+	ptr_seq = vv->sv.ptr_seq;
 	(void)synthvid_handle(&vv->sv, p.data, p.len, out);
 	if (vv->sv.damage_seq != seq)
 		pthread_cond_broadcast(&vv->changed);
+	if (vv->sv.damage_seq != seq || vv->sv.ptr_seq != ptr_seq)
+		vv_notify(vv);
 	pthread_mutex_unlock(&vv->lock);
 	for (unsigned int i = 0; i < out->n; i++)
 		if (vmbus_channel_send_inband(ch, 0, 0, out->buf[i], out->len[i]))
@@ -118,6 +133,7 @@ static void vv_close(struct vmbus_channel *ch)
 	synthvid_reset(&vv->sv);	/* unmaps the VRAM while the channel is open */
 	vv->ch = NULL;
 	pthread_cond_broadcast(&vv->changed);
+	vv_notify(vv);
 	pthread_mutex_unlock(&vv->lock);
 }
 
@@ -147,6 +163,7 @@ struct vmbus_device *videovsp_new(unsigned int default_mode, unsigned int vram_m
 	vv->dev.ops = &vv_vsp_ops;
 	vv->dev.priv = vv;
 	vv->dev.mmio_megabytes = (uint16_t)vram_mb;
+	vv->notify_fd = -1;
 	pthread_mutex_init(&vv->lock, NULL);
 	pthread_cond_init(&vv->changed, NULL);
 	synthvid_init(&vv->sv, &cfg, &vv_ops, vv);
@@ -260,4 +277,28 @@ int videovsp_copy_damage(struct vmbus_device *dev, uint32_t *fb, uint32_t fb_w, 
 	}
 	pthread_mutex_unlock(&vv->lock);
 	return ret;
+}
+
+int videovsp_get_pointer(struct vmbus_device *dev, uint64_t *seq, struct synthvid_pointer *ptr)
+{
+	struct videovsp *vv = dev->priv;
+	int changed = 0;
+
+	pthread_mutex_lock(&vv->lock);
+	if (vv->sv.ptr_seq != *seq) {
+		*ptr = vv->sv.ptr;
+		*seq = vv->sv.ptr_seq;
+		changed = 1;
+	}
+	pthread_mutex_unlock(&vv->lock);
+	return changed;
+}
+
+void videovsp_set_notify(struct vmbus_device *dev, int fd)
+{
+	struct videovsp *vv = dev->priv;
+
+	pthread_mutex_lock(&vv->lock);
+	vv->notify_fd = fd;
+	pthread_mutex_unlock(&vv->lock);
 }

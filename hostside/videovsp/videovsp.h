@@ -61,4 +61,18 @@ int videovsp_wait_change(struct vmbus_device *dev, uint64_t *seq, unsigned int t
 int videovsp_copy_damage(struct vmbus_device *dev, uint32_t *fb, uint32_t fb_w, uint32_t fb_h,
 			 bool full, struct synthvid_box *box, uint32_t *mode_w, uint32_t *mode_h);
 
+/*
+ * For the console's cursor: if the guest's pointer (shape, position,
+ * visibility) changed after *@seq, copy it to *@ptr, set *@seq to now and
+ * return 1; else 0. Any thread.
+ */
+int videovsp_get_pointer(struct vmbus_device *dev, uint64_t *seq, struct synthvid_pointer *ptr);
+
+/*
+ * Write 1 to eventfd @fd whenever the screen or the pointer changes (as
+ * videovsp_wait_change would see), so a poll loop wakes at once; -1 stops
+ * it. The caller keeps @fd open until it set -1. Any thread.
+ */
+void videovsp_set_notify(struct vmbus_device *dev, int fd);
+
 #endif /* OVB_VIDEOVSP_H */

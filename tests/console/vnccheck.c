@@ -65,7 +65,7 @@ static int send_input(rfbClient *cl, int x, int y)
 
 	/* Let the server read it all before the connection goes. */
 	for (int i = 0; i < 5; i++)
-		if (WaitForMessage(cl, 100000) > 0 && !HandleRFBServerMessage(cl))
+		if ((cl->buffered ? 1 : WaitForMessage(cl, 100000)) > 0 && !HandleRFBServerMessage(cl))
 			break;
 	return ok ? 0 : 1;
 }
@@ -119,7 +119,7 @@ int main(int argc, char **argv)
 		return ret;
 	}
 	while (now_s() - start < limit) {
-		int n = WaitForMessage(cl, 100000);
+		int n = (cl->buffered ? 1 : WaitForMessage(cl, 100000));
 
 		if (n < 0 || (n > 0 && !HandleRFBServerMessage(cl))) {
 			fprintf(stderr, "vnccheck: the server went away\n");

@@ -35,6 +35,8 @@ const char *devenv_sample_arg(struct devenv *e, const struct vsp_type *t)
 		return "absolute";
 	if (t->option && !strcmp(t->option, "vnc"))
 		return "127.0.0.1:0";	/* any free port */
+	if (t->option && !strcmp(t->option, "vnc-web"))
+		return e->dir;		/* a directory: its files over HTTP */
 	if (t->option && (!strcmp(t->option, "kvp") || !strcmp(t->option, "vss")))
 		return "2";
 	if (t->option && !strcmp(t->option, "fcopy"))

@@ -187,6 +187,21 @@ static void test_scancodes(void **state)
 	assert_int_equal(sc.code, SC_LSHIFT);
 	assert_int_equal(scancode_of_keysym(0, &sc), -1);
 	assert_int_equal(scancode_of_keysym(0x12345, &sc), -1);
+	/* QEMU's extended key event: XT codes, bit 7 (or an 0xE0 byte above) for E0. */
+	assert_int_equal(scancode_of_xt(0x10, &sc), 0);
+	assert_int_equal(sc.code, 0x10);
+	assert_false(sc.e0);
+	assert_int_equal(scancode_of_xt(0x9d, &sc), 0);
+	assert_int_equal(sc.code, 0x1d);
+	assert_true(sc.e0);
+	assert_int_equal(scancode_of_xt(0xe053, &sc), 0);
+	assert_int_equal(sc.code, 0x53);
+	assert_true(sc.e0);
+	assert_int_equal(scancode_of_xt(0, &sc), -1);
+	assert_int_equal(scancode_of_xt(0x80, &sc), -1);
+	assert_int_equal(scancode_of_xt(0xe0d3, &sc), -1);
+	assert_int_equal(scancode_of_xt(0x1d10, &sc), -1);
+	assert_int_equal(scancode_of_xt(0xffffffff, &sc), -1);
 
 	assert_int_equal(input_scale(0, 1024), 0);
 	assert_int_equal(input_scale(1023, 1024), SYNTHHID_ABS_MAX);
