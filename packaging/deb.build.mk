@@ -31,13 +31,24 @@ check-deb: deb
 # and copied for each run.
 DEB_ROOT_PKGS := systemd,udev,initramfs-tools,dkms,build-essential,kmod,linux-image-cloud-amd64,linux-headers-cloud-amd64,zstd,xz-utils
 DEB_ROOT := /var/cache/openvmbus/root-$(shell echo '$(DEB_ROOT_PKGS)' | md5sum | cut -c1-12)
-.PHONY: check-deb-chroot
+.PHONY: deb-root check-deb-chroot check-upgrade-boot
 CHECKS += $(if $(PAIR_LONG),check-deb-chroot)
-check-deb-chroot: deb
+deb-root: deb
 	$(Q)[ -f $(DEB_ROOT)/.complete ] || { rm -rf $(DEB_ROOT) && mkdir -p $(dir $(DEB_ROOT)) && \
 		debootstrap --variant=minbase --include=$(DEB_ROOT_PKGS) bookworm $(DEB_ROOT) \
 			http://deb.debian.org/debian > $(DEB_DIR)/debootstrap.log 2>&1 && \
 		touch $(DEB_ROOT)/.complete || { tail -n 20 $(DEB_DIR)/debootstrap.log; exit 1; }; }
+check-deb-chroot: deb-root
 	$(Q)rm -rf $(DEB_ROOT).run && cp -a $(DEB_ROOT) $(DEB_ROOT).run
 	$(Q)packaging/check-deb-chroot $(DEB_ROOT).run $(DEB_DIR)/openvmbus-dkms_$(OVB_VERSION)_all.deb; \
 		rc=$$?; rm -rf $(DEB_ROOT).run; exit $$rc
+
+# make check-long: that root as a guest booted by ovb-host in the pair,
+# root on storvsp, across the 6.12 kernel upgrade and the purge
+# (packaging/check-upgrade-boot; the package work in a chroot here, the
+# three boots in one L1 run under the pair lock).
+CHECKS += $(if $(PAIR_LONG),check-upgrade-boot)
+check-upgrade-boot: all deb-root
+	$(Q)rm -rf $(DEB_ROOT).upg && cp -a $(DEB_ROOT) $(DEB_ROOT).upg
+	$(Q)packaging/check-upgrade-boot $(DEB_ROOT).upg $(DEB_DIR)/openvmbus-dkms_$(OVB_VERSION)_all.deb \
+		$(BUILD)/upgrade; rc=$$?; rm -rf $(DEB_ROOT).upg; exit $$rc
