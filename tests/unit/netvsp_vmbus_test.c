@@ -718,6 +718,7 @@ static int setup_two_nics(void **state)
 	}
 	e->fg = fg_new();
 	e->srv = vmbus_server_new((const struct vmbus_server_ops *)&fg_ops, e->fg, 2);
+	fg_set_send(e->fg, srv_send, e->srv);
 	env.srv = e->srv;
 	assert_int_equal(netvsp_vsp_type.parse(&cfg, "tap=" NIC0), 0);
 	assert_int_equal(netvsp_vsp_type.parse(&cfg, "tap=" NIC1 ",mtu=9000"), 0);
