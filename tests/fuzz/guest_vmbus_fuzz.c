@@ -185,8 +185,10 @@ u16 ovb_hv_post_message(u32 conn_id, u32 msg_type, const void *payload, u32 len)
 		*g = (struct gpadl){ .used = true, .held = true, .id = gh.gpadl,
 				     .relid = gh.child_relid };
 		g->npages = (gh.range_buflen - sizeof(struct ovb_gpa_range)) / 8;
-		if (g->npages > 64)
+		if (g->npages > 64) {
+			g->used = false;	/* refused: kept nowhere */
 			return HV_STATUS_INVALID_PARAMETER;
+		}
 		n = (len - sizeof(gh) - sizeof(struct ovb_gpa_range)) / 8;
 		memcpy(g->pfn, p + sizeof(gh) + sizeof(struct ovb_gpa_range), n * 8);
 		g->got = n;
