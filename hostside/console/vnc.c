@@ -4,9 +4,13 @@
  * no IPv6, no HTTP): ovb-host listens itself, so a Unix socket works and
  * nothing listens on an address nobody asked for. The server thread
  * loops: accept new clients, let libvncserver serve the clients for up to
- * VNC_POLL_US, copy the guest's damage into the framebuffer and mark it
- * modified, so clients get only changed rectangles. A mode change gets a
- * new framebuffer (rfbNewFramebuffer tells the clients the new size).
+ * VNC_POLL_US (the guest's changes, through videovsp's eventfd, and new
+ * connections wake it sooner), copy the guest's damage into the
+ * framebuffer and mark it modified, so clients get only changed
+ * rectangles, at once (no wait when something was marked, no deferral in
+ * libvncserver). A mode change gets a new framebuffer (rfbNewFramebuffer
+ * tells the clients the new size). The guest's pointer shape is the
+ * clients' cursor (vnc_cursor.c).
  *
  * With a web directory, a new connection waits (VNC_CLASSIFY_MS at most,
  * in a pending list the loop polls, never blocking it) until it shows what
@@ -341,8 +345,8 @@ static void vnc_client_gone(rfbClientPtr cl)
 	free(cl->clientData);
 	cl->clientData = NULL;
 	/*
-	 * Nor does it free a client's list of enabled extensions (our
-	 * extended key event's entry): freed here, the list cleared.
+	 * libvncserver 0.9.14 does not free a client's list of enabled
+	 * extensions (our extended key event's entry): freed here, cleared.
 	 */
 	while (cl->extensions) {
 		rfbExtensionData *e = cl->extensions;
