@@ -41,8 +41,13 @@ const char *devenv_sample_arg(struct devenv *e, const struct vsp_type *t)
 		return "2";
 	if (t->option && !strcmp(t->option, "fcopy"))
 		return "10";
-	if (t->option && !strcmp(t->option, "nic"))
-		return "tap=ovbdevenv0";	/* a real TAP: the tests run as root */
+	if (t->option && !strcmp(t->option, "nic")) {
+		static char tap[32];
+
+		/* A real TAP (the tests run as root), one per process: runs may overlap. */
+		snprintf(tap, sizeof(tap), "tap=ovbde%u", (unsigned int)getpid() % 1000000);
+		return tap;
+	}
 	return NULL;
 }
 
