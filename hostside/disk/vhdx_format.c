@@ -663,7 +663,9 @@ bad:
 
 static uint32_t desc_sectors(uint32_t n)
 {
-	return (VHDX_LOG_HDR + n * VHDX_LOG_DESC + VHDX_LOG_SECTOR - 1) / VHDX_LOG_SECTOR;
+	/* 64-bit: a count from the file times 32 must not wrap. */
+	return (uint32_t)((VHDX_LOG_HDR + (uint64_t)n * VHDX_LOG_DESC + VHDX_LOG_SECTOR - 1) /
+			  VHDX_LOG_SECTOR);
 }
 
 uint32_t vhdx_log_entry_size(uint32_t ndata, uint32_t nzero)

@@ -605,6 +605,93 @@ static void test_crash_kill_points(void **state)
 	assert_true(killed >= 9);
 }
 
+/*
+ * A partially present block, as Hyper-V writes them (we never do): made by
+ * hand in a child, its sector bitmap says which sectors are the child's and
+ * which the parent's. It reads that way; a write turns it fully present
+ * (the parent's sectors copied in around the new data) through the log.
+ */
+static void test_partially_present(void **state)
+{
+	static uint8_t par[1 << 20], own[1 << 20], want[1 << 20], got[1 << 20], w[4096];
+	struct iovec r = { got, sizeof(got) }, wv = { w, sizeof(w) };
+	const struct vhdx_info *vi;
+	struct disk_backend *b;
+	uint64_t sb, e, blk_off;
+	uint8_t bits[256] = { 0 };
+	char p0[128], p1[128];
+	struct vhdx *v;
+	int fd;
+
+	for (size_t i = 0; i < sizeof(par); i++) {
+		par[i] = (uint8_t)xs();
+		own[i] = (uint8_t)xs();
+	}
+	create("p0.vhdx", VHDX_DYNAMIC, NULL, 0);
+	pathof(p0, "p0.vhdx");
+	b = open_img(p0, false);
+	{
+		struct iovec pv = { par, sizeof(par) };
+
+		assert_int_equal(disk_backend_writev(b, &pv, 1, 2 << 20, false), 0);	/* block 2 */
+	}
+	disk_backend_close(b);
+	create("p1.vhdx", VHDX_DIFFERENCING, p0, 1 << 20);
+	pathof(p1, "p1.vhdx");
+	v = vhdx_open(p1, true, NULL);
+	assert_non_null(v);
+	vi = vhdx_get_info(v);
+	fd = open(p1, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, &sb, 8, (off_t)(vi->bat_off + 8ull * vhdx_bat_bitmap(vi, 2))), 8);
+	sb = vhdx_le64(&sb);
+	assert_int_equal(VHDX_BAT_STATE(sb), VHDX_SB_PRESENT);
+	blk_off = (uint64_t)lseek(fd, 0, SEEK_END);
+	assert_int_equal(blk_off % (1 << 20), 0);
+	assert_int_equal(pwrite(fd, own, sizeof(own), (off_t)blk_off), (ssize_t)sizeof(own));
+	/* Sectors 10-19 and 100-2047 of block 2 (sectors 4096 + s of the disk) are the child's. */
+	for (unsigned int s = 0; s < 2048; s++) {
+		bool mine = (s >= 10 && s < 20) || s >= 100;
+
+		if (mine)
+			bits[s / 8] |= (uint8_t)(1u << (s % 8));
+		memcpy(want + s * 512, (mine ? own : par) + s * 512, 512);
+	}
+	assert_int_equal(pwrite(fd, bits, sizeof(bits), (off_t)(VHDX_BAT_OFF(sb) + 4096 / 8)), (ssize_t)sizeof(bits));
+	vhdx_put_le64(&e, VHDX_BAT_ENTRY(blk_off, VHDX_PB_PARTIALLY_PRESENT));
+	assert_int_equal(pwrite(fd, &e, 8, (off_t)(vi->bat_off + 8ull * vhdx_bat_payload(vi, 2))), 8);
+	close(fd);
+	vhdx_close(v);
+
+	v = vhdx_open(p1, true, NULL);
+	assert_non_null(v);
+	assert_int_equal(vhdx_readv(v, &r, 1, 2 << 20), 0);
+	assert_memory_equal(got, want, sizeof(want));
+	r.iov_len = 512 * 7;	/* a piece across the run boundaries */
+	assert_int_equal(vhdx_readv(v, &r, 1, (2 << 20) + 512 * 8), 0);
+	assert_memory_equal(got, want + 512 * 8, 512 * 7);
+	r.iov_len = sizeof(got);
+	vhdx_close(v);
+	check_clean("p1.vhdx");
+	/* A write into the parent's part of it: fully present, nothing else changes. */
+	memset(w, 0x6b, sizeof(w));
+	memcpy(want + 50 * 512, w, sizeof(w));
+	v = vhdx_open(p1, false, NULL);
+	assert_int_equal(vhdx_writev(v, &wv, 1, (2 << 20) + 50 * 512, false), 0);
+	vhdx_close(v);
+	v = vhdx_open(p1, true, NULL);
+	assert_int_equal(vhdx_readv(v, &r, 1, 2 << 20), 0);
+	assert_memory_equal(got, want, sizeof(want));
+	vi = vhdx_get_info(v);
+	fd = open(p1, O_RDONLY);
+	assert_int_equal(pread(fd, &e, 8, (off_t)(vi->bat_off + 8ull * vhdx_bat_payload(vi, 2))), 8);
+	close(fd);
+	assert_int_equal(VHDX_BAT_STATE(vhdx_le64(&e)), VHDX_PB_FULLY_PRESENT);
+	assert_int_equal(VHDX_BAT_OFF(vhdx_le64(&e)), blk_off);	/* in place */
+	vhdx_close(v);
+	check_clean("p1.vhdx");
+}
+
 /* Corrupt metadata is refused at open; check says so. */
 static void test_corruption_refused(void **state)
 {
@@ -670,6 +757,7 @@ int main(void)
 		cmocka_unit_test(test_parent_identity_and_place),
 		cmocka_unit_test(test_detect),
 		cmocka_unit_test(test_log_replay),
+		cmocka_unit_test(test_partially_present),
 		cmocka_unit_test(test_crash_kill_points),
 		cmocka_unit_test(test_corruption_refused),
 	};
