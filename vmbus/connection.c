@@ -175,6 +175,7 @@ static void ovb_vmbus_on_rescind(u32 relid)
 	d = ovb_vmbus_find(relid);
 	if (d) {
 		list_del(&d->node);
+		WRITE_ONCE(d->chan.rescinded, true);
 		ovb_vmbus_device_remove(d);
 	} else {
 		list_for_each_entry(d, &vb.devices, node)

@@ -92,6 +92,7 @@ bool ovb_channel_remove_subchannel(struct ovb_vmbus_device *dev, u32 relid)
 	mutex_unlock(&ovb_sc_lock);
 	if (!found)
 		return false;
+	WRITE_ONCE(found->rescinded, true);
 	cancel_work_sync(&found->sc_work);
 	device_lock(&dev->dev);
 	fn = READ_ONCE(dev->chan.sc_rescind);

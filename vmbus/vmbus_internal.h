@@ -41,6 +41,11 @@ struct ovb_channel {
 	struct work_struct sc_work;	/* runs the primary's sc_create */
 	struct mutex lock;		/* open, close, requests to the host */
 	bool open, failed_logged, tx_failed_logged;
+	/*
+	 * The host rescinded the channel (it closed it first and let go of
+	 * its GPADLs): no teardown is sent, the pages are freed.
+	 */
+	bool rescinded;
 	/* rings: pages[0..send_pages) then recv pages; both vmapped twice */
 	struct page **pages;
 	u32 send_pages, recv_pages;

@@ -99,6 +99,7 @@ static void rescind_one(void)
  * GPADL (GPADL_TORNDOWN): it may still write to those pages, so the guest
  * leaks them (as Linux does) instead of freeing them for reuse. With the
  * teardown answered they are freed. (Before: freed after the timeout.)
+ * The closes here are the guest's own (its unload), not a rescind.
  */
 static void test_ring_pages_leaked_after_teardown_timeout(void **state)
 {
@@ -111,20 +112,47 @@ static void test_ring_pages_leaked_after_teardown_timeout(void **state)
 	policy = 0;
 	send_pages = recv_pages = 2;
 	n = offer_and_open(pfns, 64);
-	rescind_one();
+	ovb_vmbus_disconnect();
+	assert_int_equal(removed, 1);
 	for (unsigned int k = 0; k < n; k++)
 		assert_null(shim_pfn_to_page(pfns[k]));
-	ovb_vmbus_disconnect();
 	assert_int_equal(shim_free_pages(), 0);
 	/* it never answers: the pages stay allocated, none goes back */
 	reset();
 	policy = HOST_TEARDOWN_MUTE;
 	n = offer_and_open(pfns, 64);
-	rescind_one();
+	ovb_vmbus_disconnect();
+	assert_int_equal(removed, 1);
 	for (unsigned int k = 0; k < n; k++)
 		assert_non_null(shim_pfn_to_page(pfns[k]));
-	ovb_vmbus_disconnect();
 	assert_true(shim_free_pages() >= n);	/* the test's own cleanup */
+}
+
+/*
+ * The host rescinds a channel: it closed it first and let go of its
+ * GPADLs, and may answer no teardown (Hyper-V, ovb-host). Like Linux
+ * (vmbus_teardown_gpadl, vmbus_close_internal) the guest still sends
+ * CLOSECHANNEL but no GPADL_TEARDOWN, and frees the ring pages at once.
+ * (Before: a teardown posted, a 5 s wait, and the pages leaked.)
+ */
+static void test_rescind_frees_pages_without_teardown(void **state)
+{
+	u64 pfns[64];
+	unsigned int n;
+
+	(void)state;
+	reset();
+	policy = HOST_TEARDOWN_MUTE;
+	send_pages = recv_pages = 2;
+	n = offer_and_open(pfns, 64);
+	rescind_one();
+	assert_int_equal(late_teardowns, 0);
+	assert_int_equal(closes, 1);
+	assert_int_equal(released[1], 1);
+	for (unsigned int k = 0; k < n; k++)
+		assert_null(shim_pfn_to_page(pfns[k]));
+	ovb_vmbus_disconnect();
+	assert_int_equal(shim_free_pages(), 0);
 }
 
 static void offer(u32 relid, unsigned int instance, u16 sub_index)
@@ -206,6 +234,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_flood_is_capped),
 		cmocka_unit_test(test_ring_pages_leaked_after_teardown_timeout),
+		cmocka_unit_test(test_rescind_frees_pages_without_teardown),
 		cmocka_unit_test(test_offer_on_a_subchannels_relid_dropped),
 	};
 
