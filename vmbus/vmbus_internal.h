@@ -112,6 +112,7 @@ int ovb_channel_vp_mapping(struct ovb_vmbus_device *dev, char *buf);
 void ovb_channel_sc_stop(struct ovb_channel *primary);
 bool ovb_channel_remove_subchannel(struct ovb_vmbus_device *dev, u32 relid);
 bool ovb_channel_has_subchannel(struct ovb_vmbus_device *dev, u32 relid);
+void ovb_channel_subchannel_relids(struct ovb_vmbus_device *dev, bool *relids);
 void ovb_channel_free_subchannels(struct ovb_vmbus_device *dev);
 
 /* gpadl.c: requests to the host and the GPADLs they make */

@@ -229,6 +229,40 @@ static void test_offer_on_a_subchannels_relid_dropped(void **state)
 	assert_int_equal(shim_free_pages(), 0);
 }
 
+/*
+ * The host removes a device with a sub-channel: it rescinds the primary,
+ * then the sub-channel. The device's removal frees the sub-channel, and
+ * its rescind must still be answered with RELID_RELEASED, or the host
+ * keeps the relid for good. (Before: "rescind of unknown relid", never
+ * released.)
+ */
+static void test_subchannel_of_a_removed_device_released(void **state)
+{
+	struct vmbus_channel_rescind_offer r = {
+		.header.msgtype = CHANNELMSG_RESCIND_CHANNELOFFER, .child_relid = 1 };
+
+	(void)state;
+	reset();
+	policy = 0;
+	send_pages = recv_pages = 2;
+	offer(1, 0, 0);
+	offer(5, 0, 1);
+	assert_non_null(subchannel(dev_of(1), 5));
+	host_send(&r, sizeof(r));
+	r.child_relid = 5;
+	host_send(&r, sizeof(r));
+	shim_run_work();
+	assert_int_equal(removed, 1);
+	assert_int_equal(released[1], 1);
+	assert_int_equal(released[5], 1);
+	/* a second rescind of it is unknown again: no second release */
+	host_send(&r, sizeof(r));
+	shim_run_work();
+	assert_int_equal(released[5], 1);
+	ovb_vmbus_disconnect();
+	assert_int_equal(shim_free_pages(), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -236,6 +270,7 @@ int main(void)
 		cmocka_unit_test(test_ring_pages_leaked_after_teardown_timeout),
 		cmocka_unit_test(test_rescind_frees_pages_without_teardown),
 		cmocka_unit_test(test_offer_on_a_subchannels_relid_dropped),
+		cmocka_unit_test(test_subchannel_of_a_removed_device_released),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
