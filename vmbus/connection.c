@@ -72,6 +72,11 @@ static struct {
 	struct mutex unload_lock;	/* connected, unloaded */
 	bool connected;
 	bool unloaded;			/* at shutdown: post nothing more */
+	/*
+	 * vb.lock: sub-channels freed with their rescinded device; the host
+	 * rescinds each too, and the release answers that rescind.
+	 */
+	bool sc_gone[OVB_VMBUS_MAX_RELID + 1];
 } vb;
 
 int ovb_vmbus_post(const void *msg, u32 len)
@@ -170,11 +175,14 @@ static void ovb_vmbus_on_rescind(u32 relid)
 {
 	struct ovb_vmbus_device *d;
 	struct vmbus_channel_relid_released r = { .header.msgtype = CHANNELMSG_RELID_RELEASED };
+	bool gone;
 
 	mutex_lock(&vb.lock);
 	d = ovb_vmbus_find(relid);
 	if (d) {
 		list_del(&d->node);
+		WRITE_ONCE(d->chan.rescinded, true);
+		ovb_channel_subchannel_relids(d, vb.sc_gone);
 		ovb_vmbus_device_remove(d);
 	} else {
 		list_for_each_entry(d, &vb.devices, node)
@@ -183,8 +191,11 @@ static void ovb_vmbus_on_rescind(u32 relid)
 		if (list_entry_is_head(d, &vb.devices, node))
 			d = NULL;
 	}
+	gone = relid <= OVB_VMBUS_MAX_RELID && vb.sc_gone[relid];
+	if (gone)
+		vb.sc_gone[relid] = false;
 	mutex_unlock(&vb.lock);
-	if (!d) {
+	if (!d && !gone) {
 		pr_err_ratelimited("ovb_vmbus: rescind of unknown relid %u\n", relid);
 		return;
 	}

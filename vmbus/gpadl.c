@@ -207,6 +207,12 @@ int ovb_gpadl_teardown(struct ovb_channel *ch, u32 gpadl)
 	struct vmbus_channel_gpadl_teardown t = { .header.msgtype = CHANNELMSG_GPADL_TEARDOWN };
 	int ret;
 
+	/*
+	 * Like Linux (channel.c vmbus_teardown_gpadl): once rescinded the
+	 * host holds none of the channel's GPADLs and may not answer.
+	 */
+	if (READ_ONCE(ch->rescinded))
+		return 0;
 	t.child_relid = ch->relid;
 	t.gpadl = gpadl;
 	ret = ovb_host_request(&t, sizeof(t), CHANNELMSG_GPADL_TORNDOWN, ch->relid, gpadl);

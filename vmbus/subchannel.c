@@ -92,6 +92,7 @@ bool ovb_channel_remove_subchannel(struct ovb_vmbus_device *dev, u32 relid)
 	mutex_unlock(&ovb_sc_lock);
 	if (!found)
 		return false;
+	WRITE_ONCE(found->rescinded, true);
 	cancel_work_sync(&found->sc_work);
 	device_lock(&dev->dev);
 	fn = READ_ONCE(dev->chan.sc_rescind);
@@ -101,6 +102,18 @@ bool ovb_channel_remove_subchannel(struct ovb_vmbus_device *dev, u32 relid)
 	device_unlock(&dev->dev);
 	kfree(found);
 	return true;
+}
+
+/* Mark @dev's sub-channels' relids in @relids (OVB_VMBUS_MAX_RELID + 1). */
+void ovb_channel_subchannel_relids(struct ovb_vmbus_device *dev, bool *relids)
+{
+	struct ovb_channel *sc;
+
+	mutex_lock(&ovb_sc_lock);
+	list_for_each_entry(sc, &dev->chan.sc_list, sc_node)
+		if (sc->relid <= OVB_VMBUS_MAX_RELID)
+			relids[sc->relid] = true;
+	mutex_unlock(&ovb_sc_lock);
 }
 
 /* Is @relid one of @dev's sub-channels? */

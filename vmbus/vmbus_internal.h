@@ -41,6 +41,11 @@ struct ovb_channel {
 	struct work_struct sc_work;	/* runs the primary's sc_create */
 	struct mutex lock;		/* open, close, requests to the host */
 	bool open, failed_logged, tx_failed_logged;
+	/*
+	 * The host rescinded the channel (it closed it first and let go of
+	 * its GPADLs): no teardown is sent, the pages are freed.
+	 */
+	bool rescinded;
 	/* rings: pages[0..send_pages) then recv pages; both vmapped twice */
 	struct page **pages;
 	u32 send_pages, recv_pages;
@@ -107,6 +112,7 @@ int ovb_channel_vp_mapping(struct ovb_vmbus_device *dev, char *buf);
 void ovb_channel_sc_stop(struct ovb_channel *primary);
 bool ovb_channel_remove_subchannel(struct ovb_vmbus_device *dev, u32 relid);
 bool ovb_channel_has_subchannel(struct ovb_vmbus_device *dev, u32 relid);
+void ovb_channel_subchannel_relids(struct ovb_vmbus_device *dev, bool *relids);
 void ovb_channel_free_subchannels(struct ovb_vmbus_device *dev);
 
 /* gpadl.c: requests to the host and the GPADLs they make */

@@ -84,6 +84,7 @@ struct vmbus_gpadl {
 	/* srv->map_lock: VSP mappings, a channel's rings, TEARDOWN waiting */
 	unsigned int maps;
 	bool ring, teardown;
+	bool released;		/* its relid was released: freed unanswered */
 	uint64_t *pfns;
 };
 
@@ -128,6 +129,8 @@ void vmbus_gpadl_free_all(struct vmbus_server *srv);
 bool vmbus_gpadl_in_use(struct vmbus_server *srv, uint32_t id);
 /* Answer the teardowns that waited for VSPs to unmap their GPADLs (srv->lock). */
 void vmbus_gpadl_finish_teardowns(struct vmbus_server *srv);
+/* Drop the GPADLs made on a rescinded channel the guest released. */
+void vmbus_gpadl_release_relid(struct vmbus_server *srv, uint32_t relid);
 
 /* channel.c: unmap whatever the VSP left mapped (closing, worker joined). */
 void vmbus_channel_release_maps(struct vmbus_channel *ch);

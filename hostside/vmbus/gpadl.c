@@ -185,13 +185,20 @@ void vmbus_gpadl_body(struct vmbus_server *srv, const void *msg, uint32_t len)
 		gpadl_complete(srv, g);
 }
 
-static void gpadl_torndown(struct vmbus_server *srv, struct vmbus_gpadl *g)
+static void post_torndown(struct vmbus_server *srv, uint32_t id)
 {
 	struct vmbus_channel_gpadl_torndown r = { .header.msgtype = CHANNELMSG_GPADL_TORNDOWN,
-						  .gpadl = g->id };
+						  .gpadl = id };
+
+	vmbus_server_post(srv, &r, sizeof(r));
+}
+
+static void gpadl_torndown(struct vmbus_server *srv, struct vmbus_gpadl *g)
+{
+	uint32_t id = g->id;
 
 	gpadl_unlink(srv, g);
-	vmbus_server_post(srv, &r, sizeof(r));
+	post_torndown(srv, id);
 }
 
 void vmbus_gpadl_finish_teardowns(struct vmbus_server *srv)
@@ -206,8 +213,38 @@ void vmbus_gpadl_finish_teardowns(struct vmbus_server *srv)
 		pthread_mutex_lock(&srv->map_lock);
 		done = g->teardown && !g->maps;
 		pthread_mutex_unlock(&srv->map_lock);
-		if (done)
+		if (done && g->released)
+			gpadl_unlink(srv, g);	/* the guest asked nothing: no answer */
+		else if (done)
 			gpadl_torndown(srv, g);
+	}
+}
+
+/*
+ * The guest released a rescinded channel's relid: it sends no teardown
+ * for that channel's GPADLs (Linux vmbus_teardown_gpadl skips it once the
+ * channel is rescinded and frees the pages), so they go now. The channel
+ * was closed before the rescind, so only another channel's VSP could
+ * still map one (a sub-channel's buffer on the primary's GPADL): that one
+ * goes when it is unmapped, silently.
+ */
+void vmbus_gpadl_release_relid(struct vmbus_server *srv, uint32_t relid)
+{
+	struct vmbus_gpadl *g, *next;
+
+	for (g = srv->gpadls; g; g = next) {
+		bool mapped;
+
+		next = g->next;
+		if (g->relid != relid)
+			continue;
+		pthread_mutex_lock(&srv->map_lock);
+		mapped = g->maps != 0;
+		g->teardown = true;
+		g->released = true;
+		pthread_mutex_unlock(&srv->map_lock);
+		if (!mapped)
+			gpadl_unlink(srv, g);
 	}
 }
 
@@ -220,8 +257,16 @@ void vmbus_gpadl_teardown(struct vmbus_server *srv, const void *msg, uint32_t le
 	(void)len;
 	memcpy(&t, msg, sizeof(t));
 	g = vmbus_gpadl_find(srv, t.gpadl);
-	if (!g || g->teardown) {
-		vmbus_log(srv, "teardown of unknown GPADL %u (or again)", t.gpadl);
+	if (!g) {
+		/*
+		 * Nothing of it is held (never made, or dropped with its
+		 * released relid): saying so lets the guest free the pages.
+		 */
+		post_torndown(srv, t.gpadl);
+		return;
+	}
+	if (g->teardown) {
+		vmbus_log(srv, "teardown of GPADL %u again", t.gpadl);
 		return;
 	}
 	/*

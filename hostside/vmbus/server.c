@@ -374,6 +374,8 @@ static void handle_close(struct vmbus_server *srv, const void *msg)
 
 	memcpy(&c, msg, sizeof(c));
 	ch = channel_get(srv, c.child_relid);
+	if (ch && ch->state == CH_RESCINDED)
+		return;		/* Linux closes what we rescinded (closed) */
 	if (!ch || ch->state != CH_OPEN) {
 		vmbus_log(srv, "close of channel %u that is not open", c.child_relid);
 		return;
@@ -392,6 +394,7 @@ static void handle_relid_released(struct vmbus_server *srv, const void *msg)
 		vmbus_log(srv, "release of channel %u that was not rescinded", m.child_relid);
 		return;
 	}
+	vmbus_gpadl_release_relid(srv, ch->relid);
 	srv->chans[ch->relid] = NULL;
 	free(ch);
 }

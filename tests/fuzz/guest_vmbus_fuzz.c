@@ -70,6 +70,8 @@ static struct gpadl {
 } gpadls[MAX_GPADL_IDS];
 
 static unsigned int policy, msgs_in, msgs_done, gpadls_forgotten;
+/* teardowns of GPADLs a rescind let go of (Linux sends none), closes */
+static unsigned int late_teardowns, closes;
 static unsigned int released[OVB_VMBUS_MAX_RELID + 1], rescinds[OVB_VMBUS_MAX_RELID + 1];
 static bool in_handler;
 
@@ -235,6 +237,8 @@ u16 ovb_hv_post_message(u32 conn_id, u32 msg_type, const void *payload, u32 len)
 		g = gpadl_find(t.gpadl);
 		if (!g && !gpadls_forgotten)
 			abort();	/* a GPADL it never made, or tore down already */
+		if (g && !g->held)
+			late_teardowns++;
 		if (g)
 			g->used = false;
 		if (policy & HOST_TEARDOWN_MUTE)
@@ -262,6 +266,7 @@ u16 ovb_hv_post_message(u32 conn_id, u32 msg_type, const void *payload, u32 len)
 		return 0;
 	}
 	case CHANNELMSG_CLOSECHANNEL:
+		closes++;
 		return 0;
 	default:
 		abort();	/* nothing else is the guest's to send here */
@@ -537,7 +542,7 @@ static void reset(void)
 	vb.version = OVB_VMBUS_VERSION_WIN10_V5_3;
 	vb.msg_conn_id = OVB_VMBUS_MESSAGE_CONNECTION_ID_4;
 	memset(gpadls, 0, sizeof(gpadls));
-	gpadls_forgotten = 0;
+	gpadls_forgotten = late_teardowns = closes = 0;
 	memset(devs, 0, sizeof(devs));
 	memset(released, 0, sizeof(released));
 	memset(rescinds, 0, sizeof(rescinds));

@@ -99,6 +99,7 @@ static void rescind_one(void)
  * GPADL (GPADL_TORNDOWN): it may still write to those pages, so the guest
  * leaks them (as Linux does) instead of freeing them for reuse. With the
  * teardown answered they are freed. (Before: freed after the timeout.)
+ * The closes here are the guest's own (its unload), not a rescind.
  */
 static void test_ring_pages_leaked_after_teardown_timeout(void **state)
 {
@@ -111,20 +112,47 @@ static void test_ring_pages_leaked_after_teardown_timeout(void **state)
 	policy = 0;
 	send_pages = recv_pages = 2;
 	n = offer_and_open(pfns, 64);
-	rescind_one();
+	ovb_vmbus_disconnect();
+	assert_int_equal(removed, 1);
 	for (unsigned int k = 0; k < n; k++)
 		assert_null(shim_pfn_to_page(pfns[k]));
-	ovb_vmbus_disconnect();
 	assert_int_equal(shim_free_pages(), 0);
 	/* it never answers: the pages stay allocated, none goes back */
 	reset();
 	policy = HOST_TEARDOWN_MUTE;
 	n = offer_and_open(pfns, 64);
-	rescind_one();
+	ovb_vmbus_disconnect();
+	assert_int_equal(removed, 1);
 	for (unsigned int k = 0; k < n; k++)
 		assert_non_null(shim_pfn_to_page(pfns[k]));
-	ovb_vmbus_disconnect();
 	assert_true(shim_free_pages() >= n);	/* the test's own cleanup */
+}
+
+/*
+ * The host rescinds a channel: it closed it first and let go of its
+ * GPADLs, and may answer no teardown (Hyper-V, ovb-host). Like Linux
+ * (vmbus_teardown_gpadl, vmbus_close_internal) the guest still sends
+ * CLOSECHANNEL but no GPADL_TEARDOWN, and frees the ring pages at once.
+ * (Before: a teardown posted, a 5 s wait, and the pages leaked.)
+ */
+static void test_rescind_frees_pages_without_teardown(void **state)
+{
+	u64 pfns[64];
+	unsigned int n;
+
+	(void)state;
+	reset();
+	policy = HOST_TEARDOWN_MUTE;
+	send_pages = recv_pages = 2;
+	n = offer_and_open(pfns, 64);
+	rescind_one();
+	assert_int_equal(late_teardowns, 0);
+	assert_int_equal(closes, 1);
+	assert_int_equal(released[1], 1);
+	for (unsigned int k = 0; k < n; k++)
+		assert_null(shim_pfn_to_page(pfns[k]));
+	ovb_vmbus_disconnect();
+	assert_int_equal(shim_free_pages(), 0);
 }
 
 static void offer(u32 relid, unsigned int instance, u16 sub_index)
@@ -201,12 +229,48 @@ static void test_offer_on_a_subchannels_relid_dropped(void **state)
 	assert_int_equal(shim_free_pages(), 0);
 }
 
+/*
+ * The host removes a device with a sub-channel: it rescinds the primary,
+ * then the sub-channel. The device's removal frees the sub-channel, and
+ * its rescind must still be answered with RELID_RELEASED, or the host
+ * keeps the relid for good. (Before: "rescind of unknown relid", never
+ * released.)
+ */
+static void test_subchannel_of_a_removed_device_released(void **state)
+{
+	struct vmbus_channel_rescind_offer r = {
+		.header.msgtype = CHANNELMSG_RESCIND_CHANNELOFFER, .child_relid = 1 };
+
+	(void)state;
+	reset();
+	policy = 0;
+	send_pages = recv_pages = 2;
+	offer(1, 0, 0);
+	offer(5, 0, 1);
+	assert_non_null(subchannel(dev_of(1), 5));
+	host_send(&r, sizeof(r));
+	r.child_relid = 5;
+	host_send(&r, sizeof(r));
+	shim_run_work();
+	assert_int_equal(removed, 1);
+	assert_int_equal(released[1], 1);
+	assert_int_equal(released[5], 1);
+	/* a second rescind of it is unknown again: no second release */
+	host_send(&r, sizeof(r));
+	shim_run_work();
+	assert_int_equal(released[5], 1);
+	ovb_vmbus_disconnect();
+	assert_int_equal(shim_free_pages(), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_flood_is_capped),
 		cmocka_unit_test(test_ring_pages_leaked_after_teardown_timeout),
+		cmocka_unit_test(test_rescind_frees_pages_without_teardown),
 		cmocka_unit_test(test_offer_on_a_subchannels_relid_dropped),
+		cmocka_unit_test(test_subchannel_of_a_removed_device_released),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -559,6 +559,56 @@ static void test_rescind_release_and_unload(void **state)
 	env_free(e);
 }
 
+/*
+ * Linux sends no GPADL_TEARDOWN for a rescinded channel's GPADLs (it
+ * closes the channel, frees the pages and releases the relid): the
+ * release drops them all, a late teardown is answered TORNDOWN, and the
+ * ids can be made again.
+ */
+static void test_release_drops_rescinded_gpadls(void **state)
+{
+	struct env *e = env_new();
+	uint32_t relids[2];
+	uint64_t pfn, extra;
+	struct vmbus_channel_close_channel c = { .header.msgtype = CHANNELMSG_CLOSECHANNEL };
+	struct vmbus_channel_relid_released rel = { .header.msgtype = CHANNELMSG_RELID_RELEASED };
+	struct vmbus_channel_gpadl_teardown t = { .header.msgtype = CHANNELMSG_GPADL_TEARDOWN };
+	struct vmbus_channel_gpadl_torndown td;
+	struct vmbus_channel_offer_channel o;
+
+	(void)state;
+	connect_and_offer(e, 0x50003, relids);
+	/* The other device's GPADL is the baseline that stays. */
+	extra = fg_alloc_pages(e->fg, 4);
+	assert_int_equal(gpadl_create(e, relids[1], 20, extra, 1), 0);
+	assert_int_equal(open_channel(e, relids[0], 10, 4, 4, &pfn), 0);
+	assert_int_equal(gpadl_create(e, relids[0], 11, extra + 1, 1), 0);
+	assert_int_equal(gpadl_create(e, relids[0], 12, extra + 2, 2), 0);
+	assert_int_equal(vmbus_server_gpadl_count(e->srv), 4);
+	vmbus_server_remove_device(e->srv, e->hb);
+	assert_non_null(fg_expect(e->fg, CHANNELMSG_RESCIND_CHANNELOFFER));
+	/* What hv_process_channel_removal() does: close, no teardowns, release. */
+	c.child_relid = relids[0];
+	send(e, &c, sizeof(c));
+	rel.child_relid = relids[0];
+	send(e, &rel, sizeof(rel));
+	assert_null(fg_next(e->fg));
+	assert_int_equal(vmbus_server_gpadl_count(e->srv), 1);
+	/* A guest that still tears one down is told it is gone. */
+	t.child_relid = relids[0];
+	t.gpadl = 11;
+	send(e, &t, sizeof(t));
+	memcpy(&td, fg_expect(e->fg, CHANNELMSG_GPADL_TORNDOWN)->data, sizeof(td));
+	assert_int_equal(td.gpadl, 11);
+	assert_int_equal(vmbus_server_gpadl_count(e->srv), 1);
+	/* Hot-added back: the ids are free again. */
+	assert_int_equal(vmbus_server_add_device(e->srv, e->hb), 0);
+	memcpy(&o, fg_expect(e->fg, CHANNELMSG_OFFERCHANNEL)->data, sizeof(o));
+	assert_int_equal(open_channel(e, o.child_relid, 10, 4, 4, &pfn), 0);
+	assert_int_equal(gpadl_create(e, o.child_relid, 12, extra + 2, 2), 0);
+	env_free(e);
+}
+
 /* A VSP that records its opens, to drive sub-channels. */
 static struct vmbus_channel *opened[8];
 static unsigned int nopened;
@@ -1395,6 +1445,7 @@ int main(void)
 		cmocka_unit_test(test_heartbeat_and_shutdown),
 		cmocka_unit_test(test_corrupt_ring_fails_channel),
 		cmocka_unit_test(test_rescind_release_and_unload),
+		cmocka_unit_test(test_release_drops_rescinded_gpadls),
 		cmocka_unit_test(test_subchannels),
 		cmocka_unit_test(test_log_flood_is_bounded),
 		cmocka_unit_test(test_gpadl_pages_bounded_by_ram),
