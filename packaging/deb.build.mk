@@ -28,7 +28,9 @@ check-deb: deb
 # small debootstrapped root: systemd and ovb-host's libraries (the
 # build machine's own root works too, but dpkg -i reads its thousands of
 # file lists over 9p: over 110 s under TCG). Cached like DEB_ROOT; the
-# case finds it in build/deb/systemd-root.
+# case finds it in build/systemd-root (make deb empties build/deb).
+# ovb-host's libraries are its .deb's Depends: a new one goes here too
+# (else the case's dpkg -i fails on it).
 SYSTEMD_ROOT_PKGS := systemd,jq,libjson-c5,libpng16-16,liburing2,libvncserver1
 SYSTEMD_ROOT := /var/cache/openvmbus/systemd-$(shell echo '$(SYSTEMD_ROOT_PKGS)' | md5sum | cut -c1-12)
 .PHONY: systemd-root
@@ -37,7 +39,7 @@ systemd-root: deb
 		debootstrap --variant=minbase --include=$(SYSTEMD_ROOT_PKGS) bookworm $(SYSTEMD_ROOT) \
 			http://deb.debian.org/debian > $(DEB_DIR)/debootstrap-systemd.log 2>&1 && \
 		touch $(SYSTEMD_ROOT)/.complete || { tail -n 20 $(DEB_DIR)/debootstrap-systemd.log; exit 1; }; }
-	$(Q)echo $(SYSTEMD_ROOT) > $(DEB_DIR)/systemd-root
+	$(Q)echo $(SYSTEMD_ROOT) > $(BUILD)/systemd-root
 check-pair: $(if $(PAIR_LONG),systemd-root)
 
 # make check-long: the .deb in a real Debian 12 root (packaging/check-deb-
