@@ -23,6 +23,24 @@ deb: setup
 
 check-deb: deb
 	$(Q)packaging/check-deb $(DEB_DIR) $(OVB_VERSION) $(DKMS_MODULES)
+# The pair's pkg-systemd case (make check-long) installs the ovb-host
+# .deb in a systemd-nspawn container in L1 whose root is an overlay of a
+# small debootstrapped root: systemd and ovb-host's libraries (the
+# build machine's own root works too, but dpkg -i reads its thousands of
+# file lists over 9p: over 110 s under TCG). Cached like DEB_ROOT; the
+# case finds it in build/systemd-root (make deb empties build/deb).
+# ovb-host's libraries are its .deb's Depends: a new one goes here too
+# (else the case's dpkg -i fails on it).
+SYSTEMD_ROOT_PKGS := systemd,jq,libjson-c5,libpng16-16,liburing2,libvncserver1
+SYSTEMD_ROOT := /var/cache/openvmbus/systemd-$(shell echo '$(SYSTEMD_ROOT_PKGS)' | md5sum | cut -c1-12)
+.PHONY: systemd-root
+systemd-root: deb
+	$(Q)[ -f $(SYSTEMD_ROOT)/.complete ] || { rm -rf $(SYSTEMD_ROOT) && mkdir -p $(dir $(SYSTEMD_ROOT)) && \
+		debootstrap --variant=minbase --include=$(SYSTEMD_ROOT_PKGS) bookworm $(SYSTEMD_ROOT) \
+			http://deb.debian.org/debian > $(DEB_DIR)/debootstrap-systemd.log 2>&1 && \
+		touch $(SYSTEMD_ROOT)/.complete || { tail -n 20 $(DEB_DIR)/debootstrap-systemd.log; exit 1; }; }
+	$(Q)echo $(SYSTEMD_ROOT) > $(BUILD)/systemd-root
+check-pair: $(if $(PAIR_LONG),systemd-root)
 
 # make check-long: the .deb in a real Debian 12 root (packaging/check-deb-
 # chroot: install, a 6.12 kernel upgrade with its headers after the image,
