@@ -381,23 +381,6 @@ static struct json_object *expect_ok(struct guest *gu, const char *line)
 	return o;
 }
 
-static struct json_object *dev_status(struct guest *gu, const char *type)
-{
-	struct json_object *a = json_object_new_array(), *r = NULL, *t;
-
-	host_devices_status(gu->e.devs, a);
-	for (size_t i = 0; i < json_object_array_length(a); i++) {
-		struct json_object *d = json_object_array_get_idx(a, i);
-
-		if (json_object_object_get_ex(d, "type", &t) &&
-		    !strcmp(json_object_get_string(t), type))
-			r = json_object_get(d);
-	}
-	json_object_put(a);
-	assert_non_null(r);
-	return r;
-}
-
 static int setup(void **state)
 {
 	struct guest *gu = calloc(1, sizeof(*gu));
@@ -427,7 +410,7 @@ static void start_guest(struct guest *gu)
 	assert_int_equal(fg_chan_init(gu->e.fg, &gu->g, pfn, 4, 0x10000 + relid), 0);
 	assert_int_equal(pthread_create(&gu->thread, NULL, guest_main, gu), 0);
 	for (int i = 0; i < 300; i++) {
-		struct json_object *s = dev_status(gu, gu->svc);
+		struct json_object *s = devenv_status(&gu->e, gu->svc);
 		struct json_object *v;
 		bool up = json_object_object_get_ex(s, "negotiated", &v) &&
 			  json_object_get_boolean(v);
@@ -501,7 +484,7 @@ static void test_round_trips(void **state)
 	json_object_put(o);
 
 	/* The background read of the auto pool shows in status. */
-	s = dev_status(gu, gu->svc);
+	s = devenv_status(&gu->e, gu->svc);
 	assert_string_equal(str_at(s, "auto", "OSName"), "Debian GNU/Linux");
 	assert_string_equal(str_at(s, "version", NULL), "4.0");
 	json_object_put(s);
@@ -534,7 +517,7 @@ static void test_version_3(void **state)
 	o = expect_ok(gu, "kvp get a");
 	assert_string_equal(str_at(o, "value", NULL), "b");
 	json_object_put(o);
-	s = dev_status(gu, gu->svc);
+	s = devenv_status(&gu->e, gu->svc);
 	assert_string_equal(str_at(s, "version", NULL), "3.0");
 	json_object_put(s);
 }
@@ -641,7 +624,7 @@ static void test_bad_answers(void **state)
 
 static bool vss_frozen(struct guest *gu)
 {
-	struct json_object *s = dev_status(gu, "vss");
+	struct json_object *s = devenv_status(&gu->e, "vss");
 	bool f = json_object_get_boolean(json_object_object_get(s, "frozen"));
 
 	json_object_put(s);
@@ -663,7 +646,7 @@ static void test_vss_freeze_thaw(void **state)
 	assert_int_equal(gu->nvss, 2);
 	assert_int_equal(gu->vss_ops[0], IC_VSS_OP_FREEZE);
 	assert_int_equal(gu->vss_ops[1], IC_VSS_OP_THAW);
-	s = dev_status(gu, "vss");
+	s = devenv_status(&gu->e, "vss");
 	assert_string_equal(str_at(s, "version", NULL), "5.0");
 	assert_int_equal(json_object_get_int(json_object_object_get(s, "freezes")), 1);
 	json_object_put(s);
