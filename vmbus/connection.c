@@ -153,7 +153,8 @@ static void ovb_vmbus_on_offer(const struct vmbus_channel_offer_channel *o)
 	}
 	if (ovb_vmbus_find_any(o->child_relid)) {
 		mutex_unlock(&vb.lock);
-		pr_err_ratelimited("ovb_vmbus: duplicate offer of relid %u (a device's or a sub-channel's) dropped\n",
+		/* The relid is a device's or a sub-channel's: the pair cases grep this line. */
+		pr_err_ratelimited("ovb_vmbus: duplicate offer of relid %u dropped\n",
 				   o->child_relid);
 		return;
 	}
