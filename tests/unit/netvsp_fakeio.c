@@ -318,6 +318,14 @@ uint32_t nf_set(struct netvsp_fake *f, uint32_t oid, const void *info, uint32_t 
 	return h.ndis_msg_type == RNDIS_MSG_SET_C && c.req_id == 78 ? c.status : 0xffffffffu;
 }
 
+uint64_t nf_bad_packets(struct netvsp_fake *f)
+{
+	struct netvsp_stats s;
+
+	netvsp_get_stats(f->nv, &s);
+	return s.bad_packets;
+}
+
 int nf_bringup(struct netvsp_fake *f, uint32_t version)
 {
 	uint8_t req[8 + sizeof(struct rndis_initialize_request)];

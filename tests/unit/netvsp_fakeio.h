@@ -89,6 +89,8 @@ struct netvsp_fake *nf_new(void);
 /* The same, offering TX checksum and LSO (offload=on). */
 struct netvsp_fake *nf_new_offload(void);
 void nf_free(struct netvsp_fake *f);
+/* The NIC's bad_packets counter: what it dropped as malformed. */
+uint64_t nf_bad_packets(struct netvsp_fake *f);
 
 /* One packet of @len bytes as the ring gave it. */
 int nf_packet(struct netvsp_fake *f, const void *pkt, uint32_t len);

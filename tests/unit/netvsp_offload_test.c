@@ -38,17 +38,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static uint64_t bad(struct netvsp_fake *f)
-{
-	struct netvsp_stats s;
-
-	netvsp_get_stats(f->nv, &s);
-	return s.bad_packets;
-}
-
-
-
-
 /* A TCP/IPv4 frame as netvsc hands an LSO send over: lengths and checksum zeroed, seed without length. */
 static uint32_t tcp4_lso_frame(uint8_t *f, uint32_t payload)
 {
@@ -134,7 +123,7 @@ static void test_tx_checksum(void **state)
 				RNDIS_CSUM_TX_IPV4 | RNDIS_CSUM_TX_TCP | 190u << 16);
 	nf_rndis_section(f, 3, msg, len);
 	assert_int_equal(f->nframes, 3);
-	assert_int_equal(bad(f), 1);
+	assert_int_equal(nf_bad_packets(f), 1);
 }
 
 static void test_lso_v4_fixups(void **state)
@@ -162,7 +151,7 @@ static void test_lso_v4_fixups(void **state)
 	assert_int_equal(nf_be16(f->frame + 34 + 16), nf_fold(nf_sum16(f->frame + 26, 8, 6 + tcplen)));
 	/* The payload is untouched. */
 	assert_memory_equal(f->frame + 54, fr + 54, 30000);
-	assert_int_equal(bad(f), 0);
+	assert_int_equal(nf_bad_packets(f), 0);
 }
 
 static void test_lso_v6_fixups(void **state)
@@ -187,7 +176,7 @@ static void test_lso_v6_fixups(void **state)
 	assert_int_equal(f->meta.hdr_len, 54 + 32);
 	assert_int_equal(nf_be16(f->frame + 18), flen - 54);
 	assert_int_equal(nf_be16(f->frame + 54 + 16), nf_fold(nf_sum16(f->frame + 22, 32, 6 + tcplen)));
-	assert_int_equal(bad(f), 0);
+	assert_int_equal(nf_bad_packets(f), 0);
 }
 
 /* LSO info that contradicts the frame: dropped and counted, never handed to the kernel. */
@@ -206,7 +195,7 @@ static void test_lso_bad(void **state)
 	for (unsigned int i = 0; i < sizeof(lso) / sizeof(lso[0]); i++) {
 		len = nf_build_data_ppi(msg, fr, flen, RNDIS_PPI_TCP_LARGESEND, lso[i]);
 		nf_send_gpa(f, msg, len);
-		assert_int_equal(bad(f), i + 1);
+		assert_int_equal(nf_bad_packets(f), i + 1);
 	}
 	/* A PPI list that runs past the message. */
 	len = nf_build_data_ppi(msg, fr, flen, RNDIS_PPI_TCP_LARGESEND, lso[0]);
@@ -218,7 +207,7 @@ static void test_lso_bad(void **state)
 		memcpy(msg + 8, &p, sizeof(p));
 	}
 	nf_send_gpa(f, msg, len);
-	assert_int_equal(bad(f), 5);
+	assert_int_equal(nf_bad_packets(f), 5);
 	assert_int_equal(f->nframes, 0);
 	/* A big frame without offload=on is dropped too (larger than the MTU). */
 	{
@@ -229,7 +218,7 @@ static void test_lso_bad(void **state)
 					RNDIS_LSO_TX_V2 | 34u << 20 | 1448u);
 		nf_send_gpa(plain, msg, len);
 		assert_int_equal(plain->nframes, 0);
-		assert_int_equal(bad(plain), 1);
+		assert_int_equal(nf_bad_packets(plain), 1);
 		nf_free(plain);
 	}
 }

@@ -39,14 +39,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static uint64_t bad(struct netvsp_fake *f)
-{
-	struct netvsp_stats s;
-
-	netvsp_get_stats(f->nv, &s);
-	return s.bad_packets;
-}
-
 static struct netvsp_stats stats(struct netvsp_fake *f)
 {
 	struct netvsp_stats s;
@@ -94,7 +86,7 @@ static void test_init_versions(void **state)
 	/* A range gets the highest we speak. */
 	c = init(f, 0x2, 0x7ffff);
 	assert_int_equal(c->msg.u.init_complete.negotiated_protocol_ver, 0x60001);
-	assert_int_equal(bad(f), 0);
+	assert_int_equal(nf_bad_packets(f), 0);
 }
 
 /* NDIS_CONFIG and NDIS_VER come without a completion request: none is sent. */
@@ -166,7 +158,7 @@ static void test_buffers(void **state)
 	m.u.revoke_buf.id = OVB_NETVSC_RECEIVE_BUFFER_ID;
 	nf_nvsp(f, 0, &m, sizeof(m));
 	assert_int_equal(f->maps, 0);
-	assert_int_equal(bad(f), 0);
+	assert_int_equal(nf_bad_packets(f), 0);
 }
 
 /* The offload object's revision and size follow the NVSP version, as the guest asks. */
@@ -237,7 +229,7 @@ static void test_rndis_queries(void **state)
 	assert_int_equal(nf_last_comp(f)->msg.msg_type, NVSP_MSG1_TYPE_SEND_RNDIS_PKT_COMPLETE);
 	assert_int_equal(nf_last_comp(f)->msg.u.rndis_pkt_complete.status, NVSP_STAT_SUCCESS);
 	assert_int_equal(nf_last_comp(f)->trans_id, f->tid - 1);
-	assert_int_equal(bad(f), 0);
+	assert_int_equal(nf_bad_packets(f), 0);
 }
 
 static void test_keepalive_halt(void **state)
@@ -304,7 +296,7 @@ static void test_tx_send_section(void **state)
 	assert_memory_equal(f->frame, fr, 60);
 	assert_int_equal(stats(f).tx_packets, 4);
 	assert_int_equal(stats(f).tx_bytes, 1514 + 180);
-	assert_int_equal(bad(f), 0);
+	assert_int_equal(nf_bad_packets(f), 0);
 }
 
 /* A GPA-direct send: the RNDIS header in one range, the frame across a page boundary in another. */
@@ -372,7 +364,7 @@ static void test_tx_gpa_direct(void **state)
 	assert_int_equal(nf_packet(f, pkt, len), 0);
 	assert_int_equal(f->nframes, 1);
 	assert_int_equal(nf_last_comp(f)->msg.u.rndis_pkt_complete.status, NVSP_STAT_FAIL);
-	assert_int_equal(bad(f), 1);
+	assert_int_equal(nf_bad_packets(f), 1);
 	assert_int_equal(stats(f).tx_drops, 1);
 }
 
@@ -429,7 +421,7 @@ static void test_tx_section_and_ranges(void **state)
 	assert_int_equal(f->nframes, 2);
 	assert_int_equal(f->frame_len, sizeof(b));
 	assert_memory_equal(f->frame, b, sizeof(b));
-	assert_int_equal(bad(f), 0);
+	assert_int_equal(nf_bad_packets(f), 0);
 }
 
 static void test_rx_frames_and_sections(void **state)
@@ -474,7 +466,7 @@ static void test_rx_frames_and_sections(void **state)
 	/* Completing the same section twice is the guest's error: counted. */
 	assert_int_equal(nf_complete_xfer(f, f->xfers[0].trans_id), 0);
 	assert_int_equal(nf_complete_xfer(f, f->xfers[0].trans_id), -EINVAL);
-	assert_int_equal(bad(f), 1);
+	assert_int_equal(nf_bad_packets(f), 1);
 	/* A full ring gives the section back. */
 	f->xfer_ret = -EAGAIN;
 	assert_int_equal(netvsp_rx_frame(f->nv, &nf_io, f, fr, 60), -EAGAIN);
@@ -533,7 +525,7 @@ static void test_bad_input(void **state)
 	uint32_t st, n, len;
 
 	assert_int_equal(nf_bringup(f, OVB_NVSP_VERSION_61), 0);
-#define EXPECT_BAD() do { assert_int_equal(bad(f), ++b); \
+#define EXPECT_BAD() do { assert_int_equal(nf_bad_packets(f), ++b); \
 	assert_non_null(nf_query(f, RNDIS_OID_GEN_MAXIMUM_FRAME_SIZE, &st, &n)); } while (0)
 
 	/* Shorter than a descriptor; offset8 inside it; len8 past the bytes. */
@@ -692,7 +684,7 @@ static void test_bad_input(void **state)
 	nf_nvsp(f, OVB_VMPKT_FLAG_COMPLETION_REQUESTED, &m, sizeof(m));
 	assert_int_equal(nf_last_comp(f)->msg.msg_type, NVSP_MSG5_TYPE_SUBCHANNEL);
 	assert_int_equal(nf_last_comp(f)->msg.u.subchannel_complete.num_subchannels, 0);
-	assert_int_equal(bad(f), b);
+	assert_int_equal(nf_bad_packets(f), b);
 #undef EXPECT_BAD
 }
 

@@ -50,14 +50,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static uint64_t bad(struct netvsp_fake *f)
-{
-	struct netvsp_stats s;
-
-	netvsp_get_stats(f->nv, &s);
-	return s.bad_packets;
-}
-
 /* A frame of @len: Ethernet type @et; IPv4/IPv6 with next protocol @proto. */
 static void ip_frame(uint8_t *f, uint32_t len, uint16_t et, uint8_t proto)
 {
@@ -201,7 +193,7 @@ static void test_rx_csum(void **state)
 	netvsp_protocol_reset(f->nv, &nf_io, f);
 	assert_int_equal(nf_bringup(f, OVB_NVSP_VERSION_61), 0);
 	assert_int_equal(rx_csum_of(f, 0x0800, 6, NETVSP_RX_CSUM_VALID, &v), 0);
-	assert_int_equal(bad(f), 0);
+	assert_int_equal(nf_bad_packets(f), 0);
 }
 
 /* Without offload=on nothing is offered, and enabling it does nothing. */
@@ -268,7 +260,7 @@ static void test_rx_vlan(void **state)
 	assert_int_equal(rx_ppi(f, RNDIS_PPI_IEEE_8021Q, &v, &got, &glen), 0);
 	assert_int_equal(glen, len);
 	assert_memory_equal(got, tg, len);
-	assert_int_equal(bad(f), 0);
+	assert_int_equal(nf_bad_packets(f), 0);
 }
 
 /* A data message with per-packet infos (@n of @types/@values), as netvsc_xmit lays them out. */
@@ -322,7 +314,7 @@ static void tx_vlan(struct netvsp_fake *f, bool offload)
 	len = build_ppis(msg, want, sizeof(want), types, values, 1);
 	nf_rndis_section(f, 2, msg, len);
 	assert_int_equal(f->nframes, offload ? 2 : 1);
-	assert_int_equal(bad(f), 1);
+	assert_int_equal(nf_bad_packets(f), 1);
 }
 
 static void test_tx_vlan(void **state)
