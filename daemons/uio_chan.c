@@ -43,7 +43,7 @@ int uio_chan_find(const char *sysdir, char *node, size_t node_size, size_t *map_
 		return -1;
 	while ((e = readdir(d)))
 		if (!strncmp(e->d_name, "uio", 3) && strlen(e->d_name) < sizeof(uio)) {
-			snprintf(uio, sizeof(uio), "%s", e->d_name);
+			memcpy(uio, e->d_name, strlen(e->d_name) + 1);
 			break;
 		}
 	closedir(d);
@@ -81,6 +81,7 @@ int uio_chan_attach(struct uio_chan *c, int fd, void *mem, size_t len)
 
 	memset(c, 0, sizeof(*c));
 	c->fd = fd;
+	c->send_timeout_ms = UIO_CHAN_SEND_TIMEOUT_MS;
 	/* two equal halves, each a control page and at least a page of data */
 	if (len % (2 * OVB_RING_CTL_SIZE) || half < 2 * OVB_RING_CTL_SIZE ||
 	    len > UIO_CHAN_MAP_MAX) {
@@ -204,7 +205,7 @@ int uio_chan_wait(struct uio_chan *c, int sigfd, int timeout_ms)
 /* Send one answer, waiting (bounded) for room; 0, or -1: dropped (ring failed or full). */
 static int chan_send(struct uio_chan *c, uint64_t tid, const void *payload, uint32_t len)
 {
-	long end = now_ms() + UIO_CHAN_SEND_TIMEOUT_MS;
+	long end = now_ms() + c->send_timeout_ms;
 	ovb_bool sig = 0;
 	int ret;
 
@@ -270,14 +271,13 @@ int uio_chan_drain(struct uio_chan *c, uio_chan_handler handle, void *ctx)
 	if (ovb_ring_failed(&c->rx) || ovb_ring_failed(&c->tx)) {
 		ovbd_log(OVBD_ERR, "the channel's ring failed: %s",
 			 ovb_ring_failed(&c->rx) ? c->rx.why : c->tx.why);
+		errno = EPROTO;
 		return -1;
 	}
 	ovb_ring_rx_commit(&c->rx, &sig);
 	/* one signal covers our answers, the freed room and the unmask */
-	if (uio_chan_signal(c)) {
-		ovbd_log(OVBD_ERR, "signal the host: %s", strerror(errno));
-		return -1;
-	}
+	if (uio_chan_signal(c))
+		return -1;	/* (the device went: EIO once rescinded) */
 	return n;
 }
 
@@ -287,8 +287,12 @@ int uio_chan_serve(struct uio_chan *c, int sigfd, uio_chan_handler handle, void 
 		int n = uio_chan_drain(c, handle, ctx);
 		bool busy;
 
-		if (n < 0)
+		if (n < 0 && errno == EPROTO)
 			return -1;
+		if (n < 0) {
+			ovbd_log(OVBD_NOTICE, "signalling the host: %s: stopping", strerror(errno));
+			return 0;
+		}
 		/*
 		 * The budget ran out, or data came before the unmask was seen:
 		 * only a look at the signal fd before the next drain.
@@ -298,7 +302,7 @@ int uio_chan_serve(struct uio_chan *c, int sigfd, uio_chan_handler handle, void 
 		if (n < 0 && errno == EINTR)
 			return 0;
 		if (n < 0) {
-			ovbd_log(OVBD_NOTICE, "the device went away: stopping");
+			ovbd_log(OVBD_NOTICE, "the device went away (%s): stopping", strerror(errno));
 			return 0;
 		}
 	}

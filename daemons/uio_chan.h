@@ -30,7 +30,7 @@
 #define UIO_CHAN_PKT_MAX	8192u
 /* Packets one drain takes before it signals and looks at the signal fd. */
 #define UIO_CHAN_BUDGET		64
-/* How long an answer waits for room in the tx ring before it is dropped. */
+/* How long an answer waits for room in the tx ring before it is dropped (send_timeout_ms). */
 #define UIO_CHAN_SEND_TIMEOUT_MS	5000
 /* The largest ring pair we accept (uio_hv_generic's default is 2 x 2 MiB). */
 #define UIO_CHAN_MAP_MAX	(64u << 20)
@@ -40,6 +40,7 @@ struct uio_chan {
 	void *map;		/* our mmap of the pair (NULL: the caller's memory) */
 	size_t map_len;
 	struct ovb_ring tx, rx;
+	int send_timeout_ms;	/* UIO_CHAN_SEND_TIMEOUT_MS (tests: less) */
 	unsigned long packets, answers, dropped, interrupts;
 };
 
@@ -85,15 +86,16 @@ typedef size_t (*uio_chan_handler)(void *ctx, const void *pkt, uint32_t len, voi
 /*
  * Take what the host has written (at most UIO_CHAN_BUDGET packets), hand
  * each to @handle and send its answer, publish the read index, then
- * unmask and signal the host. The number of packets taken, or -1 (the
- * ring failed: c->rx.why or c->tx.why says why; or the signal failed).
+ * unmask and signal the host. The number of packets taken, or -1: the
+ * ring failed (errno EPROTO; c->rx.why or c->tx.why says why), or the
+ * signal failed (errno: the device went).
  */
 int uio_chan_drain(struct uio_chan *c, uio_chan_handler handle, void *ctx);
 
 /*
  * The daemon's loop: drain, wait (at most 1 s at a time, so a lost
  * interrupt costs a second, not the channel), drain again, until a
- * signal on @sigfd (0) or the device goes or its ring fails (-1).
+ * signal on @sigfd or the device goes (0), or its ring fails (-1).
  */
 int uio_chan_serve(struct uio_chan *c, int sigfd, uio_chan_handler handle, void *ctx);
 

@@ -135,10 +135,11 @@ vss_checks() {
 	echo "L2-DAEMON-STOPPED"
 }
 
-# fcopy_checks DRIVER: the ic-fcopy cases' guest side. The fcopy device
-# bound to DRIVER (hv_utils or ovb_ic) with the instance GUID the 6.12
-# daemon looks for, a 1.5 MiB tmpfs to fill, Debian's hv_fcopy_daemon on
-# /dev/vmbus/hv_fcopy; after L2-READY wait for the host's marker file, then
+# fcopy_checks DRIVER [DAEMON]: the ic-fcopy cases' guest side. The fcopy
+# device bound to DRIVER (hv_utils, ovb_ic or uio_hv_generic) with the
+# instance GUID the 6.12 daemon looks for, a 1.5 MiB tmpfs to fill, DAEMON
+# (a command; default Debian's hv_fcopy_daemon on /dev/vmbus/hv_fcopy)
+# running; after L2-READY wait for the host's marker file, then
 # print the copied file's sha256 and check nothing partial is left on the
 # full filesystem (L2-FCOPY-SUM; ic-fcopy-intree.l1 drives the host side).
 fcopy_checks() {
@@ -150,10 +151,10 @@ fcopy_checks() {
 		'test "$(cat "${_fcdev%/class_id}/device_id")" = "{eb765408-105f-49b6-b4aa-c123b64d17d4}"'
 	mkdir -p /tmp/small
 	check "a 1.5 MiB tmpfs to fill (256 whole fragments: the next write gets ENOSPC, not a short count)" 'mount -t tmpfs -o size=1536k small /tmp/small'
-	hv_fcopy_daemon -n > /tmp/fcd.log 2>&1 &
+	${2:-hv_fcopy_daemon -n} > /tmp/fcd.log 2>&1 &
 	fcd=$!
 	sleep 1
-	check "hv_fcopy_daemon runs" "kill -0 $fcd"
+	check "${2:-hv_fcopy_daemon} runs" "kill -0 $fcd"
 	echo "L2-READY"
 	i=0
 	while [ ! -f /tmp/in/done ] && [ $i -lt 240 ]; do sleep 1; i=$((i + 1)); done
