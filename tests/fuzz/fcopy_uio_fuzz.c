@@ -34,6 +34,7 @@
 #include "daemons/uio_chan.h"
 #include "lib/ic_negotiate.h"
 #include "tests/fuzz/fuzz_input.h"
+#include "tests/fuzz/fuzz_tmpdir.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size);
@@ -51,40 +52,12 @@ static int gfd = -1, hfd = -1;
 static char dir[64];
 static int dirfd_ = -1;
 
-static int rm_one(const char *p, const struct stat *st, int type, struct FTW *f)
-{
-	return f->level ? remove(p) : 0;
-}
-
-/* libFuzzer exits without atexit handlers: earlier runs' directories go at the next start. */
-static void remove_stale(void)
-{
-	DIR *d = opendir("/tmp");
-	struct dirent *e;
-	char p[300];
-	int pid;
-
-	while (d && (e = readdir(d)))
-		if (sscanf(e->d_name, "ovb-fcopy-uio-fuzz.%d", &pid) == 1 && kill(pid, 0) &&
-		    errno == ESRCH) {
-			snprintf(p, sizeof(p), "/tmp/%s", e->d_name);
-			nftw(p, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-			rmdir(p);
-		}
-	if (d)
-		closedir(d);
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	int sv[2];
 
-	remove_stale();
-	snprintf(dir, sizeof(dir), "/tmp/ovb-fcopy-uio-fuzz.%d", (int)getpid());
-	if (mkdir(dir, 0700) && errno != EEXIST)
-		abort();
-	dirfd_ = open(dir, O_RDONLY | O_DIRECTORY);
-	if (dirfd_ < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
+	dirfd_ = fuzz_tmpdir(dir, sizeof(dir), "ovb-fcopy-uio-fuzz");
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
 		abort();
 	gfd = sv[0];
 	hfd = sv[1];
@@ -286,7 +259,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 {
 	struct fz f = { in, size };
 
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	fuzz_tmpdir_empty(dir);
 	chan_reset();
 	fcopy_init(&fc, dirfd_);
 	fcopy_ic_init(&ic, &fc);

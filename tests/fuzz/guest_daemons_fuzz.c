@@ -34,6 +34,7 @@
 #include "daemons/vss_fs.h"
 #include "daemons/vss_msg.h"
 #include "tests/fuzz/fuzz_input.h"
+#include "tests/fuzz/fuzz_tmpdir.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size);
@@ -42,38 +43,9 @@ static char dir[64];
 static int dirfd_ = -1;
 static int frozen_fake;
 
-static int rm_one(const char *p, const struct stat *st, int type, struct FTW *f)
-{
-	return f->level ? remove(p) : 0;
-}
-
-/* libFuzzer exits without atexit handlers: earlier runs' directories go at the next start. */
-static void remove_stale(void)
-{
-	DIR *d = opendir("/tmp");
-	struct dirent *e;
-	char p[300];
-	int pid;
-
-	while (d && (e = readdir(d)))
-		if (sscanf(e->d_name, "ovb-daemons-fuzz.%d", &pid) == 1 && kill(pid, 0) && errno == ESRCH) {
-			snprintf(p, sizeof(p), "/tmp/%s", e->d_name);
-			nftw(p, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-			rmdir(p);
-		}
-	if (d)
-		closedir(d);
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	remove_stale();
-	snprintf(dir, sizeof(dir), "/tmp/ovb-daemons-fuzz.%d", (int)getpid());
-	if (mkdir(dir, 0700) && errno != EEXIST)
-		abort();
-	dirfd_ = open(dir, O_RDONLY | O_DIRECTORY);
-	if (dirfd_ < 0)
-		abort();
+	dirfd_ = fuzz_tmpdir(dir, sizeof(dir), "ovb-daemons-fuzz");
 	ovbd_log_init("guest_daemons_fuzz", false);
 	ovbd_log_suspend(true);	/* quiet: the rate limit is tested elsewhere */
 	return 0;
@@ -156,7 +128,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 	struct fcopy_state fc;
 	int steps = 0;
 
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	fuzz_tmpdir_empty(dir);
 	fcopy_init(&fc, dirfd_);
 	frozen_fake = 0;
 	while (f.left && steps++ < 64) {
