@@ -67,8 +67,11 @@ static const char *pick_device(const struct ovbd_opts *o, bool given)
 		if (uio_there(FCOPY_UIO_DIR))
 			return FCOPY_UIO_DIR;
 		clock_gettime(CLOCK_MONOTONIC, &ts);
-		if (ts.tv_sec >= end)
-			return FCOPY_CHARDEV;	/* (its open says what is missing) */
+		if (ts.tv_sec >= end) {
+			ovbd_log(OVBD_ERR, "neither %s nor a uio device in %s", FCOPY_CHARDEV,
+				 FCOPY_UIO_DIR);
+			return NULL;
+		}
 		usleep(200 * 1000);
 	}
 }
@@ -127,7 +130,9 @@ int main(int argc, char **argv)
 		return 1;
 	fcopy_init(&s, rootfd);
 	o.device = pick_device(&o, given);
-	if (is_uio_dir(o.device))
+	if (!o.device)
+		ret = -1;
+	else if (is_uio_dir(o.device))
 		ret = serve_uio(o.device, sigfd, &s);
 	else
 		ret = serve_chardev(&o, sigfd, &s);
