@@ -213,9 +213,13 @@ static int chan_send(struct uio_chan *c, uint64_t tid, const void *payload, uint
 		ret = ovb_ring_tx_inband(&c->tx, OVB_VMPKT_DATA_INBAND, 0, tid, payload, len, &sig);
 		if (ret != -EAGAIN)
 			break;
-		/* full: ask the host for a signal once there is room, and wake it to read */
+		/*
+		 * Full: ask the host for a signal once there is room, and wake
+		 * it to read (room already there: again, within the deadline,
+		 * whatever a host does with its index).
+		 */
 		if (ovb_ring_tx_want_space(&c->tx, ovb_ring_packet_footprint(
-				(uint32_t)sizeof(struct ovb_vmpacket_desc) + len)))
+				(uint32_t)sizeof(struct ovb_vmpacket_desc) + len)) && now_ms() < end)
 			continue;
 		if (uio_chan_signal(c) || now_ms() >= end)
 			break;
