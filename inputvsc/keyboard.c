@@ -97,7 +97,7 @@ static int kbd_serio_write(struct serio *serio, unsigned char byte)
 static void kbd_work(struct work_struct *work)
 {
 	struct ovb_kbd *k = container_of(work, struct ovb_kbd, work);
-	struct synth_kbd_led_indicators led = { { SYNTH_KBD_LED_INDICATORS } };
+	struct synth_kbd_led_indicators led = { .header = { SYNTH_KBD_LED_INDICATORS } };
 	unsigned long flags;
 	unsigned int i;
 	int leds;
