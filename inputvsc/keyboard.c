@@ -6,8 +6,11 @@
  * host becomes its set-1 bytes (input_proto.c). Unlike hyperv-keyboard
  * the port can be written: it answers atkbd's PS/2 commands itself, so
  * atkbd sets the LEDs, and their state goes to the host
- * (SYNTH_KBD_LED_INDICATORS). The answers are delivered from a work item,
- * as a real controller's arrive after the write.
+ * (SYNTH_KBD_LED_INDICATORS, from a work item). The answers come back
+ * within the write: libps2 raises its ACK flag before it writes and
+ * waits for it after (with the port's lock released), so an answer at
+ * once is taken like one a controller's interrupt brings later — and no
+ * busy workqueue can make atkbd's 200 ms wait time out.
  */
 #include <linux/completion.h>
 #include <linux/serio.h>
@@ -18,8 +21,6 @@
 #include "inputvsc/input.h"
 #include "inputvsc/input_proto.h"
 
-#define KBD_ANSWERS	16	/* atkbd waits for each answer before it writes again */
-
 struct ovb_kbd {
 	struct ovb_input in;
 	struct completion proto_done;
@@ -28,8 +29,6 @@ struct ovb_kbd {
 	spinlock_t lock;		/* started and everything below it */
 	bool started;			/* serio's start to stop: it takes bytes */
 	struct ovb_ps2_kbd ps2;
-	u8 answer[KBD_ANSWERS];
-	unsigned int nanswer;
 	int leds;			/* to send to the host, or -1 */
 	struct work_struct work;
 };
@@ -70,28 +69,25 @@ static void kbd_packet(struct ovb_input *in, const void *data, u32 len)
 	}
 }
 
-/* atkbd's commands: answered from the work item, LED states sent from it. */
+/* atkbd's commands: answered at once; a new LED state goes to the host. */
 static int kbd_serio_write(struct serio *serio, unsigned char byte)
 {
 	struct ovb_kbd *k = serio->port_data;
 	u8 out[OVB_PS2_MAX_ANSWER];
 	unsigned long flags;
 	unsigned int i, n;
-	int leds, ret = 0;
+	int leds;
 
 	spin_lock_irqsave(&k->lock, flags);
 	n = ovb_ps2_write(&k->ps2, byte, out, &leds);
-	if (k->nanswer + n > KBD_ANSWERS) {
-		ret = -EIO;	/* atkbd did not wait: it times out and retries */
-	} else {
-		for (i = 0; i < n; i++)
-			k->answer[k->nanswer++] = out[i];
-	}
+	for (i = 0; i < n && k->started; i++)
+		serio_interrupt(k->serio, out[i], 0);
 	if (leds >= 0)
 		k->leds = leds;
 	spin_unlock_irqrestore(&k->lock, flags);
-	schedule_work(&k->work);
-	return ret;
+	if (leds >= 0)
+		schedule_work(&k->work);
+	return 0;
 }
 
 static void kbd_work(struct work_struct *work)
@@ -99,13 +95,9 @@ static void kbd_work(struct work_struct *work)
 	struct ovb_kbd *k = container_of(work, struct ovb_kbd, work);
 	struct synth_kbd_led_indicators led = { .header = { SYNTH_KBD_LED_INDICATORS } };
 	unsigned long flags;
-	unsigned int i;
 	int leds;
 
 	spin_lock_irqsave(&k->lock, flags);
-	for (i = 0; i < k->nanswer && k->started; i++)
-		serio_interrupt(k->serio, k->answer[i], 0);
-	k->nanswer = 0;
 	leds = k->leds;
 	k->leds = -1;
 	spin_unlock_irqrestore(&k->lock, flags);
