@@ -39,10 +39,10 @@ static void input_on_event(void *ctx)
 }
 
 static const struct hv_vmbus_device_id input_ids[] = {
-#if IS_ENABLED(CONFIG_HID)
+#ifdef OVB_INPUT_MOUSE
 	{ .guid = OVB_GUID_MOUSE, .driver_data = (kernel_ulong_t)&ovb_input_mouse },
 #endif
-#if IS_ENABLED(CONFIG_SERIO)
+#ifdef OVB_INPUT_KBD
 	{ .guid = OVB_GUID_KBD, .driver_data = (kernel_ulong_t)&ovb_input_kbd },
 #endif
 	{ },

@@ -13,7 +13,9 @@
 
 #include "shim.h"
 
-#define IS_ENABLED(c)		1
+/* Both devices, as inputvsc/Kbuild defines them for a kernel with HID and serio. */
+#define OVB_INPUT_MOUSE		1
+#define OVB_INPUT_KBD		1
 typedef unsigned long kernel_ulong_t;
 
 static inline void *kmemdup(const void *p, size_t n, gfp_t f)
