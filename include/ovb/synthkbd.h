@@ -9,7 +9,8 @@
  *
  * Sources: Linux 6.1 drivers/input/serio/hyperv-keyboard.c (synth_kbd_*,
  * IS_UNICODE/IS_BREAK/IS_E0/IS_E1, PROTOCOL_ACCEPTED,
- * HK_MAXIMUM_MESSAGE_SIZE).
+ * HK_MAXIMUM_MESSAGE_SIZE); the LED message from Microsoft's mu_msvm
+ * (below).
  */
 #ifndef OVB_SYNTHKBD_H
 #define OVB_SYNTHKBD_H
@@ -56,9 +57,21 @@ struct synth_kbd_keystroke {
 OVB_ASSERT_SIZE(struct synth_kbd_keystroke, 12);
 
 /*
- * SYNTH_KBD_LED_INDICATORS (guest -> host) carries the guest's lock-key
- * LEDs; Linux never sends it, and its body's layout is not in the sources
- * above, so the host takes only its header as given.
+ * SYNTH_KBD_LED_INDICATORS (guest -> host): the guest's lock-key LEDs.
+ * Linux's hyperv-keyboard never sends it; Microsoft's UEFI keyboard
+ * driver (mu_msvm SynthKeyDxe, HK_MESSAGE_LED_INDICATORS_STATE) sends a
+ * 16-bit LedFlags after the header with Windows' ntddkbd.h
+ * KEYBOARD_*_LOCK_ON bits, padded here to the 4-byte alignment of the
+ * header (so a host that reads a 32-bit word after it sees the flags).
  */
+#define SYNTH_KBD_LED_SCROLL_LOCK	0x1
+#define SYNTH_KBD_LED_NUM_LOCK		0x2
+#define SYNTH_KBD_LED_CAPS_LOCK		0x4
+struct synth_kbd_led_indicators {
+	struct synth_kbd_msg_hdr header;
+	u16 led_flags;
+	u16 reserved;
+} __packed;
+OVB_ASSERT_SIZE(struct synth_kbd_led_indicators, 8);
 
 #endif /* OVB_SYNTHKBD_H */

@@ -15,3 +15,8 @@ guest_storvsc_fuzz_OBJS := tests/fuzz/guest_storvsc_fuzz.o $(GUESTSHIM_OBJS)
 $(BUILD)/fuzz/obj/tests/fuzz/guest_storvsc_fuzz.o: CPPFLAGS += -Itests/fuzz/guestshim
 $(BUILD)/fuzz/obj/tests/fuzz/guest_storvsc_fuzz.o: CFLAGS += -Wno-sign-compare \
 	-Wno-gnu-variable-sized-type-not-at-end
+# ovb_input (inputvsc/): the mouse's and keyboard's parsers and callbacks.
+FUZZERS += guest_input_fuzz
+guest_input_fuzz_OBJS := tests/fuzz/guest_input_fuzz.o $(GUESTSHIM_OBJS)
+$(BUILD)/fuzz/obj/tests/fuzz/guest_input_fuzz.o: CPPFLAGS += -Itests/fuzz/guestshim
+$(BUILD)/fuzz/obj/tests/fuzz/guest_input_fuzz.o: CFLAGS += -Wno-unused-parameter -Wno-sign-compare

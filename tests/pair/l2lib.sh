@@ -163,3 +163,50 @@ fcopy_checks() {
 	check "no partial file left on the full filesystem" '! test -e /tmp/small/big'
 	echo "L2-FCOPY-SUM"
 }
+
+# input_checks KBD_DRIVER MOUSE_DRIVER [HOOK]: the console-input cases. What
+# `ovbctl type` and `ovbctl mouse` send (console-input.l1) arrives as the
+# right key codes, shifted letters included, and as EV_ABS coordinates
+# scaled from pixels of a 1024x768 screen to 0..32767. HOOK (a function)
+# runs with the keyboard's /dev/input/eventN before "L2-INPUT-READY".
+input_checks() {
+	kbd="" mouse="" i=0
+	while [ $i -lt 30 ] && { [ -z "$kbd" ] || [ -z "$mouse" ]; }; do
+		for e in /sys/class/input/event*; do
+			[ -e "$e/device/name" ] || continue
+			case $(cat "$e/device/name") in
+			*[Kk]eyboard*) kbd=/dev/input/${e##*/} ;;
+			*[Mm]ouse*) mouse=/dev/input/${e##*/} ;;
+			esac
+		done
+		[ -n "$kbd" ] && [ -n "$mouse" ] && break
+		sleep 1
+		i=$((i + 1))
+	done
+	for e in /sys/class/input/event*; do echo "INFO: ${e##*/}: $(cat "$e/device/name" 2>/dev/null)"; done
+	check "$1 made an input device" '[ -n "$kbd" ]'
+	check "$2 made an input device" '[ -n "$mouse" ]'
+	[ -z "${3:-}" ] || "$3" "$kbd"
+	/usr/local/bin/evdump "$kbd" 90 > /tmp/kbd.txt &
+	/usr/local/bin/evdump "$mouse" 90 > /tmp/mouse.txt &
+	sleep 1
+	echo "L2-INPUT-READY"
+	# The host types "aB" and clicks at (512, 384), then a VNC client types x
+	# and clicks at (320, 240) of its 640x480 screen; wait for the last of it.
+	i=0
+	while [ $i -lt 80 ] && ! { grep -q "^1 45 0$" /tmp/kbd.txt && [ "$(grep -c "^1 272 0$" /tmp/mouse.txt)" -ge 2 ]; }; do
+		sleep 1
+		i=$((i + 1))
+	done
+	echo "INFO: keys: $(grep '^1 ' /tmp/kbd.txt | tr '\n' ';')"
+	echo "INFO: mouse: $(tr '\n' ';' < /tmp/mouse.txt)"
+	check "keys: a, shift-b, then VNC's x (KEY_A, KEY_LEFTSHIFT, KEY_B, KEY_X down and up in order)" \
+		'[ "$(grep "^1 " /tmp/kbd.txt | tr "\n" ";")" = "1 30 1;1 30 0;1 42 1;1 48 1;1 48 0;1 42 0;1 45 1;1 45 0;" ]'
+	check "mouse: ABS_X 512 of 1024 scaled" "grep -qx '3 0 $(((512 * 32767 + 511) / 1023))' /tmp/mouse.txt"
+	check "mouse: ABS_Y 384 of 768 scaled" "grep -qx '3 1 $(((384 * 32767 + 383) / 767))' /tmp/mouse.txt"
+	check "mouse: left button down then up, twice" \
+		'[ "$(grep "^1 272 " /tmp/mouse.txt | tr "\n" ";")" = "1 272 1;1 272 0;1 272 1;1 272 0;" ]'
+	check "VNC pointer: ABS_X 320 of 640 scaled" "grep -qx '3 0 $(((320 * 32767 + 319) / 639))' /tmp/mouse.txt"
+	check "VNC pointer: ABS_Y 240 of 480 scaled" "grep -qx '3 1 $(((240 * 32767 + 239) / 479))' /tmp/mouse.txt"
+	check "no kernel error reports" '[ -z "$(dmesg_bad)" ]'
+}

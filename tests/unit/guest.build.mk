@@ -23,3 +23,8 @@ guest_vmbus_test_OBJS := tests/unit/guest_vmbus_test.o tests/fuzz/guestshim/shim
 $(BUILD)/san/obj/tests/unit/guest_vmbus_test.o: CPPFLAGS += -Itests/fuzz/guestshim
 $(BUILD)/san/obj/tests/unit/guest_vmbus_test.o: CFLAGS += -Wno-sign-compare -Wno-unused-parameter \
 	-Wno-unused-value -Wno-unused-function
+# ovb_input (inputvsc/) on guest_input_fuzz's scripted host.
+UNIT_TESTS += guest_input_test
+guest_input_test_OBJS := tests/unit/guest_input_test.o tests/fuzz/guestshim/shim.o
+$(BUILD)/san/obj/tests/unit/guest_input_test.o: CPPFLAGS += -Itests/fuzz/guestshim
+$(BUILD)/san/obj/tests/unit/guest_input_test.o: CFLAGS += -Wno-sign-compare -Wno-unused-parameter

@@ -325,6 +325,7 @@ static inline bool IS_ERR(const void *p) { return (unsigned long)p >= (unsigned 
 
 struct device {
 	const char *name;
+	struct device *parent;
 	void *driver_data;
 	struct device_driver *driver;
 };
