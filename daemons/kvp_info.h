@@ -21,6 +21,7 @@ struct kvp_sysinfo {
 	char os_name[256], os_major[256], os_minor[256];
 	char os_build[128], os_version[128], arch[128];
 	const char *root;	/* "" or a directory standing for / (tests) */
+	const char *set_ip_hook;	/* SET_IP_INFO's program (kvp_ipcfg.h) */
 };
 
 /* os-release's NAME and VERSION_ID (quotes and backslashes undone), pure. */
