@@ -36,6 +36,10 @@ bool kvp_mac_equal(const char *a, const char *b);
 /* Append @item to the ';'-separated list @buf; false (unchanged) if it does not fit. */
 bool kvp_list_add(char *buf, size_t size, const char *item);
 
+struct ifaddrs;
+/* The name of the interface whose MAC is @mac in @ifa into @ifname; false if none. */
+bool kvp_mac_to_ifname(struct ifaddrs *ifa, const char *mac, char *ifname, size_t size);
+
 /* uname and os-release into @si. */
 void kvp_sysinfo_read(struct kvp_sysinfo *si);
 

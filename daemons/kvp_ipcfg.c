@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <ifaddrs.h>
 #include <net/if.h>
-#include <netpacket/packet.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,26 +164,19 @@ int kvp_ipcfg_argv(const struct kvp_ipcfg *cfg, const char *hook, const char *if
 	return n;
 }
 
-/* The interface named, by MAC or by name, into @ifname; false if none. */
-static bool find_adapter(const char *adapter, char *ifname)
+/* The interface named, by MAC or by name (not the loopback), into @ifname; false if none. */
+static bool find_adapter(const char *adapter, char *ifname, size_t size)
 {
 	struct ifaddrs *ifa, *i;
-	bool found = false;
+	bool found;
 
 	if (getifaddrs(&ifa))
 		return false;
+	found = kvp_mac_to_ifname(ifa, adapter, ifname, size);
 	for (i = ifa; i && !found; i = i->ifa_next) {
-		const struct sockaddr_ll *ll = (const void *)i->ifa_addr;
-		char mac[3 * 8];
-
-		if (!ll || ll->sll_family != AF_PACKET || (i->ifa_flags & IFF_LOOPBACK) ||
-		    strlen(i->ifa_name) >= IF_NAMESIZE)
-			continue;
-		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", ll->sll_addr[0],
-			 ll->sll_addr[1], ll->sll_addr[2], ll->sll_addr[3], ll->sll_addr[4],
-			 ll->sll_addr[5]);
-		if (!strcmp(i->ifa_name, adapter) || (ll->sll_halen == 6 && kvp_mac_equal(mac, adapter))) {
-			memcpy(ifname, i->ifa_name, strlen(i->ifa_name) + 1);
+		if (!strcmp(i->ifa_name, adapter) && !(i->ifa_flags & IFF_LOOPBACK) &&
+		    strlen(adapter) < size) {
+			memcpy(ifname, adapter, strlen(adapter) + 1);
 			found = true;
 		}
 	}
@@ -239,7 +231,7 @@ int kvp_sys_set_ip(void *arg, const char *adapter, const struct kvp_ipcfg *cfg)
 	const char *argv[4 + KVP_IPCFG_ADDRS + 2 * (KVP_IPCFG_GWS + KVP_IPCFG_DNS)];
 	int st;
 
-	if (!find_adapter(adapter, ifname))
+	if (!find_adapter(adapter, ifname, sizeof(ifname)))
 		return -2;
 	if (!si->set_ip_hook || !si->set_ip_hook[0] ||
 	    kvp_ipcfg_argv(cfg, si->set_ip_hook, ifname, bufs, argv, (int)(sizeof(argv) / sizeof(argv[0]))) < 0)
