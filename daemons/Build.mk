@@ -5,7 +5,7 @@
 # tests/fuzz/guest_daemons.build.mk).
 PROGS += ovb-kvpd ovb-vssd ovb-fcopyd
 DAEMON_LDLIBS := -lsystemd -ludev
-KVPD_CORE_OBJS := daemons/daemon.o daemons/kvp_pool.o daemons/kvp_msg.o daemons/kvp_info.o
+KVPD_CORE_OBJS := daemons/daemon.o daemons/kvp_pool.o daemons/kvp_msg.o daemons/kvp_info.o daemons/kvp_ipcfg.o
 VSSD_CORE_OBJS := daemons/daemon.o daemons/vss_msg.o daemons/vss_fs.o
 FCOPYD_CORE_OBJS := daemons/daemon.o daemons/fcopy_msg.o daemons/fcopy_file.o
 # The uio channel and its IC framing: lib/ring, the shared negotiation and

@@ -317,6 +317,9 @@ void ovbd_parse_opts(int argc, char **argv, struct ovbd_opts *o, const char *usa
 			if (!o->max_freeze_s)
 				o->max_freeze_s = 1;
 			i++;
+		} else if ((!strcmp(a, "-S") || !strcmp(a, "--set-ip-hook")) && v && o->set_ip_hook) {
+			o->set_ip_hook = v;
+			i++;
 		} else if (!strcmp(a, "--thaw-all") && o->max_freeze_s) {
 			o->thaw_all = true;
 		} else {

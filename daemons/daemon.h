@@ -99,6 +99,7 @@ struct ovbd_opts {
 	const char *dir;	/* -d: ovb-kvpd's pool directory */
 	bool thaw_all;		/* ovb-vssd --thaw-all */
 	unsigned int max_freeze_s;	/* ovb-vssd -t */
+	const char *set_ip_hook;	/* ovb-kvpd -S: what applies SET_IP_INFO */
 };
 /* Parse argv (exits on -h or an error); @usage names the daemon's own options. */
 void ovbd_parse_opts(int argc, char **argv, struct ovbd_opts *o, const char *usage);

@@ -220,8 +220,7 @@ int kvp_sys_auto_value(void *arg, unsigned int idx, char *buf, size_t size)
 	return 0;
 }
 
-/* The name of the interface whose MAC is @mac into @ifname; false if none. */
-static bool mac_to_ifname(struct ifaddrs *ifa, const char *mac, char *ifname, size_t size)
+bool kvp_mac_to_ifname(struct ifaddrs *ifa, const char *mac, char *ifname, size_t size)
 {
 	struct ifaddrs *i;
 
@@ -269,7 +268,7 @@ int kvp_sys_ip_info(void *arg, const char *mac, struct kvp_ip_info *out)
 
 	if (getifaddrs(&ifa))
 		return -1;
-	if (!mac_to_ifname(ifa, mac, ifname, sizeof(ifname))) {
+	if (!kvp_mac_to_ifname(ifa, mac, ifname, sizeof(ifname))) {
 		freeifaddrs(ifa);
 		return -1;
 	}

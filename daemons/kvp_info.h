@@ -21,6 +21,7 @@ struct kvp_sysinfo {
 	char os_name[256], os_major[256], os_minor[256];
 	char os_build[128], os_version[128], arch[128];
 	const char *root;	/* "" or a directory standing for / (tests) */
+	const char *set_ip_hook;	/* SET_IP_INFO's program (kvp_ipcfg.h) */
 };
 
 /* os-release's NAME and VERSION_ID (quotes and backslashes undone), pure. */
@@ -34,6 +35,10 @@ void kvp_route_gateway(const char *text, const char *ifname, char *out, size_t s
 bool kvp_mac_equal(const char *a, const char *b);
 /* Append @item to the ';'-separated list @buf; false (unchanged) if it does not fit. */
 bool kvp_list_add(char *buf, size_t size, const char *item);
+
+struct ifaddrs;
+/* The name of the interface whose MAC is @mac in @ifa into @ifname; false if none. */
+bool kvp_mac_to_ifname(struct ifaddrs *ifa, const char *mac, char *ifname, size_t size);
 
 /* uname and os-release into @si. */
 void kvp_sysinfo_read(struct kvp_sysinfo *si);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "daemons/daemon.h"
+#include "daemons/kvp_ipcfg.h"
 #include "daemons/kvp_pool.h"
 
 static const char *const auto_keys[KVP_AUTO_COUNT] = {
@@ -60,7 +61,15 @@ static bool put_str(void *field, size_t size, const char *s)
 	return true;
 }
 
-static uint32_t kvp_get(struct kvp_ctx *c, int pool, struct kvp_value *v)
+/*
+ * GET's value goes where hv_kvp.c reads it: the enumerate layout's value
+ * field (4 bytes after get's own; the kernel takes the string and sizes it
+ * itself), with get's own value field left "". So a kernel reading get's
+ * field (ovb_ic before it did as hv_kvp.c) sees "", which the host takes
+ * as "look it up by enumerating", and never a value shifted by 4 bytes.
+ */
+static uint32_t kvp_get(struct kvp_ctx *c, int pool, struct kvp_value *v, uint8_t *value,
+			size_t value_size)
 {
 	char key[KVP_POOL_KEY_SIZE];
 	struct kvp_pool_data p;
@@ -75,7 +84,8 @@ static uint32_t kvp_get(struct kvp_ctx *c, int pool, struct kvp_value *v)
 		return HV_E_FAIL;
 	i = kvp_pool_find(&p, key);
 	/* The answer's room is the whole field, whatever value_size asked for. */
-	if (i >= 0 && put_str(v->value, sizeof(v->value), p.rec[i].value)) {
+	memset(v->value, 0, sizeof(v->value));
+	if (i >= 0 && put_str(value, value_size, p.rec[i].value)) {
 		v->value_size = (uint32_t)strlen(p.rec[i].value) + 1;
 		v->value_type = IC_KVP_REG_SZ;
 		st = HV_S_OK;
@@ -185,6 +195,40 @@ static uint32_t kvp_get_ip(struct kvp_ctx *c, struct kvp_ipaddr_value *ip)
 	return HV_S_OK;
 }
 
+/* The host's configuration for an adapter, checked (kvp_ipcfg.c) and applied. */
+static uint32_t kvp_set_ip(struct kvp_ctx *c, const struct kvp_ipaddr_value *ip)
+{
+	char adapter[sizeof(ip->adapter_id)];
+	static struct kvp_ip_info info;	/* (8 KiB) */
+	static struct kvp_ipcfg cfg;
+
+	if (!c->ops.set_ip)
+		return HV_ERROR_NOT_SUPPORTED;
+	memset(&info, 0, sizeof(info));
+	if (!ovbd_field_str(ip->adapter_id, sizeof(ip->adapter_id), adapter, sizeof(adapter)) ||
+	    !adapter[0] ||
+	    !ovbd_field_str(ip->ip_addr, sizeof(ip->ip_addr), info.ip_addr, sizeof(info.ip_addr)) ||
+	    !ovbd_field_str(ip->sub_net, sizeof(ip->sub_net), info.sub_net, sizeof(info.sub_net)) ||
+	    !ovbd_field_str(ip->gate_way, sizeof(ip->gate_way), info.gate_way, sizeof(info.gate_way)) ||
+	    !ovbd_field_str(ip->dns_addr, sizeof(ip->dns_addr), info.dns_addr, sizeof(info.dns_addr)))
+		return HV_INVALIDARG;
+	info.dhcp_enabled = ip->dhcp_enabled;
+	if (kvp_ipcfg_parse(&info, &cfg)) {
+		ovbd_log_peer(OVBD_WARNING, "SET_IP_INFO for %s: not a configuration we take "
+			      "(addresses, masks, gateways, DNS servers): failed", adapter);
+		return HV_E_FAIL;
+	}
+	switch (c->ops.set_ip(c->ops.arg, adapter, &cfg)) {
+	case 0:
+		return HV_S_OK;
+	case -2:
+		ovbd_log_peer(OVBD_WARNING, "SET_IP_INFO: no adapter %s", adapter);
+		return HV_GUID_NOTFOUND;	/* (hv_kvp_daemon's answer too) */
+	default:
+		return HV_E_FAIL;
+	}
+}
+
 enum kvp_result kvp_handle(struct kvp_ctx *c, const void *in, size_t len,
 			   struct kvp_dev_msg *out)
 {
@@ -217,7 +261,8 @@ enum kvp_result kvp_handle(struct kvp_ctx *c, const void *in, size_t len,
 	}
 	switch (op) {
 	case IC_KVP_OP_GET:
-		st = kvp_get(c, pool, &out->body.get_set);
+		st = kvp_get(c, pool, &out->body.get_set, out->body.enumerate.data.value,
+			     sizeof(out->body.enumerate.data.value));
 		break;
 	case IC_KVP_OP_SET:
 		st = kvp_set(c, pool, &out->body.get_set);
@@ -232,8 +277,7 @@ enum kvp_result kvp_handle(struct kvp_ctx *c, const void *in, size_t len,
 		st = kvp_get_ip(c, &out->body.ip);
 		break;
 	case IC_KVP_OP_SET_IP_INFO:
-		/* Configuring the guest's network from the host: not done (say so). */
-		st = HV_ERROR_NOT_SUPPORTED;
+		st = kvp_set_ip(c, &out->body.ip);
 		break;
 	default:
 		ovbd_log_peer(OVBD_WARNING, "unknown operation %d: failed", op);

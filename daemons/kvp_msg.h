@@ -37,12 +37,20 @@ struct kvp_ip_info {
 	char dns_addr[2 * IC_KVP_MAX_IP_ADDR];
 };
 
+struct kvp_ipcfg;	/* kvp_ipcfg.h */
+
 struct kvp_ops {
 	/* The auto pool's value @idx (enum kvp_auto_key but IS_VERSION) into @buf; 0 or -1. */
 	int (*auto_value)(void *arg, unsigned int idx, char *buf, size_t size);
 	/* The adapter with MAC @mac ("00:15:5D:..", any case, ':' or '-'); 0, or -1: none. */
 	int (*ip_info)(void *arg, const char *mac, struct kvp_ip_info *out);
 	void *arg;
+	/*
+	 * SET_IP_INFO on the adapter @adapter (a MAC, as above, or an
+	 * interface name): 0 applied, -1 failed, -2 no such adapter. NULL:
+	 * the daemon answers NOT_SUPPORTED.
+	 */
+	int (*set_ip)(void *arg, const char *adapter, const struct kvp_ipcfg *cfg);
 };
 
 struct kvp_ctx {

@@ -16,6 +16,10 @@
 #include <unistd.h>
 
 #include "daemons/daemon.h"
+#include "daemons/vss_msg.h"
+
+/* How long the watchdog answers for a dead ovb-vssd (the host's thaw comes soon or never). */
+#define VSS_STANDIN_MS	60000
 
 /* A mountinfo field: up to the next space, \ooo escapes undone. NULL if none. */
 static const char *field(const char *p, char *out, size_t size)
@@ -165,9 +169,50 @@ static int thaw_each(struct vss_set *s, bool only_ours)
  * SIGTERM (systemd stopping the unit sends it to the whole group: the
  * watchdog must outlive ovb-vssd long enough to thaw).
  */
+static int thaw_all_of(void *arg)
+{
+	return thaw_each(arg, false);
+}
+
+int vss_standin_serve(int fd, int ms, int (*thaw)(void *arg), void *arg)
+{
+	struct timespec t0, t;
+	bool thawed = false;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		uint8_t in[OVBD_MSG_MAX];
+		struct vss_msg out;
+		long left, n;
+		size_t alen;
+
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		left = ms - ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+		if (left <= 0)
+			return 0;
+		n = poll(&p, 1, (int)left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || (p.revents & (POLLERR | POLLHUP | POLLNVAL)))
+			return 0;
+		n = ovbd_read_msg(fd, in, sizeof(in));
+		if (n < 0 && errno == EAGAIN)
+			continue;
+		if (n <= 0)
+			return 0;
+		alen = vss_standin_handle(in, (size_t)n, &out, thaw, arg, &thawed);
+		if (alen && ovbd_write_msg(fd, &out, alen))
+			return 0;
+		if (thawed)
+			return 1;
+	}
+}
+
 static void watchdog_run(struct vss_set *s, int rfd)
 {
 	const char *why = "the freeze outlasted its limit";
+	bool died = false;
 	struct timespec t0, t;
 	char c;
 	int n;
@@ -193,6 +238,7 @@ static void watchdog_run(struct vss_set *s, int rfd)
 			_exit(0);	/* ovb-vssd thawed */
 		if (n == 0 || errno != EINTR) {
 			why = "ovb-vssd went away while frozen";
+			died = true;
 			break;
 		}
 	}
@@ -200,6 +246,10 @@ static void watchdog_run(struct vss_set *s, int rfd)
 	/* Logged after the thaw: the journal may live on what was frozen. */
 	ovbd_log_suspend(false);
 	ovbd_log(OVBD_WARNING, "watchdog: %s: filesystems thawed%s", why, n ? " (not all)" : "");
+	/* The host still thinks us frozen: its THAW gets the truth from us. */
+	if (died && !n && s->keep_fd >= 0 &&
+	    vss_standin_serve(s->keep_fd, VSS_STANDIN_MS, thaw_all_of, s))
+		ovbd_log(OVBD_NOTICE, "watchdog: answered the host's thaw for ovb-vssd");
 	_exit(n ? 1 : 0);
 }
 
@@ -218,8 +268,7 @@ static int watchdog_start(struct vss_set *s)
 	}
 	if (pid == 0) {
 		close(p[1]);
-		if (s->keep_fd >= 0)
-			close(s->keep_fd);	/* not the device: a new daemon may open it */
+		/* (the device stays open here: for the stand-in, see watchdog_run) */
 		if (s->keep_fd2 >= 0)
 			close(s->keep_fd2);
 		watchdog_run(s, p[0]);

@@ -53,9 +53,19 @@ struct vss_set {
 	pid_t watchdog;		/* 0: none */
 	int watchdog_fd;	/* our end of its pipe */
 	unsigned int max_freeze_s;
-	int keep_fd;		/* (closed in the watchdog: the device) */
+	int keep_fd;		/* the device: the watchdog's stand-in answers on it */
 	int keep_fd2;
 };
+
+/*
+ * After ovb-vssd died while frozen and the watchdog thawed, the watchdog
+ * answers the host on the device @fd (the same open file, still
+ * registered) for up to @ms: vss_standin_handle() with @thaw. It returns
+ * once a THAW is answered (1), at the end of @ms or on an error (0), and
+ * the device is free for a new ovb-vssd (under systemd the unit's stop
+ * ends it sooner: TimeoutStopSec).
+ */
+int vss_standin_serve(int fd, int ms, int (*thaw)(void *arg), void *arg);
 
 /* Read @mountinfo (a path) and open the filesystems to freeze; 0 or -1. */
 int vss_set_collect(struct vss_set *s, const char *mountinfo);

@@ -64,3 +64,20 @@ answer:
 	out->error = (int32_t)st;
 	return sizeof(*out);
 }
+
+size_t vss_standin_handle(const void *in, size_t len, struct vss_msg *out,
+			  int (*thaw)(void *arg), void *arg, bool *thawed)
+{
+	uint32_t st = HV_E_FAIL;
+
+	memset(out, 0, sizeof(*out));
+	if (len != sizeof(*out))
+		return len == sizeof(uint32_t) ? 0 : sizeof(*out);	/* (a version: no answer) */
+	memcpy(out, in, len);
+	if (out->hdr.operation == IC_VSS_OP_THAW && !thaw(arg)) {
+		st = HV_S_OK;
+		*thawed = true;
+	}
+	out->error = (int32_t)st;
+	return sizeof(*out);
+}

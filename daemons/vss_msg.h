@@ -35,4 +35,14 @@ void vss_register_msg(struct vss_msg *out);
 /* One message of @len bytes: the answer in @out, its length (0: none to write). */
 size_t vss_handle(struct vss_ctx *c, const void *in, size_t len, struct vss_msg *out);
 
+/*
+ * The watchdog's answer once ovb-vssd died while frozen and the watchdog
+ * thawed (vss_fs.c): a THAW succeeds if @thaw (one more thaw, a no-op)
+ * does, and sets *@thawed; anything else fails, since nobody is left to
+ * hold a freeze. So `ovbctl thaw` after the daemon's death says the truth
+ * (thawed) instead of "no daemon". The answer's length, as vss_handle().
+ */
+size_t vss_standin_handle(const void *in, size_t len, struct vss_msg *out,
+			  int (*thaw)(void *arg), void *arg, bool *thawed);
+
 #endif /* OVB_DAEMONS_VSS_MSG_H */

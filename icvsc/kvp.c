@@ -43,6 +43,12 @@ static int kvp_to_utf16(const u8 *in, u32 in_size, u8 *out, u32 out_size)
 	return 2 * (n + 1);
 }
 
+/* An IP message's list of @units UTF-16 units as at most @units bytes of UTF-8 (and a NUL). */
+static void kvp_ip_field(const void *in, u32 units, void *out)
+{
+	kvp_to_utf8(in, 2 * units, 2 * units, out, units + 1);
+}
+
 /* The host's request as the daemon's message (fields clamped). 0, or -EINVAL. */
 static int kvp_request(const u8 *body, u32 len, struct kvp_dev_msg *o)
 {
@@ -57,6 +63,22 @@ static int kvp_request(const u8 *body, u32 len, struct kvp_dev_msg *o)
 	o->hdr.operation = m->hdr.operation;
 	o->hdr.pool = m->hdr.pool;
 	switch (m->hdr.operation) {
+	case IC_KVP_OP_SET_IP_INFO:
+		/*
+		 * The configuration for the daemon to apply, each list as
+		 * hv_kvp.c's process_ib_ipinfo() passes it: UTF-8 of at most
+		 * as many bytes as the field has UTF-16 units.
+		 */
+		if (len < sizeof(*ip))
+			return -EINVAL;
+		kvp_ip_field(ip->ip.ip_addr, IC_KVP_MAX_IP_ADDR, o->body.ip.ip_addr);
+		kvp_ip_field(ip->ip.sub_net, IC_KVP_MAX_IP_ADDR, o->body.ip.sub_net);
+		kvp_ip_field(ip->ip.gate_way, IC_KVP_MAX_GATEWAY, o->body.ip.gate_way);
+		kvp_ip_field(ip->ip.dns_addr, IC_KVP_MAX_IP_ADDR, o->body.ip.dns_addr);
+		o->body.ip.dhcp_enabled = ip->ip.dhcp_enabled;
+		kvp_ip_field(ip->ip.adapter_id, IC_KVP_MAX_ADAPTER_ID, o->body.ip.adapter_id);
+		o->body.ip.addr_family = ip->ip.addr_family;
+		return 0;
 	case IC_KVP_OP_GET_IP_INFO:
 		if (len < sizeof(*ip))
 			return -EINVAL;
@@ -90,9 +112,13 @@ static int kvp_request(const u8 *body, u32 len, struct kvp_dev_msg *o)
 		}
 		fallthrough;
 	case IC_KVP_OP_GET:
-		/* The room for the value: hv_kvp_daemon copies this many bytes. */
-		if (m->hdr.operation == IC_KVP_OP_GET)
-			o->body.get_set.value_size = IC_KVP_MAX_VALUE_SIZE;
+		/*
+		 * value_size stays 0, as hv_kvp.c leaves it: hv_kvp_daemon
+		 * then copies nothing and answers "" (the host looks the key
+		 * up by enumerating), and a daemon that writes the value where
+		 * hv_kvp.c reads it (ovb-kvpd, see kvp_from_daemon) answers
+		 * it on both kernels alike.
+		 */
 		o->body.get_set.key_size =
 			kvp_to_utf8(m->body.get_set.key, m->body.get_set.key_size,
 				    sizeof(m->body.get_set.key), o->body.get_set.key,
@@ -107,7 +133,7 @@ static int kvp_request(const u8 *body, u32 len, struct kvp_dev_msg *o)
 		o->body.enumerate.index = m->body.enumerate.index;
 		return 0;
 	}
-	return -EINVAL;	/* SET_IP_INFO and unknown operations */
+	return -EINVAL;	/* unknown operations */
 }
 
 /* The daemon's answer @msg into the pending request's body; a status. */
@@ -138,9 +164,10 @@ static u32 kvp_from_daemon(struct ic_daemon *dd, const void *msg)
 		ip->ip.addr_family = d->body.ip.addr_family;
 		return IC_STATUS_OK;
 	case IC_KVP_OP_GET:
+		/* From the enumerate layout's value field, as hv_kvp.c reads a GET's answer */
 		v = &m->body.get_set;
-		vs = kvp_to_utf16(d->body.get_set.value, sizeof(d->body.get_set.value),
-				  v->value, sizeof(v->value));
+		vs = kvp_to_utf16(d->body.enumerate.data.value,
+				  sizeof(d->body.enumerate.data.value), v->value, sizeof(v->value));
 		break;
 	case IC_KVP_OP_ENUMERATE:
 		v = &m->body.enumerate.data;

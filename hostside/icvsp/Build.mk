@@ -1,5 +1,5 @@
 # Integration-service VSPs.
-ICVSP_OBJS := hostside/icvsp/ic.o hostside/icvsp/heartbeat.o hostside/icvsp/shutdown.o hostside/icvsp/kvp.o hostside/icvsp/ic_txn.o \
+ICVSP_OBJS := hostside/icvsp/ic.o hostside/icvsp/heartbeat.o hostside/icvsp/shutdown.o hostside/icvsp/kvp.o hostside/icvsp/kvp_ipset.o hostside/icvsp/ic_txn.o \
 	      hostside/icvsp/utf16.o \
 	      $(IC_NEGOTIATE_OBJS)
 # Heartbeat and shutdown as device types of ovb-host (hostside/devices.h).

@@ -59,7 +59,9 @@ int kvp_build_request(const struct kvp_req *req, uint8_t *buf, uint32_t size)
 
 	if (req->pool >= IC_KVP_POOL_COUNT)
 		return -EINVAL;
-	if (req->op == IC_KVP_OP_GET_IP_INFO) {
+	if (req->op == IC_KVP_OP_GET_IP_INFO || req->op == IC_KVP_OP_SET_IP_INFO) {
+		const struct kvp_ipset *set = &req->ipset;
+
 		if (size < sizeof(*ip))
 			return -EINVAL;
 		memset(ip, 0, sizeof(*ip));
@@ -67,6 +69,17 @@ int kvp_build_request(const struct kvp_req *req, uint8_t *buf, uint32_t size)
 		ip->ip.addr_family = IC_KVP_ADDR_FAMILY_IPV4 | IC_KVP_ADDR_FAMILY_IPV6;
 		if (utf8_to_utf16(req->key, (uint8_t *)ip->ip.adapter_id,
 				  sizeof(ip->ip.adapter_id)) < 0)
+			return -EINVAL;
+		if (req->op == IC_KVP_OP_GET_IP_INFO)
+			return (int)sizeof(*ip);
+		/* SET_IP_INFO: the configuration as hv_kvp_daemon takes it (kvp.h) */
+		ip->ip.addr_family = set->family;
+		ip->ip.dhcp_enabled = set->dhcp;
+		if (utf8_to_utf16(set->addrs, (uint8_t *)ip->ip.ip_addr, sizeof(ip->ip.ip_addr)) < 0 ||
+		    utf8_to_utf16(set->masks, (uint8_t *)ip->ip.sub_net, sizeof(ip->ip.sub_net)) < 0 ||
+		    utf8_to_utf16(set->gateways, (uint8_t *)ip->ip.gate_way,
+				  sizeof(ip->ip.gate_way)) < 0 ||
+		    utf8_to_utf16(set->dns, (uint8_t *)ip->ip.dns_addr, sizeof(ip->ip.dns_addr)) < 0)
 			return -EINVAL;
 		return (int)sizeof(*ip);
 	}
@@ -144,8 +157,9 @@ int kvp_parse_answer(const struct kvp_req *req, uint32_t status, const uint8_t *
 	memset(res, 0, offsetof(struct kvp_result, adapter));
 	res->adapter[0] = res->ip[0] = res->subnet[0] = res->gateway[0] = res->dns[0] = '\0';
 	res->status = status;
-	if (status != IC_STATUS_OK || req->op == IC_KVP_OP_SET || req->op == IC_KVP_OP_DELETE)
-		return 0;	/* an error, or nothing comes back */
+	if (status != IC_STATUS_OK || req->op == IC_KVP_OP_SET || req->op == IC_KVP_OP_DELETE ||
+	    req->op == IC_KVP_OP_SET_IP_INFO)
+		return 0;	/* an error, or nothing comes back (the status is the answer) */
 	if (req->op == IC_KVP_OP_GET_IP_INFO) {
 		struct kvp_ip_msg *ip;
 		int ret = -EPROTO;

@@ -6,6 +6,7 @@
 #ifndef OVB_ICVSP_KVP_H
 #define OVB_ICVSP_KVP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "ovb/ic_kvp.h"
@@ -17,12 +18,26 @@ struct vmbus_device;
 #define KVP_VALUE_LEN	(IC_KVP_MAX_VALUE_SIZE / 2 * 3)
 #define KVP_IP_LEN	(IC_KVP_MAX_IP_ADDR * 3)
 #define KVP_ADAPTER_LEN	(IC_KVP_MAX_ADAPTER_ID * 3)
+#define KVP_GATEWAY_LEN	(IC_KVP_MAX_GATEWAY * 3)
+
+/*
+ * SET_IP_INFO's configuration, as the wire carries it (what Hyper-V sends
+ * and hv_kvp_daemon parses): ';'-separated lists; masks[i] is addrs[i]'s,
+ * dotted for IPv4 and a prefix length for IPv6; the adapter (MAC, or the
+ * guest's interface name for ovb-kvpd) is the request's key.
+ */
+struct kvp_ipset {
+	char addrs[KVP_IP_LEN], masks[KVP_IP_LEN], gateways[KVP_GATEWAY_LEN], dns[KVP_IP_LEN];
+	uint8_t family;			/* IC_KVP_ADDR_FAMILY_* of what is in them */
+	bool dhcp;
+};
 
 struct kvp_req {
 	uint8_t op, pool;		/* IC_KVP_OP_*, IC_KVP_POOL_* */
 	uint32_t index;			/* ENUMERATE */
 	char key[KVP_KEY_LEN];		/* GET, SET, DELETE; GET_IP_INFO: the MAC */
 	char value[KVP_VALUE_LEN];	/* SET */
+	struct kvp_ipset ipset;		/* SET_IP_INFO */
 };
 
 struct kvp_result {
@@ -60,6 +75,13 @@ void icvsp_kvp_auto_pool(struct vmbus_device *dev,
  */
 int kvp_parse_answer(const struct kvp_req *req, uint32_t status, const uint8_t *body,
 		     uint32_t len, struct kvp_result *res);
+/*
+ * `ip set`'s arguments: "ADAPTER ADDR/PREFIX[,ADDR/PREFIX...] [--gateway
+ * GW[,GW]] [--dns DNS[,DNS...]] [--dhcp]" (addresses may be left out with
+ * --dhcp) into a SET_IP_INFO @req, every address checked. 0, or -1 with
+ * *@err saying what is wrong. Pure; exposed for the tests and the fuzzer.
+ */
+int kvp_parse_ipset(const char *args, struct kvp_req *req, const char **err);
 /* Encode @req as the wire message into @buf; its length, or -EINVAL. */
 int kvp_build_request(const struct kvp_req *req, uint8_t *buf, uint32_t size);
 

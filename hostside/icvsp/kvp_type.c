@@ -5,6 +5,8 @@
  *   kvp get [--pool N] KEY        kvp set [--pool N] KEY VALUE...
  *   kvp delete [--pool N] KEY     kvp list [--pool N]
  *   ip [MAC]                      the guest's addresses (auto pool; by NIC)
+ *   ip set MAC|IFNAME ADDR/PREFIX[,...] [--gateway GW] [--dns DNS,...] [--dhcp]
+ *                                 the guest's daemon configures that NIC
  * Pools are numbered as the guest daemon's files (0 external, the
  * default; 1 guest; 2 auto). `status` shows the auto pool as last read.
  */
@@ -265,6 +267,42 @@ out:
 	return ret;
 }
 
+/* `ip set ADAPTER ...` (kvp_parse_ipset): the guest's daemon configures that NIC. */
+static int ip_set(void *dev, const char *args, struct kvp_req *req, struct kvp_result *res,
+		  struct json_object *reply, const char **err)
+{
+	int ret;
+
+	if (kvp_parse_ipset(args, req, err))
+		return -1;
+	ret = icvsp_kvp_call(dev, req, res);
+	if (!ret && res->status != IC_STATUS_OK) {
+		switch (res->status) {
+		case IC_KVP_E_GUID_NOTFOUND:
+			*err = "the guest has no network adapter with that MAC (or name)";
+			break;
+		case IC_KVP_E_NOT_SUPPORTED:
+			*err = "the guest's KVP daemon does not set IP addresses";
+			break;
+		default:
+			*err = "the guest's KVP daemon could not configure the adapter (see its log)";
+			break;
+		}
+		return -1;
+	}
+	if (ret) {
+		*err = kvp_strerror(ret, 0);
+		return -1;
+	}
+	json_object_object_add(reply, "adapter", json_object_new_string(req->key));
+	json_object_object_add(reply, "dhcp", json_object_new_boolean(req->ipset.dhcp));
+	json_object_object_add(reply, "addresses", json_object_new_string(req->ipset.addrs));
+	json_object_object_add(reply, "subnets", json_object_new_string(req->ipset.masks));
+	json_object_object_add(reply, "gateways", json_object_new_string(req->ipset.gateways));
+	json_object_object_add(reply, "dns", json_object_new_string(req->ipset.dns));
+	return 0;
+}
+
 /* `ip`: the auto pool's address keys; `ip MAC`: that NIC's configuration. */
 static int cmd_ip(void *dev, const char *args, struct json_object *reply, const char **err)
 {
@@ -293,8 +331,12 @@ static int cmd_ip(void *dev, const char *args, struct json_object *reply, const 
 		*err = "out of memory";
 		goto out;
 	}
+	if (!strncmp(args, "set ", 4) || !strcmp(args, "set")) {
+		ret = ip_set(dev, args + 3, req, res, reply, err);
+		goto out;
+	}
 	req->op = IC_KVP_OP_GET_IP_INFO;
-	*err = "usage: ip [MAC]";
+	*err = "usage: ip [MAC] | ip set ...";
 	if (next_word(&s, req->key, sizeof(req->key)) >= 32 || *s)
 		goto out;
 	if (kvp_do(dev, req, res, err))
@@ -315,7 +357,8 @@ out:
 static const struct ctl_command kvp_cmds[] = {
 	{ "kvp", "get|set|delete|list [--pool N] [KEY [VALUE]]",
 	  "the guest's key-value pools (KVP integration service)", cmd_kvp },
-	{ "ip", "[MAC]", "the guest's IP addresses (from its KVP daemon)", cmd_ip },
+	{ "ip", "[MAC] | set MAC|IFNAME ADDR/PREFIX[,...] [--gateway GW[,GW]] [--dns DNS[,...]] [--dhcp]",
+	  "the guest's IP addresses (from its KVP daemon); set: configure that NIC", cmd_ip },
 };
 
 const struct vsp_type kvp_vsp_type = {

@@ -15,6 +15,7 @@
  * under way; nothing is written outside the temporary directory (the
  * fcopy paths are relative to it and ".." is refused).
  */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +30,7 @@
 #include "daemons/daemon.h"
 #include "daemons/fcopy_file.h"
 #include "daemons/kvp_info.h"
+#include "daemons/kvp_ipcfg.h"
 #include "daemons/kvp_msg.h"
 #include "daemons/kvp_pool.h"
 #include "daemons/vss_fs.h"
@@ -70,6 +72,38 @@ static int fake_ip(void *arg, const char *mac, struct kvp_ip_info *out)
 	return 0;
 }
 
+/*
+ * SET_IP_INFO's checked configuration: within its limits, every address
+ * one inet_pton takes, no hook argument that looks like an option where
+ * an address goes.
+ */
+static int fake_set_ip(void *arg, const char *adapter, const struct kvp_ipcfg *cfg)
+{
+	char bufs[KVP_IPCFG_ADDRS][INET6_ADDRSTRLEN + 8];
+	const char *argv[64];
+	unsigned char b[16];
+	int n;
+
+	if (!adapter[0] || cfg->naddrs > KVP_IPCFG_ADDRS || cfg->ngws > KVP_IPCFG_GWS ||
+	    cfg->ndns > KVP_IPCFG_DNS || (!cfg->naddrs && !cfg->dhcp))
+		abort();
+	for (unsigned int i = 0; i < cfg->naddrs; i++) {
+		bool v4 = inet_pton(AF_INET, cfg->addrs[i].addr, b) == 1;
+
+		if ((!v4 && inet_pton(AF_INET6, cfg->addrs[i].addr, b) != 1) ||
+		    cfg->addrs[i].prefix > (v4 ? 32u : 128u))
+			abort();
+	}
+	n = kvp_ipcfg_argv(cfg, "/hook", "eth0", bufs, argv, 64);
+	if (n < 2 || argv[n])
+		abort();
+	for (int i = 2; i < n; i++)
+		if (argv[i][0] == '-' && strcmp(argv[i], "--dhcp") && strcmp(argv[i], "--gateway") &&
+		    strcmp(argv[i], "--dns"))
+			abort();
+	return adapter[0] == '0' ? -2 : 0;
+}
+
 static int fake_freeze(void *arg)
 {
 	if (frozen_fake)
@@ -105,6 +139,7 @@ static void kvp_step(struct fz *f, struct kvp_ctx *c, uint8_t *msg, size_t len)
 	switch (m.hdr.operation) {
 	case IC_KVP_OP_GET:
 		check_ends(out.body.get_set.value, sizeof(out.body.get_set.value));
+		check_ends(out.body.enumerate.data.value, sizeof(out.body.enumerate.data.value));
 		break;
 	case IC_KVP_OP_ENUMERATE:
 		check_ends(out.body.enumerate.data.key, sizeof(out.body.enumerate.data.key));
@@ -123,7 +158,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 	static const size_t sizes[3] = { sizeof(struct kvp_dev_msg), sizeof(struct vss_msg),
 					 sizeof(struct fcopy_write) };
 	struct fz f = { in, size };
-	struct kvp_ctx kc = { .pool_dirfd = dirfd_, .ops = { fake_auto, fake_ip, NULL } };
+	struct kvp_ctx kc = { .pool_dirfd = dirfd_, .ops = { fake_auto, fake_ip, NULL, fake_set_ip } };
 	struct vss_ctx vc = { .ops = { fake_freeze, fake_thaw, NULL } };
 	struct fcopy_state fc;
 	int steps = 0;

@@ -13,7 +13,9 @@
  * work runs; a time message answered OK carries a time after 1970, the
  * clock is set only after a SYNC was answered OK and never before 1970,
  * and the PTP clock reads a valid time or an error, and is unregistered
- * at remove. A callback run reads at most IC_BUDGET packets.
+ * at remove. A callback run reads at most IC_BUDGET packets. Byte 0 % 4
+ * == 3 instead feeds KVP's conversions of host and daemon messages
+ * (kvp_convert).
  */
 #include "tests/fuzz/guestshim/shim.h"
 
@@ -23,7 +25,29 @@
 #include "icvsc/timesync.c"
 #include "icvsc/negotiate.c"
 
+/*
+ * KVP's conversions (icvsc/kvp.c: the host's UTF-16 request to the
+ * daemon's UTF-8 message, the daemon's answer back) on their own: its
+ * char device is not here, so the daemon framework is stubbed and
+ * kvp_convert() below calls them directly.
+ */
+#define SHIM_REAL_KVP
 #include "tests/fuzz/guestshim/stub_ic_daemons.h"
+#include "icvsc/daemon.h"
+struct file_operations {
+	int unused;
+};
+const struct file_operations ic_daemon_fops;
+void ic_daemon_timeout_fn(struct work_struct *w) { (void)w; }
+int ic_daemon_probe(struct ic_daemon *d, struct ic_dev *ic) { (void)d; (void)ic; return 0; }
+void ic_daemon_quiesce(struct ic_daemon *d) { (void)d; }
+void ic_daemon_remove(struct ic_daemon *d) { (void)d; }
+void ic_daemon_handle(struct ic_daemon *d, struct ic_dev *ic, struct icmsg_hdr *h, u8 *body,
+		      u32 len)
+{
+	abort();	/* (no KVP device is probed here) */
+}
+#include "icvsc/kvp.c"
 
 #include "tests/fuzz/fuzz_input.h"
 
@@ -173,19 +197,111 @@ int ovb_channel_send_inband(struct ovb_channel *ch, const void *buf, u32 len,
 	return 0;
 }
 
+/* A NUL (UTF-8) or a 0 unit (UTF-16, @wide) within @size bytes of @p, or abort. */
+static void ends(const void *p, size_t size, bool wide)
+{
+	const u8 *b = p;
+
+	for (size_t i = 0; i + (wide ? 1 : 0) < size; i += wide ? 2 : 1)
+		if (!b[i] && (!wide || !b[i + 1]))
+			return;
+	abort();
+}
+
+/*
+ * One host request through kvp_request: every string the daemon would
+ * get ends within its field, SET_IP_INFO's within as many bytes as the
+ * wire field has units (what hv_kvp.c passes). Then a daemon answer
+ * (the input's) through kvp_from_daemon: every string the host gets
+ * back ends within its field.
+ */
+static void kvp_convert(void)
+{
+	static u8 pkt[IC_DAEMON_PKT];
+	static struct kvp_dev_msg o, a;
+	u8 *body = pkt + ICMSG_HDR_SIZE;
+	const struct kvp_msg *m = (const void *)body;
+	struct kvp_ip_msg *ip = (void *)body;
+	u32 len = sizeof(struct kvp_msg) + fz_u16(&input) % (sizeof(struct kvp_ip_msg) -
+							    sizeof(struct kvp_msg) + 1);
+
+	memset(pkt, 0, sizeof(pkt));
+	fz_take(&input, body, len);
+	if (kvp_request(body, len, &o))
+		return;
+	switch (m->hdr.operation) {
+	case IC_KVP_OP_SET_IP_INFO:
+		if (strnlen((char *)o.body.ip.ip_addr, sizeof(o.body.ip.ip_addr)) > IC_KVP_MAX_IP_ADDR ||
+		    strnlen((char *)o.body.ip.sub_net, sizeof(o.body.ip.sub_net)) > IC_KVP_MAX_IP_ADDR ||
+		    strnlen((char *)o.body.ip.gate_way, sizeof(o.body.ip.gate_way)) > IC_KVP_MAX_GATEWAY ||
+		    strnlen((char *)o.body.ip.dns_addr, sizeof(o.body.ip.dns_addr)) > IC_KVP_MAX_IP_ADDR)
+			abort();
+		fallthrough;
+	case IC_KVP_OP_GET_IP_INFO:
+		ends(o.body.ip.adapter_id, sizeof(o.body.ip.adapter_id), false);
+		break;
+	case IC_KVP_OP_SET:
+		ends(o.body.get_set.value, sizeof(o.body.get_set.value), false);
+		if (o.body.get_set.value_size > sizeof(o.body.get_set.value))
+			abort();
+		fallthrough;
+	case IC_KVP_OP_GET:
+		ends(o.body.get_set.key, sizeof(o.body.get_set.key), false);
+		break;
+	case IC_KVP_OP_DELETE:
+		ends(o.body.del.key, sizeof(o.body.del.key), false);
+		break;
+	}
+	fz_take(&input, &a, sizeof(a));
+	if (!input.left)
+		a.error = 0;	/* (short inputs: mostly a success) */
+	memcpy(kvp_daemon.pkt, pkt, sizeof(pkt));
+	if (kvp_from_daemon(&kvp_daemon, &a) != IC_STATUS_OK)
+		return;
+	m = (const void *)(kvp_daemon.pkt + ICMSG_HDR_SIZE);
+	ip = (void *)(kvp_daemon.pkt + ICMSG_HDR_SIZE);
+	switch (m->hdr.operation) {
+	case IC_KVP_OP_GET_IP_INFO:
+		ends(ip->ip.ip_addr, sizeof(ip->ip.ip_addr), true);
+		ends(ip->ip.sub_net, sizeof(ip->ip.sub_net), true);
+		ends(ip->ip.gate_way, sizeof(ip->ip.gate_way), true);
+		ends(ip->ip.dns_addr, sizeof(ip->ip.dns_addr), true);
+		ends(ip->ip.adapter_id, sizeof(ip->ip.adapter_id), true);
+		break;
+	case IC_KVP_OP_GET:
+		ends(m->body.get_set.value, sizeof(m->body.get_set.value), true);
+		if (m->body.get_set.value_size > sizeof(m->body.get_set.value))
+			abort();
+		break;
+	case IC_KVP_OP_ENUMERATE:
+		ends(m->body.enumerate.data.key, sizeof(m->body.enumerate.data.key), true);
+		ends(m->body.enumerate.data.value, sizeof(m->body.enumerate.data.value), true);
+		if (m->body.enumerate.data.key_size > sizeof(m->body.enumerate.data.key) ||
+		    m->body.enumerate.data.value_size > sizeof(m->body.enumerate.data.value))
+			abort();
+		break;
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 {
 	static const guid_t classes[] = { OVB_GUID_HEARTBEAT, OVB_GUID_SHUTDOWN,
 					  OVB_GUID_TIMESYNC };
 	unsigned int rounds = 0;
+	uint8_t pick;
 
 	input = (struct fz){ in, size };
+	pick = fz_u8(&input);
+	if (pick % 4 == 3) {
+		kvp_convert();
+		return 0;
+	}
 	memset(&stub_vdev, 0, sizeof(stub_vdev));
 	memset(&stub_chan, 0, sizeof(stub_chan));
 	recvs = poweroffs = reboots = want_poweroffs = want_reboots = 0;
 	syncs_ok = clock_sets = 0;
 	ref_now = 1;
-	stub_vdev.class_id = classes[fz_u8(&input) % 3];
+	stub_vdev.class_id = classes[pick % 4];
 	if (ic_probe(&stub_vdev) || !stub_chan.open)
 		abort();
 	while (input.left && rounds++ < 1000) {

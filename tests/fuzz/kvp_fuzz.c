@@ -5,7 +5,8 @@
  * value types, the IP message) and its request encoder (UTF-8 from ctl
  * arguments). Input: byte 0 picks the operation the host asked (and,
  * bit 7, whether the status is OK); the rest is the answer's body, also
- * used as a NUL-terminated key and value to encode.
+ * used as a NUL-terminated key and value to encode, and as `ip set`'s
+ * arguments (kvp_ipset.c), whose accepted requests must encode.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -42,6 +43,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n = size - 1 < sizeof(req.value) - 1 ? size - 1 : sizeof(req.value) - 1;
 	memcpy(req.value, data + 1, n);
 	(void)kvp_build_request(&req, wire, sizeof(wire));
+	/* `ip set`'s arguments (a ctl line) as a SET_IP_INFO request, then encoded */
+	if (size - 1 < 1024) {
+		static char line[1024];
+		const char *err;
+
+		memcpy(line, data + 1, size - 1);
+		line[size - 1] = '\0';
+		if (!kvp_parse_ipset(line, &req, &err)) {
+			if (req.op != IC_KVP_OP_SET_IP_INFO || !req.key[0] ||
+			    (!req.ipset.addrs[0] && !req.ipset.dhcp) ||
+			    strlen(req.ipset.addrs) >= IC_KVP_MAX_IP_ADDR ||
+			    strlen(req.ipset.gateways) >= IC_KVP_MAX_GATEWAY)
+				abort();
+			/* what the parser vouched for always fits the wire */
+			if (kvp_build_request(&req, wire, sizeof(wire)) != (int)sizeof(struct kvp_ip_msg))
+				abort();
+		} else if (!err) {
+			abort();
+		}
+	}
 	free(body);
 	return 0;
 }

@@ -26,6 +26,7 @@
 #include "daemons/daemon.h"
 #include "daemons/fcopy_file.h"
 #include "daemons/kvp_info.h"
+#include "daemons/kvp_ipcfg.h"
 #include "daemons/kvp_msg.h"
 #include "daemons/kvp_pool.h"
 #include "daemons/vss_fs.h"
@@ -108,7 +109,7 @@ static void kvp_ctx_init(void)
 {
 	memset(&kctx, 0, sizeof(kctx));
 	kctx.pool_dirfd = tmpfd;
-	kctx.ops = (struct kvp_ops){ fake_auto, fake_ip, NULL };
+	kctx.ops = (struct kvp_ops){ fake_auto, fake_ip, NULL, NULL };
 }
 
 static void kvp_msg(int op, int pool)
@@ -163,12 +164,18 @@ static void test_kvp_set_get_delete_file_format(void **state)
 	assert_string_equal(rec[0].value, "hostvalue");
 	assert_string_equal(rec[1].key, "second");
 	assert_int_equal(kvp_get(0, "hostkey"), HV_S_OK);
-	assert_string_equal((char *)kout.body.get_set.value, "hostvalue");
+	/*
+	 * Where hv_kvp.c reads a GET's value (the enumerate layout's field);
+	 * get's own field "" (before: the value there, which the in-tree
+	 * kernel read 4 bytes late: "value" for "hostvalue").
+	 */
+	assert_string_equal((char *)kout.body.enumerate.data.value, "hostvalue");
+	assert_string_equal((char *)kout.body.get_set.value, "");
 	/* a replace keeps one record */
 	assert_int_equal(kvp_set(0, "hostkey", "new"), HV_S_OK);
 	assert_int_equal(file_read(".kvp_pool_0", rec, sizeof(rec)), 2 * 2560);
 	assert_int_equal(kvp_get(0, "hostkey"), HV_S_OK);
-	assert_string_equal((char *)kout.body.get_set.value, "new");
+	assert_string_equal((char *)kout.body.enumerate.data.value, "new");
 	kvp_msg(IC_KVP_OP_DELETE, 0);
 	strcpy((char *)kin.body.del.key, "hostkey");
 	kin.body.del.key_size = 8;
@@ -251,6 +258,90 @@ static void test_kvp_ip_info(void **state)
 	assert_int_equal(kvp_do(), HV_INVALIDARG);	/* no end */
 	kvp_msg(IC_KVP_OP_SET_IP_INFO, 0);
 	assert_int_equal(kvp_do(), HV_ERROR_NOT_SUPPORTED);
+}
+
+static struct kvp_ipcfg fake_cfg;
+static char fake_adapter[256];
+static int fake_set_ips, fake_set_ip_result;
+
+static int fake_set_ip(void *arg, const char *adapter, const struct kvp_ipcfg *cfg)
+{
+	fake_set_ips++;
+	snprintf(fake_adapter, sizeof(fake_adapter), "%s", adapter);
+	fake_cfg = *cfg;
+	return fake_set_ip_result;
+}
+
+/* SET_IP_INFO as hv_kvp.c hands it over, checked before the hook sees it. */
+static uint32_t set_ip(const char *adapter, const char *addrs, const char *masks,
+		       const char *gws, const char *dns, int dhcp)
+{
+	kvp_msg(IC_KVP_OP_SET_IP_INFO, 0);
+	strcpy((char *)kin.body.ip.adapter_id, adapter);
+	strcpy((char *)kin.body.ip.ip_addr, addrs);
+	strcpy((char *)kin.body.ip.sub_net, masks);
+	strcpy((char *)kin.body.ip.gate_way, gws);
+	strcpy((char *)kin.body.ip.dns_addr, dns);
+	kin.body.ip.dhcp_enabled = (uint8_t)dhcp;
+	return kvp_do();
+}
+
+static void test_kvp_set_ip_info(void **state)
+{
+	const char *argv[64];
+	char bufs[KVP_IPCFG_ADDRS][INET6_ADDRSTRLEN + 8];
+	int n;
+
+	kvp_ctx_init();
+	kctx.ops.set_ip = fake_set_ip;
+	fake_set_ips = fake_set_ip_result = 0;
+	assert_int_equal(set_ip("00:15:5D:00:00:01", "192.0.2.9; 2001:DB8:0::9;10.1.2.3",
+				"255.255.255.0;/64;8", "192.0.2.1;2001:db8::1", "192.0.2.53", 0), HV_S_OK);
+	assert_string_equal(fake_adapter, "00:15:5D:00:00:01");
+	assert_int_equal(fake_cfg.naddrs, 3);
+	assert_string_equal(fake_cfg.addrs[1].addr, "2001:db8::9");	/* canonical */
+	assert_int_equal(fake_cfg.addrs[0].prefix, 24);
+	assert_int_equal(fake_cfg.addrs[1].prefix, 64);
+	assert_int_equal(fake_cfg.addrs[2].prefix, 8);
+	assert_int_equal(fake_cfg.ngws, 2);
+	assert_int_equal(fake_cfg.ndns, 1);
+	assert_false(fake_cfg.dhcp);
+	n = kvp_ipcfg_argv(&fake_cfg, "/hook", "eth0", bufs, argv, 64);
+	assert_int_equal(n, 11);
+	assert_string_equal(argv[1], "eth0");
+	assert_string_equal(argv[2], "192.0.2.9/24");
+	assert_string_equal(argv[3], "2001:db8::9/64");
+	assert_string_equal(argv[5], "--gateway");
+	assert_string_equal(argv[8], "2001:db8::1");
+	assert_string_equal(argv[10], "192.0.2.53");
+	assert_null(argv[11]);
+	/* DHCP alone */
+	assert_int_equal(set_ip("eth0", "", "", "", "", 1), HV_S_OK);
+	assert_true(fake_cfg.dhcp);
+	assert_int_equal(fake_cfg.naddrs, 0);
+	/* the system's answers: no such adapter, the hook failed */
+	fake_set_ip_result = -2;
+	assert_int_equal(set_ip("00:15:5d:00:00:09", "192.0.2.9", "24", "", "", 0), HV_GUID_NOTFOUND);
+	fake_set_ip_result = -1;
+	assert_int_equal(set_ip("eth0", "192.0.2.9", "24", "", "", 0), HV_E_FAIL);
+	fake_set_ip_result = 0;
+	/* what never reaches the hook */
+	fake_set_ips = 0;
+	assert_int_equal(set_ip("eth0", "", "", "", "", 0), HV_E_FAIL);	/* nothing to do */
+	assert_int_equal(set_ip("eth0", "192.0.2.9", "", "", "", 0), HV_E_FAIL);	/* no mask */
+	assert_int_equal(set_ip("eth0", "192.0.2.9", "255.0.255.0", "", "", 0), HV_E_FAIL);
+	assert_int_equal(set_ip("eth0", "192.0.2.9", "33", "", "", 0), HV_E_FAIL);
+	assert_int_equal(set_ip("eth0", "2001:db8::9", "129", "", "", 0), HV_E_FAIL);
+	assert_int_equal(set_ip("eth0", "2001:db8::9", "255.255.255.0", "", "", 0), HV_E_FAIL);
+	assert_int_equal(set_ip("eth0", "192.0.2.9 -rf", "24", "", "", 0), HV_E_FAIL);
+	assert_int_equal(set_ip("eth0", "192.0.2.9", "24", "$(reboot)", "", 0), HV_E_FAIL);
+	assert_int_equal(set_ip("eth0", "192.0.2.9", "24", "", "--dns", 0), HV_E_FAIL);
+	assert_int_equal(set_ip("eth0", "192.0.2.9", "24", "1.1.1.1;1.1.1.2;1.1.1.3;1.1.1.4;1.1.1.5",
+				"", 0), HV_E_FAIL);	/* too many gateways */
+	assert_int_equal(set_ip("", "192.0.2.9", "24", "", "", 0), HV_INVALIDARG);	/* no adapter */
+	memset(kin.body.ip.dns_addr, 'x', sizeof(kin.body.ip.dns_addr));	/* no end */
+	assert_int_equal(kvp_do(), HV_INVALIDARG);
+	assert_int_equal(fake_set_ips, 0);
 }
 
 /* Every host field is checked; nothing unchecked reaches the pool file. */
@@ -431,6 +522,38 @@ static void test_vss_freeze_thaw(void **state)
 	assert_int_equal(vss_handle(&c, &in, 5, &out), sizeof(out));
 	assert_int_equal((uint32_t)out.error, HV_E_FAIL);
 	assert_int_equal(fake_freezes, 2);
+}
+
+/*
+ * ovb-vssd died while frozen and its watchdog thawed: the watchdog answers
+ * the host's THAW on the device (success: thawed), refuses a FREEZE, and
+ * then lets the device go. Before, nobody answered and `ovbctl thaw`
+ * failed although the guest was thawed.
+ */
+static void test_vss_standin_after_death(void **state)
+{
+	struct vss_msg fr = { .hdr.operation = IC_VSS_OP_FREEZE }, th = { .hdr.operation = IC_VSS_OP_THAW };
+	struct vss_msg a;
+	int sv[2];
+
+	(void)state;
+	fake_thaws = 0;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	assert_int_equal(write(sv[1], &fr, sizeof(fr)), (ssize_t)sizeof(fr));
+	assert_int_equal(write(sv[1], &th, sizeof(th)), (ssize_t)sizeof(th));
+	assert_int_equal(vss_standin_serve(sv[0], 5000, fake_thaw, NULL), 1);
+	assert_int_equal(read(sv[1], &a, sizeof(a)), (ssize_t)sizeof(a));
+	/* (the answer's status is in the header's place) */
+	assert_int_equal((uint32_t)a.error, HV_E_FAIL);	/* nobody would hold it */
+	assert_int_equal(read(sv[1], &a, sizeof(a)), (ssize_t)sizeof(a));
+	assert_int_equal((uint32_t)a.error, HV_S_OK);
+	assert_int_equal(fake_thaws, 1);
+	/* no THAW comes: it gives up after its time and answers nothing */
+	assert_int_equal(vss_standin_serve(sv[0], 100, fake_thaw, NULL), 0);
+	/* the device goes: it stops */
+	close(sv[1]);
+	assert_int_equal(vss_standin_serve(sv[0], 5000, fake_thaw, NULL), 0);
+	close(sv[0]);
 }
 
 static void test_vss_mount_rules(void **state)
@@ -726,11 +849,13 @@ int main(void)
 		cmocka_unit_test_setup(test_kvp_reads_debian_pool_file, setup),
 		cmocka_unit_test_setup(test_kvp_auto_pool_and_register, setup),
 		cmocka_unit_test_setup(test_kvp_ip_info, setup),
+		cmocka_unit_test_setup(test_kvp_set_ip_info, setup),
 		cmocka_unit_test_setup(test_kvp_bad_messages, setup),
 		cmocka_unit_test(test_kvp_pool_limits),
 		cmocka_unit_test(test_kvp_text_parsers),
 		cmocka_unit_test_setup(test_kvp_sysinfo, setup),
 		cmocka_unit_test(test_vss_freeze_thaw),
+		cmocka_unit_test(test_vss_standin_after_death),
 		cmocka_unit_test(test_vss_mount_rules),
 		cmocka_unit_test_setup(test_fcopy_copy_and_create_path, setup),
 		cmocka_unit_test_setup(test_fcopy_exists_and_overwrite, setup),

@@ -73,6 +73,9 @@ struct guest {
 	uint32_t fc_len, fc_full_at;
 	char fc_name[64], fc_dir[64];
 	int fc_exists, fc_completed, fc_cancelled, fc_dup_offsets;
+	/* KVP SET_IP_INFO: what the last one carried (ASCII) */
+	char ipset_adapter[64], ipset_addrs[256], ipset_masks[256], ipset_gws[256], ipset_dns[256];
+	uint8_t ipset_family, ipset_dhcp;
 };
 
 /* ASCII only: the tests' keys and values. */
@@ -239,6 +242,20 @@ static void answer(struct guest *gu, uint8_t *pkt, uint32_t len, uint64_t tid)
 		gu->held_len = len;
 		gu->held_tid = tid;
 		return;
+	}
+	if (m->hdr.operation == IC_KVP_OP_SET_IP_INFO) {
+		/* The whole IP message; an adapter the guest has not: GUID_NOTFOUND. */
+		assert_true(plen >= ICMSG_HDR_SIZE + sizeof(*ip));
+		from16(gu->ipset_adapter, (uint8_t *)ip->ip.adapter_id, sizeof(ip->ip.adapter_id));
+		from16(gu->ipset_addrs, (uint8_t *)ip->ip.ip_addr, 500);
+		from16(gu->ipset_masks, (uint8_t *)ip->ip.sub_net, 500);
+		from16(gu->ipset_gws, (uint8_t *)ip->ip.gate_way, 500);
+		from16(gu->ipset_dns, (uint8_t *)ip->ip.dns_addr, 500);
+		gu->ipset_family = ip->ip.addr_family;
+		gu->ipset_dhcp = ip->ip.dhcp_enabled;
+		if (strcmp(gu->ipset_adapter, "00:15:5d:00:00:01") && strcmp(gu->ipset_adapter, "eth0"))
+			status = IC_KVP_E_GUID_NOTFOUND;
+		goto send;
 	}
 	if (m->hdr.operation == IC_KVP_OP_GET_IP_INFO) {
 		/* The whole IP message came, and the MAC the host asked for. */
@@ -488,6 +505,52 @@ static void test_round_trips(void **state)
 	assert_string_equal(str_at(s, "auto", "OSName"), "Debian GNU/Linux");
 	assert_string_equal(str_at(s, "version", NULL), "4.0");
 	json_object_put(s);
+}
+
+/* `ip set`: the configuration as the wire carries it (hv_kvp_daemon's lists). */
+static void test_ip_set(void **state)
+{
+	struct guest *gu = *state;
+	struct json_object *o;
+
+	start_guest(gu);
+	o = expect_ok(gu, "ip set 00:15:5d:00:00:01 192.0.2.9/24,2001:db8::9/64,10.1.2.3/8 "
+		      "--gateway 192.0.2.1 --dns 192.0.2.53,2001:db8::53");
+	assert_string_equal(str_at(o, "addresses", NULL), "192.0.2.9;2001:db8::9;10.1.2.3");
+	json_object_put(o);
+	assert_string_equal(gu->ipset_adapter, "00:15:5d:00:00:01");
+	assert_string_equal(gu->ipset_addrs, "192.0.2.9;2001:db8::9;10.1.2.3");
+	assert_string_equal(gu->ipset_masks, "255.255.255.0;64;255.0.0.0");
+	assert_string_equal(gu->ipset_gws, "192.0.2.1");
+	assert_string_equal(gu->ipset_dns, "192.0.2.53;2001:db8::53");
+	assert_int_equal(gu->ipset_family, IC_KVP_ADDR_FAMILY_IPV4 | IC_KVP_ADDR_FAMILY_IPV6);
+	assert_int_equal(gu->ipset_dhcp, 0);
+	/* DHCP alone, on an interface named, a /32 and a /0 */
+	json_object_put(expect_ok(gu, "ip set eth0 --dhcp"));
+	assert_int_equal(gu->ipset_dhcp, 1);
+	assert_string_equal(gu->ipset_addrs, "");
+	assert_int_equal(gu->ipset_family, IC_KVP_ADDR_FAMILY_IPV4);
+	json_object_put(expect_ok(gu, "ip set eth0 198.51.100.1/32,203.0.113.0/0"));
+	assert_string_equal(gu->ipset_masks, "255.255.255.255;0.0.0.0");
+	/* the guest has no such adapter: said so */
+	expect_error(gu, "ip set 00:15:5d:00:00:09 192.0.2.9/24", "no network adapter");
+	/* bad arguments never reach the guest */
+	gu->ops = 0;
+	expect_error(gu, "ip set", "usage");
+	expect_error(gu, "ip set eth0", "or --dhcp");
+	expect_error(gu, "ip set eth0 192.0.2.9", "ADDR/PREFIX");
+	expect_error(gu, "ip set eth0 192.0.2.9/33", "prefix length");
+	expect_error(gu, "ip set eth0 2001:db8::1/129", "prefix length");
+	expect_error(gu, "ip set eth0 192.0.2.9/-1", "prefix length");
+	expect_error(gu, "ip set eth0 192.0.2.9/24x", "prefix length");
+	expect_error(gu, "ip set eth0 300.0.2.9/24", "not an IPv4");
+	expect_error(gu, "ip set eth0 192.0.2.9/24 --gateway", "usage");
+	expect_error(gu, "ip set eth0 192.0.2.9/24 --gateway gw.example", "not an IPv4");
+	expect_error(gu, "ip set eth0 192.0.2.9/24 --dns 1.1.1.1;rm", "not an IPv4");
+	expect_error(gu, "ip set eth0 ,", "usage");
+	expect_error(gu, "ip set eth0 192.0.2.9/24 --frob", "usage");
+	expect_error(gu, "ip set eth0 192.0.2.9/24 192.0.2.10/24", "usage");
+	assert_int_equal(gu->ops, 0);
 }
 
 /* The in-tree guest's GET answers "": the host finds the value by enumerating. */
@@ -782,6 +845,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_round_trips, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_version_3, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ip_set, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_get_empty, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_silent_guest, setup, teardown),

@@ -8,7 +8,9 @@
 #ifndef OVB_GUESTSHIM_STUB_IC_DAEMONS_H
 #define OVB_GUESTSHIM_STUB_IC_DAEMONS_H
 
+#ifndef SHIM_REAL_KVP	/* (guest_ic_fuzz includes icvsc/kvp.c itself) */
 const struct ic_service ic_kvp = { .name = "kvp", .msgtype = ICMSGTYPE_KVPEXCHANGE };
+#endif
 const struct ic_service ic_vss = { .name = "vss", .msgtype = ICMSGTYPE_VSS };
 const struct ic_service ic_fcopy = { .name = "fcopy", .msgtype = ICMSGTYPE_FCOPY };
 
