@@ -214,11 +214,21 @@ static int killed_op_rounds(void (*setup)(void), int (*op)(void), void (*after)(
 		int status;
 		pid_t pid;
 
+		int pfd[2];
+		char go;
+
 		setup();
+		assert_int_equal(pipe(pfd), 0);
 		pid = fork();
 		assert_true(pid >= 0);
-		if (!pid)
-			_exit(op() ? 3 : 0);
+		if (!pid) {
+			/* The kill's moment counts from the operation's start, not the fork's. */
+			close(pfd[0]);
+			_exit(write(pfd[1], "g", 1) != 1 ? 4 : op() ? 3 : 0);
+		}
+		close(pfd[1]);
+		assert_int_equal(read(pfd[0], &go, 1), 1);
+		close(pfd[0]);
 		ts.tv_sec = 0;
 		ts.tv_nsec = (long)(xs() % (uint64_t)full_us) * 1000L;
 		if (ts.tv_nsec >= 1000000000L) {
