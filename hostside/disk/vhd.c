@@ -909,11 +909,16 @@ int vhd_check(const char *path, const char *parent_dir, struct vhd_check_result 
 
 /* ---- resize, compact, commit ---------------------------------------------- */
 
-/* The footer (both copies for a dynamic disk) from @v->vi, durably: the copy at 0 first. */
+/*
+ * The footer (both copies for a dynamic disk) from @v->vi, durably: the
+ * copy at 0 first. The original size follows the current one: the spec
+ * calls it the size at creation, but libvhdi takes it as the disk's size.
+ */
 static int vhd_write_footers(struct vhd *v)
 {
 	int ret = 0;
 
+	v->vi.original_size = v->vi.size;
 	vhd_footer_build(v->footer, &v->vi);
 	if (v->vi.type != VHD_TYPE_FIXED) {
 		ret = vhd_pwrite(v->fd, v->footer, VHD_FOOTER_SIZE, 0);

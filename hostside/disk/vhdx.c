@@ -1036,6 +1036,10 @@ int vhdx_create(const char *path, const struct vhdx_create_opts *o, const char *
 	vi.hdr = (struct vhdx_header){ .version = 1, .log_length = VHDX_MB, .log_offset = VHDX_MB };
 	vhdx_guid_random(&vi.hdr.file_write);
 	vhdx_guid_random(&vi.hdr.data_write);
+	if (o->data_write)
+		vi.hdr.data_write = *o->data_write;
+	if (o->page83)
+		vi.page83 = *o->page83;
 	vi.meta_off = 2 * VHDX_MB;
 	vi.meta_len = VHDX_MB;
 	vi.bat_off = 3 * VHDX_MB;
@@ -1486,6 +1490,7 @@ int vhdx_commit(const char *path, const char *parent_dir, uint64_t *sectors, con
 {
 	char ppath[PATH_MAX], tmp[PATH_MAX + 16];
 	struct vhdx_create_opts co = { .type = VHDX_DIFFERENCING, .parent = ppath };
+	vhdx_guid dw, id;
 	struct vhdx *v, *p;
 	struct stat a, b;
 	uint8_t *buf = NULL;
@@ -1512,6 +1517,10 @@ int vhdx_commit(const char *path, const char *parent_dir, uint64_t *sectors, con
 	}
 	snprintf(ppath, sizeof(ppath), "%s", p->real);
 	co.block_size = v->vi.block_size;
+	dw = v->vi.hdr.data_write;
+	id = v->vi.page83;
+	co.data_write = &dw;
+	co.page83 = &id;
 	/* The parent this chain matched, now writable (the same file, not a new one at its path). */
 	fd = open(p->real, O_RDWR | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &a) < 0 || fstat(p->fd, &b) < 0 || a.st_dev != b.st_dev ||
@@ -1564,7 +1573,9 @@ int vhdx_commit(const char *path, const char *parent_dir, uint64_t *sectors, con
 	/*
 	 * The parent's DataWriteGuid changed with its data, so the child no
 	 * longer matches it: it is replaced by an empty child of the parent
-	 * (qemu-img commit empties the child), made beside it and renamed over.
+	 * (qemu-img commit empties the child), made beside it and renamed
+	 * over, with the child's DataWriteGuid and page 83 id: it reads as
+	 * the child did, so the child's own children still match it.
 	 */
 	snprintf(tmp, sizeof(tmp), "%s.commit~", path);
 	ret = vhdx_create(tmp, &co, why);

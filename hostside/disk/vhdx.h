@@ -95,6 +95,8 @@ struct vhdx_create_opts {
 	uint64_t size;		/* bytes, multiple of 512 (ignored for differencing) */
 	uint32_t block_size;	/* 0: the default for the type */
 	const char *parent;	/* differencing: the parent image */
+	/* NULL: new ones; else kept (commit's replacement child reads as the old one did) */
+	const vhdx_guid *data_write, *page83;
 };
 
 /* Create (or replace) @path. 0 or -errno; *@why says what was wrong. */
@@ -139,9 +141,11 @@ int vhdx_compact(const char *path, const char *parent_dir, uint32_t *freed, cons
  * block the child has is written into the parent (the one the chain
  * matched, reopened writable for this only; through its log) and synced.
  * The parent's DataWriteGuid changes with its data, so the child is then
- * replaced by an empty child of the parent (same path and block size; a
- * new page 83 id). A crash part way leaves the parent consistent and the
- * child holding all its data, but no longer matching the changed parent.
+ * replaced by an empty child of the parent with the child's own identity
+ * (path, block size, DataWriteGuid and page 83 id: it reads as it did, so
+ * its own children still match). A crash part way leaves the parent
+ * consistent and the child holding all its data, but no longer matching
+ * the changed parent.
  */
 int vhdx_commit(const char *path, const char *parent_dir, uint64_t *sectors, const char **why);
 
