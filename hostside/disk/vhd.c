@@ -1096,7 +1096,8 @@ static int vhd_grow_bat(struct vhd *v, uint32_t entries, const char **why)
 	uint8_t *fill;
 	int ret = 0;
 
-	if (v->vi.dyn_offset < need && v->vi.dyn_offset + VHD_DYN_HEADER_SIZE > v->vi.bat_offset) {
+	if (v->vi.bat_offset < VHD_FOOTER_SIZE ||
+	    (v->vi.dyn_offset < need && v->vi.dyn_offset + VHD_DYN_HEADER_SIZE > v->vi.bat_offset)) {
 		*why = "the dynamic header lies after the BAT: it cannot grow";
 		return -ENOTSUP;
 	}

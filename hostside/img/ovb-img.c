@@ -213,8 +213,27 @@ static const char *detect(const char *file)
 	if (fd >= 0)
 		close(fd);
 	b = disk_backend_open(file, &o);
-	if (!b)
-		return "raw";
+	if (!b) {
+		/*
+		 * A VHD that does not open (a parent missing, say) is still no raw
+		 * disk: resize would otherwise truncate its footer away.
+		 */
+		char cookie[8];
+		struct stat st;
+
+		bool vhd = false;
+
+		fd = open(file, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 && !fstat(fd, &st) && st.st_size >= (off_t)VHD_FOOTER_SIZE) {
+			/* The footer at the end, or its copy at 0 (a dynamic disk's). */
+			vhd = (pread(fd, cookie, 8, st.st_size - VHD_FOOTER_SIZE) == 8 &&
+			       !memcmp(cookie, "conectix", 8)) ||
+			      (pread(fd, cookie, 8, 0) == 8 && !memcmp(cookie, "conectix", 8));
+		}
+		if (fd >= 0)
+			close(fd);
+		return vhd ? "vhd" : "raw";
+	}
 	f = !strcmp(disk_backend_format(b), "vhd") ? "vhd" : "raw";
 	disk_backend_close(b);
 	return f;
@@ -676,7 +695,7 @@ static int cmd_resize(int argc, char **argv)
 	fmt = fmt_resolve(fmt, file);
 	ret = image_size(file, fmt, &cur);
 	if (ret) {
-		fprintf(stderr, "ovb-img: %s: %s\n", file, strerror(-ret));
+		fprintf(stderr, "ovb-img: %s: cannot open as %s: %s\n", file, fmt, strerror(-ret));
 		return 1;
 	}
 	if (parse_size(arg + (*arg == '+' || *arg == '-'), &delta)) {

@@ -193,8 +193,10 @@ static void put_data(const char *p, uint8_t *shadow, uint64_t off, uint64_t len,
 /*
  * Crash safety of an operation on a closed image: @op runs in a child
  * process killed at a random moment within the time a whole run took
- * (@setup remakes the image first, each round). Returns how many of
- * @rounds were killed before the operation finished; @after checks each.
+ * (@setup remakes the image first, each round; a round the operation
+ * outran halves that window). Runs until @rounds were killed before the
+ * operation finished, or 3 * @rounds in all; returns how many were.
+ * @after checks each.
  */
 static int killed_op_rounds(void (*setup)(void), int (*op)(void), void (*after)(bool done),
 			    int rounds)
@@ -209,7 +211,7 @@ static int killed_op_rounds(void (*setup)(void), int (*op)(void), void (*after)(
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	after(true);
 	full_us = (t1.tv_sec - t0.tv_sec) * 1000000L + (t1.tv_nsec - t0.tv_nsec) / 1000 + 1;
-	for (int r = 0; r < rounds; r++) {
+	for (int r = 0; r < 3 * rounds && killed < rounds; r++) {
 		struct timespec ts;
 		int status;
 		pid_t pid;
@@ -240,6 +242,8 @@ static int killed_op_rounds(void (*setup)(void), int (*op)(void), void (*after)(
 		waitpid(pid, &status, 0);
 		assert_true(WIFSIGNALED(status) || WEXITSTATUS(status) == 0);
 		killed += WIFSIGNALED(status);
+		if (!WIFSIGNALED(status) && full_us > 1)
+			full_us /= 2;
 		after(!WIFSIGNALED(status));
 	}
 	return killed;

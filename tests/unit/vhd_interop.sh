@@ -201,6 +201,13 @@ qemu-img compare -q -f vhdx -F raw rs.vhdx g.raw || fail "qemu-img compare: our 
 qemu-img check -q rs.vhdx || fail "qemu-img check on our shrunk VHDX"
 qemu-img compare -q -f vhdx -F raw rs.vhdx r0.raw || fail "qemu-img compare: our shrunk VHDX"
 "$IMG" resize rs.vhdx 1M 2>/dev/null && fail "a shrink without --shrink was done"
+# A child whose parent is gone is still a VHD (detected by its footer): refused, not truncated as raw.
+"$IMG" create -f vhd o-p.vhd 1M
+"$IMG" create -f vhd -o parent=o-p.vhd o-c.vhd
+rm o-p.vhd
+osum=$(sum o-c.vhd)
+"$IMG" resize o-c.vhd 2M 2>/dev/null && fail "resize of a child without its parent"
+[ "$(sum o-c.vhd)" = "$osum" ] || fail "a failed resize changed the image"
 
 # Compact QEMU's fully allocated images (-S 0 writes the zeros too).
 qemu-img convert -S 0 -O vhdx -o block_size=1M r0.raw qz.vhdx
