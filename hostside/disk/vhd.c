@@ -1289,12 +1289,28 @@ out:
 	return ret;
 }
 
+int vhd_reopen_writable(int *fd, const char *real)
+{
+	int nfd = open(real, O_RDWR | O_CLOEXEC);
+	struct stat a, b;
+
+	if (nfd < 0)
+		return -errno;
+	/* The same file, not a new one put at its path since. */
+	if (fstat(nfd, &a) < 0 || fstat(*fd, &b) < 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino) {
+		close(nfd);
+		return -ESTALE;
+	}
+	close(*fd);
+	*fd = nfd;
+	return 0;
+}
+
 int vhd_commit(const char *path, const char *parent_dir, uint64_t *sectors, const char **why)
 {
 	struct vhd *v, *p;
-	struct stat a, b;
 	uint8_t *buf = NULL;
-	int fd, ret = 0;
+	int ret = 0;
 
 	*why = NULL;
 	*sectors = 0;
@@ -1315,18 +1331,12 @@ int vhd_commit(const char *path, const char *parent_dir, uint64_t *sectors, cons
 		ret = -EINVAL;
 		goto out;
 	}
-	/* The parent this chain checked, now writable (the same file, not a new one at its path). */
-	fd = open(p->real, O_RDWR | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &a) < 0 || fstat(p->fd, &b) < 0 || a.st_dev != b.st_dev ||
-	    a.st_ino != b.st_ino) {
-		ret = fd < 0 ? -errno : -ESTALE;
-		if (fd >= 0)
-			close(fd);
+	/* The parent this chain checked, now writable. */
+	ret = vhd_reopen_writable(&p->fd, p->real);
+	if (ret) {
 		*why = "cannot open the parent writable";
 		goto out;
 	}
-	close(p->fd);
-	p->fd = fd;
 	p->ro = false;
 	buf = malloc(v->vi.block_size);
 	if (!buf) {

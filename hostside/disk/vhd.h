@@ -91,6 +91,12 @@ int vhd_pwrite(int fd, const void *buf, size_t len, uint64_t off);
  * resolved, or @path's own directory; into @dir (PATH_MAX). 0 or -errno.
  */
 int vhd_parent_root(const char *path, const char *parent_dir, char *dir);
+/*
+ * Replace the read-only *@fd with @real opened writable, if @real is still
+ * the same file (shared with vhdx.c: commit writes into a parent the
+ * chain's open checked). 0, or -errno (-ESTALE: another file there now).
+ */
+int vhd_reopen_writable(int *fd, const char *real);
 /* Is the resolved @real in or under @dir ("/": anywhere)? */
 bool vhd_under(const char *real, const char *dir);
 

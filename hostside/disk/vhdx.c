@@ -1252,6 +1252,15 @@ out:
 	return ret;
 }
 
+/* The new size's geometry (@n, from vhdx_geometry) into @v, once its size is committed. */
+static void vhdx_take_geometry(struct vhdx *v, const struct vhdx_info *n)
+{
+	v->vi.size = n->size;
+	v->vi.payload_blocks = n->payload_blocks;
+	v->vi.bitmap_blocks = n->bitmap_blocks;
+	v->vi.bat_entries = n->bat_entries;
+}
+
 static int vhdx_resize_locked(struct vhdx *v, uint64_t size, const char **why)
 {
 	struct vhdx_info n = v->vi;
@@ -1280,10 +1289,7 @@ static int vhdx_resize_locked(struct vhdx *v, uint64_t size, const char **why)
 		ret = vhdx_commit_size(v, size);
 		if (ret)
 			return ret;
-		v->vi.size = size;
-		v->vi.payload_blocks = n.payload_blocks;
-		v->vi.bitmap_blocks = n.bitmap_blocks;
-		v->vi.bat_entries = ne;
+		vhdx_take_geometry(v, &n);
 		v->used = 0;
 		for (uint32_t b = 0; b < n.payload_blocks; b++)
 			v->used += VHDX_BAT_STATE(v->bat[vhdx_bat_payload(&n, b)]) == VHDX_PB_FULLY_PRESENT ||
@@ -1350,10 +1356,7 @@ static int vhdx_resize_locked(struct vhdx *v, uint64_t size, const char **why)
 		ret = vhdx_commit_size(v, size);
 	if (ret)
 		return ret;
-	v->vi.size = size;
-	v->vi.payload_blocks = n.payload_blocks;
-	v->vi.bitmap_blocks = n.bitmap_blocks;
-	v->vi.bat_entries = ne;
+	vhdx_take_geometry(v, &n);
 	if (vhdx_type(v) == VHDX_FIXED)
 		v->used = n.payload_blocks;
 	return 0;
@@ -1492,9 +1495,8 @@ int vhdx_commit(const char *path, const char *parent_dir, uint64_t *sectors, con
 	struct vhdx_create_opts co = { .type = VHDX_DIFFERENCING, .parent = ppath };
 	vhdx_guid dw, id;
 	struct vhdx *v, *p;
-	struct stat a, b;
 	uint8_t *buf = NULL;
-	int fd, ret = 0;
+	int ret = 0;
 
 	*why = NULL;
 	*sectors = 0;
@@ -1521,18 +1523,12 @@ int vhdx_commit(const char *path, const char *parent_dir, uint64_t *sectors, con
 	id = v->vi.page83;
 	co.data_write = &dw;
 	co.page83 = &id;
-	/* The parent this chain matched, now writable (the same file, not a new one at its path). */
-	fd = open(p->real, O_RDWR | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &a) < 0 || fstat(p->fd, &b) < 0 || a.st_dev != b.st_dev ||
-	    a.st_ino != b.st_ino) {
-		ret = fd < 0 ? -errno : -ESTALE;
-		if (fd >= 0)
-			close(fd);
+	/* The parent this chain matched, now writable. */
+	ret = vhd_reopen_writable(&p->fd, p->real);
+	if (ret) {
 		*why = "cannot open the parent writable";
 		goto out;
 	}
-	close(p->fd);
-	p->fd = fd;
 	p->ro = false;
 	buf = malloc(VHDX_MB);
 	if (!buf) {
