@@ -1161,9 +1161,22 @@ static int vhd_resize_dynamic(struct vhd *v, uint64_t size, const char **why)
 		return -EINVAL;
 	}
 	if (size > old) {
-		/* What a shrink left past the old end must read as zeros. */
+		/*
+		 * What a shrink left past the old end must read as zeros: the
+		 * tail of the last block, and blocks a shrink cut short by a
+		 * crash did not free yet.
+		 */
 		if (old % bs)
 			ret = vhd_clear_tail(v, (uint32_t)(old / bs), (uint32_t)(old % bs / VHD_SECTOR));
+		for (uint32_t i = (uint32_t)((old + bs - 1) / bs); !ret && i < v->vi.bat_entries; i++) {
+			if (v->bat[i] == VHD_BAT_UNUSED)
+				continue;
+			v->bat[i] = VHD_BAT_UNUSED;
+			v->used--;
+			ret = vhd_write_bat_sector(v, i);
+			if (!ret)
+				ret = vhd_sync(v->fd);
+		}
 		if (!ret && entries > v->vi.bat_entries) {
 			ret = vhd_grow_bat(v, entries, why);
 			if (ret)

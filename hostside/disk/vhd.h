@@ -108,7 +108,8 @@ int vhd_check(const char *path, const char *parent_dir, struct vhd_check_result 
  * footer's current size and its CHS geometry, recomputed from the size as
  * at create (the size is what we use; the geometry may describe a little
  * less). Shrinking needs @shrink and drops the data past the new end.
- * Fixed: the footer moves. Dynamic: growing the BAT past its space moves
+ * Fixed: the footer moves (a crash before the old one is zeroed leaves
+ * its 512 bytes readable at the old end). Dynamic: growing the BAT past its space moves
  * the blocks in its way to the end first (each copy durable before the
  * BAT points at it), then the new entries, the header, the footer; a
  * shrink changes the footer first, then frees the blocks past the end
