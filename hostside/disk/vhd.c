@@ -285,6 +285,23 @@ static struct vhd *vhd_open_at(int fd, const char *path, bool ro, const char *al
 	ret = vhd_load_dynamic(v, (uint64_t)st.st_size, end_footer);
 	if (ret)
 		goto fail;
+	if (end_footer && !ro) {
+		/*
+		 * The copy at 0 is written before the end footer when they change
+		 * (resize): a crash between leaves it ahead. The end footer is
+		 * the one in use; the copy follows it again.
+		 */
+		uint8_t copy[VHD_FOOTER_SIZE];
+
+		ret = vhd_pread(fd, copy, sizeof(copy), 0);
+		if (!ret && memcmp(copy, v->footer, sizeof(copy))) {
+			ret = vhd_pwrite(fd, v->footer, VHD_FOOTER_SIZE, 0);
+			if (!ret)
+				ret = vhd_sync(fd);
+		}
+		if (ret)
+			goto fail;
+	}
 	if (!end_footer && !ro) {
 		/* Put the footer back at the end before anything is allocated. */
 		ret = vhd_pwrite(fd, v->footer, VHD_FOOTER_SIZE, v->footer_off);

@@ -100,7 +100,11 @@ int vhd_reopen_writable(int *fd, const char *real);
 /* Is the resolved @real in or under @dir ("/": anywhere)? */
 bool vhd_under(const char *real, const char *dir);
 
-/* Check @path's metadata (and that its parent chain opens). 0, or -errno if it cannot be read. */
+/*
+ * Check @path's metadata (and that its parent chain opens). 0, or -errno
+ * if it cannot be read. A writable open (vhd_open) repairs what a crash
+ * can leave: a footer missing at the end, a copy at 0 that differs.
+ */
 int vhd_check(const char *path, const char *parent_dir, struct vhd_check_result *r);
 
 /*

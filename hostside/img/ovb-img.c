@@ -32,7 +32,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: ovb-img create -f raw|vhd|vhdx [-o type=fixed|dynamic|differencing,parent=FILE,block_size=N] FILE [SIZE]\n"
 		"       ovb-img info [--json] [-f FMT] FILE\n"
-		"       ovb-img check [-r] [-f FMT] FILE   (-r: a VHDX's log is replayed first)\n"
+		"       ovb-img check [-r] [-f FMT] FILE   (-r: a VHDX's log is replayed, a VHD's footers mended, first)\n"
 		"       ovb-img convert [-f FMT] [-O raw|vhd|vhdx] [-o type=fixed|dynamic|differencing,parent=FILE,block_size=N] SRC DST\n"
 		"       ovb-img resize [--shrink] [-f FMT] FILE [+|-]SIZE   (a smaller size needs --shrink)\n"
 		"       ovb-img compact [-f FMT] FILE   (a dynamic or differencing image gives back blocks that read as what is below them)\n"
@@ -515,7 +515,7 @@ static int cmd_check(int argc, char **argv)
 		if (opt == 'f')
 			fmt = optarg;
 		else if (opt == 'r')
-			repair = true;	/* VHDX: replay a log a crash left */
+			repair = true;	/* VHDX: replay a log a crash left; VHD: mend its footers */
 		else
 			return 1;
 	}
@@ -529,6 +529,13 @@ static int cmd_check(int argc, char **argv)
 	if (strcmp(fmt, "vhd")) {
 		fprintf(stderr, "ovb-img: %s: a %s image has no metadata to check\n", argv[optind], fmt);
 		return 0;
+	}
+	if (repair) {
+		/* A writable open repairs the footers a crash can leave apart. */
+		struct vhd *v = vhd_open(argv[optind], false, "/");
+
+		if (v)
+			vhd_close(v);
 	}
 	ret = vhd_check(argv[optind], "/", &r);
 	if (ret) {

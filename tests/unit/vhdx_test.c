@@ -923,11 +923,11 @@ static void commit_setup(void)
 {
 	create("kc0.vhdx", VHDX_DYNAMIC, NULL, 0);
 	memset(base_shadow, 0, SIZE);
-	put_data(kp0, base_shadow, 1 << 20, 8 << 20, false);
+	put_data(kp0, base_shadow, 1 << 20, 4 << 20, false);
 	memcpy(big, base_shadow, SIZE);
 	create("kc1.vhdx", VHDX_DIFFERENCING, kp0, 0);
-	put_data(kp1, big, 0, 6 << 20, false);
-	put_data(kp1, big, 12 << 20, 6 << 20, false);
+	put_data(kp1, big, 0, 2 << 20, false);
+	put_data(kp1, big, 12 << 20, 2 << 20, false);
 }
 
 static int commit_op(void)
@@ -963,8 +963,8 @@ static void compact_setup(void)
 {
 	create("kc0.vhdx", VHDX_DYNAMIC, NULL, 0);
 	memset(big, 0, SIZE);
-	put_data(kp0, big, 0, SIZE, false);
-	for (int i = 0; i < 24; i += 2)
+	put_data(kp0, big, 0, 8 << 20, false);
+	for (int i = 0; i < 8; i += 2)
 		put_data(kp0, big, (uint64_t)i << 20, 1 << 20, true);	/* half of it freeable */
 }
 
@@ -1025,15 +1025,15 @@ static void test_ops_killed(void **state)
 
 	pathof(kp0, "kc0.vhdx");
 	pathof(kp1, "kc1.vhdx");
-	k = killed_op_rounds(commit_setup, commit_op, commit_after, 6);
-	print_message("commit killed part way in %d rounds (6 wanted)\n", k);
-	assert_true(k >= 3);
-	k = killed_op_rounds(compact_setup, compact_op, compact_after, 6);
-	print_message("compact killed part way in %d rounds (6 wanted)\n", k);
-	assert_true(k >= 3);
-	k = killed_op_rounds(grow_setup, grow_op, grow_after, 6);
-	print_message("resize killed part way in %d rounds (6 wanted)\n", k);
-	assert_true(k >= 3);
+	k = killed_op_rounds(commit_setup, commit_op, commit_after, 3);
+	print_message("commit killed part way in %d rounds (3 wanted)\n", k);
+	assert_true(k >= 2);
+	k = killed_op_rounds(compact_setup, compact_op, compact_after, 3);
+	print_message("compact killed part way in %d rounds (3 wanted)\n", k);
+	assert_true(k >= 2);
+	k = killed_op_rounds(grow_setup, grow_op, grow_after, 3);
+	print_message("resize killed part way in %d rounds (3 wanted)\n", k);
+	assert_true(k >= 2);
 }
 
 static int group_setup(void **state)
