@@ -682,6 +682,41 @@ static void test_commit(void **state)
 	expect_data(p0, base_shadow, SIZE);
 }
 
+/*
+ * A resize killed between its two footer writes leaves the copy at 0 ahead
+ * of the end footer: check says so, and a writable open puts it back in
+ * line (the end footer is the one in use).
+ */
+static void test_footer_copy_mended(void **state)
+{
+	struct vhd_check_result r;
+	uint8_t foot[VHD_FOOTER_SIZE];
+	struct vhd_info vi;
+	struct stat st;
+	struct vhd *v;
+	char p[128];
+	int fd;
+
+	create("fc.vhd", VHD_TYPE_DYNAMIC, NULL, 0);
+	pathof(p, "fc.vhd");
+	fd = open(p, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(vhd_pread(fd, foot, sizeof(foot), 0), 0);
+	assert_int_equal(vhd_footer_parse(foot, (uint64_t)st.st_size, &vi), 0);
+	vi.size = 2 * SIZE;	/* what the copy says first */
+	vhd_footer_build(foot, &vi);
+	assert_int_equal(vhd_pwrite(fd, foot, sizeof(foot), 0), 0);
+	close(fd);
+	assert_int_equal(vhd_check(p, NULL, &r), 0);
+	assert_int_equal(r.errors, 1);
+	v = vhd_open(p, false, NULL);
+	assert_non_null(v);
+	assert_int_equal(vhd_get_info(v)->size, SIZE);
+	vhd_close(v);
+	check_tidy(p);
+}
+
 /* ---- the same, killed part way (the claims in vhd.h) ---- */
 
 static char kp0[128], kp1[128];
@@ -839,6 +874,7 @@ int main(void)
 		cmocka_unit_test(test_resize),
 		cmocka_unit_test(test_compact),
 		cmocka_unit_test(test_commit),
+		cmocka_unit_test(test_footer_copy_mended),
 		cmocka_unit_test(test_ops_killed),
 	};
 
