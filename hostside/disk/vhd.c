@@ -24,6 +24,8 @@
 
 #include "hostside/storvsp/disk_format.h"
 
+#define COPY_STEP	(1u << 20)	/* a block moves in pieces of this */
+
 struct vhd {
 	int fd;
 	bool ro;
@@ -283,6 +285,23 @@ static struct vhd *vhd_open_at(int fd, const char *path, bool ro, const char *al
 	ret = vhd_load_dynamic(v, (uint64_t)st.st_size, end_footer);
 	if (ret)
 		goto fail;
+	if (end_footer && !ro) {
+		/*
+		 * The copy at 0 is written before the end footer when they change
+		 * (resize): a crash between leaves it ahead. The end footer is
+		 * the one in use; the copy follows it again.
+		 */
+		uint8_t copy[VHD_FOOTER_SIZE];
+
+		ret = vhd_pread(fd, copy, sizeof(copy), 0);
+		if (!ret && memcmp(copy, v->footer, sizeof(copy))) {
+			ret = vhd_pwrite(fd, v->footer, VHD_FOOTER_SIZE, 0);
+			if (!ret)
+				ret = vhd_sync(fd);
+		}
+		if (ret)
+			goto fail;
+	}
 	if (!end_footer && !ro) {
 		/* Put the footer back at the end before anything is allocated. */
 		ret = vhd_pwrite(fd, v->footer, VHD_FOOTER_SIZE, v->footer_off);
@@ -888,16 +907,517 @@ int vhd_check(const char *path, const char *parent_dir, struct vhd_check_result 
 	}
 	r->used_blocks = v->used;
 	if (v->vi.type != VHD_TYPE_FIXED) {
-		/* Space between the metadata and the footer that no block covers. */
-		uint64_t covered = vhd_meta_end(&v->vi) + (uint64_t)v->used * vhd_block_total(&v->vi);
+		/*
+		 * Space between the metadata and the footer that no block covers,
+		 * in whole blocks (what a crashed allocation leaves; a gap smaller
+		 * than a block, as after a BAT grown over the first block, is padding).
+		 */
+		uint64_t total = vhd_block_total(&v->vi);
+		uint64_t covered = vhd_meta_end(&v->vi) + (uint64_t)v->used * total;
 
-		if (v->footer_off > covered) {
-			r->leaks = (unsigned int)((v->footer_off - covered + vhd_block_total(&v->vi) - 1) /
-						  vhd_block_total(&v->vi));
+		if (v->footer_off >= covered + total) {
+			r->leaks = (unsigned int)((v->footer_off - covered) / total);
 			r->leaked_bytes = v->footer_off - covered;
 		}
 	}
 	vhd_close(v);
+	return ret;
+}
+
+/* ---- resize, compact, commit ---------------------------------------------- */
+
+/*
+ * The footer (both copies for a dynamic disk) from @v->vi, durably: the
+ * copy at 0 first. The original size follows the current one: the spec
+ * calls it the size at creation, but libvhdi takes it as the disk's size.
+ */
+static int vhd_write_footers(struct vhd *v)
+{
+	int ret = 0;
+
+	v->vi.original_size = v->vi.size;
+	vhd_footer_build(v->footer, &v->vi);
+	if (v->vi.type != VHD_TYPE_FIXED) {
+		ret = vhd_pwrite(v->fd, v->footer, VHD_FOOTER_SIZE, 0);
+		if (!ret)
+			ret = vhd_sync(v->fd);
+	}
+	if (!ret)
+		ret = vhd_pwrite(v->fd, v->footer, VHD_FOOTER_SIZE, v->footer_off);
+	return ret ? ret : vhd_sync(v->fd);
+}
+
+static int vhd_write_dyn(struct vhd *v)
+{
+	uint8_t hdr[VHD_DYN_HEADER_SIZE];
+	int ret;
+
+	vhd_dyn_build(hdr, &v->vi);
+	ret = vhd_pwrite(v->fd, hdr, sizeof(hdr), v->vi.dyn_offset);
+	return ret ? ret : vhd_sync(v->fd);
+}
+
+/*
+ * Copy block @blk to @dst (space nothing references; at the end, the
+ * footer is written past it first), make that durable, then point the BAT
+ * at it: a crash leaves the old copy or the new one in use, never neither.
+ */
+static int vhd_move_block(struct vhd *v, uint32_t blk, uint64_t dst)
+{
+	uint64_t total = vhd_block_total(&v->vi), src = (uint64_t)v->bat[blk] * VHD_SECTOR;
+	bool at_end = dst >= v->footer_off;
+	uint32_t old = v->bat[blk];
+	uint8_t *buf;
+	int ret = 0;
+
+	if (dst % VHD_SECTOR || dst / VHD_SECTOR >= VHD_BAT_UNUSED ||
+	    dst + total + VHD_FOOTER_SIZE > (uint64_t)INT64_MAX)
+		return -ENOSPC;
+	buf = malloc(COPY_STEP);
+	if (!buf)
+		return -ENOMEM;
+	if (at_end)
+		ret = vhd_pwrite(v->fd, v->footer, VHD_FOOTER_SIZE, dst + total);
+	for (uint64_t k = 0; !ret && k < total; k += COPY_STEP) {
+		size_t n = total - k < COPY_STEP ? (size_t)(total - k) : COPY_STEP;
+
+		ret = vhd_pread(v->fd, buf, n, src + k);
+		if (!ret)
+			ret = vhd_pwrite(v->fd, buf, n, dst + k);
+	}
+	free(buf);
+	if (!ret)
+		ret = vhd_sync(v->fd);
+	if (ret)
+		return ret;
+	if (at_end)
+		v->footer_off = dst + total;
+	v->bat[blk] = (uint32_t)(dst / VHD_SECTOR);
+	ret = vhd_write_bat_sector(v, blk);
+	if (!ret)
+		ret = vhd_sync(v->fd);
+	if (ret)
+		v->bat[blk] = old;	/* the old copy is still whole */
+	return ret;
+}
+
+struct vhd_pos {
+	uint64_t off;
+	uint32_t blk;
+};
+
+static int vhd_pos_cmp(const void *a, const void *b)
+{
+	const struct vhd_pos *x = a, *y = b;
+
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/*
+ * Give back the space no block uses: the highest blocks move down into the
+ * lowest gaps (each move durable before the next), then the footer moves
+ * down to just past the last block and the file is cut there.
+ */
+static int vhd_pack(struct vhd *v)
+{
+	uint64_t total = vhd_block_total(&v->vi), cur = vhd_meta_end(&v->vi), end;
+	struct vhd_pos *a = malloc(((size_t)v->used + 1) * sizeof(*a));
+	size_t n = 0, lo = 0;
+	uint32_t blk;
+	int ret = 0;
+
+	if (!a)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < v->vi.bat_entries && n < v->used; i++)
+		if (v->bat[i] != VHD_BAT_UNUSED)
+			a[n++] = (struct vhd_pos){ (uint64_t)v->bat[i] * VHD_SECTOR, i };
+	qsort(a, n, sizeof(*a), vhd_pos_cmp);
+	/* Each pass moves one block below the next gap: at most n passes. */
+	for (size_t budget = n + 1; !ret && budget; budget--) {
+		while (lo < n && a[lo].off < cur + total) {
+			if (a[lo].off + total > cur)
+				cur = a[lo].off + total;
+			lo++;
+		}
+		if (lo >= n)
+			break;	/* no block above the gap */
+		blk = a[n - 1].blk;
+		ret = vhd_move_block(v, blk, cur);
+		if (ret)
+			break;
+		memmove(a + lo + 1, a + lo, (n - 1 - lo) * sizeof(*a));
+		a[lo] = (struct vhd_pos){ cur, blk };
+	}
+	end = vhd_meta_end(&v->vi);
+	for (size_t i = 0; i < n; i++)
+		if (a[i].off + total > end)
+			end = a[i].off + total;
+	free(a);
+	if (ret || end >= v->footer_off)
+		return ret;
+	/* The footer below the old one first: a crash before the cut keeps the old one. */
+	ret = vhd_pwrite(v->fd, v->footer, VHD_FOOTER_SIZE, end);
+	if (!ret)
+		ret = vhd_sync(v->fd);
+	if (!ret && ftruncate(v->fd, (off_t)(end + VHD_FOOTER_SIZE)) < 0)
+		ret = -errno;
+	if (!ret) {
+		v->footer_off = end;
+		ret = vhd_sync(v->fd);
+	}
+	return ret;
+}
+
+/* Clear the bitmap bits of sectors [@s, end of block) of allocated block @blk. */
+static int vhd_clear_tail(struct vhd *v, uint32_t blk, uint32_t s)
+{
+	uint64_t base;
+	int ret;
+
+	if (blk >= v->vi.bat_entries || v->bat[blk] == VHD_BAT_UNUSED)
+		return 0;
+	base = (uint64_t)v->bat[blk] * VHD_SECTOR;
+	ret = vhd_pread(v->fd, v->bm, v->vi.bitmap_size, base);
+	for (uint32_t i = s; !ret && i < v->vi.block_size / VHD_SECTOR; i++)
+		v->bm[i >> 3] &= (uint8_t)~(0x80u >> (i & 7));
+	if (!ret)
+		ret = vhd_pwrite(v->fd, v->bm, v->vi.bitmap_size, base);
+	return ret ? ret : vhd_sync(v->fd);
+}
+
+static int vhd_resize_fixed(struct vhd *v, uint64_t size)
+{
+	static const uint8_t zero[VHD_FOOTER_SIZE];
+	uint64_t old = v->vi.size;
+	int ret;
+
+	v->vi.size = size;
+	vhd_geometry(size / VHD_SECTOR, &v->vi.cylinders, &v->vi.heads, &v->vi.sectors_per_track);
+	v->footer_off = size;
+	ret = vhd_write_footers(v);
+	if (ret)
+		return ret;
+	if (size < old)
+		return ftruncate(v->fd, (off_t)(size + VHD_FOOTER_SIZE)) < 0 ? -errno : vhd_sync(v->fd);
+	/* The old footer is disk data now: zeros, as the rest of the new space. */
+	ret = vhd_pwrite(v->fd, zero, sizeof(zero), old);
+	return ret ? ret : vhd_sync(v->fd);
+}
+
+/* Make room for a BAT of @entries: move the blocks in its way to the end. */
+static int vhd_grow_bat(struct vhd *v, uint32_t entries, const char **why)
+{
+	uint64_t old_end = v->vi.bat_offset + vhd_bat_bytes(&v->vi);
+	uint64_t need = v->vi.bat_offset + ((uint64_t)entries * 4 + VHD_SECTOR - 1) / VHD_SECTOR * VHD_SECTOR;
+	uint64_t total = vhd_block_total(&v->vi);
+	uint8_t *fill;
+	int ret = 0;
+
+	if (v->vi.bat_offset < VHD_FOOTER_SIZE ||
+	    (v->vi.dyn_offset < need && v->vi.dyn_offset + VHD_DYN_HEADER_SIZE > v->vi.bat_offset)) {
+		*why = "the dynamic header lies after the BAT: it cannot grow";
+		return -ENOTSUP;
+	}
+	for (int i = 0; i < VHD_PARENT_LOCATORS; i++) {
+		const struct vhd_locator *l = &v->vi.loc[i];
+
+		if (l->code != VHD_PLAT_NONE && l->off < need && l->off + l->space > v->vi.bat_offset) {
+			*why = "a parent locator lies after the BAT: it cannot grow";
+			return -ENOTSUP;
+		}
+	}
+	for (uint32_t i = 0; !ret && i < v->vi.bat_entries; i++) {
+		uint64_t off = (uint64_t)v->bat[i] * VHD_SECTOR;
+
+		if (v->bat[i] != VHD_BAT_UNUSED && off < need && off + total > v->vi.bat_offset)
+			ret = vhd_move_block(v, i, v->footer_off > need ? v->footer_off : need);
+	}
+	if (!ret && need > v->footer_off) {
+		/* No block after the BAT: the footer moves out of its way. */
+		ret = vhd_pwrite(v->fd, v->footer, VHD_FOOTER_SIZE, need);
+		if (!ret)
+			ret = vhd_sync(v->fd);
+		if (!ret)
+			v->footer_off = need;
+	}
+	if (ret) {
+		*why = "cannot move the blocks in the BAT's way";
+		return ret;
+	}
+	/* The new entries unused, on disk before the header counts them. */
+	fill = malloc(need - old_end + VHD_SECTOR);
+	if (!fill)
+		return -ENOMEM;
+	memset(fill, 0xff, need - old_end + VHD_SECTOR);
+	{
+		uint32_t *nb = realloc(v->bat, (size_t)(need - v->vi.bat_offset));
+
+		if (!nb) {
+			free(fill);
+			return -ENOMEM;
+		}
+		v->bat = nb;
+		for (uint32_t i = v->vi.bat_entries; i < entries; i++)
+			v->bat[i] = VHD_BAT_UNUSED;
+	}
+	/* The tail of the old last BAT sector too (its padding may be anything). */
+	ret = vhd_pwrite(v->fd, fill, (size_t)(need - v->vi.bat_offset - (uint64_t)v->vi.bat_entries * 4),
+			 v->vi.bat_offset + (uint64_t)v->vi.bat_entries * 4);
+	free(fill);
+	return ret ? ret : vhd_sync(v->fd);
+}
+
+static int vhd_resize_dynamic(struct vhd *v, uint64_t size, const char **why)
+{
+	uint32_t bs = v->vi.block_size, entries = (uint32_t)((size + bs - 1) / bs);
+	uint64_t old = v->vi.size;
+	int ret = 0;
+
+	if ((size + bs - 1) / bs > VHD_MAX_BAT_ENTRIES) {
+		*why = "too many blocks for a BAT";
+		return -EINVAL;
+	}
+	if (size > old) {
+		/*
+		 * What a shrink left past the old end must read as zeros: the
+		 * tail of the last block, and blocks a shrink cut short by a
+		 * crash did not free yet.
+		 */
+		if (old % bs)
+			ret = vhd_clear_tail(v, (uint32_t)(old / bs), (uint32_t)(old % bs / VHD_SECTOR));
+		for (uint32_t i = (uint32_t)((old + bs - 1) / bs); !ret && i < v->vi.bat_entries; i++) {
+			if (v->bat[i] == VHD_BAT_UNUSED)
+				continue;
+			v->bat[i] = VHD_BAT_UNUSED;
+			v->used--;
+			ret = vhd_write_bat_sector(v, i);
+			if (!ret)
+				ret = vhd_sync(v->fd);
+		}
+		if (!ret && entries > v->vi.bat_entries) {
+			ret = vhd_grow_bat(v, entries, why);
+			if (ret)
+				return ret;
+			v->vi.bat_entries = entries;
+			ret = vhd_write_dyn(v);
+		}
+		if (ret)
+			return ret;
+		v->vi.size = size;
+		vhd_geometry(size / VHD_SECTOR, &v->vi.cylinders, &v->vi.heads, &v->vi.sectors_per_track);
+		ret = vhd_write_footers(v);
+		/* Blocks moved out of the BAT's way left gaps: fill them from the end. */
+		return ret ? ret : vhd_pack(v);
+	}
+	/* Shrink: the size first (nothing reads past it), then the blocks go. */
+	v->vi.size = size;
+	vhd_geometry(size / VHD_SECTOR, &v->vi.cylinders, &v->vi.heads, &v->vi.sectors_per_track);
+	ret = vhd_write_footers(v);
+	for (uint32_t i = entries; !ret && i < v->vi.bat_entries; i++) {
+		if (v->bat[i] == VHD_BAT_UNUSED)
+			continue;
+		v->bat[i] = VHD_BAT_UNUSED;
+		v->used--;
+		ret = vhd_write_bat_sector(v, i);
+	}
+	if (!ret)
+		ret = vhd_sync(v->fd);
+	return ret ? ret : vhd_pack(v);
+}
+
+int vhd_resize(const char *path, uint64_t size, bool shrink, const char **why)
+{
+	struct vhd *v;
+	int ret;
+
+	*why = NULL;
+	if (!size || size % VHD_SECTOR || size > VHD_MAX_SIZE) {
+		*why = "the size must be a non-zero multiple of 512 bytes, at most 2040 GiB";
+		return -EINVAL;
+	}
+	v = vhd_open(path, false, "/");
+	if (!v) {
+		*why = "cannot open the image";
+		return -errno;
+	}
+	ret = 0;
+	if (v->vi.type == VHD_TYPE_DIFFERENCING) {
+		*why = "a differencing disk has its parent's size (commit it, or convert it, first)";
+		ret = -ENOTSUP;
+	} else if (size < v->vi.size && !shrink) {
+		*why = "shrinking loses the data past the new end: give --shrink";
+		ret = -EINVAL;
+	} else if (size != v->vi.size) {
+		ret = v->vi.type == VHD_TYPE_FIXED ? vhd_resize_fixed(v, size) :
+						     vhd_resize_dynamic(v, size, why);
+	}
+	vhd_close(v);
+	if (ret && !*why)
+		*why = "cannot write the image";
+	return ret;
+}
+
+/* Does block @blk read the same as what lies below it (the parent, or zeros)? */
+static int vhd_block_redundant(struct vhd *v, uint32_t blk, uint8_t *a, uint8_t *b)
+{
+	uint64_t start = (uint64_t)blk * v->vi.block_size;
+	size_t n = v->vi.size - start < v->vi.block_size ? (size_t)(v->vi.size - start) : v->vi.block_size;
+	struct iovec x = { a, n }, y = { b, n };
+	int ret = vhd_read_locked(v, &x, 1, start);
+
+	if (!ret)
+		ret = vhd_read_below(v, &y, 1, start);
+	return ret ? ret : !memcmp(a, b, n);
+}
+
+int vhd_compact(const char *path, const char *parent_dir, uint32_t *freed, const char **why)
+{
+	uint8_t *a = NULL, *b = NULL;
+	struct vhd *v;
+	int ret = 0;
+
+	*why = NULL;
+	*freed = 0;
+	v = vhd_open(path, false, parent_dir);
+	if (!v) {
+		*why = "cannot open the image";
+		return -errno;
+	}
+	if (v->vi.type == VHD_TYPE_FIXED) {
+		*why = "a fixed disk has no blocks to give back";
+		ret = -ENOTSUP;
+		goto out;
+	}
+	a = malloc(v->vi.block_size);
+	b = malloc(v->vi.block_size);
+	if (!a || !b) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	/* Unmapped first, durably; only then is their space reused or cut. */
+	for (uint32_t i = 0; !ret && i < v->vi.bat_entries; i++) {
+		if (v->bat[i] == VHD_BAT_UNUSED || (uint64_t)i * v->vi.block_size >= v->vi.size)
+			continue;
+		ret = vhd_block_redundant(v, i, a, b);
+		if (ret == 1) {
+			v->bat[i] = VHD_BAT_UNUSED;
+			v->used--;
+			(*freed)++;
+			ret = vhd_write_bat_sector(v, i);
+		}
+	}
+	if (!ret)
+		ret = vhd_sync(v->fd);
+	if (!ret)
+		ret = vhd_pack(v);
+out:
+	free(a);
+	free(b);
+	vhd_close(v);
+	if (ret && !*why)
+		*why = "cannot write the image";
+	return ret;
+}
+
+int vhd_reopen_writable(int *fd, const char *real)
+{
+	int nfd = open(real, O_RDWR | O_CLOEXEC);
+	struct stat a, b;
+
+	if (nfd < 0)
+		return -errno;
+	/* The same file, not a new one put at its path since. */
+	if (fstat(nfd, &a) < 0 || fstat(*fd, &b) < 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino) {
+		close(nfd);
+		return -ESTALE;
+	}
+	close(*fd);
+	*fd = nfd;
+	return 0;
+}
+
+int vhd_commit(const char *path, const char *parent_dir, uint64_t *sectors, const char **why)
+{
+	struct vhd *v, *p;
+	uint8_t *buf = NULL;
+	int ret = 0;
+
+	*why = NULL;
+	*sectors = 0;
+	v = vhd_open(path, false, parent_dir);
+	if (!v) {
+		*why = errno == ENOENT ? "the image or its parent chain does not open (missing or not matching)" :
+			"cannot open the image";
+		return -errno;
+	}
+	p = v->parent;
+	if (!p) {
+		*why = "not a differencing image: it has no parent to commit into";
+		ret = -EINVAL;
+		goto out;
+	}
+	if (p->vi.size != v->vi.size) {
+		*why = "the parent's size differs from the child's";
+		ret = -EINVAL;
+		goto out;
+	}
+	/* The parent this chain checked, now writable. */
+	ret = vhd_reopen_writable(&p->fd, p->real);
+	if (ret) {
+		*why = "cannot open the parent writable";
+		goto out;
+	}
+	p->ro = false;
+	buf = malloc(v->vi.block_size);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	/* Every sector the child holds, into the parent (which it hides meanwhile). */
+	for (uint32_t i = 0; !ret && i < v->vi.bat_entries; i++) {
+		uint64_t base = (uint64_t)v->bat[i] * VHD_SECTOR, start = (uint64_t)i * v->vi.block_size;
+		uint32_t e;
+
+		if (v->bat[i] == VHD_BAT_UNUSED || start >= v->vi.size)
+			continue;
+		e = (uint32_t)((v->vi.size - start < v->vi.block_size ? v->vi.size - start :
+				v->vi.block_size) / VHD_SECTOR);
+		ret = vhd_pread(v->fd, v->bm, v->vi.bitmap_size, base);
+		for (uint32_t s = 0; !ret && s < e;) {
+			uint32_t run = vhd_bitmap_run(v->bm, s, e);
+			struct iovec io = { buf, (size_t)run * VHD_SECTOR };
+
+			if (vhd_bitmap_test(v->bm, s)) {
+				ret = vhd_pio(v->fd, &io, 1, base + v->vi.bitmap_size +
+					      (uint64_t)s * VHD_SECTOR, false);
+				pthread_mutex_lock(&p->lock);
+				if (!ret)
+					ret = vhd_write_locked(p, &io, 1, start + (uint64_t)s * VHD_SECTOR);
+				pthread_mutex_unlock(&p->lock);
+				*sectors += run;
+			}
+			s += run;
+		}
+	}
+	if (!ret)
+		ret = vhd_sync(p->fd);
+	if (ret) {
+		*why = "cannot write into the parent";
+		goto out;
+	}
+	/* The parent holds it all, durably: empty the child, as qemu-img commit does. */
+	memset(v->bat, 0xff, vhd_bat_bytes(&v->vi));
+	v->used = 0;
+	ret = vhd_pwrite(v->fd, v->bat, vhd_bat_bytes(&v->vi), v->vi.bat_offset);
+	if (!ret)
+		ret = vhd_sync(v->fd);
+	if (!ret)
+		ret = vhd_pack(v);
+out:
+	free(buf);
+	vhd_close(v);
+	if (ret && !*why)
+		*why = "cannot write the image";
 	return ret;
 }
 

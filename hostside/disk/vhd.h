@@ -91,10 +91,53 @@ int vhd_pwrite(int fd, const void *buf, size_t len, uint64_t off);
  * resolved, or @path's own directory; into @dir (PATH_MAX). 0 or -errno.
  */
 int vhd_parent_root(const char *path, const char *parent_dir, char *dir);
+/*
+ * Replace the read-only *@fd with @real opened writable, if @real is still
+ * the same file (shared with vhdx.c: commit writes into a parent the
+ * chain's open checked). 0, or -errno (-ESTALE: another file there now).
+ */
+int vhd_reopen_writable(int *fd, const char *real);
 /* Is the resolved @real in or under @dir ("/": anywhere)? */
 bool vhd_under(const char *real, const char *dir);
 
-/* Check @path's metadata (and that its parent chain opens). 0, or -errno if it cannot be read. */
+/*
+ * Check @path's metadata (and that its parent chain opens). 0, or -errno
+ * if it cannot be read. A writable open (vhd_open) repairs what a crash
+ * can leave: a footer missing at the end, a copy at 0 that differs.
+ */
 int vhd_check(const char *path, const char *parent_dir, struct vhd_check_result *r);
+
+/*
+ * Resize @path to @size bytes (a multiple of 512; qemu-img resize): the
+ * footer's current size and its CHS geometry, recomputed from the size as
+ * at create (the size is what we use; the geometry may describe a little
+ * less). Shrinking needs @shrink and drops the data past the new end.
+ * Fixed: the footer moves (a crash before the old one is zeroed leaves
+ * its 512 bytes readable at the old end). Dynamic: growing the BAT past its space moves
+ * the blocks in its way to the end first (each copy durable before the
+ * BAT points at it), then the new entries, the header, the footer; a
+ * shrink changes the footer first, then frees the blocks past the end
+ * and packs. A differencing disk is refused (-ENOTSUP: its size is its
+ * parent's). 0 or -errno with *@why.
+ */
+int vhd_resize(const char *path, uint64_t size, bool shrink, const char **why);
+/*
+ * Give back a dynamic or differencing disk's blocks that read the same as
+ * what is below them (zeros; a child: its parent): their BAT entries are
+ * cleared and synced first, then the highest blocks move down into the
+ * gaps (each copy durable before the BAT points at it) and the file is cut
+ * after the last one. *@freed: blocks freed. 0 or -errno with *@why.
+ */
+int vhd_compact(const char *path, const char *parent_dir, uint32_t *freed, const char **why);
+/*
+ * Merge the differencing @path into its parent (qemu-img commit): every
+ * sector present in the child is written into the parent (which the
+ * chain's open checked, reopened writable for this only) and synced; then
+ * the child is emptied (all blocks freed, the file cut) and stays a valid
+ * child of the parent (a VHD parent's identity does not change with its
+ * data). A crash part way leaves the child reading as before (it hides
+ * every sector written so far): run it again. *@sectors: sectors written.
+ */
+int vhd_commit(const char *path, const char *parent_dir, uint64_t *sectors, const char **why);
 
 #endif

@@ -290,8 +290,12 @@ static int vhdx_log_commit(struct vhdx *v, const uint8_t *const *pages, const ui
 	return ret;
 }
 
-/* Before the first change of a session: new GUIDs, and a log to write to. */
-static int vhdx_begin_change(struct vhdx *v)
+/*
+ * Before the first change of a session: new GUIDs, and a log to write to.
+ * @data: the disk's data will change (a new DataWriteGuid, which its
+ * children no longer match); compact changes only where it is kept.
+ */
+static int vhdx_begin_change_as(struct vhdx *v, bool data)
 {
 	struct vhdx_header h = v->vi.hdr;
 	int ret;
@@ -301,7 +305,8 @@ static int vhdx_begin_change(struct vhdx *v)
 	if (!h.log_length)
 		return -EROFS;	/* no log: we cannot change it safely */
 	vhdx_guid_random(&h.file_write);
-	vhdx_guid_random(&h.data_write);
+	if (data)
+		vhdx_guid_random(&h.data_write);
 	vhdx_guid_random(&h.log_guid);
 	ret = vhdx_header_update(v, &h);
 	if (ret)
@@ -310,6 +315,11 @@ static int vhdx_begin_change(struct vhdx *v)
 	v->log_pos = 0;
 	v->log_seq = 0;
 	return 0;
+}
+
+static int vhdx_begin_change(struct vhdx *v)
+{
+	return vhdx_begin_change_as(v, true);
 }
 
 /* The BAT page holding entry @idx, through the log. */
@@ -1026,6 +1036,10 @@ int vhdx_create(const char *path, const struct vhdx_create_opts *o, const char *
 	vi.hdr = (struct vhdx_header){ .version = 1, .log_length = VHDX_MB, .log_offset = VHDX_MB };
 	vhdx_guid_random(&vi.hdr.file_write);
 	vhdx_guid_random(&vi.hdr.data_write);
+	if (o->data_write)
+		vi.hdr.data_write = *o->data_write;
+	if (o->page83)
+		vi.page83 = *o->page83;
 	vi.meta_off = 2 * VHDX_MB;
 	vi.meta_len = VHDX_MB;
 	vi.bat_off = 3 * VHDX_MB;
@@ -1133,6 +1147,449 @@ int vhdx_check(const char *path, const char *parent_dir, bool repair,
 		r->leaked_bytes = (uint64_t)st.st_size - round_mb(v->meta_end);
 	vhdx_close(v);
 	return 0;
+}
+
+/* ---- resize, compact, commit ------------------------------------------------- */
+
+/*
+ * Everything so far applied and synced: clear the log (LogGuid zero)
+ * before the file is cut, or a replay would find the file shorter than
+ * its entries' FlushedFileOffset and refuse. The next change starts anew.
+ */
+static int vhdx_end_change(struct vhdx *v)
+{
+	struct vhdx_header h = v->vi.hdr;
+	int ret;
+
+	if (!v->changed)
+		return 0;
+	ret = vhdx_sync(v->fd);
+	memset(&h.log_guid, 0, sizeof(h.log_guid));
+	if (!ret)
+		ret = vhdx_header_update(v, &h);
+	if (!ret)
+		v->changed = false;
+	return ret;
+}
+
+/* The end of the highest region or block the BAT references. */
+static uint64_t vhdx_extent(const struct vhdx *v)
+{
+	uint64_t end = v->vi.hdr.log_offset + v->vi.hdr.log_length;
+
+	if (v->vi.meta_off + v->vi.meta_len > end)
+		end = v->vi.meta_off + v->vi.meta_len;
+	if (v->vi.bat_off + v->vi.bat_len > end)
+		end = v->vi.bat_off + v->vi.bat_len;
+	for (uint32_t i = 0; i < v->vi.bat_entries; i++) {
+		bool sb = i % (v->vi.chunk_ratio + 1) == v->vi.chunk_ratio;
+		unsigned int st = VHDX_BAT_STATE(v->bat[i]);
+		uint64_t x = VHDX_BAT_OFF(v->bat[i]) + (sb ? VHDX_SB_BLOCK : v->vi.block_size);
+
+		if ((sb ? st == VHDX_SB_PRESENT :
+		     st == VHDX_PB_FULLY_PRESENT || st == VHDX_PB_PARTIALLY_PRESENT) && x > end)
+			end = x;
+	}
+	return round_mb(end);
+}
+
+/* Cut the file after the last thing referenced (the log cleared first). */
+static int vhdx_cut(struct vhdx *v)
+{
+	uint64_t end = vhdx_extent(v);
+	struct stat st;
+	int ret = vhdx_end_change(v);
+
+	if (ret)
+		return ret;
+	if (fstat(v->fd, &st) < 0)
+		return -errno;
+	if ((uint64_t)st.st_size > end && ftruncate(v->fd, (off_t)end) < 0)
+		return -errno;
+	v->file_end = end;
+	v->meta_end = end;
+	return vhdx_sync(v->fd);
+}
+
+/* The metadata's VirtualDiskSize through the log: a crash leaves the old size or the new. */
+static int vhdx_commit_size(struct vhdx *v, uint64_t size)
+{
+	uint8_t *table = malloc(VHDX_META_TABLE_SIZE), *pg = NULL;
+	const uint8_t *pages[2];
+	uint64_t offs[2], at;
+	uint32_t off, len, first, n;
+	int ret = -ENOMEM;
+
+	if (!table)
+		return -ENOMEM;
+	ret = vhd_pread(v->fd, table, VHDX_META_TABLE_SIZE, v->vi.meta_off);
+	if (!ret)
+		ret = vhdx_meta_find(table, v->vi.meta_len, &vhdx_guid_disk_size, &off, &len);
+	if (!ret && len < 8)
+		ret = -EINVAL;
+	if (ret)
+		goto out;
+	/* The item's page (two, if its 8 bytes straddle one's end). */
+	at = v->vi.meta_off + off;
+	first = (uint32_t)(at % VHDX_LOG_SECTOR);
+	n = first + 8 > VHDX_LOG_SECTOR ? 2 : 1;
+	ret = -ENOMEM;
+	pg = malloc(2 * VHDX_LOG_SECTOR);
+	if (!pg)
+		goto out;
+	ret = vhd_pread(v->fd, pg, n * VHDX_LOG_SECTOR, at - first);
+	if (ret)
+		goto out;
+	vhdx_put_le64(pg + first, size);
+	for (uint32_t i = 0; i < n; i++) {
+		pages[i] = pg + i * VHDX_LOG_SECTOR;
+		offs[i] = at - first + (uint64_t)i * VHDX_LOG_SECTOR;
+	}
+	ret = vhdx_log_commit(v, pages, offs, n);
+out:
+	free(pg);
+	free(table);
+	return ret;
+}
+
+/* The new size's geometry (@n, from vhdx_geometry) into @v, once its size is committed. */
+static void vhdx_take_geometry(struct vhdx *v, const struct vhdx_info *n)
+{
+	v->vi.size = n->size;
+	v->vi.payload_blocks = n->payload_blocks;
+	v->vi.bitmap_blocks = n->bitmap_blocks;
+	v->vi.bat_entries = n->bat_entries;
+}
+
+static int vhdx_resize_locked(struct vhdx *v, uint64_t size, const char **why)
+{
+	struct vhdx_info n = v->vi;
+	uint64_t old = v->vi.size, bs = v->vi.block_size;
+	uint32_t oe = v->vi.bat_entries, ne;
+	uint64_t *nb;
+	int ret;
+
+	n.kv = NULL;
+	n.nkv = 0;
+	n.size = size;
+	if (vhdx_geometry(&n)) {
+		*why = "the size must be a non-zero multiple of the logical sector, at most 64 TiB";
+		return -EINVAL;
+	}
+	ne = n.bat_entries;
+	if ((uint64_t)ne * 8 > v->vi.bat_len) {
+		*why = "the BAT region has no room for that many blocks (convert to a new image instead)";
+		return -ENOSPC;
+	}
+	ret = vhdx_begin_change(v);
+	if (ret)
+		return ret;
+	if (size < old) {
+		/* The size first: nothing reads past it; then the blocks there go. */
+		ret = vhdx_commit_size(v, size);
+		if (ret)
+			return ret;
+		vhdx_take_geometry(v, &n);
+		v->used = 0;
+		for (uint32_t b = 0; b < n.payload_blocks; b++)
+			v->used += VHDX_BAT_STATE(v->bat[vhdx_bat_payload(&n, b)]) == VHDX_PB_FULLY_PRESENT ||
+				   VHDX_BAT_STATE(v->bat[vhdx_bat_payload(&n, b)]) == VHDX_PB_PARTIALLY_PRESENT;
+		/* Past the entries in use: the dropped ones zeroed (a later grow reads zeros). */
+		{
+			static const uint8_t z[VHDX_LOG_SECTOR];
+
+			for (uint64_t k = (uint64_t)ne * 8; !ret && k < (uint64_t)oe * 8; k += sizeof(z)) {
+				size_t m = (uint64_t)oe * 8 - k < sizeof(z) ? (size_t)((uint64_t)oe * 8 - k) : sizeof(z);
+
+				ret = vhd_pwrite(v->fd, z, m, v->vi.bat_off + k);
+			}
+		}
+		if (ret)
+			return ret;
+		for (uint32_t i = ne; i < oe; i++) {
+			if (i % (n.chunk_ratio + 1) != n.chunk_ratio &&
+			    VHDX_BAT_STATE(v->bat[i]) == VHDX_PB_FULLY_PRESENT)
+				fallocate(v->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+					  (off_t)VHDX_BAT_OFF(v->bat[i]), (off_t)bs);	/* a hint */
+		}
+		return vhdx_cut(v);
+	}
+	nb = realloc(v->bat, (size_t)ne * 8);
+	if (!nb)
+		return -ENOMEM;
+	v->bat = nb;
+	/* What a shrink left past the old end (undefined bytes) must read as zeros. */
+	if (old % bs) {
+		uint64_t e = v->bat[vhdx_bat_payload(&v->vi, (uint32_t)(old / bs))];
+
+		if (VHDX_BAT_STATE(e) == VHDX_PB_FULLY_PRESENT)
+			ret = vhdx_zero_in_place(v, VHDX_BAT_OFF(e) + old % bs, bs - old % bs);
+		if (ret)
+			return ret;
+	}
+	/* The new entries, unreferenced until the size says so: not present, or a fixed disk's new blocks. */
+	for (uint32_t i = oe; i < ne; i++)
+		v->bat[i] = 0;
+	if (vhdx_type(v) == VHDX_FIXED) {
+		uint32_t from = (uint32_t)((old + bs - 1) / bs);
+
+		for (uint32_t b = from; b < n.payload_blocks; b++) {
+			v->bat[vhdx_bat_payload(&n, b)] = VHDX_BAT_ENTRY(v->file_end, VHDX_PB_FULLY_PRESENT);
+			v->file_end += bs;
+		}
+		if (ftruncate(v->fd, (off_t)v->file_end) < 0)
+			return -errno;
+	}
+	{
+		uint8_t *le = malloc(((size_t)ne - oe) * 8 + 8);
+
+		if (!le)
+			return -ENOMEM;
+		for (uint32_t i = oe; i < ne; i++)
+			vhdx_put_le64(le + (size_t)(i - oe) * 8, v->bat[i]);
+		ret = vhd_pwrite(v->fd, le, ((size_t)ne - oe) * 8, v->vi.bat_off + (uint64_t)oe * 8);
+		free(le);
+	}
+	if (!ret)
+		ret = vhdx_sync(v->fd);
+	if (!ret)
+		ret = vhdx_commit_size(v, size);
+	if (ret)
+		return ret;
+	vhdx_take_geometry(v, &n);
+	if (vhdx_type(v) == VHDX_FIXED)
+		v->used = n.payload_blocks;
+	return 0;
+}
+
+int vhdx_resize(const char *path, uint64_t size, bool shrink, const char **why)
+{
+	struct vhdx *v;
+	int ret = 0;
+
+	*why = NULL;
+	v = vhdx_open(path, false, "/");
+	if (!v) {
+		*why = "cannot open the image";
+		return -errno;
+	}
+	if (vhdx_type(v) == VHDX_DIFFERENCING) {
+		*why = "a differencing disk has its parent's size (commit it, or convert it, first)";
+		ret = -ENOTSUP;
+	} else if (size < v->vi.size && !shrink) {
+		*why = "shrinking loses the data past the new end: give --shrink";
+		ret = -EINVAL;
+	} else if (size != v->vi.size) {
+		ret = vhdx_resize_locked(v, size, why);
+	}
+	vhdx_close(v);
+	if (ret && !*why)
+		*why = "cannot write the image";
+	return ret;
+}
+
+/* Does payload block @blk read the same as what lies below it (the parent, or zeros)? */
+static int vhdx_block_redundant(struct vhdx *v, uint32_t blk, uint8_t *a, uint8_t *b)
+{
+	uint64_t start = (uint64_t)blk * v->vi.block_size;
+	size_t n = v->vi.size - start < v->vi.block_size ? (size_t)(v->vi.size - start) : v->vi.block_size;
+	struct iovec x = { a, n }, y = { b, n };
+	int ret = vhdx_read_locked(v, &x, 1, start);
+
+	if (!ret)
+		ret = vhdx_read_below(v, &y, 1, start);
+	return ret ? ret : !memcmp(a, b, n);
+}
+
+int vhdx_compact(const char *path, const char *parent_dir, uint32_t *freed, const char **why)
+{
+	uint8_t *a = NULL, *b = NULL;
+	uint64_t *gone = NULL;
+	uint32_t ngone = 0, page = UINT32_MAX;
+	struct vhdx *v;
+	int ret = 0;
+
+	*why = NULL;
+	*freed = 0;
+	v = vhdx_open(path, false, parent_dir);
+	if (!v) {
+		*why = "cannot open the image";
+		return -errno;
+	}
+	if (vhdx_type(v) == VHDX_FIXED) {
+		*why = "a fixed disk has no blocks to give back";
+		ret = -ENOTSUP;
+		goto out;
+	}
+	a = malloc(v->vi.block_size);
+	b = malloc(v->vi.block_size);
+	gone = malloc(((size_t)v->vi.payload_blocks + 1) * sizeof(*gone));
+	if (!a || !b || !gone) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = vhdx_begin_change_as(v, false);	/* the data stays: children still match */
+	/* Unmapped through the log a BAT page at a time; space released only after. */
+	for (uint32_t blk = 0; !ret && blk < v->vi.payload_blocks; blk++) {
+		uint32_t idx = vhdx_bat_payload(&v->vi, blk), pg = idx / (VHDX_LOG_SECTOR / 8);
+		uint64_t e = v->bat[idx];
+
+		if (page != UINT32_MAX && pg != page) {
+			ret = vhdx_commit_bat(v, page * (VHDX_LOG_SECTOR / 8));
+			page = UINT32_MAX;
+		}
+		if (ret || VHDX_BAT_STATE(e) != VHDX_PB_FULLY_PRESENT)
+			continue;
+		ret = vhdx_block_redundant(v, blk, a, b);
+		if (ret == 1) {
+			ret = 0;
+			v->bat[idx] = VHDX_BAT_ENTRY(0, VHDX_PB_NOT_PRESENT);
+			gone[ngone++] = VHDX_BAT_OFF(e);
+			page = pg;
+			v->used--;
+		}
+	}
+	if (!ret && page != UINT32_MAX)
+		ret = vhdx_commit_bat(v, page * (VHDX_LOG_SECTOR / 8));
+	for (uint32_t i = 0; !ret && i < ngone; i++)
+		fallocate(v->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)gone[i],
+			  (off_t)v->vi.block_size);	/* given back; a hint where it cannot */
+	if (!ret)
+		ret = vhdx_cut(v);
+	*freed = ngone;
+out:
+	free(gone);
+	free(a);
+	free(b);
+	vhdx_close(v);
+	if (ret && !*why)
+		*why = "cannot write the image";
+	return ret;
+}
+
+/* Sync @path's directory (a rename in it durable). */
+static int vhdx_sync_dir(const char *path)
+{
+	char dir[PATH_MAX], *slash;
+	int fd, ret;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		dir[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	else
+		snprintf(dir, sizeof(dir), ".");
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = fsync(fd) < 0 ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+int vhdx_commit(const char *path, const char *parent_dir, uint64_t *sectors, const char **why)
+{
+	char ppath[PATH_MAX], tmp[PATH_MAX + 16];
+	struct vhdx_create_opts co = { .type = VHDX_DIFFERENCING, .parent = ppath };
+	vhdx_guid dw, id;
+	struct vhdx *v, *p;
+	uint8_t *buf = NULL;
+	int ret = 0;
+
+	*why = NULL;
+	*sectors = 0;
+	v = vhdx_open(path, true, parent_dir);
+	if (!v) {
+		*why = errno == ENOENT ? "the image or its parent chain does not open (missing or not matching)" :
+			"cannot open the image";
+		return -errno;
+	}
+	p = v->parent;
+	if (!p) {
+		*why = "not a differencing image: it has no parent to commit into";
+		ret = -EINVAL;
+		goto out;
+	}
+	if (p->vi.size != v->vi.size) {
+		*why = "the parent's size differs from the child's";
+		ret = -EINVAL;
+		goto out;
+	}
+	snprintf(ppath, sizeof(ppath), "%s", p->real);
+	co.block_size = v->vi.block_size;
+	dw = v->vi.hdr.data_write;
+	id = v->vi.page83;
+	co.data_write = &dw;
+	co.page83 = &id;
+	/* The parent this chain matched, now writable. */
+	ret = vhd_reopen_writable(&p->fd, p->real);
+	if (ret) {
+		*why = "cannot open the parent writable";
+		goto out;
+	}
+	p->ro = false;
+	buf = malloc(VHDX_MB);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	/*
+	 * Every block the child has (present, partly present, or zero: each
+	 * hides the parent) read as the child sees it and written into the
+	 * parent; the parent's own blocks go through its log as any write.
+	 */
+	for (uint32_t blk = 0; !ret && blk < v->vi.payload_blocks; blk++) {
+		unsigned int st = VHDX_BAT_STATE(v->bat[vhdx_bat_payload(&v->vi, blk)]);
+		uint64_t start = (uint64_t)blk * v->vi.block_size;
+		uint64_t end = v->vi.size - start < v->vi.block_size ? v->vi.size : start + v->vi.block_size;
+
+		if (st == VHDX_PB_NOT_PRESENT || st == VHDX_PB_UNDEFINED)
+			continue;
+		for (uint64_t at = start; !ret && at < end; at += VHDX_MB) {
+			struct iovec io = { buf, end - at < VHDX_MB ? (size_t)(end - at) : VHDX_MB };
+
+			ret = vhdx_read_locked(v, &io, 1, at);
+			pthread_mutex_lock(&p->lock);
+			if (!ret)
+				ret = vhdx_write_locked(p, &io, 1, at);
+			pthread_mutex_unlock(&p->lock);
+			*sectors += io.iov_len / 512;
+		}
+	}
+	if (!ret)
+		ret = vhdx_sync(p->fd);
+	if (ret) {
+		*why = "cannot write into the parent";
+		goto out;
+	}
+	vhdx_close(v);	/* the parent's log cleared: its DataWriteGuid is final */
+	v = NULL;
+	/*
+	 * The parent's DataWriteGuid changed with its data, so the child no
+	 * longer matches it: it is replaced by an empty child of the parent
+	 * (qemu-img commit empties the child), made beside it and renamed
+	 * over, with the child's DataWriteGuid and page 83 id: it reads as
+	 * the child did, so the child's own children still match it.
+	 */
+	snprintf(tmp, sizeof(tmp), "%s.commit~", path);
+	ret = vhdx_create(tmp, &co, why);
+	if (!ret && rename(tmp, path) < 0)
+		ret = -errno;
+	if (!ret)
+		ret = vhdx_sync_dir(path);
+	if (ret) {
+		unlink(tmp);
+		if (!*why)
+			*why = "the parent holds the data, but the child could not be replaced by an empty one";
+	}
+out:
+	free(buf);
+	vhdx_close(v);
+	if (ret && !*why)
+		*why = "cannot write the image";
+	return ret;
 }
 
 /* ---- behind disk_backend ------------------------------------------------------ */

@@ -95,6 +95,8 @@ struct vhdx_create_opts {
 	uint64_t size;		/* bytes, multiple of 512 (ignored for differencing) */
 	uint32_t block_size;	/* 0: the default for the type */
 	const char *parent;	/* differencing: the parent image */
+	/* NULL: new ones; else kept (commit's replacement child reads as the old one did) */
+	const vhdx_guid *data_write, *page83;
 };
 
 /* Create (or replace) @path. 0 or -errno; *@why says what was wrong. */
@@ -115,6 +117,37 @@ struct vhdx_check_result {
  */
 int vhdx_check(const char *path, const char *parent_dir, bool repair,
 	       struct vhdx_check_result *r);
+
+/*
+ * Resize a fixed or dynamic @path to @size (qemu-img resize). Growing:
+ * the bytes past the old end zeroed, the new BAT entries written (not
+ * present; a fixed disk's new blocks) while nothing references them, then
+ * the metadata's VirtualDiskSize through the log (a crash leaves the old
+ * size or the new). Shrinking needs @shrink: the size through the log
+ * first, then the blocks past it dropped and the file cut. The BAT region
+ * is not moved: a size it cannot index is refused (-ENOSPC). A
+ * differencing disk is refused (-ENOTSUP). 0 or -errno with *@why.
+ */
+int vhdx_resize(const char *path, uint64_t size, bool shrink, const char **why);
+/*
+ * Give back a dynamic or differencing disk's fully present blocks that
+ * read the same as what is below them (zeros; a child: its parent): made
+ * not present through the log (durable) first, then punched, the log
+ * cleared and the file cut after the last block. *@freed: blocks freed.
+ */
+int vhdx_compact(const char *path, const char *parent_dir, uint32_t *freed, const char **why);
+/*
+ * Merge the differencing @path into its parent (qemu-img commit): every
+ * block the child has is written into the parent (the one the chain
+ * matched, reopened writable for this only; through its log) and synced.
+ * The parent's DataWriteGuid changes with its data, so the child is then
+ * replaced by an empty child of the parent with the child's own identity
+ * (path, block size, DataWriteGuid and page 83 id: it reads as it did, so
+ * its own children still match). A crash part way leaves the parent
+ * consistent and the child holding all its data, but no longer matching
+ * the changed parent.
+ */
+int vhdx_commit(const char *path, const char *parent_dir, uint64_t *sectors, const char **why);
 
 /* Is the file at @fd a VHDX (its file identifier)? */
 bool vhdx_probe(int fd);

@@ -519,6 +519,32 @@ uint32_t vhdx_meta_extent(const struct vhdx_info *vi, const void *table)
 	return end > vi->meta_len ? vi->meta_len : (uint32_t)end;
 }
 
+int vhdx_meta_find(const void *table, uint32_t meta_len, const vhdx_guid *g, uint32_t *off,
+		   uint32_t *len)
+{
+	const uint8_t *b = table;
+	uint16_t n;
+
+	if (memcmp(b, "metadata", 8))
+		return -EINVAL;
+	n = vhdx_le16(b + 10);
+	if (n > VHDX_META_MAX)
+		return -EINVAL;
+	for (uint16_t i = 0; i < n; i++) {
+		const uint8_t *e = b + 32 + i * 32;
+		uint32_t o = vhdx_le32(e + 16), l = vhdx_le32(e + 20);
+
+		if (memcmp(e, g->b, 16))
+			continue;
+		if (o < VHDX_META_TABLE_SIZE || o > meta_len || l > meta_len - o)
+			return -EINVAL;
+		*off = o;
+		*len = l;
+		return 0;
+	}
+	return -ENOENT;
+}
+
 const char *vhdx_kv_get(const struct vhdx_info *vi, const char *key)
 {
 	for (unsigned int i = 0; i < vi->nkv; i++)

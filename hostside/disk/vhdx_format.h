@@ -176,6 +176,12 @@ int vhdx_meta_parse(const void *buf, size_t len, struct vhdx_info *vi);
 uint32_t vhdx_meta_extent(const struct vhdx_info *vi, const void *table);
 /* Build the metadata region (VHDX_MB bytes) for @vi (and its @kv, if has-parent). */
 int vhdx_meta_build(void *buf, size_t len, const struct vhdx_info *vi);
+/*
+ * Where item @g lies in the metadata region, from its table (the first
+ * 64 KiB): *@off and *@len, checked against @meta_len. 0, -ENOENT or -EINVAL.
+ */
+int vhdx_meta_find(const void *table, uint32_t meta_len, const vhdx_guid *g, uint32_t *off,
+		   uint32_t *len);
 /* A locator value by key, or NULL. */
 const char *vhdx_kv_get(const struct vhdx_info *vi, const char *key);
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * ovb-img: create, inspect, check and convert disk images, with qemu-img's
- * command line conventions. The formats are ovb-host's own (hostside/disk,
+ * ovb-img: create, inspect, check, convert, resize, compact and commit disk
+ * images, with qemu-img's command line conventions. The formats are ovb-host's own (hostside/disk,
  * behind disk_backend), so what ovb-img writes is what storvsp reads.
  *
  * Sizes are exact: a VHD's footer records the size given (a multiple of
@@ -32,8 +32,11 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: ovb-img create -f raw|vhd|vhdx [-o type=fixed|dynamic|differencing,parent=FILE,block_size=N] FILE [SIZE]\n"
 		"       ovb-img info [--json] [-f FMT] FILE\n"
-		"       ovb-img check [-r] [-f FMT] FILE   (-r: a VHDX's log is replayed first)\n"
+		"       ovb-img check [-r] [-f FMT] FILE   (-r: a VHDX's log is replayed, a VHD's footers mended, first)\n"
 		"       ovb-img convert [-f FMT] [-O raw|vhd|vhdx] [-o type=fixed|dynamic|differencing,parent=FILE,block_size=N] SRC DST\n"
+		"       ovb-img resize [--shrink] [-f FMT] FILE [+|-]SIZE   (a smaller size needs --shrink)\n"
+		"       ovb-img compact [-f FMT] FILE   (a dynamic or differencing image gives back blocks that read as what is below them)\n"
+		"       ovb-img commit [-f FMT] FILE    (a differencing image merged into its parent, then emptied)\n"
 		"SIZE: bytes, or with a suffix k, M, G, T (powers of 1024). FMT: raw, vhd, vhdx or auto (the default).\n"
 		"check exits 0 when clean, 2 on corruption, 3 on leaked space only, 1 when it cannot check.\n");
 }
@@ -210,8 +213,27 @@ static const char *detect(const char *file)
 	if (fd >= 0)
 		close(fd);
 	b = disk_backend_open(file, &o);
-	if (!b)
-		return "raw";
+	if (!b) {
+		/*
+		 * A VHD that does not open (a parent missing, say) is still no raw
+		 * disk: resize would otherwise truncate its footer away.
+		 */
+		char cookie[8];
+		struct stat st;
+
+		bool vhd = false;
+
+		fd = open(file, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 && !fstat(fd, &st) && st.st_size >= (off_t)VHD_FOOTER_SIZE) {
+			/* The footer at the end, or its copy at 0 (a dynamic disk's). */
+			vhd = (pread(fd, cookie, 8, st.st_size - VHD_FOOTER_SIZE) == 8 &&
+			       !memcmp(cookie, "conectix", 8)) ||
+			      (pread(fd, cookie, 8, 0) == 8 && !memcmp(cookie, "conectix", 8));
+		}
+		if (fd >= 0)
+			close(fd);
+		return vhd ? "vhd" : "raw";
+	}
 	f = !strcmp(disk_backend_format(b), "vhd") ? "vhd" : "raw";
 	disk_backend_close(b);
 	return f;
@@ -493,7 +515,7 @@ static int cmd_check(int argc, char **argv)
 		if (opt == 'f')
 			fmt = optarg;
 		else if (opt == 'r')
-			repair = true;	/* VHDX: replay a log a crash left */
+			repair = true;	/* VHDX: replay a log a crash left; VHD: mend its footers */
 		else
 			return 1;
 	}
@@ -507,6 +529,13 @@ static int cmd_check(int argc, char **argv)
 	if (strcmp(fmt, "vhd")) {
 		fprintf(stderr, "ovb-img: %s: a %s image has no metadata to check\n", argv[optind], fmt);
 		return 0;
+	}
+	if (repair) {
+		/* A writable open repairs the footers a crash can leave apart. */
+		struct vhd *v = vhd_open(argv[optind], false, "/");
+
+		if (v)
+			vhd_close(v);
 	}
 	ret = vhd_check(argv[optind], "/", &r);
 	if (ret) {
@@ -631,6 +660,154 @@ done:
 	return ret;
 }
 
+/* The image's virtual size, by format; 0 or -errno. */
+static int image_size(const char *file, const char *fmt, uint64_t *size)
+{
+	struct disk_backend_opts o = { .read_only = true, .parent_dir = "/" };
+	struct disk_backend *b;
+
+	if (disk_format_parse(fmt, &o.format) || o.format == DISK_FORMAT_AUTO)
+		return -EINVAL;
+	b = disk_backend_open(file, &o);
+	if (!b)
+		return -errno;
+	*size = disk_backend_size(b);
+	disk_backend_close(b);
+	return 0;
+}
+
+static int cmd_resize(int argc, char **argv)
+{
+	static const struct option lo[] = { { "shrink", no_argument, NULL, 's' }, { 0 } };
+	const char *fmt = NULL, *file, *arg, *why = NULL;
+	uint64_t size, cur = 0, delta;
+	bool shrink = false;
+	int opt, ret;
+
+	/* "-1G" is a size, not options: getopt stops at the file name. */
+	while ((opt = getopt_long(argc, argv, "+f:", lo, NULL)) != -1) {
+		if (opt == 's')
+			shrink = true;
+		else if (opt == 'f')
+			fmt = optarg;
+		else
+			return 1;
+	}
+	if (optind != argc - 2) {
+		usage(stderr);
+		return 1;
+	}
+	file = argv[optind];
+	arg = argv[optind + 1];
+	fmt = fmt_resolve(fmt, file);
+	ret = image_size(file, fmt, &cur);
+	if (ret) {
+		fprintf(stderr, "ovb-img: %s: cannot open as %s: %s\n", file, fmt, strerror(-ret));
+		return 1;
+	}
+	if (parse_size(arg + (*arg == '+' || *arg == '-'), &delta)) {
+		fprintf(stderr, "ovb-img: bad size '%s'\n", arg);
+		return 1;
+	}
+	size = *arg == '+' ? cur + delta : *arg == '-' ? cur - delta : delta;
+	if ((*arg == '+' && size < cur) || (*arg == '-' && delta >= cur)) {
+		fprintf(stderr, "ovb-img: size '%s' out of range\n", arg);
+		return 1;
+	}
+	if (size < cur && !shrink) {
+		fprintf(stderr, "ovb-img: %s: shrinking loses the data past the new end: use --shrink to do it\n",
+			file);
+		return 1;
+	}
+	if (!strcmp(fmt, "vhd")) {
+		ret = vhd_resize(file, size, shrink, &why);
+	} else if (!strcmp(fmt, "vhdx")) {
+		ret = vhdx_resize(file, size, shrink, &why);
+	} else {
+		ret = truncate(file, (off_t)size) < 0 ? -errno : 0;
+		why = "cannot truncate";
+	}
+	if (ret) {
+		fprintf(stderr, "ovb-img: %s: %s (%s)\n", file, why, strerror(-ret));
+		return 1;
+	}
+	printf("Image resized.\n");
+	return 0;
+}
+
+/* compact and commit: "[-f FMT] FILE", a VHD or VHDX. */
+static const char *one_image(int argc, char **argv, const char **fmt)
+{
+	int opt;
+
+	*fmt = NULL;
+	while ((opt = getopt(argc, argv, "f:")) != -1) {
+		if (opt != 'f')
+			return NULL;
+		*fmt = optarg;
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return NULL;
+	}
+	*fmt = fmt_resolve(*fmt, argv[optind]);
+	return argv[optind];
+}
+
+static int cmd_compact(int argc, char **argv)
+{
+	const char *fmt, *file = one_image(argc, argv, &fmt), *why = NULL;
+	uint64_t before, after;
+	uint32_t freed = 0;
+	int ret;
+
+	if (!file)
+		return 1;
+	before = disk_usage(file);
+	if (!strcmp(fmt, "vhd")) {
+		ret = vhd_compact(file, "/", &freed, &why);
+	} else if (!strcmp(fmt, "vhdx")) {
+		ret = vhdx_compact(file, "/", &freed, &why);
+	} else {
+		fprintf(stderr, "ovb-img: %s: a %s image has no blocks to give back (fallocate --dig-holes does it for raw)\n",
+			file, fmt);
+		return 1;
+	}
+	if (ret) {
+		fprintf(stderr, "ovb-img: %s: %s (%s)\n", file, why, strerror(-ret));
+		return 1;
+	}
+	after = disk_usage(file);
+	printf("%u blocks freed; disk size %llu -> %llu bytes.\n", freed, (unsigned long long)before,
+	       (unsigned long long)after);
+	return 0;
+}
+
+static int cmd_commit(int argc, char **argv)
+{
+	const char *fmt, *file = one_image(argc, argv, &fmt), *why = NULL;
+	uint64_t sectors = 0;
+	int ret;
+
+	if (!file)
+		return 1;
+	if (!strcmp(fmt, "vhd")) {
+		ret = vhd_commit(file, "/", &sectors, &why);
+	} else if (!strcmp(fmt, "vhdx")) {
+		ret = vhdx_commit(file, "/", &sectors, &why);
+	} else {
+		fprintf(stderr, "ovb-img: %s: a %s image has no parent to commit into\n", file, fmt);
+		return 1;
+	}
+	if (ret) {
+		fprintf(stderr, "ovb-img: %s: %s (%s)\n", file, why, strerror(-ret));
+		return 1;
+	}
+	printf("Image committed (%llu sectors); %s is now an empty child of its parent.\n",
+	       (unsigned long long)sectors, file);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
@@ -645,6 +822,12 @@ int main(int argc, char **argv)
 		return cmd_check(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "convert"))
 		return cmd_convert(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "resize"))
+		return cmd_resize(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "compact"))
+		return cmd_compact(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "commit"))
+		return cmd_commit(argc - 1, argv + 1);
 	fprintf(stderr, "ovb-img: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return 1;

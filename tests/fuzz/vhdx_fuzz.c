@@ -119,8 +119,12 @@ static void pure(int fd, uint64_t size)
 	if (!meta || vhd_pread(fd, meta, VHDX_META_TABLE_SIZE, vi.meta_off))
 		goto out;
 	{
-		uint32_t need = vhdx_meta_extent(&vi, meta);
+		uint32_t need = vhdx_meta_extent(&vi, meta), o, l;
 
+		/* What resize patches: the disk size item's place. */
+		if (!vhdx_meta_find(meta, vi.meta_len, &vhdx_guid_disk_size, &o, &l) &&
+		    (o > vi.meta_len || l > vi.meta_len - o))
+			__builtin_trap();
 		if (vhd_pread(fd, meta, need, vi.meta_off) || vhdx_meta_parse(meta, need, &vi))
 			goto out;
 	}

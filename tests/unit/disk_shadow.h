@@ -158,4 +158,95 @@ static void verify_records(struct disk_backend *b, uint32_t last)
 	}
 }
 
+/* ---- resize, compact, commit (ovb-img's operations on a closed image) ---- */
+
+/* @p reads as @want, @len bytes, which is its whole size. */
+static void expect_data(const char *p, const uint8_t *want, uint64_t len)
+{
+	struct disk_backend *b = open_img(p, true);
+	uint8_t *buf = malloc(len);
+	struct iovec v = { buf, len };
+
+	assert_non_null(b);
+	assert_non_null(buf);
+	assert_int_equal(disk_backend_size(b), len);
+	assert_int_equal(disk_backend_readv(b, &v, 1, 0), 0);
+	assert_memory_equal(buf, want, len);
+	free(buf);
+	disk_backend_close(b);
+}
+
+/* [@off, +@len) of @p: random bytes (@zero: zeros), mirrored in @shadow. */
+static void put_data(const char *p, uint8_t *shadow, uint64_t off, uint64_t len, bool zero)
+{
+	struct disk_backend *b = open_img(p, false);
+	struct iovec v = { shadow + off, len };
+
+	assert_non_null(b);
+	for (uint64_t k = 0; k < len; k++)
+		shadow[off + k] = zero ? 0 : (uint8_t)(xs() | 1);
+	assert_int_equal(disk_backend_writev(b, &v, 1, off, false), 0);
+	assert_int_equal(disk_backend_flush(b), 0);
+	disk_backend_close(b);
+}
+
+/*
+ * Crash safety of an operation on a closed image: @op runs in a child
+ * process killed at a random moment within the time a whole run took
+ * (@setup remakes the image first, each round; a round the operation
+ * outran halves that window). Runs until @rounds were killed before the
+ * operation finished, or 3 * @rounds in all; returns how many were.
+ * @after checks each.
+ */
+static int killed_op_rounds(void (*setup)(void), int (*op)(void), void (*after)(bool done),
+			    int rounds)
+{
+	struct timespec t0, t1;
+	long full_us;
+	int killed = 0;
+
+	setup();
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(op(), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	after(true);
+	full_us = (t1.tv_sec - t0.tv_sec) * 1000000L + (t1.tv_nsec - t0.tv_nsec) / 1000 + 1;
+	for (int r = 0; r < 3 * rounds && killed < rounds; r++) {
+		struct timespec ts;
+		int status;
+		pid_t pid;
+
+		int pfd[2];
+		char go;
+
+		setup();
+		assert_int_equal(pipe(pfd), 0);
+		pid = fork();
+		assert_true(pid >= 0);
+		if (!pid) {
+			/* The kill's moment counts from the operation's start, not the fork's. */
+			close(pfd[0]);
+			_exit(write(pfd[1], "g", 1) != 1 ? 4 : op() ? 3 : 0);
+		}
+		close(pfd[1]);
+		assert_int_equal(read(pfd[0], &go, 1), 1);
+		close(pfd[0]);
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)(xs() % (uint64_t)full_us) * 1000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec = ts.tv_nsec / 1000000000L;
+			ts.tv_nsec %= 1000000000L;
+		}
+		nanosleep(&ts, NULL);
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		assert_true(WIFSIGNALED(status) || WEXITSTATUS(status) == 0);
+		killed += WIFSIGNALED(status);
+		if (!WIFSIGNALED(status) && full_us > 1)
+			full_us /= 2;
+		after(!WIFSIGNALED(status));
+	}
+	return killed;
+}
+
 #endif

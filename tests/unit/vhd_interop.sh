@@ -180,4 +180,73 @@ else
 	echo "vhd-interop: qemu-io was never stopped with its VHDX log non-empty: log replay interop not exercised"
 fi
 echo "vhd-interop: VHDX part took $(awk "BEGIN { printf \"%.1f s, its log part %.1f s\", $t1 - $t0, $(date +%s.%N) - $t1 }")"
+# ---- resize, compact, commit: the results read by QEMU and libvhdi ----
+t2=$(date +%s.%N)
+GROW=$((SIZE + 40 * 1024 * 1024))
+cp r0.raw g.raw
+truncate -s $GROW g.raw
+# VHD: 512 KiB blocks, so the BAT outgrows its sector and the first blocks move.
+"$IMG" convert -O vhd -o block_size=512k r0.raw rs.vhd
+"$IMG" resize rs.vhd +40M >/dev/null
+"$IMG" check rs.vhd >/dev/null || fail "ovb-img check after a VHD resize"
+# Our creator is "ovb ": force_size_calc makes QEMU take the footer's size, not CHS.
+vpc() { echo "driver=vpc,force_size_calc=current_size,file.filename=$1"; }
+qemu-img compare -q --image-opts "$(vpc rs.vhd)" driver=raw,file.filename=g.raw ||
+	fail "qemu-img reads our grown VHD differently"
+"$IMG" convert -O vhdx -o block_size=1M r0.raw rs.vhdx
+"$IMG" resize rs.vhdx $GROW >/dev/null
+qemu-img check -q rs.vhdx || fail "qemu-img check on our grown VHDX"
+qemu-img compare -q -f vhdx -F raw rs.vhdx g.raw || fail "qemu-img compare: our grown VHDX"
+"$IMG" resize --shrink rs.vhdx $SIZE >/dev/null
+qemu-img check -q rs.vhdx || fail "qemu-img check on our shrunk VHDX"
+qemu-img compare -q -f vhdx -F raw rs.vhdx r0.raw || fail "qemu-img compare: our shrunk VHDX"
+"$IMG" resize rs.vhdx 1M 2>/dev/null && fail "a shrink without --shrink was done"
+# A child whose parent is gone is still a VHD (detected by its footer): refused, not truncated as raw.
+"$IMG" create -f vhd o-p.vhd 1M
+"$IMG" create -f vhd -o parent=o-p.vhd o-c.vhd
+rm o-p.vhd
+osum=$(sum o-c.vhd)
+"$IMG" resize o-c.vhd 2M 2>/dev/null && fail "resize of a child without its parent"
+[ "$(sum o-c.vhd)" = "$osum" ] || fail "a failed resize changed the image"
+
+# Compact QEMU's fully allocated images (-S 0 writes the zeros too).
+qemu-img convert -S 0 -O vhdx -o block_size=1M r0.raw qz.vhdx
+qemu-img convert -S 0 -O vpc -o subformat=dynamic r0.raw qz.vhd
+cp qz.vhd qz-orig.vhd
+for f in qz.vhdx qz.vhd; do
+	"$IMG" compact $f | grep -q '^[1-9][0-9]* blocks freed' || fail "compact freed nothing in $f"
+	"$IMG" check $f >/dev/null || fail "ovb-img check after compacting $f"
+done
+qemu-img check -q qz.vhdx || fail "qemu-img check on a compacted VHDX"
+qemu-img compare -q -f vhdx -F raw qz.vhdx r0.raw || fail "qemu-img compare: a compacted VHDX"
+qemu-img compare -q -f vpc -F vpc qz-orig.vhd qz.vhd || fail "qemu-img reads a compacted VHD differently"
+
+# Commit: copies of the three-deep chains, the top committed into the
+# middle, then the middle into the base (which QEMU can read).
+mkdir cm
+cp base.vhd child.vhd gchild.vhd base.vhdx child.vhdx gchild.vhdx cm/
+for x in vhd vhdx; do
+	"$IMG" commit cm/gchild.$x >/dev/null || fail "commit gchild.$x"
+	"$IMG" commit cm/child.$x >/dev/null || fail "commit child.$x"
+	for f in base child gchild; do
+		"$IMG" check cm/$f.$x >/dev/null || fail "ovb-img check cm/$f.$x after commit"
+	done
+done
+qemu-img compare -q --image-opts "$(vpc cm/base.vhd)" driver=raw,file.filename=r2.raw ||
+	fail "qemu-img reads a VHD committed into differently"
+qemu-img check -q cm/base.vhdx || fail "qemu-img check on a VHDX committed into"
+qemu-img compare -q -f vhdx -F raw cm/base.vhdx r2.raw || fail "qemu-img compare: a VHDX committed into"
+if [ -c /dev/fuse ] && command -v vhdimount >/dev/null; then
+	for f in cm/gchild.vhd cm/gchild.vhdx rs.vhd qz.vhdx; do
+		vhdimount $f "$MNT" >/dev/null
+		case $f in
+		cm/*) cmp -s "$MNT"/vhdi1 r2.raw || fail "libvhdi: committed $f" ;;
+		rs.vhd) cmp -s "$MNT"/vhdi1 g.raw || fail "libvhdi: grown $f" ;;
+		*) cmp -s "$MNT"/vhdi1 r0.raw || fail "libvhdi: compacted $f" ;;
+		esac
+		umount "$MNT"
+	done
+	echo "vhd-interop: libvhdi reads our committed chains, a grown VHD and a compacted VHDX identically"
+fi
+echo "vhd-interop: resize, compact and commit read back by qemu-img (check, compare) in $(awk "BEGIN { printf \"%.1f s\", $(date +%s.%N) - $t2 }")"
 echo "vhd-interop: passed"

@@ -501,6 +501,346 @@ static void test_bad_requests(void **state)
 	disk_backend_close(b);
 }
 
+/* ---- resize, compact, commit --------------------------------------------- */
+
+static uint8_t big[3 * SIZE + 4096], base_shadow[SIZE];
+
+static void check_leaky(const char *p, bool leaks_ok)
+{
+	struct vhd_check_result r;
+
+	assert_int_equal(vhd_check(p, NULL, &r), 0);
+	if (r.errors)
+		fail_msg("%s: %s", p, r.first_error);
+	if (r.leaks && !leaks_ok)
+		fail_msg("%s: %llu bytes leaked", p, (unsigned long long)r.leaked_bytes);
+}
+
+static void check_tidy(const char *p)
+{
+	check_leaky(p, false);
+}
+
+static int resize(const char *p, uint64_t size, bool shrink)
+{
+	const char *why;
+
+	return vhd_resize(p, size, shrink, &why);
+}
+
+/*
+ * Grow (past the BAT's sectors: the first blocks move), refuse a shrink
+ * without the flag, shrink, grow again (what was cut reads as zeros), for
+ * fixed and dynamic; a differencing disk is refused.
+ */
+static void test_resize(void **state)
+{
+	for (int t = 0; t < 2; t++) {
+		uint64_t grown = 3 * SIZE + 3 * 512, small = SIZE / 2 + 7 * 512;
+		char p[128], c[128];
+
+		create("rs.vhd", t ? VHD_TYPE_DYNAMIC : VHD_TYPE_FIXED, NULL, 64 << 10);
+		pathof(p, "rs.vhd");
+		memset(big, 0, sizeof(big));
+		put_data(p, big, 0, 1 << 20, false);
+		put_data(p, big, SIZE / 2, 3 << 16, false);
+		put_data(p, big, SIZE - 8192, 8192, false);
+		assert_int_equal(resize(p, grown, false), 0);
+		check_tidy(p);
+		expect_data(p, big, grown);
+		if (t) {
+			struct vhd *v = vhd_open(p, true, NULL);
+
+			assert_non_null(v);
+			/* 1152 entries: the BAT grew from 3 sectors to 9 over where the first block was. */
+			assert_true(vhd_get_info(v)->bat_entries >= grown / (64 << 10));
+			assert_int_equal(vhd_used_blocks(v), 16 + 3 + 1);
+			vhd_close(v);
+		}
+		assert_int_equal(resize(p, small, false), -EINVAL);
+		expect_data(p, big, grown);
+		assert_int_equal(resize(p, small, true), 0);
+		check_tidy(p);
+		expect_data(p, big, small);
+		memset(big + small, 0, sizeof(big) - small);
+		assert_int_equal(resize(p, SIZE, false), 0);
+		check_tidy(p);
+		expect_data(p, big, SIZE);
+		assert_int_equal(resize(p, SIZE + 100, false), -EINVAL);
+		if (t) {
+			create("rsc.vhd", VHD_TYPE_DIFFERENCING, p, 0);
+			pathof(c, "rsc.vhd");
+			assert_int_equal(resize(c, 2 * SIZE, false), -ENOTSUP);
+		}
+	}
+}
+
+static struct vhd_info info_of(const char *p)
+{
+	struct vhd *v = vhd_open(p, true, NULL);
+	struct vhd_info vi;
+
+	assert_non_null(v);
+	vi = *vhd_get_info(v);
+	vi.bat_entries = vhd_used_blocks(v);	/* what the tests look at */
+	vhd_close(v);
+	return vi;
+}
+
+/*
+ * Blocks that read as what is below them go (a dynamic disk's zeros, a
+ * child's copies of its parent), the file shrinks, the data stays.
+ */
+static void test_compact(void **state)
+{
+	const uint32_t bs = 64 << 10;
+	struct stat st0, st1;
+	const char *why;
+	uint32_t freed;
+	char p[128], c[128];
+
+	create("cp.vhd", VHD_TYPE_DYNAMIC, NULL, bs);
+	pathof(p, "cp.vhd");
+	memset(big, 0, SIZE);
+	put_data(p, big, 0, 40 * bs, false);
+	put_data(p, big, 4 * bs, 3 * bs, true);		/* three blocks of zeros */
+	put_data(p, big, 30 * bs + 512, 512, true);	/* one sector: the block stays */
+	put_data(p, big, SIZE - 2 * bs, 2 * bs, true);	/* allocated zeros, at the end */
+	assert_int_equal(info_of(p).bat_entries, 42);
+	assert_int_equal(stat(p, &st0), 0);
+	assert_int_equal(vhd_compact(p, NULL, &freed, &why), 0);
+	assert_int_equal(freed, 5);
+	assert_int_equal(info_of(p).bat_entries, 37);
+	assert_int_equal(stat(p, &st1), 0);
+	assert_true(st1.st_size <= st0.st_size - 5 * (off_t)bs);
+	check_tidy(p);
+	expect_data(p, big, SIZE);
+	/* A child: blocks holding what the parent holds go, the others stay. */
+	memcpy(base_shadow, big, SIZE);
+	create("cpc.vhd", VHD_TYPE_DIFFERENCING, p, 0);
+	pathof(c, "cpc.vhd");
+	{
+		struct disk_backend *b = open_img(c, false);
+		struct iovec v = { big + 10 * bs, 4 * bs };
+
+		assert_non_null(b);
+		assert_int_equal(disk_backend_writev(b, &v, 1, 10 * bs, false), 0);	/* the parent's bytes */
+		disk_backend_close(b);
+	}
+	put_data(c, big, 20 * bs, bs, false);
+	assert_int_equal(info_of(c).bat_entries, 5);
+	assert_int_equal(vhd_compact(c, NULL, &freed, &why), 0);
+	assert_int_equal(freed, 4);
+	assert_int_equal(info_of(c).bat_entries, 1);
+	check_tidy(c);
+	expect_data(c, big, SIZE);
+	expect_data(p, base_shadow, SIZE);
+	/* A fixed disk has nothing to give back. */
+	create("cpf.vhd", VHD_TYPE_FIXED, NULL, 0);
+	pathof(p, "cpf.vhd");
+	assert_int_equal(vhd_compact(p, NULL, &freed, &why), -ENOTSUP);
+}
+
+/*
+ * A chain base <- mid <- top: committing top writes its sectors into mid
+ * (base untouched), top is left empty and still a valid child reading the
+ * same; a child whose parent was replaced is refused.
+ */
+static void test_commit(void **state)
+{
+	static uint8_t mid[SIZE];
+	uint64_t sectors;
+	const char *why;
+	char p0[128], p1[128], p2[128];
+
+	create("cm0.vhd", VHD_TYPE_DYNAMIC, NULL, 0);
+	pathof(p0, "cm0.vhd");
+	memset(base_shadow, 0, SIZE);
+	put_data(p0, base_shadow, 0, SIZE / 2, false);
+	memcpy(mid, base_shadow, SIZE);
+	create("cm1.vhd", VHD_TYPE_DIFFERENCING, p0, 64 << 10);
+	pathof(p1, "cm1.vhd");
+	put_data(p1, mid, 3 << 20, 5 << 20, false);
+	memcpy(big, mid, SIZE);
+	create("cm2.vhd", VHD_TYPE_DIFFERENCING, p1, 512 << 10);
+	pathof(p2, "cm2.vhd");
+	put_data(p2, big, 512 * 3, 512 * 5, false);
+	put_data(p2, big, 6 << 20, 4 << 20, true);	/* zeros over the parents' data */
+	put_data(p2, big, SIZE - 4096, 4096, false);
+	assert_int_equal(vhd_commit(p2, NULL, &sectors, &why), 0);
+	assert_int_equal(sectors, 5 + (4 << 20) / 512 + 8);
+	expect_data(p2, big, SIZE);
+	expect_data(p1, big, SIZE);
+	expect_data(p0, base_shadow, SIZE);
+	assert_int_equal(info_of(p2).bat_entries, 0);
+	check_tidy(p2);
+	check_tidy(p1);
+	/* Not a child; a parent that is not the one recorded. */
+	assert_int_equal(vhd_commit(p0, NULL, &sectors, &why), -EINVAL);
+	create("cm1.vhd", VHD_TYPE_DIFFERENCING, p0, 64 << 10);
+	assert_int_equal(vhd_commit(p2, NULL, &sectors, &why), -ENOENT);
+	expect_data(p0, base_shadow, SIZE);
+}
+
+/*
+ * A resize killed between its two footer writes leaves the copy at 0 ahead
+ * of the end footer: check says so, and a writable open puts it back in
+ * line (the end footer is the one in use).
+ */
+static void test_footer_copy_mended(void **state)
+{
+	struct vhd_check_result r;
+	uint8_t foot[VHD_FOOTER_SIZE];
+	struct vhd_info vi;
+	struct stat st;
+	struct vhd *v;
+	char p[128];
+	int fd;
+
+	create("fc.vhd", VHD_TYPE_DYNAMIC, NULL, 0);
+	pathof(p, "fc.vhd");
+	fd = open(p, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(vhd_pread(fd, foot, sizeof(foot), 0), 0);
+	assert_int_equal(vhd_footer_parse(foot, (uint64_t)st.st_size, &vi), 0);
+	vi.size = 2 * SIZE;	/* what the copy says first */
+	vhd_footer_build(foot, &vi);
+	assert_int_equal(vhd_pwrite(fd, foot, sizeof(foot), 0), 0);
+	close(fd);
+	assert_int_equal(vhd_check(p, NULL, &r), 0);
+	assert_int_equal(r.errors, 1);
+	v = vhd_open(p, false, NULL);
+	assert_non_null(v);
+	assert_int_equal(vhd_get_info(v)->size, SIZE);
+	vhd_close(v);
+	check_tidy(p);
+}
+
+/* ---- the same, killed part way (the claims in vhd.h) ---- */
+
+static char kp0[128], kp1[128];
+
+/* What the next writable open does after a crash (the footers agree again); then no errors. */
+static void reopen_and_check(const char *p)
+{
+	struct vhd_check_result r;
+	struct vhd *v = vhd_open(p, false, NULL);
+
+	assert_non_null(v);
+	vhd_close(v);
+	assert_int_equal(vhd_check(p, NULL, &r), 0);
+	if (r.errors)
+		fail_msg("%s after a kill: %s", p, r.first_error);
+}
+
+static void commit_setup(void)
+{
+	create("kc0.vhd", VHD_TYPE_DYNAMIC, NULL, 0);
+	memset(base_shadow, 0, SIZE);
+	put_data(kp0, base_shadow, 1 << 20, 4 << 20, false);
+	memcpy(big, base_shadow, SIZE);
+	create("kc1.vhd", VHD_TYPE_DIFFERENCING, kp0, 0);
+	put_data(kp1, big, 0, 2 << 20, false);
+	put_data(kp1, big, 12 << 20, 2 << 20, false);
+}
+
+static int commit_op(void)
+{
+	uint64_t n;
+	const char *why;
+
+	return vhd_commit(kp1, NULL, &n, &why);
+}
+
+/* The child reads as before, checks, and a second commit finishes the job. */
+static void commit_after(bool done)
+{
+	reopen_and_check(kp1);
+	expect_data(kp1, big, SIZE);
+	if (!done)
+		assert_int_equal(commit_op(), 0);
+	expect_data(kp0, big, SIZE);
+	expect_data(kp1, big, SIZE);
+	check_leaky(kp0, !done);	/* a block the kill caught allocating is leaked, no more */
+	check_tidy(kp1);
+}
+
+static void compact_setup(void)
+{
+	create("kc0.vhd", VHD_TYPE_DYNAMIC, NULL, 256 << 10);
+	memset(big, 0, SIZE);
+	put_data(kp0, big, 0, 8 << 20, false);
+	for (int i = 0; i < 8; i++)
+		put_data(kp0, big, (uint64_t)i << 20, 512 << 10, true);	/* half of it freeable */
+}
+
+static int compact_op(void)
+{
+	uint32_t n;
+	const char *why;
+
+	return vhd_compact(kp0, NULL, &n, &why);
+}
+
+static void compact_after(bool done)
+{
+	reopen_and_check(kp0);
+	expect_data(kp0, big, SIZE);
+	if (!done)
+		assert_int_equal(compact_op(), 0);
+	expect_data(kp0, big, SIZE);
+	check_tidy(kp0);
+}
+
+static void grow_setup(void)
+{
+	create("kc0.vhd", VHD_TYPE_DYNAMIC, NULL, 16 << 10);	/* the BAT outgrows the first block */
+	memset(big, 0, sizeof(big));
+	put_data(kp0, big, 0, 256 << 10, false);
+	put_data(kp0, big, SIZE - (64 << 10), 64 << 10, false);
+}
+
+static int grow_op(void)
+{
+	return resize(kp0, 3 * SIZE, false);
+}
+
+/* The old size or the new, the data either way. */
+static void grow_after(bool done)
+{
+	struct disk_backend *b;
+	uint64_t size;
+
+	reopen_and_check(kp0);
+	b = open_img(kp0, true);
+	assert_non_null(b);
+	size = disk_backend_size(b);
+	disk_backend_close(b);
+	assert_true(size == SIZE || (size == 3 * SIZE));
+	expect_data(kp0, big, size);
+	if (!done)
+		assert_int_equal(grow_op(), 0);
+	expect_data(kp0, big, 3 * SIZE);
+}
+
+static void test_ops_killed(void **state)
+{
+	int k;
+
+	pathof(kp0, "kc0.vhd");
+	pathof(kp1, "kc1.vhd");
+	k = killed_op_rounds(commit_setup, commit_op, commit_after, 3);
+	print_message("commit killed part way in %d rounds (3 wanted)\n", k);
+	assert_true(k >= 2);
+	k = killed_op_rounds(compact_setup, compact_op, compact_after, 3);
+	print_message("compact killed part way in %d rounds (3 wanted)\n", k);
+	assert_true(k >= 2);
+	k = killed_op_rounds(grow_setup, grow_op, grow_after, 3);
+	print_message("resize (BAT growth: blocks moved) killed part way in %d rounds (3 wanted)\n", k);
+	assert_true(k >= 2);
+}
+
 static int group_setup(void **state)
 {
 	snprintf(dir, sizeof(dir), "/tmp/vhd_test.XXXXXX");
@@ -531,6 +871,11 @@ int main(void)
 		cmocka_unit_test(test_check_and_recovery),
 		cmocka_unit_test(test_scsi_over_vhd),
 		cmocka_unit_test(test_bad_requests),
+		cmocka_unit_test(test_resize),
+		cmocka_unit_test(test_compact),
+		cmocka_unit_test(test_commit),
+		cmocka_unit_test(test_footer_copy_mended),
+		cmocka_unit_test(test_ops_killed),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -729,6 +729,313 @@ static void test_corruption_refused(void **state)
 	check_clean("x.vhdx");
 }
 
+/* ---- resize, compact, commit --------------------------------------------- */
+
+static uint8_t big[3 * SIZE + 4096], base_shadow[SIZE];
+
+/* No errors, the log clear; with @tidy nothing leaked either. */
+static void check_path(const char *p, bool tidy)
+{
+	struct vhdx_check_result r;
+
+	assert_int_equal(vhdx_check(p, NULL, false, &r), 0);
+	if (r.errors)
+		fail_msg("%s: %s", p, r.first_error);
+	assert_false(r.log_pending);
+	if (tidy && r.leaked_bytes)
+		fail_msg("%s: %llu bytes leaked", p, (unsigned long long)r.leaked_bytes);
+}
+
+static int resize(const char *p, uint64_t size, bool shrink)
+{
+	const char *why;
+
+	return vhdx_resize(p, size, shrink, &why);
+}
+
+static uint32_t used_of(const char *p)
+{
+	struct vhdx *v = vhdx_open(p, true, NULL);
+	uint32_t n;
+
+	assert_non_null(v);
+	n = vhdx_used_blocks(v);
+	vhdx_close(v);
+	return n;
+}
+
+/*
+ * Grow (the new size through the log; a fixed disk gets its blocks),
+ * refuse a shrink without the flag, shrink (the file is cut), grow again
+ * (what was cut reads as zeros); a differencing disk and a size the BAT
+ * region cannot index are refused.
+ */
+static void test_resize(void **state)
+{
+	for (int t = 0; t < 2; t++) {
+		uint64_t grown = 3 * SIZE + 3 * 512, small = SIZE / 2 + 7 * 512;
+		struct stat st0, st1;
+		char p[128], c[128];
+
+		create("rs.vhdx", t ? VHDX_DYNAMIC : VHDX_FIXED, NULL, 0);
+		pathof(p, "rs.vhdx");
+		memset(big, 0, sizeof(big));
+		put_data(p, big, 0, 1 << 20, false);
+		put_data(p, big, SIZE / 2, 3 << 16, false);
+		put_data(p, big, SIZE - 8192, 8192, false);
+		assert_int_equal(resize(p, grown, false), 0);
+		check_path(p, true);
+		expect_data(p, big, grown);
+		assert_int_equal(used_of(p), t ? 3 : 73);
+		assert_int_equal(resize(p, small, false), -EINVAL);
+		expect_data(p, big, grown);
+		assert_int_equal(stat(p, &st0), 0);
+		assert_int_equal(resize(p, small, true), 0);
+		assert_int_equal(stat(p, &st1), 0);
+		assert_true(st1.st_size < st0.st_size || t);
+		check_path(p, true);
+		expect_data(p, big, small);
+		memset(big + small, 0, sizeof(big) - small);
+		assert_int_equal(resize(p, SIZE, false), 0);
+		check_path(p, true);
+		expect_data(p, big, SIZE);
+		assert_int_equal(resize(p, SIZE + 100, false), -EINVAL);
+		assert_int_equal(resize(p, 200ull << 30, false), -ENOSPC);	/* 1 MiB of BAT: 128 GiB */
+		expect_data(p, big, SIZE);
+		if (t) {
+			create("rsc.vhdx", VHDX_DIFFERENCING, p, 0);
+			pathof(c, "rsc.vhdx");
+			assert_int_equal(resize(c, 2 * SIZE, false), -ENOTSUP);
+		}
+	}
+}
+
+/*
+ * Blocks that read as what is below them go (a dynamic disk's zeros, a
+ * child's copies of its parent) and the file shrinks; the data stays, and
+ * a compacted parent keeps its DataWriteGuid: its child still opens.
+ */
+static void test_compact(void **state)
+{
+	struct stat st0, st1;
+	const char *why;
+	uint32_t freed;
+	char p[128], c[128];
+
+	create("cp.vhdx", VHDX_DYNAMIC, NULL, 0);
+	pathof(p, "cp.vhdx");
+	memset(big, 0, SIZE);
+	put_data(p, big, 0, 20 << 20, false);
+	put_data(p, big, 4 << 20, 3 << 20, true);		/* three blocks of zeros */
+	put_data(p, big, (10 << 20) + 512, 512, true);		/* one sector: the block stays */
+	put_data(p, big, SIZE - (2 << 20), 2 << 20, true);	/* allocated zeros, at the end */
+	create("cpc.vhdx", VHDX_DIFFERENCING, p, 0);
+	pathof(c, "cpc.vhdx");
+	assert_int_equal(used_of(p), 22);
+	assert_int_equal(stat(p, &st0), 0);
+	assert_int_equal(vhdx_compact(p, NULL, &freed, &why), 0);
+	assert_int_equal(freed, 5);
+	assert_int_equal(used_of(p), 17);
+	assert_int_equal(stat(p, &st1), 0);
+	assert_true(st1.st_size <= st0.st_size - (2 << 20));	/* cut at the end */
+	assert_true(st1.st_blocks <= st0.st_blocks - (5 << 20) / 512);	/* punched */
+	check_path(p, true);
+	expect_data(p, big, SIZE);
+	expect_data(c, big, SIZE);	/* the child still matches */
+	/* The child: blocks holding what the parent holds go, the others stay. */
+	memcpy(base_shadow, big, SIZE);
+	{
+		struct disk_backend *b = open_img(c, false);
+		struct iovec v = { big + (12 << 20), 4 << 20 };
+
+		assert_non_null(b);
+		assert_int_equal(disk_backend_writev(b, &v, 1, 12 << 20, false), 0);
+		disk_backend_close(b);
+	}
+	put_data(c, big, 2 << 20, 1 << 20, false);
+	assert_int_equal(used_of(c), 5);
+	assert_int_equal(vhdx_compact(c, NULL, &freed, &why), 0);
+	assert_int_equal(freed, 4);
+	assert_int_equal(used_of(c), 1);
+	check_path(c, true);
+	expect_data(c, big, SIZE);
+	expect_data(p, base_shadow, SIZE);
+	create("cpf.vhdx", VHDX_FIXED, NULL, 0);
+	pathof(p, "cpf.vhdx");
+	assert_int_equal(vhdx_compact(p, NULL, &freed, &why), -ENOTSUP);
+}
+
+/*
+ * A chain base <- mid <- top: committing top writes its blocks into mid
+ * (base untouched); top is replaced by an empty child of the changed mid,
+ * reading the same; a child whose parent does not match is refused.
+ */
+static void test_commit(void **state)
+{
+	static uint8_t mid[SIZE];
+	uint64_t sectors;
+	const char *why;
+	char p0[128], p1[128], p2[128];
+
+	create("cm0.vhdx", VHDX_DYNAMIC, NULL, 0);
+	pathof(p0, "cm0.vhdx");
+	memset(base_shadow, 0, SIZE);
+	put_data(p0, base_shadow, 0, SIZE / 2, false);
+	memcpy(mid, base_shadow, SIZE);
+	create("cm1.vhdx", VHDX_DIFFERENCING, p0, 4 << 20);
+	pathof(p1, "cm1.vhdx");
+	put_data(p1, mid, 3 << 20, 5 << 20, false);
+	memcpy(big, mid, SIZE);
+	create("cm2.vhdx", VHDX_DIFFERENCING, p1, 1 << 20);
+	pathof(p2, "cm2.vhdx");
+	put_data(p2, big, 512 * 3, 512 * 5, false);
+	put_data(p2, big, 6 << 20, 4 << 20, true);	/* zeros over the parents' data */
+	put_data(p2, big, SIZE - 4096, 4096, false);
+	assert_int_equal(vhdx_commit(p2, NULL, &sectors, &why), 0);
+	assert_int_equal(sectors, 6 * (1 << 20) / 512);	/* six 1 MiB blocks */
+	expect_data(p2, big, SIZE);
+	expect_data(p1, big, SIZE);
+	expect_data(p0, base_shadow, SIZE);
+	assert_int_equal(used_of(p2), 0);
+	check_path(p2, true);
+	check_path(p1, true);
+	assert_int_equal(vhdx_commit(p0, NULL, &sectors, &why), -EINVAL);
+	/* mid written behind top's back: its DataWriteGuid no longer matches. */
+	put_data(p1, big, 0, 4096, false);
+	assert_int_equal(vhdx_commit(p2, NULL, &sectors, &why), -ENOENT);
+}
+
+/* ---- the same, killed part way (the claims in vhdx.h) ---- */
+
+static char kp0[128], kp1[128];
+
+/* A writable open replays what a kill left in the log; then it checks clean. */
+static void replay_and_check(const char *p)
+{
+	struct vhdx *v = vhdx_open(p, false, NULL);
+
+	assert_non_null(v);
+	vhdx_close(v);
+	check_path(p, false);
+}
+
+static void commit_setup(void)
+{
+	create("kc0.vhdx", VHDX_DYNAMIC, NULL, 0);
+	memset(base_shadow, 0, SIZE);
+	put_data(kp0, base_shadow, 1 << 20, 4 << 20, false);
+	memcpy(big, base_shadow, SIZE);
+	create("kc1.vhdx", VHDX_DIFFERENCING, kp0, 0);
+	put_data(kp1, big, 0, 2 << 20, false);
+	put_data(kp1, big, 12 << 20, 2 << 20, false);
+}
+
+static int commit_op(void)
+{
+	uint64_t n;
+	const char *why;
+
+	return vhdx_commit(kp1, NULL, &n, &why);
+}
+
+/* The parent opens and checks; every 4 KiB of it is the old parent's or the child's. */
+static void commit_after(bool done)
+{
+	static uint8_t now[SIZE];
+	struct disk_backend *b;
+	struct iovec v = { now, SIZE };
+
+	replay_and_check(kp0);
+	b = open_img(kp0, true);
+	assert_non_null(b);
+	assert_int_equal(disk_backend_readv(b, &v, 1, 0), 0);
+	disk_backend_close(b);
+	for (uint64_t at = 0; at < SIZE; at += 4096)
+		if (memcmp(now + at, big + at, 4096))
+			assert_memory_equal(now + at, base_shadow + at, 4096);
+	if (done) {
+		assert_memory_equal(now, big, SIZE);
+		expect_data(kp1, big, SIZE);
+	}
+}
+
+static void compact_setup(void)
+{
+	create("kc0.vhdx", VHDX_DYNAMIC, NULL, 0);
+	memset(big, 0, SIZE);
+	put_data(kp0, big, 0, 8 << 20, false);
+	for (int i = 0; i < 8; i += 2)
+		put_data(kp0, big, (uint64_t)i << 20, 1 << 20, true);	/* half of it freeable */
+}
+
+static int compact_op(void)
+{
+	uint32_t n;
+	const char *why;
+
+	return vhdx_compact(kp0, NULL, &n, &why);
+}
+
+static void compact_after(bool done)
+{
+	replay_and_check(kp0);
+	expect_data(kp0, big, SIZE);
+	if (!done)
+		assert_int_equal(compact_op(), 0);
+	expect_data(kp0, big, SIZE);
+	check_path(kp0, true);
+}
+
+static void grow_setup(void)
+{
+	create("kc0.vhdx", VHDX_DYNAMIC, NULL, 0);
+	memset(big, 0, sizeof(big));
+	put_data(kp0, big, 0, 2 << 20, false);
+	put_data(kp0, big, SIZE - (1 << 20) - 512, 1 << 20, false);
+	assert_int_equal(resize(kp0, SIZE - 512, true), 0);	/* the last block is partial */
+	memset(big + SIZE - 512, 0, 512);
+}
+
+static int grow_op(void)
+{
+	return resize(kp0, 3 * SIZE, false);
+}
+
+/* The old size or the new, the data either way. */
+static void grow_after(bool done)
+{
+	struct disk_backend *b;
+	uint64_t size;
+
+	replay_and_check(kp0);
+	b = open_img(kp0, true);
+	assert_non_null(b);
+	size = disk_backend_size(b);
+	disk_backend_close(b);
+	assert_true(size == SIZE - 512 || size == 3 * SIZE);
+	expect_data(kp0, big, size);
+	if (!done && size != 3 * SIZE)
+		assert_int_equal(grow_op(), 0);
+	expect_data(kp0, big, 3 * SIZE);
+}
+
+static void test_ops_killed(void **state)
+{
+	int k;
+
+	pathof(kp0, "kc0.vhdx");
+	pathof(kp1, "kc1.vhdx");
+	k = killed_op_rounds(commit_setup, commit_op, commit_after, 3);
+	print_message("commit killed part way in %d rounds (3 wanted)\n", k);
+	assert_true(k >= 2);
+	k = killed_op_rounds(compact_setup, compact_op, compact_after, 3);
+	print_message("compact killed part way in %d rounds (3 wanted)\n", k);
+	assert_true(k >= 2);
+	k = killed_op_rounds(grow_setup, grow_op, grow_after, 3);
+	print_message("resize killed part way in %d rounds (3 wanted)\n", k);
+	assert_true(k >= 2);
+}
+
 static int group_setup(void **state)
 {
 	snprintf(dir, sizeof(dir), "/tmp/vhdx_test.XXXXXX");
@@ -760,6 +1067,10 @@ int main(void)
 		cmocka_unit_test(test_partially_present),
 		cmocka_unit_test(test_crash_kill_points),
 		cmocka_unit_test(test_corruption_refused),
+		cmocka_unit_test(test_resize),
+		cmocka_unit_test(test_compact),
+		cmocka_unit_test(test_commit),
+		cmocka_unit_test(test_ops_killed),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
