@@ -9,7 +9,7 @@
 KVER_612 ?= $(shell ls -d /usr/src/linux-headers-6.12.*-cloud-amd64 2>/dev/null | \
 		sed 's|.*/linux-headers-||' | sort -V | tail -n1)
 DKMS_DIR_612 := $(BUILD)/dkms-612
-PAIR_612_CASES ?= $(if $(PAIR_LONG),,guest-core hyperv-intree storage-ovb)
+PAIR_612_CASES ?= $(if $(PAIR_LONG),,guest-core guest-nopv hyperv-intree storage-ovb)
 CHECKS += check-pair-612
 .PHONY: check-pair-612
 check-pair-612: all check-consolescan
