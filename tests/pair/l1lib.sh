@@ -48,6 +48,22 @@ ctl_jq() {
 	ctl_json "$@" | jq -e "$_filter" >/dev/null
 }
 
+# hb_advances SECONDS: the guest answers the host's heartbeats (one a
+# second): the sequence number of the last answer (ovbctl heartbeat's
+# "seq") advances within SECONDS. Looked at every 0.5 s, so the first
+# answer ends the wait; hb_seq1 and hb_seq2 are the numbers seen.
+hb_advances() {
+	hb_seq1=$(ctl_json heartbeat 2>/dev/null | jq -r '.seq // empty' 2>/dev/null) hb_seq2=
+	_i=0
+	while [ $_i -lt $(($1 * 2)) ]; do
+		sleep 0.5
+		hb_seq2=$(ctl_json heartbeat 2>/dev/null | jq -r '.seq // empty' 2>/dev/null)
+		[ "${hb_seq2:-0}" -gt "${hb_seq1:-0}" ] && return 0
+		_i=$((_i + 1))
+	done
+	return 1
+}
+
 # ovb_start [ovb-host options]: boot this case's initramfs in the background.
 # Sets OVB_PID; serial console in $SERIAL, ovb-host's own log in $HOSTLOG.
 # Each boot's console is a file of its own, /tmp/$CASE.serial.N (N = 1, 2,
