@@ -32,8 +32,8 @@ check-rpm: rpm
 		grep -Eq "for m in .*\<$$m\>" || { echo "check-rpm: the dracut module does not add $$m"; fail=1; }; done; \
 	rpm -qp --scripts $$d 2>/dev/null | grep -q 'dracut -f' || { echo "check-rpm: %post runs no dracut"; fail=1; }; \
 	rpm -qp --scripts $$d 2>/dev/null | grep -q 'dkms remove' || { echo "check-rpm: %preun removes nothing"; fail=1; }; \
-	for f in /usr/bin/ovb-host /usr/bin/ovbctl /usr/lib/ovb-host/ovb-host-vm /usr/lib/ovb-host/network.conf /usr/lib/systemd/system/ovb-host@.service \
-		/usr/share/man/man1/ovb-host.1 /usr/share/man/man1/ovbctl.1; do \
+	for f in /usr/bin/ovb-host /usr/bin/ovbctl /usr/bin/ovb-img /usr/lib/ovb-host/ovb-host-vm /usr/lib/ovb-host/network.conf /usr/lib/systemd/system/ovb-host@.service \
+		/usr/share/man/man1/ovb-host.1 /usr/share/man/man1/ovbctl.1 /usr/share/man/man1/ovb-img.1; do \
 		rpm -qlp $$h 2>/dev/null | grep -qx "$$f" || { echo "check-rpm: $$f missing in ovb-host"; fail=1; }; done; \
 	g=$$(find $(RPM_DIR)/RPMS -name 'openvmbus-guest-tools-*.rpm'); \
 	for f in /usr/lib/udev/rules.d/70-ovb-guest-tools.rules $$(for d in ovb-kvpd ovb-vssd ovb-fcopyd; do \
