@@ -26,7 +26,7 @@ static inline void *kmemdup(const void *p, size_t n, gfp_t f)
 		memcpy(q, p, n);
 	return q;
 }
-#define strscpy(d, s, n)	((void)snprintf(d, n, "%s", s))
+#include "linux/string.h"	/* strscpy */
 #define dev_name(d)		((void)(d), "stub")
 
 /* ---- HID ---- */

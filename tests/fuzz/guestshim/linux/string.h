@@ -6,16 +6,14 @@
 /* strscpy: copy with a NUL always; the length, or -E2BIG if cut. */
 static inline long strscpy(char *dst, const char *src, size_t size)
 {
-	size_t n = strnlen(src, size);
+	size_t n;
 
 	if (!size)
 		return -E2BIG;
-	if (n == size) {
-		memcpy(dst, src, size - 1);
-		dst[size - 1] = '\0';
-		return -E2BIG;
-	}
-	memcpy(dst, src, n + 1);
-	return (long)n;
+	/* at most size - 1 bytes, so no read past a shorter source */
+	n = strnlen(src, size - 1);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+	return src[n] ? -E2BIG : (long)n;
 }
 #endif
