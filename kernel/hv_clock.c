@@ -19,6 +19,7 @@
 #include <asm/timex.h>
 
 #include "ovb/hv_tlfs.h"
+#include "kernel/compat.h"
 #include "kernel/hv_internal.h"
 #include "kernel/ovb_hv.h"
 
@@ -34,7 +35,7 @@ static u64 ovb_hv_read_ref(struct clocksource *cs)
 	do {
 		seq = READ_ONCE(p->tsc_sequence);
 		if (!seq) {	/* the page is invalid now: ask the MSR */
-			rdmsrl(HV_X64_MSR_TIME_REF_COUNT, now);
+			rdmsrq(HV_X64_MSR_TIME_REF_COUNT, now);
 			return now;
 		}
 		smp_rmb();	/* sequence before the values */
@@ -58,7 +59,7 @@ u64 ovb_hv_ref_time(void)
 
 	if (ovb_tsc_page)
 		return ovb_hv_read_ref(NULL);
-	rdmsrl(HV_X64_MSR_TIME_REF_COUNT, now);
+	rdmsrq(HV_X64_MSR_TIME_REF_COUNT, now);
 	return now;
 }
 EXPORT_SYMBOL_GPL(ovb_hv_ref_time);
@@ -88,16 +89,16 @@ int ovb_hv_clock_init(void)
 	ovb_tsc_page = (void *)get_zeroed_page(GFP_KERNEL);
 	if (!ovb_tsc_page)
 		return -ENOMEM;
-	wrmsrl(HV_X64_MSR_REFERENCE_TSC, virt_to_phys(ovb_tsc_page) | HV_REFERENCE_TSC_ENABLE);
-	rdmsrl(HV_X64_MSR_REFERENCE_TSC, v);
+	wrmsrq(HV_X64_MSR_REFERENCE_TSC, virt_to_phys(ovb_tsc_page) | HV_REFERENCE_TSC_ENABLE);
+	rdmsrq(HV_X64_MSR_REFERENCE_TSC, v);
 	if (!(v & HV_REFERENCE_TSC_ENABLE) || !READ_ONCE(ovb_tsc_page->tsc_sequence)) {
-		wrmsrl(HV_X64_MSR_REFERENCE_TSC, 0);
+		wrmsrq(HV_X64_MSR_REFERENCE_TSC, 0);
 		free_page((unsigned long)ovb_tsc_page);
 		ovb_tsc_page = NULL;
 		return -ENODEV;
 	}
 	if (clocksource_register_hz(&ovb_hv_clocksource, HV_CLOCK_HZ)) {
-		wrmsrl(HV_X64_MSR_REFERENCE_TSC, 0);
+		wrmsrq(HV_X64_MSR_REFERENCE_TSC, 0);
 		free_page((unsigned long)ovb_tsc_page);
 		ovb_tsc_page = NULL;
 		return -ENODEV;
@@ -114,7 +115,7 @@ void ovb_hv_clock_exit(void)
 		pr_err("ovb_hv: the kernel keeps using our clocksource\n");
 		return;
 	}
-	wrmsrl(HV_X64_MSR_REFERENCE_TSC, 0);
+	wrmsrq(HV_X64_MSR_REFERENCE_TSC, 0);
 	free_page((unsigned long)ovb_tsc_page);
 	ovb_tsc_page = NULL;
 }
@@ -125,12 +126,12 @@ static int ovb_hv_panic(struct notifier_block *nb, unsigned long val, void *args
 	struct pt_regs *regs = get_irq_regs();
 	u64 guest_id;
 
-	rdmsrl(HV_X64_MSR_GUEST_OS_ID, guest_id);
-	wrmsrl(HV_X64_MSR_CRASH_P0, val);
-	wrmsrl(HV_X64_MSR_CRASH_P1, guest_id);
-	wrmsrl(HV_X64_MSR_CRASH_P2, regs ? regs->ip : 0);
-	wrmsrl(HV_X64_MSR_CRASH_P3, regs ? regs->ax : 0);
-	wrmsrl(HV_X64_MSR_CRASH_P4, regs ? regs->sp : 0);
+	rdmsrq(HV_X64_MSR_GUEST_OS_ID, guest_id);
+	wrmsrq(HV_X64_MSR_CRASH_P0, val);
+	wrmsrq(HV_X64_MSR_CRASH_P1, guest_id);
+	wrmsrq(HV_X64_MSR_CRASH_P2, regs ? regs->ip : 0);
+	wrmsrq(HV_X64_MSR_CRASH_P3, regs ? regs->ax : 0);
+	wrmsrq(HV_X64_MSR_CRASH_P4, regs ? regs->sp : 0);
 	wrmsr(HV_X64_MSR_CRASH_CTL, 0, upper_32_bits(HV_CRASH_CTL_CRASH_NOTIFY));
 	return NOTIFY_DONE;
 }
@@ -144,7 +145,7 @@ int ovb_hv_crash_init(void)
 {
 	u64 ctl;
 
-	rdmsrl(HV_X64_MSR_CRASH_CTL, ctl);
+	rdmsrq(HV_X64_MSR_CRASH_CTL, ctl);
 	if (!(ctl & HV_CRASH_CTL_CRASH_NOTIFY))
 		return -ENODEV;	/* the host takes no crash reports */
 	atomic_notifier_chain_register(&panic_notifier_list, &ovb_hv_panic_nb);

@@ -24,7 +24,8 @@
 #include "kernel/hv_internal.h"
 
 static int mode;
-void *ovb_hcall_pg;	/* the kernel's (mode 1) or ours (mode 2) */
+void *ovb_hcall_pg;	/* mode 2: ours (mode 1: compat.h calls the kernel's) */
+static bool hcall_ready;	/* a hypercall page to call: the kernel's or ours */
 static bool ovb_clock, ovb_crash, ovb_stimer;	/* mode 2: what we registered */
 module_param(mode, int, 0444);
 MODULE_PARM_DESC(mode, "1: reusing the kernel's Hyper-V set-up, 2: our own (read-only)");
@@ -69,19 +70,11 @@ u16 ovb_hv_hypercall(u64 control, void *input)
 /* Fast calls pass the input value itself in RDX. */
 u16 ovb_hv_hypercall_raw(u64 control, u64 in)
 {
-	u64 out = 0, status;
-
-	if (!ovb_hcall_pg)
+	if (!hcall_ready)
 		return HV_STATUS_INVALID_HYPERCALL_CODE;
 	if (mode == 2)
 		return ovb_hv_mode2_hypercall(control, in) & HV_HYPERCALL_CODE_MASK;
-	/* the kernel's page: it turned IBT off if the page has no ENDBR */
-	asm volatile("mov %4, %%r8\n"
-		     CALL_NOSPEC
-		     : "=a"(status), ASM_CALL_CONSTRAINT, "+c"(control), "+d"(in)
-		     : "r"(out), THUNK_TARGET(ovb_hcall_pg)
-		     : "cc", "memory", "r8", "r9", "r10", "r11");
-	return status & HV_HYPERCALL_CODE_MASK;
+	return ovb_kernel_hypercall(control, in, 0) & HV_HYPERCALL_CODE_MASK;
 }
 
 static int __init ovb_hv_init(void)
@@ -93,19 +86,20 @@ static int __init ovb_hv_init(void)
 		pr_info("ovb_hv: no Hyper-V interface with SynIC and hypercalls\n");
 		return -ENODEV;
 	}
-	if (hv_hypercall_pg) {
+	if (ovb_kernel_hv_ready()) {
 		mode = 1;
-		ovb_hcall_pg = hv_hypercall_pg;
 	} else {
 		mode = 2;
 		ret = ovb_hv_mode2_hypercall_init(&ovb_hcall_pg);
 		if (ret)
 			return ret;
 	}
+	hcall_ready = true;
 	ret = ovb_hv_synic_init(mode);
 	if (ret) {
 		if (mode == 2)
 			ovb_hv_mode2_hypercall_exit();
+		hcall_ready = false;
 		ovb_hcall_pg = NULL;
 		return ret;
 	}
@@ -150,6 +144,7 @@ static void __exit ovb_hv_exit(void)
 	ovb_hv_synic_exit();
 	if (mode == 2)
 		ovb_hv_mode2_hypercall_exit();
+	hcall_ready = false;
 	ovb_hcall_pg = NULL;
 }
 

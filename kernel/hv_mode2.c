@@ -36,6 +36,7 @@
 #include <asm/msr.h>
 
 #include "ovb/hv_tlfs.h"
+#include "kernel/compat.h"
 #include "kernel/hv_internal.h"
 
 /*
@@ -48,7 +49,7 @@ asm(".pushsection .text.ovb_hypercall, \"ax\", @progbits\n"
     ".balign 4096\n"
     ".type ovb_hv_hypercall_text, @function\n"
     "ovb_hv_hypercall_text:\n"
-    ANNOTATE_NOENDBR
+    ANNOTATE_NOENDBR "\n"	/* 7.2's ends without one, older ones with */
     ".fill 4064, 1, 0xcc\n"
     ASM_RET	/* for objtool: the "function" returns (never run) */
     ".balign 4096, 0xcc\n"
@@ -77,10 +78,10 @@ int ovb_hv_mode2_hypercall_init(void **page)
 	u64 v;
 
 	wrmsr(HV_X64_MSR_GUEST_OS_ID, lower_32_bits(guest_id), upper_32_bits(guest_id));
-	wrmsrl(HV_X64_MSR_HYPERCALL, ((u64)pfn << HV_HYPERCALL_PAGE_SHIFT) | HV_HYPERCALL_ENABLE);
-	rdmsrl(HV_X64_MSR_HYPERCALL, v);
+	wrmsrq(HV_X64_MSR_HYPERCALL, ((u64)pfn << HV_HYPERCALL_PAGE_SHIFT) | HV_HYPERCALL_ENABLE);
+	rdmsrq(HV_X64_MSR_HYPERCALL, v);
 	if (!(v & HV_HYPERCALL_ENABLE)) {
-		wrmsrl(HV_X64_MSR_GUEST_OS_ID, 0);
+		wrmsrq(HV_X64_MSR_GUEST_OS_ID, 0);
 		pr_err("ovb_hv: the hypervisor did not enable the hypercall page\n");
 		return -ENODEV;
 	}
@@ -90,8 +91,8 @@ int ovb_hv_mode2_hypercall_init(void **page)
 
 void ovb_hv_mode2_hypercall_exit(void)
 {
-	wrmsrl(HV_X64_MSR_HYPERCALL, 0);
-	wrmsrl(HV_X64_MSR_GUEST_OS_ID, 0);
+	wrmsrq(HV_X64_MSR_HYPERCALL, 0);
+	wrmsrq(HV_X64_MSR_GUEST_OS_ID, 0);
 }
 
 struct ovb_cpu_irqs {

@@ -24,6 +24,7 @@
 #include <asm/msr.h>
 
 #include "ovb/hv_tlfs.h"
+#include "kernel/compat.h"
 #include "kernel/hv_internal.h"
 #include "kernel/ovb_hv.h"
 
@@ -52,7 +53,7 @@ static irqreturn_t ovb_stimer_irq(int irq, void *dev)
 /* The clockevent callbacks run on the timer's own CPU. */
 static int ovb_stimer_next(unsigned long delta, struct clock_event_device *ced)
 {
-	wrmsrl(HV_X64_MSR_STIMER0_COUNT, ovb_hv_ref_time() + delta);
+	wrmsrq(HV_X64_MSR_STIMER0_COUNT, ovb_hv_ref_time() + delta);
 	return 0;
 }
 
@@ -60,7 +61,7 @@ static int ovb_stimer_oneshot(struct clock_event_device *ced)
 {
 	struct ovb_stimer *t = container_of(ced, struct ovb_stimer, ced);
 
-	wrmsrl(HV_X64_MSR_STIMER0_CONFIG,
+	wrmsrq(HV_X64_MSR_STIMER0_CONFIG,
 	       HV_STIMER_ENABLE | HV_STIMER_AUTOENABLE | HV_STIMER_DIRECT_MODE |
 	       ((u64)t->vector << HV_STIMER_APIC_VECTOR_SHIFT));
 	return 0;
@@ -68,8 +69,8 @@ static int ovb_stimer_oneshot(struct clock_event_device *ced)
 
 static int ovb_stimer_shutdown(struct clock_event_device *ced)
 {
-	wrmsrl(HV_X64_MSR_STIMER0_COUNT, 0);
-	wrmsrl(HV_X64_MSR_STIMER0_CONFIG, 0);
+	wrmsrq(HV_X64_MSR_STIMER0_COUNT, 0);
+	wrmsrq(HV_X64_MSR_STIMER0_CONFIG, 0);
 	return 0;
 }
 

@@ -70,7 +70,7 @@ void ovb_hv_msg_done(struct hv_message *msg)
 	WRITE_ONCE(msg->header.message_type, HVMSG_NONE);
 	mb();	/* the slot is free before we look at the pending flag */
 	if (READ_ONCE(msg->header.message_flags) & HV_MESSAGE_FLAG_PENDING)
-		wrmsrl(HV_X64_MSR_EOM, 0);
+		wrmsrq(HV_X64_MSR_EOM, 0);
 }
 EXPORT_SYMBOL_GPL(ovb_hv_msg_done);
 
@@ -141,15 +141,15 @@ static int ovb_hv_cpu_online(unsigned int cpu)
 		if (!vector)
 			pr_warn("ovb_hv: no SINT vector on CPU %u: its SINT stays masked\n", cpu);
 	}
-	rdmsrl(HV_X64_MSR_VP_INDEX, v);
+	rdmsrq(HV_X64_MSR_VP_INDEX, v);
 	n.vp_index = (u32)v;
 	local_irq_disable();
 	*c = n;
-	wrmsrl(HV_X64_MSR_SIMP, virt_to_phys(c->simp) | HV_SYNIC_SIMP_ENABLE);
-	wrmsrl(HV_X64_MSR_SIEFP, virt_to_phys(c->siefp) | HV_SYNIC_SIEFP_ENABLE);
-	wrmsrl(HV_X64_MSR_SINT0 + OVB_VMBUS_MESSAGE_SINT, sint);
-	rdmsrl(HV_X64_MSR_SCONTROL, v);
-	wrmsrl(HV_X64_MSR_SCONTROL, v | HV_SYNIC_CONTROL_ENABLE);
+	wrmsrq(HV_X64_MSR_SIMP, virt_to_phys(c->simp) | HV_SYNIC_SIMP_ENABLE);
+	wrmsrq(HV_X64_MSR_SIEFP, virt_to_phys(c->siefp) | HV_SYNIC_SIEFP_ENABLE);
+	wrmsrq(HV_X64_MSR_SINT0 + OVB_VMBUS_MESSAGE_SINT, sint);
+	rdmsrq(HV_X64_MSR_SCONTROL, v);
+	wrmsrq(HV_X64_MSR_SCONTROL, v | HV_SYNIC_CONTROL_ENABLE);
 	local_irq_enable();
 	return 0;
 }
@@ -162,13 +162,13 @@ static int ovb_hv_cpu_offline(unsigned int cpu)
 	u64 v;
 
 	local_irq_disable();	/* our ISR on this CPU sees all or nothing */
-	wrmsrl(HV_X64_MSR_SINT0 + OVB_VMBUS_MESSAGE_SINT, HV_SYNIC_SINT_MASKED);
+	wrmsrq(HV_X64_MSR_SINT0 + OVB_VMBUS_MESSAGE_SINT, HV_SYNIC_SINT_MASKED);
 	if (ovb_synic_mode == 2) {	/* nobody else uses the SynIC then */
-		rdmsrl(HV_X64_MSR_SCONTROL, v);
-		wrmsrl(HV_X64_MSR_SCONTROL, v & ~HV_SYNIC_CONTROL_ENABLE);
+		rdmsrq(HV_X64_MSR_SCONTROL, v);
+		wrmsrq(HV_X64_MSR_SCONTROL, v & ~HV_SYNIC_CONTROL_ENABLE);
 	}
-	wrmsrl(HV_X64_MSR_SIMP, 0);
-	wrmsrl(HV_X64_MSR_SIEFP, 0);
+	wrmsrq(HV_X64_MSR_SIMP, 0);
+	wrmsrq(HV_X64_MSR_SIEFP, 0);
 	old = *c;
 	c->simp = NULL;
 	c->siefp = NULL;

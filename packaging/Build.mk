@@ -1,6 +1,7 @@
 # DKMS packaging. `make dkms-install` installs into the system's DKMS;
 # `make dkms-build` builds through DKMS in a private tree under build/dkms
-# (no system change), which the pair tests use for the guest's modules.
+# (no system change), which the pair tests use for the guest's modules;
+# KDIR= a kernel tree not in /lib/modules (make modules-next).
 # The version is packaging/version; the modules are modules.list's
 # packaged ones (its "yes" lines): their directories make the DKMS source
 # tree and dkms.conf's BUILT_MODULE_* lines.
@@ -30,7 +31,7 @@ dkms-src:
 dkms-build: setup dkms-src
 	$(Q)[ -n "$(KVER)" ] || { echo "dkms: no Debian 6.1 cloud kernel headers (KVER=): run scripts/setup"; exit 1; }
 	$(Q)rm -rf $(DKMS_DIR)/tree && mkdir -p $(DKMS_DIR)/tree
-	$(Q)dkms build -m openvmbus -v $(OVB_VERSION) -k $(KVER) \
+	$(Q)dkms build -m openvmbus -v $(OVB_VERSION) -k $(KVER) $(if $(KDIR),--kernelsourcedir $(KDIR)) \
 		--sourcetree $(CURDIR)/$(DKMS_DIR)/src --dkmstree $(CURDIR)/$(DKMS_DIR)/tree \
 		> $(DKMS_DIR)/build.log 2>&1 || { cat $(DKMS_DIR)/build.log; exit 1; }
 	$(Q)if grep -E 'warning:|error:' $(DKMS_DIR)/tree/openvmbus/$(OVB_VERSION)/$(KVER)/x86_64/log/make.log | \

@@ -30,6 +30,7 @@
 #include <scsi/scsi_eh.h>
 
 #include "ovb/guids.h"
+#include "kernel/compat.h"
 #include "ovb/ring.h"
 #include "ovb/storvsc_proto.h"
 #include "vmbus/ovb_vmbus.h"
@@ -433,7 +434,7 @@ static int stor_map_data(struct scsi_cmnd *scmd, struct stor_cmd *c)
 	return n;
 }
 
-static int stor_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *scmd)
+static ovb_scsi_qc_ret stor_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *scmd)
 {
 	struct stor_host *h = shost_priv(shost);
 	struct stor_cmd *c = scsi_cmd_priv(scmd);
@@ -536,7 +537,7 @@ static int stor_host_reset(struct scsi_cmnd *scmd)
 	return SUCCESS;
 }
 
-static int stor_slave_configure(struct scsi_device *sdev)
+static int stor_sdev_configure(OVB_SDEV_CONFIGURE_ARGS)
 {
 	blk_queue_rq_timeout(sdev->request_queue, 30 * HZ);
 	return 0;
@@ -548,7 +549,7 @@ static struct scsi_host_template stor_template = {
 	.proc_name		= "ovb_storvsc",
 	.queuecommand		= stor_queuecommand,
 	.eh_host_reset_handler	= stor_host_reset,
-	.slave_configure	= stor_slave_configure,
+	OVB_SDEV_CONFIGURE(stor_sdev_configure),
 	.can_queue		= STOR_CAN_QUEUE,
 	.cmd_per_lun		= STOR_CAN_QUEUE,
 	.this_id		= -1,

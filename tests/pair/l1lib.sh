@@ -22,7 +22,9 @@ export REPO OVB_HOST OVBCTL L2_KVER L2_KERNEL PAIR_LONG
 # debugging (red zones, poisoning, sanity checks, owner tracking) plus
 # freed memory zeroed, so a use-after-free or an overrun shows on the
 # console as a report that consolescan fails, instead of going unnoticed.
-L2_CMDLINE="console=ttyS0 loglevel=5 panic=-1 slub_debug=FZPU init_on_free=1"
+# L2_KERNEL_APPEND: what L2_KERNEL itself needs (scripts/kernel-next image:
+# 7.2's built-in hv_vmbus kept off our bus).
+L2_CMDLINE="console=ttyS0 loglevel=5 panic=-1 slub_debug=FZPU init_on_free=1${L2_KERNEL_APPEND:+ $L2_KERNEL_APPEND}"
 
 # check NAME CMD...: PASS if CMD succeeds.
 check() {
