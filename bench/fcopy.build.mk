@@ -6,3 +6,4 @@
 bench: bench-fcopy
 bench-fcopy: all modules
 	$(Q)PAIR_LONG=1 tests/pair/run bench-fcopy
+	$(Q)grep -h '^INFO: bench-fcopy' $(BUILD)/pair/run.log
