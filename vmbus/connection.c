@@ -443,6 +443,8 @@ static int ovb_vmbus_acpi_add(struct acpi_device *adev)
 	if (vb.parent)
 		return -EBUSY;
 	vb.parent = &adev->dev;
+	/* Before the offers: a driver's probe may allocate from the windows. */
+	ovb_vmbus_mmio_scan(adev);
 	ret = ovb_hv_register_handler(&ovb_vmbus_handler);
 	if (ret)
 		goto fail;
@@ -453,6 +455,7 @@ static int ovb_vmbus_acpi_add(struct acpi_device *adev)
 	}
 	return 0;
 fail:
+	ovb_vmbus_mmio_clear();
 	vb.parent = NULL;
 	return ret;
 }
@@ -460,6 +463,7 @@ fail:
 static ovb_acpi_remove_ret ovb_vmbus_acpi_remove(struct acpi_device *adev)
 {
 	ovb_vmbus_disconnect();
+	ovb_vmbus_mmio_clear();
 	vb.parent = NULL;
 	return OVB_ACPI_REMOVE_DONE;
 }

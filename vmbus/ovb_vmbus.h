@@ -40,6 +40,20 @@ void ovb_vmbus_set_drvdata(struct ovb_vmbus_device *dev, void *data);
 void *ovb_vmbus_get_drvdata(struct ovb_vmbus_device *dev);
 
 /*
+ * MMIO space of the device's own (synthetic video's VRAM), as Linux's
+ * vmbus_allocate_mmio: @size bytes aligned to @align (a power of two)
+ * from the VMBus's ACPI windows (Address32/64 memory in the _CRS of the
+ * VMBus device or its nearest ancestor that has one). 0 with *@res set
+ * (its start is the GPA), -ENOSPC, -ENODEV (no window), -EINVAL.
+ * ovb_vmbus_mmio_bytes: what the host's offer asks for (mmio_megabytes).
+ */
+struct resource;
+int ovb_vmbus_allocate_mmio(struct ovb_vmbus_device *dev, resource_size_t size,
+			    resource_size_t align, struct resource **res);
+void ovb_vmbus_free_mmio(struct resource *res);
+u32 ovb_vmbus_mmio_bytes(struct ovb_vmbus_device *dev);
+
+/*
  * Sub-channels (VMBus 4.0+): after the device's own protocol asked the host
  * for them, each one the host offers is handed to @fn in process context
  * (set it before asking); @fn opens it like the primary. Setting NULL

@@ -126,4 +126,9 @@ int ovb_gpadl_teardown(struct ovb_channel *ch, u32 gpadl);
 /* request.c */
 void ovb_chan_call_init(struct ovb_chan_call *c);
 
+/* mmio.c: the VMBus MMIO windows from ACPI, read at connect */
+struct acpi_device;
+void ovb_vmbus_mmio_scan(struct acpi_device *adev);
+void ovb_vmbus_mmio_clear(void);
+
 #endif

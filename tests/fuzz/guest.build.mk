@@ -20,3 +20,8 @@ FUZZERS += guest_input_fuzz
 guest_input_fuzz_OBJS := tests/fuzz/guest_input_fuzz.o $(GUESTSHIM_OBJS)
 $(BUILD)/fuzz/obj/tests/fuzz/guest_input_fuzz.o: CPPFLAGS += -Itests/fuzz/guestshim
 $(BUILD)/fuzz/obj/tests/fuzz/guest_input_fuzz.o: CFLAGS += -Wno-unused-parameter -Wno-sign-compare
+# ovb_video (videovsc/): the host's synthetic video messages, probe to remove.
+FUZZERS += guest_video_fuzz
+guest_video_fuzz_OBJS := tests/fuzz/guest_video_fuzz.o $(GUESTSHIM_OBJS)
+$(BUILD)/fuzz/obj/tests/fuzz/guest_video_fuzz.o: CPPFLAGS += -Itests/fuzz/guestshim
+$(BUILD)/fuzz/obj/tests/fuzz/guest_video_fuzz.o: CFLAGS += -Wno-unused-parameter -Wno-sign-compare

@@ -28,3 +28,8 @@ UNIT_TESTS += guest_input_test
 guest_input_test_OBJS := tests/unit/guest_input_test.o tests/fuzz/guestshim/shim.o
 $(BUILD)/san/obj/tests/unit/guest_input_test.o: CPPFLAGS += -Itests/fuzz/guestshim
 $(BUILD)/san/obj/tests/unit/guest_input_test.o: CFLAGS += -Wno-sign-compare -Wno-unused-parameter
+# ovb_video (videovsc/) on guest_video_fuzz's scripted host.
+UNIT_TESTS += guest_video_test
+guest_video_test_OBJS := tests/unit/guest_video_test.o tests/fuzz/guestshim/shim.o
+$(BUILD)/san/obj/tests/unit/guest_video_test.o: CPPFLAGS += -Itests/fuzz/guestshim
+$(BUILD)/san/obj/tests/unit/guest_video_test.o: CFLAGS += -Wno-sign-compare -Wno-unused-parameter
