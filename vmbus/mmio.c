@@ -42,9 +42,11 @@ static acpi_status ovb_mmio_walk(struct acpi_resource *res, void *ctx)
 		return AE_CTRL_TERMINATE;
 	}
 	w = &ovb_mmio_win[ovb_mmio_nwin++];
-	*w = (struct resource)DEFINE_RES_MEM_NAMED(a.address.minimum,
-						   a.address.maximum - a.address.minimum + 1,
-						   "ovb_vmbus mmio");
+	memset(w, 0, sizeof(*w));
+	w->start = a.address.minimum;
+	w->end = a.address.maximum;
+	w->flags = IORESOURCE_MEM;
+	w->name = "ovb_vmbus mmio";
 	pr_info("ovb_vmbus: MMIO window %pR\n", w);
 	return AE_OK;
 }

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * fbpattern [-s SALT] [/dev/fb0]: draw the known picture (pattern.h) on a
- * 32-bit framebuffer through mmap(2), and print "fbpattern: WxH pitch P"
- * on success. mmap, not write(2): DRM's fbdev emulation tracks written
+ * fbpattern [-m WxH] [-s SALT] [/dev/fb0]: draw the known picture
+ * (pattern.h) on a 32-bit framebuffer through mmap(2), and print
+ * "fbpattern: WxH pitch P" on success. -m first sets that mode
+ * (FBIOPUT_VSCREENINFO), as fbset would: a mode change the host sees. mmap, not write(2): DRM's fbdev emulation tracks written
  * pages of a mapping (deferred I/O) and sends them to the driver, which
  * blits them to the VRAM. Pixels written with write(2) on Debian's 6.1
  * never reached hyperv_drm's VRAM in the pair (the screenshot stayed
@@ -26,11 +27,19 @@ int main(int argc, char **argv)
 	const char *dev = "/dev/fb0";
 	uint32_t salt = 0, *row;
 	uint8_t *fb;
+	unsigned int mode_w = 0, mode_h = 0;
 	int fd, i = 1;
 
-	if (argc > 2 && !strcmp(argv[1], "-s")) {
-		salt = (uint32_t)strtoul(argv[2], NULL, 0);
-		i = 3;
+	if (argc > i + 1 && !strcmp(argv[i], "-m")) {
+		if (sscanf(argv[i + 1], "%ux%u", &mode_w, &mode_h) != 2) {
+			fprintf(stderr, "fbpattern: -m WIDTHxHEIGHT\n");
+			return 1;
+		}
+		i += 2;
+	}
+	if (argc > i + 1 && !strcmp(argv[i], "-s")) {
+		salt = (uint32_t)strtoul(argv[i + 1], NULL, 0);
+		i += 2;
 	}
 	if (i < argc)
 		dev = argv[i];
@@ -38,6 +47,17 @@ int main(int argc, char **argv)
 	if (fd < 0 || ioctl(fd, FBIOGET_VSCREENINFO, &var) || ioctl(fd, FBIOGET_FSCREENINFO, &fix)) {
 		perror(dev);
 		return 1;
+	}
+	if (mode_w) {
+		var.xres = var.xres_virtual = mode_w;
+		var.yres = var.yres_virtual = mode_h;
+		var.activate = FB_ACTIVATE_NOW;
+		if (ioctl(fd, FBIOPUT_VSCREENINFO, &var) || ioctl(fd, FBIOGET_VSCREENINFO, &var) ||
+		    ioctl(fd, FBIOGET_FSCREENINFO, &fix) || var.xres != mode_w || var.yres != mode_h) {
+			fprintf(stderr, "fbpattern: cannot set %ux%u (now %ux%u)\n", mode_w, mode_h,
+				var.xres, var.yres);
+			return 1;
+		}
 	}
 	if (var.bits_per_pixel != 32 || fix.line_length < var.xres * 4) {
 		fprintf(stderr, "fbpattern: %u bpp, pitch %u: not 32-bit\n", var.bits_per_pixel,
