@@ -82,6 +82,7 @@ typedef u16 __u16;
 typedef u32 __u32;
 typedef u64 __u64;
 typedef uint64_t phys_addr_t;
+typedef uint64_t resource_size_t;
 typedef unsigned int gfp_t;
 typedef struct { u8 b[16]; } guid_t;
 #define GUID_INIT(a, b, c, d0, d1, d2, d3, d4, d5, d6, d7) OVB_GUID(a, b, c, d0, d1, d2, d3, d4, d5, d6, d7)

@@ -22,7 +22,7 @@
 #ifndef OVB_GUESTSHIM_STUB_INPUT_HOST_H
 #define OVB_GUESTSHIM_STUB_INPUT_HOST_H
 
-#include "tests/fuzz/fuzz_input.h"
+#include "tests/fuzz/guestshim/stub_script.h"
 
 #define HOST_MAX_PKT	(OVB_HID_MAX_RDESC + 512)
 #define HOST_MAX_BYTES	256
@@ -63,28 +63,10 @@ void input_shim_byte(struct serio *serio, u8 byte)
 int ovb_channel_recv_pkt(struct ovb_channel *ch, struct ovb_packet *pkt)
 {
 	static u8 buf[HOST_MAX_PKT];
-	u8 kind;
-	u16 len;
 
 	if (!ch->open || ++run_recvs > INPUT_BUDGET)
 		abort();
-	if (!host.left)
-		return -EAGAIN;
-	kind = fz_u8(&host);
-	if (kind == 0xff)
-		return -EAGAIN;
-	if (kind == 0xfe || kind == 0xfd) {
-		hl.recv_errors++;
-		return kind == 0xfe ? -EMSGSIZE : -EIO;
-	}
-	len = fz_u16(&host) % HOST_MAX_PKT;
-	/* Exactly LEN bytes, so ASan sees a read past the payload. */
-	memset(pkt, 0, sizeof(*pkt));
-	fz_take(&host, buf + HOST_MAX_PKT - len, len);
-	pkt->type = kind & 0x80 ? OVB_VMPKT_COMP : OVB_VMPKT_DATA_INBAND;
-	pkt->data = buf + HOST_MAX_PKT - len;
-	pkt->len = len;
-	return 0;
+	return stub_script_pkt(&host, buf, HOST_MAX_PKT, pkt, &hl.recv_errors);
 }
 
 static void host_run_callback(void)

@@ -8,10 +8,8 @@
  * driver sends a request (its callback runs then, as the host's answer
  * would make it run), then operations until it ends:
  *
- *   packet:  0xff (or the end): none waiting, the callback run ends;
- *            0xfe: one too large (-EMSGSIZE); 0xfd: the channel failed;
- *            otherwise KIND LEN16 BYTES: a payload of LEN bytes, in-band
- *            unless KIND has bit 7 (a completion then).
+ *   packet:  stub_script.h's (0xff or the end: none waiting, the
+ *            callback run ends).
  *   op:      0x00-0x7f: the callback runs; 0x80-0x9f: fbdev draws (a box
  *            of four u16s is damaged); 0xa0-0xbf: userspace sets a mode
  *            (two u16s); 0xc0-0xff: queued work runs.
@@ -26,7 +24,7 @@
 #ifndef OVB_GUESTSHIM_STUB_VIDEO_HOST_H
 #define OVB_GUESTSHIM_STUB_VIDEO_HOST_H
 
-#include "tests/fuzz/fuzz_input.h"
+#include "tests/fuzz/guestshim/stub_script.h"
 
 #define HOST_MAX_PKT	1024
 
@@ -73,30 +71,14 @@ static void host_note_feature(const u8 *p, u32 len)
 int ovb_channel_recv_pkt(struct ovb_channel *ch, struct ovb_packet *pkt)
 {
 	static u8 buf[HOST_MAX_PKT];
-	u8 kind;
-	u16 len;
+	int ret;
 
 	if (!ch->open || ++run_recvs > VIDEO_BUDGET)
 		abort();
-	if (!host.left)
-		return -EAGAIN;
-	kind = fz_u8(&host);
-	if (kind == 0xff)
-		return -EAGAIN;
-	if (kind == 0xfe || kind == 0xfd) {
-		hl.recv_errors++;
-		return kind == 0xfe ? -EMSGSIZE : -EIO;
-	}
-	len = fz_u16(&host) % HOST_MAX_PKT;
-	/* Exactly LEN bytes, so ASan sees a read past the payload. */
-	memset(pkt, 0, sizeof(*pkt));
-	fz_take(&host, buf + HOST_MAX_PKT - len, len);
-	pkt->type = kind & 0x80 ? OVB_VMPKT_COMP : OVB_VMPKT_DATA_INBAND;
-	pkt->data = buf + HOST_MAX_PKT - len;
-	pkt->len = len;
-	if (!(kind & 0x80))
-		host_note_feature(pkt->data, len);
-	return 0;
+	ret = stub_script_pkt(&host, buf, HOST_MAX_PKT, pkt, &hl.recv_errors);
+	if (!ret && pkt->type == OVB_VMPKT_DATA_INBAND)
+		host_note_feature(pkt->data, pkt->len);
+	return ret;
 }
 
 static void host_run_callback(void)

@@ -12,7 +12,6 @@
 #include "shim.h"
 #include "linux/workqueue.h"
 
-typedef u64 resource_size_t;
 struct resource {
 	resource_size_t start, end;
 };
