@@ -200,6 +200,35 @@ static void test_no_dirt_before_asked(void **state)
 	host_remove();
 }
 
+/* FEATURE_CHANGE honoured: the pointer and the mode sent again, dirt stopped. */
+static void test_feature_change(void **state)
+{
+	struct synthvid_feature_change f = { 0, 1, 1, 1 };
+	unsigned int nmodes, pointers;
+
+	script_win10(true);
+	put8(0xc0);
+	run();
+	nmodes = hl.modes;
+	pointers = hl.pointers;
+	sl = 0;
+	put_vid(SYNTHVID_FEATURE_CHANGE, &f, sizeof(f));
+	put8(END);
+	host = (struct fz){ sc, sl };
+	host_run_callback();
+	shim_run_work();
+	assert_int_equal(hl.modes, nmodes + 1);
+	assert_int_equal(hl.width, 1024);
+	assert_int_equal(hl.pointers, pointers + 2);
+	/* No dirt wanted any more: damage reaches the VRAM, no rectangle the host. */
+	hl.dirt_asked = true;	/* so the stub would take one, were it sent */
+	hl.dirts = 0;
+	ovb_video_damage(host_video, 0, 0, 10, 10);
+	shim_run_work();
+	assert_int_equal(hl.dirts, 0);
+	host_remove();
+}
+
 static void test_version_fallback(void **state)
 {
 	sl = 0;
@@ -349,6 +378,7 @@ int main(void)
 		cmocka_unit_test(test_win10_default_mode_and_dirt),
 		cmocka_unit_test(test_mode_change),
 		cmocka_unit_test(test_no_dirt_before_asked),
+		cmocka_unit_test(test_feature_change),
 		cmocka_unit_test(test_version_fallback),
 		cmocka_unit_test(test_vram_refused_or_silent),
 		cmocka_unit_test(test_vram_size_checked),
