@@ -378,7 +378,8 @@ static struct vhdx *vhdx_try_parent(struct vhdx *v, const char *cand, int depth)
 		close(fd);
 		return NULL;
 	}
-	if (!vhdx_linked(p, v)) {
+	if (!vhdx_linked(p, v) || p->vi.lsec != v->vi.lsec) {
+		/* A sector bitmap's bits count the child's sectors: the parent's must be the same. */
 		vhdx_close(p);
 		return NULL;
 	}
@@ -846,7 +847,7 @@ static int vhdx_may_change(const struct vhdx *v, uint64_t off, uint64_t len)
 {
 	if (v->ro)
 		return -EROFS;
-	if (off % 512 || len % 512 || off > v->vi.size || len > v->vi.size - off)
+	if (off % v->vi.lsec || len % v->vi.lsec || off > v->vi.size || len > v->vi.size - off)
 		return -EINVAL;
 	return 0;
 }
@@ -983,7 +984,11 @@ static int vhdx_parent_kv(struct vhdx_info *vi, const char *path, const char *pr
 
 int vhdx_create(const char *path, const struct vhdx_create_opts *o, const char **why)
 {
-	struct vhdx_info vi = { .size = o->size, .lsec = 512, .psec = 4096 };
+	struct vhdx_info vi = {
+		.size = o->size,
+		.lsec = o->logical_sector ? o->logical_sector : 512,
+		.psec = o->physical_sector ? o->physical_sector : 4096,
+	};
 	uint8_t *buf = NULL;
 	char preal[PATH_MAX], cdir[PATH_MAX];
 	uint64_t data;
@@ -1008,6 +1013,12 @@ int vhdx_create(const char *path, const struct vhdx_create_opts *o, const char *
 			*why = "the parent is not a VHDX that opens";
 			return -errno;
 		}
+		if ((o->logical_sector && o->logical_sector != parent->vi.lsec) ||
+		    (o->physical_sector && o->physical_sector != parent->vi.psec)) {
+			vhdx_close(parent);
+			*why = "a differencing disk has its parent's sector sizes";
+			return -EINVAL;
+		}
 		vi.size = parent->vi.size;
 		vi.lsec = parent->vi.lsec;
 		vi.psec = parent->vi.psec;
@@ -1024,8 +1035,12 @@ int vhdx_create(const char *path, const struct vhdx_create_opts *o, const char *
 		vi.flags = VHDX_PARAM_LEAVE_ALLOCATED;
 	}
 	ret = -EINVAL;
-	if (!vi.size || vi.size % 512 || vi.size > VHDX_MAX_SIZE) {
-		*why = "the size must be a non-zero multiple of 512 bytes, at most 64 TiB";
+	if ((vi.lsec != 512 && vi.lsec != 4096) || (vi.psec != 512 && vi.psec != 4096)) {
+		*why = "the logical and physical sector sizes are 512 or 4096 bytes";
+		goto out;
+	}
+	if (!vi.size || vi.size % vi.lsec || vi.size > VHDX_MAX_SIZE) {
+		*why = "the size must be a non-zero multiple of the logical sector, at most 64 TiB";
 		goto out;
 	}
 	if (vhdx_geometry(&vi)) {
@@ -1629,6 +1644,14 @@ static int vhdx_ops_discard(void *img, uint64_t off, uint64_t len)
 	return vhdx_discard(img, off, len);
 }
 
+static void vhdx_ops_sectors(const void *img, uint32_t *logical, uint32_t *physical)
+{
+	const struct vhdx *v = img;
+
+	*logical = v->vi.lsec;
+	*physical = v->vi.psec;
+}
+
 const struct disk_format_ops disk_vhdx_ops = {
 	.name = "vhdx",
 	.open = vhdx_ops_open,
@@ -1637,4 +1660,5 @@ const struct disk_format_ops disk_vhdx_ops = {
 	.writev = vhdx_ops_writev,
 	.flush = vhdx_ops_flush,
 	.discard = vhdx_ops_discard,
+	.sectors = vhdx_ops_sectors,
 };

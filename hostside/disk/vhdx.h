@@ -70,7 +70,10 @@ uint32_t vhdx_used_blocks(const struct vhdx *v);
 /* Log entries replayed when it opened. */
 unsigned int vhdx_replayed(const struct vhdx *v);
 
-/* 512-byte aligned @off and length; 0 or -errno. */
+/*
+ * Reads: 512-byte aligned @off and length; writes and discards: aligned
+ * to the logical sector (4096 on a 4Kn disk, -EINVAL otherwise). 0 or -errno.
+ */
 int vhdx_readv(struct vhdx *v, const struct iovec *iov, int cnt, uint64_t off);
 int vhdx_writev(struct vhdx *v, const struct iovec *iov, int cnt, uint64_t off, bool fua);
 int vhdx_flush(struct vhdx *v);
@@ -95,6 +98,12 @@ struct vhdx_create_opts {
 	uint64_t size;		/* bytes, multiple of 512 (ignored for differencing) */
 	uint32_t block_size;	/* 0: the default for the type */
 	const char *parent;	/* differencing: the parent image */
+	/*
+	 * 0: 512 logical, 4096 physical (Hyper-V's default); else 512 or 4096
+	 * each. A differencing disk has its parent's (a different one given is
+	 * refused: the chain's sector bitmaps count the same sectors).
+	 */
+	uint32_t logical_sector, physical_sector;
 	/* NULL: new ones; else kept (commit's replacement child reads as the old one did) */
 	const vhdx_guid *data_write, *page83;
 };

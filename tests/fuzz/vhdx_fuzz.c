@@ -9,7 +9,8 @@
  * both headers, both region tables, the metadata, the BAT, every 4 KiB of
  * the log as an entry); then the image itself from a memfd through
  * vhdx.c: check, open writable (which replays a log), read across its
- * first blocks and at its end, write (allocating through the log),
+ * first blocks and at its end, write whole logical sectors (allocating
+ * through the log; a 4Kn image also refuses a part of one),
  * discard, close; then all of it again with the CRCs made right, so that
  * mutated fields get past them. Parents may only come from an empty
  * directory, so a locator never opens a host file.
@@ -167,11 +168,19 @@ static void image(int fd)
 		v.iov_len = vi->size - off < sizeof(buf) ? vi->size - off : sizeof(buf);
 		vhdx_readv(img, &v, 1, off);
 	}
-	v.iov_len = 512 * 3;
+	/* Three logical sectors (4 KiB each on a 4Kn image: LogicalSectorSize is the file's). */
+	v.iov_len = 3 * (size_t)vi->lsec;
 	memset(buf, 0xa5, v.iov_len);
 	if (vi->size >= v.iov_len) {
 		vhdx_writev(img, &v, 1, 0, false);
 		vhdx_writev(img, &v, 1, vi->size - v.iov_len, true);
+		if (vi->lsec != 512) {
+			struct iovec part = { buf, 512 * 3 };
+
+			/* Not whole sectors: refused, nothing allocated. */
+			if (!vhdx_writev(img, &part, 1, 512, false))
+				__builtin_trap();
+		}
 		vhdx_readv(img, &v, 1, vi->size - v.iov_len);
 		vhdx_discard(img, 0, vi->size < (4u << 20) ? vi->size : (4u << 20));
 	}

@@ -692,6 +692,89 @@ static void test_partially_present(void **state)
 	check_clean("p1.vhdx");
 }
 
+/*
+ * 4096-byte logical sectors (a 4Kn disk): made at create, inherited by a
+ * child, reported by disk_backend; writes must be whole sectors; a child
+ * and parent whose sector sizes differ do not make a chain.
+ */
+static void test_logical_4k(void **state)
+{
+	static uint8_t shadow[SIZE], buf[64 << 10];
+	struct vhdx_create_opts o = { .type = VHDX_DYNAMIC, .size = SIZE, .block_size = 1 << 20,
+				      .logical_sector = 4096 };
+	struct disk_backend *b;
+	struct iovec v = { buf, 512 };
+	const char *why;
+	char p0[128], p1[128];
+	struct vhdx *x;
+	vhdx_guid dw;
+
+	pathof(p0, "k0.vhdx");
+	pathof(p1, "k1.vhdx");
+	o.size = SIZE + 512;	/* not a whole number of sectors */
+	assert_int_equal(vhdx_create(p0, &o, &why), -EINVAL);
+	o.size = SIZE;
+	o.logical_sector = 1024;
+	assert_int_equal(vhdx_create(p0, &o, &why), -EINVAL);
+	o.logical_sector = 4096;
+	assert_int_equal(vhdx_create(p0, &o, &why), 0);
+	b = open_img(p0, false);
+	assert_non_null(b);
+	assert_int_equal(disk_backend_logical_block(b), 4096);
+	assert_int_equal(disk_backend_physical_block(b), 4096);	/* the default physical */
+	/* Half a sector, or a sector at a 512-byte offset: refused, nothing written. */
+	memset(buf, 0x5a, sizeof(buf));
+	assert_int_equal(disk_backend_writev(b, &v, 1, 0, false), -EINVAL);
+	v.iov_len = 4096;
+	assert_int_equal(disk_backend_writev(b, &v, 1, 512, false), -EINVAL);
+	assert_int_equal(disk_backend_discard(b, 4096, 512), -EINVAL);
+	memset(shadow, 0, SIZE);
+	compare(b, shadow);
+	for (int i = 0; i < 40; i++) {
+		uint64_t n = 1 + xs() % (sizeof(buf) / 4096), off = xs() % (SIZE / 4096 - n) * 4096;
+
+		for (size_t k = 0; k < n * 4096; k++)
+			buf[k] = (uint8_t)xs();
+		v.iov_len = n * 4096;
+		assert_int_equal(disk_backend_writev(b, &v, 1, off, false), 0);
+		memcpy(shadow + off, buf, n * 4096);
+	}
+	disk_backend_close(b);
+	/* The child has its parent's sectors; asking for others is refused. */
+	o.type = VHDX_DIFFERENCING;
+	o.parent = p0;
+	o.logical_sector = 512;
+	assert_int_equal(vhdx_create(p1, &o, &why), -EINVAL);
+	o.logical_sector = 0;
+	assert_int_equal(vhdx_create(p1, &o, &why), 0);
+	b = open_img(p1, false);
+	assert_non_null(b);
+	assert_int_equal(disk_backend_logical_block(b), 4096);
+	compare(b, shadow);
+	v.iov_len = 8192;
+	memset(buf, 0xc3, 8192);
+	assert_int_equal(disk_backend_writev(b, &v, 1, 5 << 20, false), 0);
+	memcpy(shadow + (5 << 20), buf, 8192);
+	compare(b, shadow);
+	disk_backend_close(b);
+	check_clean("k0.vhdx");
+	check_clean("k1.vhdx");
+	/*
+	 * The parent remade with 512-byte sectors but the same DataWriteGuid:
+	 * the child no longer has a parent it can use.
+	 */
+	x = vhdx_open(p0, true, NULL);
+	assert_non_null(x);
+	dw = vhdx_get_info(x)->hdr.data_write;
+	vhdx_close(x);
+	o = (struct vhdx_create_opts){ .type = VHDX_DYNAMIC, .size = SIZE, .data_write = &dw };
+	assert_int_equal(vhdx_create(p0, &o, &why), 0);
+	assert_null(vhdx_open(p1, true, NULL));
+	assert_int_equal(errno, ENOENT);
+	unlink(p0);
+	unlink(p1);
+}
+
 /* Corrupt metadata is refused at open; check says so. */
 static void test_corruption_refused(void **state)
 {
@@ -1065,6 +1148,7 @@ int main(void)
 		cmocka_unit_test(test_detect),
 		cmocka_unit_test(test_log_replay),
 		cmocka_unit_test(test_partially_present),
+		cmocka_unit_test(test_logical_4k),
 		cmocka_unit_test(test_crash_kill_points),
 		cmocka_unit_test(test_corruption_refused),
 		cmocka_unit_test(test_resize),
