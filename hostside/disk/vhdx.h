@@ -21,9 +21,8 @@
  * Block allocation (a simple scheme, correct over fast), so that a crash
  * at any point leaves an image that opens and holds every write
  * acknowledged before the last flush:
- *   1. the block's whole data is written at the end of the file (a
- *      differencing disk's block is filled from its parent around the new
- *      data, so it is FULLY_PRESENT: no sector bitmap is ever written);
+ *   1. the data is written at the end of the file (a fixed or dynamic
+ *      disk's block: FULLY_PRESENT, the rest a hole reading zeros);
  *   2. fdatasync;
  *   3. a log entry with the new 4 KiB BAT page; fdatasync;
  *   4. the page written in place; fdatasync (then the log space may be
@@ -31,6 +30,17 @@
  * A crash before 3 is durable leaks an unreferenced block at the end; after
  * it, the replay on the next open puts the BAT page in place. Writes to a
  * present block are in place; flush and FUA are fdatasync.
+ *
+ * A differencing disk's write that does not cover its block uses the sector
+ * bitmap (one bit per logical sector: the child's or the parent's): the
+ * block is PARTIALLY_PRESENT and nothing of the parent is copied. Its new
+ * data goes where no bit points yet (a new block's space at the end of the
+ * file, or the block's own place), fdatasync, then one log entry holds the
+ * changed bitmap pages (at most two: a write's piece is capped to what one
+ * page covers) and, for a new block, its BAT page, so a crash shows all of
+ * the write's sectors or none. A whole block written is FULLY_PRESENT as
+ * above; so is any block whose chunk has no sector bitmap block (an image
+ * from elsewhere), filled from the parent around the new data.
  */
 #ifndef OVB_DISK_VHDX_H
 #define OVB_DISK_VHDX_H

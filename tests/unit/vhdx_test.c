@@ -606,10 +606,10 @@ static void test_crash_kill_points(void **state)
 }
 
 /*
- * A partially present block, as Hyper-V writes them (we never do): made by
- * hand in a child, its sector bitmap says which sectors are the child's and
- * which the parent's. It reads that way; a write turns it fully present
- * (the parent's sectors copied in around the new data) through the log.
+ * A partially present block, as Hyper-V writes them: made by hand in a
+ * child, its sector bitmap says which sectors are the child's and which
+ * the parent's. It reads that way; a write into the parent's part stays in
+ * place and sets just those sectors' bits (through the log).
  */
 static void test_partially_present(void **state)
 {
@@ -673,7 +673,7 @@ static void test_partially_present(void **state)
 	r.iov_len = sizeof(got);
 	vhdx_close(v);
 	check_clean("p1.vhdx");
-	/* A write into the parent's part of it: fully present, nothing else changes. */
+	/* A write into the parent's part of it (sectors 50-57): their bits set, nothing else changes. */
 	memset(w, 0x6b, sizeof(w));
 	memcpy(want + 50 * 512, w, sizeof(w));
 	v = vhdx_open(p1, false, NULL);
@@ -686,10 +686,129 @@ static void test_partially_present(void **state)
 	fd = open(p1, O_RDONLY);
 	assert_int_equal(pread(fd, &e, 8, (off_t)(vi->bat_off + 8ull * vhdx_bat_payload(vi, 2))), 8);
 	close(fd);
-	assert_int_equal(VHDX_BAT_STATE(vhdx_le64(&e)), VHDX_PB_FULLY_PRESENT);
+	assert_int_equal(VHDX_BAT_STATE(vhdx_le64(&e)), VHDX_PB_PARTIALLY_PRESENT);
 	assert_int_equal(VHDX_BAT_OFF(vhdx_le64(&e)), blk_off);	/* in place */
+	{
+		uint8_t now[256];
+
+		for (unsigned int s = 50; s < 58; s++)
+			bits[s / 8] |= (uint8_t)(1u << (s % 8));
+		fd = open(p1, O_RDONLY);
+		assert_int_equal(pread(fd, now, sizeof(now), (off_t)(VHDX_BAT_OFF(sb) + 4096 / 8)),
+				 (ssize_t)sizeof(now));
+		close(fd);
+		assert_memory_equal(now, bits, sizeof(bits));
+	}
 	vhdx_close(v);
 	check_clean("p1.vhdx");
+}
+
+/* The first @n bytes of the child @p's first sector bitmap block, as on disk. */
+static void first_bitmap(const char *p, uint8_t *out, size_t n)
+{
+	struct vhdx *v = vhdx_open(p, true, NULL);
+	uint64_t sb;
+	int fd = open(p, O_RDONLY);
+
+	assert_non_null(v);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, &sb, 8, (off_t)(vhdx_get_info(v)->bat_off + 8ull *
+			 vhdx_bat_bitmap(vhdx_get_info(v), 0))), 8);
+	sb = vhdx_le64(&sb);
+	assert_int_equal(pread(fd, out, n, (off_t)VHDX_BAT_OFF(sb)), (ssize_t)n);
+	close(fd);
+	vhdx_close(v);
+}
+
+static unsigned int block_state(const char *p, uint32_t blk)
+{
+	struct vhdx *v = vhdx_open(p, true, NULL);
+	uint64_t e;
+	int fd = open(p, O_RDONLY);
+
+	assert_non_null(v);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, &e, 8, (off_t)(vhdx_get_info(v)->bat_off + 8ull *
+			 vhdx_bat_payload(vhdx_get_info(v), blk))), 8);
+	close(fd);
+	vhdx_close(v);
+	return VHDX_BAT_STATE(vhdx_le64(&e));
+}
+
+/*
+ * Writes into a child's blocks that do not cover them make the blocks
+ * partially present: the sector bitmap has exactly the written sectors'
+ * bits, the parent's data shows through the rest, and nothing of the
+ * parent is copied (the file grows by the blocks, sparse). A whole block
+ * written is fully present. Also on a 4Kn child (a bit per 4 KiB).
+ */
+static void test_bitmap_writes(void **state)
+{
+	static uint8_t shadow[SIZE], mine[SIZE / 512];
+	static const uint32_t lsecs[] = { 512, 4096 };
+
+	for (int t = 0; t < 2; t++) {
+		uint32_t ls = lsecs[t];
+		struct vhdx_create_opts o = { .type = VHDX_DYNAMIC, .size = SIZE, .block_size = 1 << 20,
+					      .logical_sector = ls };
+		struct disk_backend *b;
+		const char *why;
+		char p0[128], p1[128];
+		struct stat st;
+		uint8_t buf[64 << 10];
+		struct iovec v = { shadow, SIZE };
+
+		pathof(p0, "bm0.vhdx");
+		pathof(p1, "bm1.vhdx");
+		assert_int_equal(vhdx_create(p0, &o, &why), 0);
+		for (uint64_t k = 0; k < SIZE; k++)
+			shadow[k] = (uint8_t)(xs() | 1);
+		b = open_img(p0, false);
+		assert_int_equal(disk_backend_writev(b, &v, 1, 0, false), 0);
+		disk_backend_close(b);
+		o = (struct vhdx_create_opts){ .type = VHDX_DIFFERENCING, .parent = p0, .block_size = 1 << 20 };
+		assert_int_equal(vhdx_create(p1, &o, &why), 0);
+		memset(mine, 0, sizeof(mine));
+		b = open_img(p1, false);
+		assert_non_null(b);
+		/* Single sectors, runs across blocks and bitmap bytes, all in blocks 0-9. */
+		for (int i = 0; i < 60; i++) {
+			uint64_t n = 1 + xs() % (i % 3 ? 4 : sizeof(buf) / ls);
+			uint64_t s = xs() % ((10u << 20) / ls - n);
+
+			for (size_t k = 0; k < n * ls; k++)
+				buf[k] = (uint8_t)xs();
+			v = (struct iovec){ buf, n * ls };
+			assert_int_equal(disk_backend_writev(b, &v, 1, s * ls, i % 5 == 0), 0);
+			memcpy(shadow + s * ls, buf, n * ls);
+			memset(mine + s, 1, n);
+		}
+		/* Block 12 whole. */
+		v = (struct iovec){ shadow + (12 << 20), 1 << 20 };
+		for (size_t k = 0; k < (1 << 20); k++)
+			shadow[(12 << 20) + k] = (uint8_t)xs();
+		assert_int_equal(disk_backend_writev(b, &v, 1, 12 << 20, false), 0);
+		compare(b, shadow);
+		disk_backend_close(b);
+		check_clean("bm1.vhdx");
+		b = open_img(p1, true);
+		compare(b, shadow);
+		disk_backend_close(b);
+		first_bitmap(p1, buf, (10u << 20) / ls / 8);
+		for (uint64_t s = 0; s < (10u << 20) / ls; s++)
+			if (vhdx_bit(buf, s) != !!mine[s])
+				fail_msg("%u-byte sectors: sector %llu's bit is %d", ls,
+					 (unsigned long long)s, !mine[s]);
+		for (uint32_t blk = 0; blk < 10; blk++)
+			assert_int_equal(block_state(p1, blk), VHDX_PB_PARTIALLY_PRESENT);
+		assert_int_equal(block_state(p1, 10), VHDX_PB_NOT_PRESENT);
+		assert_int_equal(block_state(p1, 12), VHDX_PB_FULLY_PRESENT);
+		/* Nothing of the parent copied in: the written sectors and metadata only. */
+		assert_int_equal(stat(p1, &st), 0);
+		assert_true((uint64_t)st.st_blocks * 512 < (8u << 20));
+		unlink(p1);
+		unlink(p0);
+	}
 }
 
 /*
@@ -1148,6 +1267,7 @@ int main(void)
 		cmocka_unit_test(test_detect),
 		cmocka_unit_test(test_log_replay),
 		cmocka_unit_test(test_partially_present),
+		cmocka_unit_test(test_bitmap_writes),
 		cmocka_unit_test(test_logical_4k),
 		cmocka_unit_test(test_crash_kill_points),
 		cmocka_unit_test(test_corruption_refused),
