@@ -12,8 +12,13 @@
  * first blocks and at its end, write whole logical sectors (allocating
  * through the log; a 4Kn image also refuses a part of one),
  * discard, close; then all of it again with the CRCs made right, so that
- * mutated fields get past them. Parents may only come from an empty
- * directory, so a locator never opens a host file.
+ * mutated fields get past them. Parents may only come from the fuzzer's
+ * own directory, so a locator never opens a host file; it holds one
+ * parent, p.vhdx (empty, 8 MiB, DataWriteGuid all 0x11 bytes), which a
+ * child naming it opens over (the image is reached
+ * through a link in that directory, so a relative locator resolves
+ * there): a child's writes then go through its sector bitmaps, whose
+ * places in the file are the input's.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -39,8 +44,19 @@ static uint8_t buf[256 << 10];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+	vhdx_guid g;
+	/* Empty: written into, it would take a new DataWriteGuid, which no input knows. */
+	struct vhdx_create_opts o = { .type = VHDX_DYNAMIC, .size = 8u << 20, .block_size = 1u << 20,
+				      .data_write = &g };
+	char p[96];
+	const char *why;
+
 	snprintf(empty_dir, sizeof(empty_dir), "/tmp/vhdx_fuzz.XXXXXX");
-	return mkdtemp(empty_dir) ? 0 : -1;
+	if (!mkdtemp(empty_dir))
+		return -1;
+	memset(&g, 0x11, sizeof(g));
+	snprintf(p, sizeof(p), "%s/p.vhdx", empty_dir);
+	return vhdx_create(p, &o, &why) ? -1 : 0;
 }
 
 /* The sparse file the input describes, in a memfd; -1 if it has none. */
@@ -155,10 +171,14 @@ static void image(int fd)
 	struct vhdx_check_result r;
 	const struct vhdx_info *vi;
 	struct iovec v = { buf, sizeof(buf) };
-	char path[64];
+	char path[96], link[64];
 	struct vhdx *img;
 
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	snprintf(path, sizeof(path), "%s/img", empty_dir);
+	unlink(path);
+	if (symlink(link, path))
+		return;
 	vhdx_check(path, empty_dir, false, &r);
 	img = vhdx_open(path, false, empty_dir);	/* its own fd: ours stays ours */
 	if (!img)
