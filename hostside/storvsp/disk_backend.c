@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "hostside/disk/vhd.h"
+#include "hostside/disk/vhdx.h"
 #include "ovb/vhd.h"
 
 struct disk_backend {
@@ -389,8 +390,9 @@ int disk_backend_fd(const struct disk_backend *b) { return b->fd; }
 const char *disk_backend_parent(const struct disk_backend *b)
 {
 	const struct vhd *p = b->ops == &disk_vhd_ops ? vhd_parent(b->img) : NULL;
+	const struct vhdx *px = b->ops == &disk_vhdx_ops ? vhdx_parent(b->img) : NULL;
 
-	return p ? vhd_path(p) : NULL;
+	return p ? vhd_path(p) : px ? vhdx_path(px) : NULL;
 }
 
 void disk_backend_inject_error(struct disk_backend *b, int err, unsigned int count)

@@ -869,6 +869,9 @@ static void test_logical_4k(void **state)
 	b = open_img(p1, false);
 	assert_non_null(b);
 	assert_int_equal(disk_backend_logical_block(b), 4096);
+	/* What ovbctl status says of it: its parent. */
+	assert_non_null(disk_backend_parent(b));
+	assert_non_null(strstr(disk_backend_parent(b), "/k0.vhdx"));
 	compare(b, shadow);
 	v.iov_len = 8192;
 	memset(buf, 0xc3, 8192);
