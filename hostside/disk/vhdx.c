@@ -838,7 +838,7 @@ static int vhdx_bitmap_write(struct vhdx *v, uint32_t blk, uint64_t in, size_t n
 	uint64_t per_sb = (uint64_t)VHDX_SB_BLOCK * 8;
 	uint64_t bit0 = ((uint64_t)blk * bs + in) / lsec % per_sb, nbits = n / lsec;
 	uint64_t pg0 = bit0 / 8 / VHDX_LOG_SECTOR, npg = (bit0 + nbits - 1) / 8 / VHDX_LOG_SECTOR - pg0 + 1;
-	bool fresh = VHDX_BAT_STATE(old) != VHDX_PB_PARTIALLY_PRESENT, all = !fresh;
+	bool fresh = VHDX_BAT_STATE(old) != VHDX_PB_PARTIALLY_PRESENT, all = !fresh, full;
 	uint8_t pg[3][VHDX_LOG_SECTOR];
 	const uint8_t *pages[3] = { pg[0], pg[1], pg[2] };
 	uint64_t offs[3], base = fresh ? v->file_end : VHDX_BAT_OFF(old);
@@ -878,8 +878,23 @@ static int vhdx_bitmap_write(struct vhdx *v, uint32_t blk, uint64_t in, size_t n
 
 		pg[x / 8 / VHDX_LOG_SECTOR][x / 8 % VHDX_LOG_SECTOR] |= (uint8_t)(1u << (x & 7));
 	}
-	if (fresh) {
-		v->bat[idx] = VHDX_BAT_ENTRY(base, VHDX_PB_PARTIALLY_PRESENT);
+	/*
+	 * Every sector of the block the child's now (a block written piece by
+	 * piece, as convert does): fully present, read without the bitmap.
+	 * Only a block inside the disk whose bits lie in the pages read.
+	 */
+	{
+		uint64_t first = (uint64_t)blk * bs / lsec % per_sb - pg0 * 8 * VHDX_LOG_SECTOR;
+		uint64_t count = bs / lsec;
+
+		full = (uint64_t)(blk + 1) * bs <= v->vi.size &&
+		       (uint64_t)blk * bs / lsec % per_sb >= pg0 * 8 * VHDX_LOG_SECTOR &&
+		       first + count <= (uint64_t)np * 8 * VHDX_LOG_SECTOR;
+		for (uint64_t x = first; full && x < first + count; x++)
+			full = vhdx_bit(pg[x / 8 / VHDX_LOG_SECTOR], x % (8 * VHDX_LOG_SECTOR));
+	}
+	if (fresh || full) {
+		v->bat[idx] = VHDX_BAT_ENTRY(base, full ? VHDX_PB_FULLY_PRESENT : VHDX_PB_PARTIALLY_PRESENT);
 		offs[np] = vhdx_bat_page(v, idx, pg[np]);
 		np++;
 	}

@@ -38,7 +38,9 @@
  * file, or the block's own place), fdatasync, then one log entry holds the
  * changed bitmap pages (at most two: a write's piece is capped to what one
  * page covers) and, for a new block, its BAT page, so a crash shows all of
- * the write's sectors or none. A whole block written is FULLY_PRESENT as
+ * the write's sectors or none; once every sector of the block is the
+ * child's, the same entry makes it FULLY_PRESENT (read without the
+ * bitmap). A whole block written is FULLY_PRESENT as
  * above; so is any block whose chunk has no sector bitmap block (an image
  * from elsewhere), filled from the parent around the new data.
  */

@@ -740,7 +740,8 @@ static unsigned int block_state(const char *p, uint32_t blk)
  * partially present: the sector bitmap has exactly the written sectors'
  * bits, the parent's data shows through the rest, and nothing of the
  * parent is copied (the file grows by the blocks, sparse). A whole block
- * written is fully present. Also on a 4Kn child (a bit per 4 KiB).
+ * written is fully present, and so is one written in pieces once every
+ * sector is the child's. Also on a 4Kn child (a bit per 4 KiB).
  */
 static void test_bitmap_writes(void **state)
 {
@@ -783,6 +784,20 @@ static void test_bitmap_writes(void **state)
 			memcpy(shadow + s * ls, buf, n * ls);
 			memset(mine + s, 1, n);
 		}
+		/* Block 11 in two halves: partially present, then all the child's: fully present. */
+		for (int h = 0; h < 2; h++) {
+			uint64_t at = (11u << 20) + (uint64_t)h * (512 << 10);
+
+			for (size_t k = 0; k < (512 << 10); k++)
+				shadow[at + k] = (uint8_t)xs();
+			v = (struct iovec){ shadow + at, 512 << 10 };
+			assert_int_equal(disk_backend_writev(b, &v, 1, at, false), 0);
+			if (!h) {
+				disk_backend_close(b);
+				assert_int_equal(block_state(p1, 11), VHDX_PB_PARTIALLY_PRESENT);
+				b = open_img(p1, false);
+			}
+		}
 		/* Block 12 whole. */
 		v = (struct iovec){ shadow + (12 << 20), 1 << 20 };
 		for (size_t k = 0; k < (1 << 20); k++)
@@ -802,6 +817,7 @@ static void test_bitmap_writes(void **state)
 		for (uint32_t blk = 0; blk < 10; blk++)
 			assert_int_equal(block_state(p1, blk), VHDX_PB_PARTIALLY_PRESENT);
 		assert_int_equal(block_state(p1, 10), VHDX_PB_NOT_PRESENT);
+		assert_int_equal(block_state(p1, 11), VHDX_PB_FULLY_PRESENT);
 		assert_int_equal(block_state(p1, 12), VHDX_PB_FULLY_PRESENT);
 		/* Nothing of the parent copied in: the written sectors and metadata only. */
 		assert_int_equal(stat(p1, &st), 0);
