@@ -861,6 +861,15 @@ static int vhdx_bitmap_write(struct vhdx *v, uint32_t blk, uint64_t in, size_t n
 	if (all)	/* every sector is the child's already: in place */
 		return vhd_pio(v->fd, sl, k, base + in, true);
 	if (fresh) {
+		/*
+		 * Bits a block not present may still have (compact freed it when it
+		 * was all the child's, or the file came so) are not the new block's:
+		 * cleared (its bits are in this page: vhdx_use_bitmap).
+		 */
+		uint64_t first = (uint64_t)blk * bs / lsec % per_sb - pg0 * 8 * VHDX_LOG_SECTOR;
+
+		for (uint64_t x = first; x < first + bs / lsec; x++)
+			pg[0][x / 8] &= (uint8_t)~(1u << (x & 7));
 		if (base + bs > VHDX_MAX_REPLAY_END)
 			return -ENOSPC;
 		/* The sectors the bitmap does not claim are never read: a hole. */
@@ -916,7 +925,8 @@ static bool vhdx_use_bitmap(const struct vhdx *v, uint32_t blk, uint64_t in, siz
 	unsigned int st = VHDX_BAT_STATE(v->bat[vhdx_bat_payload(&v->vi, blk)]);
 	uint64_t bs = v->vi.block_size, whole = bs;
 
-	if (!v->parent ||
+	/* A block's bits within one bitmap page: blocks up to 16 MiB (of 512-byte sectors). */
+	if (!v->parent || bs / v->vi.lsec > 8 * VHDX_LOG_SECTOR ||
 	    VHDX_BAT_STATE(v->bat[vhdx_bat_bitmap(&v->vi, blk)]) != VHDX_SB_PRESENT ||
 	    (st != VHDX_PB_NOT_PRESENT && st != VHDX_PB_UNDEFINED && st != VHDX_PB_PARTIALLY_PRESENT))
 		return false;

@@ -40,7 +40,10 @@
  * page covers) and, for a new block, its BAT page, so a crash shows all of
  * the write's sectors or none; once every sector of the block is the
  * child's, the same entry makes it FULLY_PRESENT (read without the
- * bitmap). A whole block written is FULLY_PRESENT as
+ * bitmap). A new partially present block starts with its bits clear (a
+ * block compact freed keeps its old bits). Blocks over 16 MiB (of 512-byte
+ * sectors; their bits fill more than a page) and a whole block written are
+ * FULLY_PRESENT as
  * above; so is any block whose chunk has no sector bitmap block (an image
  * from elsewhere), filled from the parent around the new data.
  */

@@ -822,6 +822,35 @@ static void test_bitmap_writes(void **state)
 		/* Nothing of the parent copied in: the written sectors and metadata only. */
 		assert_int_equal(stat(p1, &st), 0);
 		assert_true((uint64_t)st.st_blocks * 512 < (8u << 20));
+		/*
+		 * Block 14 made fully present by two halves of the parent's own data:
+		 * compact frees it (bits still set), and a new small write there must
+		 * not take those bits for its own: the rest reads as the parent.
+		 */
+		{
+			uint32_t freed = 0;
+			uint8_t par14[1 << 20];
+
+			memcpy(par14, shadow + (14u << 20), sizeof(par14));	/* the parent's, never written */
+			b = open_img(p1, false);
+			for (int h = 0; h < 2; h++) {
+				v = (struct iovec){ par14 + h * (512 << 10), 512 << 10 };
+				assert_int_equal(disk_backend_writev(b, &v, 1, (14u << 20) + h * (512 << 10), false), 0);
+			}
+			disk_backend_close(b);
+			assert_int_equal(block_state(p1, 14), VHDX_PB_FULLY_PRESENT);
+			assert_int_equal(vhdx_compact(p1, NULL, &freed, &why), 0);
+			assert_true(freed >= 1);
+			assert_int_equal(block_state(p1, 14), VHDX_PB_NOT_PRESENT);
+			b = open_img(p1, false);
+			memset(buf, 0xe7, 4096);
+			v = (struct iovec){ buf, 4096 };
+			assert_int_equal(disk_backend_writev(b, &v, 1, (14u << 20) + 8192, false), 0);
+			memcpy(shadow + (14u << 20) + 8192, buf, 4096);
+			compare(b, shadow);
+			disk_backend_close(b);
+			check_clean("bm1.vhdx");
+		}
 		unlink(p1);
 		unlink(p0);
 	}
