@@ -36,15 +36,14 @@
  * block is PARTIALLY_PRESENT and nothing of the parent is copied. Its new
  * data goes where no bit points yet (a new block's space at the end of the
  * file, or the block's own place), fdatasync, then one log entry holds the
- * changed bitmap pages (at most two: a write's piece is capped to what one
- * page covers) and, for a new block, its BAT page, so a crash shows all of
+ * changed bitmap page (the block's bits all lie in one) and, for a new
+ * block or one now all the child's, its BAT page, so a crash shows all of
  * the write's sectors or none; once every sector of the block is the
  * child's, the same entry makes it FULLY_PRESENT (read without the
  * bitmap). A new partially present block starts with its bits clear (a
  * block compact freed keeps its old bits). Blocks over 16 MiB (of 512-byte
  * sectors; their bits fill more than a page) and a whole block written are
- * FULLY_PRESENT as
- * above; so is any block whose chunk has no sector bitmap block (an image
+ * FULLY_PRESENT as above; so is any block whose chunk has no sector bitmap block (an image
  * from elsewhere), filled from the parent around the new data.
  */
 #ifndef OVB_DISK_VHDX_H
