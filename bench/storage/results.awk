@@ -18,8 +18,8 @@ part == "results" { k = $1 SUBSEP $2
 function r(a, b) { return (b > 0 && a != "") ? sprintf("%.3g", a / b) : "-" }
 END {
 	if (nj == 0) { jobs[1] = "randread-4k-qd1"; nj = 1 }
-	printf "%-18s %-16s %9s %8s %10s %10s %7s %7s %7s %7s\n", "job", "row", "IOPS", "MB/s",
-		"lat avg us", "p99 us", "IOPS/c", "IOPS/d", "lat/c", "lat/d"
+	printf "%-18s %-16s %9s %8s %10s %10s %7s %7s %7s %7s %7s %7s\n", "job", "row", "IOPS", "MB/s",
+		"lat avg us", "p99 us", "IOPS/c", "IOPS/d", "lat/c", "lat/d", "IOPS/a", "IOPS/k"
 	for (j = 1; j <= nj; j++) {
 		J = jobs[j]
 		for (x = 1; x <= nrows; x++) {
@@ -27,13 +27,32 @@ END {
 			if (note[w] != "" && !(k in iops)) { printf "%-18s %-16s %s\n", J, name[w], note[w]; continue }
 			if (!(k in iops) || err[k]) { printf "%-18s %-16s %s\n", J, name[w], "n/a (no result)"; continue }
 			rc = (c in iops && !err[c]); rd = (d in iops && !err[d])
-			printf "%-18s %-16s %9d %8.1f %10.1f %10d %7s %7s %7s %7s\n", J, name[w],
+			# the image format rows (e and after): against raw, direct (a) and buffered (k)
+			fa = "a" SUBSEP J; fk = "k" SUBSEP J; fr = (w > "d")
+			printf "%-18s %-16s %9d %8.1f %10.1f %10d %7s %7s %7s %7s %7s %7s\n", J, name[w],
 				iops[k], kib[k] * 1024 / 1e6, lat[k], p99[k],
-				(w == "a" || w == "b") && rc ? r(iops[k], iops[c]) : "",
+				(w == "a" || w == "b" || w == "j") && rc ? r(iops[k], iops[c]) : "",
 				(w != "d") && rd ? r(iops[k], iops[d]) : "",
-				(w == "a" || w == "b") && rc ? r(lat[k], lat[c]) : "",
-				(w != "d") && rd ? r(lat[k], lat[d]) : ""
+				(w == "a" || w == "b" || w == "j") && rc ? r(lat[k], lat[c]) : "",
+				(w != "d") && rd ? r(lat[k], lat[d]) : "",
+				fr && (fa in iops) && !err[fa] ? r(iops[k], iops[fa]) : "",
+				fr && w != "k" && (fk in iops) && !err[fk] ? r(iops[k], iops[fk]) : ""
 		}
+	}
+	# issue 16's targets, against raw (a): fixed (e) >= 0.95x, dynamic written (f) >= 0.8x,
+	# differencing reads (h) >= 0.8x; (f) over QEMU on the same VHDX (j)
+	if (("a" SUBSEP "randread-4k-qd32") in iops && (("e" SUBSEP "randread-4k-qd32") in iops ||
+	    ("f" SUBSEP "randread-4k-qd32") in iops)) {
+		printf "targets (issue 16), IOPS over (a) on 4k QD32 randread / randwrite / 1M read / 1M write:"
+		split("randread-4k-qd32 randwrite-4k-qd32 read-1m-qd8 write-1m-qd8", fj, " ")
+		split("e f h", fw, " ")
+		for (x = 1; x <= 3; x++) {
+			printf " (%s)", fw[x]
+			for (y = 1; y <= 4; y++)
+				printf " %s", r(iops[fw[x] SUBSEP fj[y]], iops["a" SUBSEP fj[y]])
+			printf ";"
+		}
+		printf " (f)/(j) 4k QD32 randread %s\n", r(iops["f" SUBSEP fj[1]], iops["j" SUBSEP fj[1]])
 	}
 	# issue 5 targets for (a)
 	a1 = "a" SUBSEP "randread-4k-qd32"; c1 = "c" SUBSEP "randread-4k-qd32"

@@ -322,16 +322,23 @@ static int vhdx_begin_change(struct vhdx *v)
 	return vhdx_begin_change_as(v, true);
 }
 
+/* The BAT page holding entry @idx as it is in memory; returns its file offset. */
+static uint64_t vhdx_bat_page(const struct vhdx *v, uint32_t idx, uint8_t page[VHDX_LOG_SECTOR])
+{
+	uint32_t first = idx / (VHDX_LOG_SECTOR / 8) * (VHDX_LOG_SECTOR / 8);
+
+	for (uint32_t i = 0; i < VHDX_LOG_SECTOR / 8; i++)
+		vhdx_put_le64(page + i * 8, first + i < v->vi.bat_entries ? v->bat[first + i] : 0);
+	return v->vi.bat_off + (uint64_t)first * 8;
+}
+
 /* The BAT page holding entry @idx, through the log. */
 static int vhdx_commit_bat(struct vhdx *v, uint32_t idx)
 {
 	uint8_t page[VHDX_LOG_SECTOR];
-	uint32_t first = idx / (VHDX_LOG_SECTOR / 8) * (VHDX_LOG_SECTOR / 8);
 	const uint8_t *pages[1] = { page };
-	uint64_t off = v->vi.bat_off + (uint64_t)first * 8;
+	uint64_t off = vhdx_bat_page(v, idx, page);
 
-	for (uint32_t i = 0; i < VHDX_LOG_SECTOR / 8; i++)
-		vhdx_put_le64(page + i * 8, first + i < v->vi.bat_entries ? v->bat[first + i] : 0);
 	return vhdx_log_commit(v, pages, &off, 1);
 }
 
@@ -378,7 +385,8 @@ static struct vhdx *vhdx_try_parent(struct vhdx *v, const char *cand, int depth)
 		close(fd);
 		return NULL;
 	}
-	if (!vhdx_linked(p, v)) {
+	if (!vhdx_linked(p, v) || p->vi.lsec != v->vi.lsec) {
+		/* A sector bitmap's bits count the child's sectors: the parent's must be the same. */
 		vhdx_close(p);
 		return NULL;
 	}
@@ -814,9 +822,124 @@ static int vhdx_alloc_write(struct vhdx *v, uint32_t blk, uint64_t in, size_t n,
 	return 0;
 }
 
+/*
+ * A differencing disk's write of whole sectors [@in, +@n) into block @blk,
+ * not present or partially present, with its sector bitmap block present:
+ * the block stays (or becomes) PARTIALLY_PRESENT and its bitmap says which
+ * sectors are now the child's (order: vhdx.h). @n spans at most two
+ * bitmap pages (the caller's cap).
+ */
+static int vhdx_bitmap_write(struct vhdx *v, uint32_t blk, uint64_t in, size_t n,
+			     const struct iovec *sl, int k)
+{
+	uint32_t idx = vhdx_bat_payload(&v->vi, blk);
+	uint64_t old = v->bat[idx], bs = v->vi.block_size, lsec = v->vi.lsec;
+	uint64_t sbo = VHDX_BAT_OFF(v->bat[vhdx_bat_bitmap(&v->vi, blk)]);
+	uint64_t per_sb = (uint64_t)VHDX_SB_BLOCK * 8;
+	uint64_t bit0 = ((uint64_t)blk * bs + in) / lsec % per_sb, nbits = n / lsec;
+	uint64_t pg0 = bit0 / 8 / VHDX_LOG_SECTOR, npg = (bit0 + nbits - 1) / 8 / VHDX_LOG_SECTOR - pg0 + 1;
+	bool fresh = VHDX_BAT_STATE(old) != VHDX_PB_PARTIALLY_PRESENT, all = !fresh, full;
+	uint8_t pg[3][VHDX_LOG_SECTOR];
+	const uint8_t *pages[3] = { pg[0], pg[1], pg[2] };
+	uint64_t offs[3], base = fresh ? v->file_end : VHDX_BAT_OFF(old);
+	uint32_t np = (uint32_t)npg;
+	int ret;
+
+	if (npg > 2)
+		return -EINVAL;	/* the caller caps @n */
+	for (uint32_t i = 0; i < np; i++) {
+		offs[i] = sbo + (pg0 + i) * VHDX_LOG_SECTOR;
+		ret = vhd_pread(v->fd, pg[i], VHDX_LOG_SECTOR, offs[i]);
+		if (ret)
+			return ret;
+	}
+	for (uint64_t b = 0; all && b < nbits; b++) {
+		uint64_t x = bit0 + b - pg0 * 8 * VHDX_LOG_SECTOR;
+
+		all = vhdx_bit(pg[x / 8 / VHDX_LOG_SECTOR], x % (8 * VHDX_LOG_SECTOR));
+	}
+	if (all)	/* every sector is the child's already: in place */
+		return vhd_pio(v->fd, sl, k, base + in, true);
+	if (fresh) {
+		/*
+		 * Bits a block not present may still have (compact freed it when it
+		 * was all the child's, or the file came so) are not the new block's:
+		 * cleared (its bits are in this page: vhdx_use_bitmap).
+		 */
+		uint64_t first = (uint64_t)blk * bs / lsec % per_sb - pg0 * 8 * VHDX_LOG_SECTOR;
+
+		for (uint64_t x = first; x < first + bs / lsec; x++)
+			pg[0][x / 8] &= (uint8_t)~(1u << (x & 7));
+		if (base + bs > VHDX_MAX_REPLAY_END)
+			return -ENOSPC;
+		/* The sectors the bitmap does not claim are never read: a hole. */
+		if (ftruncate(v->fd, (off_t)(base + bs)) < 0)
+			return -errno;
+	}
+	/* 1. the data where no bit points yet; 2. synced; 3. bits (and BAT) through the log. */
+	ret = vhd_pio(v->fd, sl, k, base + in, true);
+	if (!ret)
+		ret = vhdx_sync(v->fd);
+	if (ret)
+		return ret;
+	for (uint64_t b = 0; b < nbits; b++) {
+		uint64_t x = bit0 + b - pg0 * 8 * VHDX_LOG_SECTOR;
+
+		pg[x / 8 / VHDX_LOG_SECTOR][x / 8 % VHDX_LOG_SECTOR] |= (uint8_t)(1u << (x & 7));
+	}
+	/*
+	 * Every sector of the block the child's now (a block written piece by
+	 * piece, as convert does): fully present, read without the bitmap.
+	 * Only a block inside the disk whose bits lie in the pages read.
+	 */
+	{
+		uint64_t first = (uint64_t)blk * bs / lsec % per_sb - pg0 * 8 * VHDX_LOG_SECTOR;
+		uint64_t count = bs / lsec;
+
+		full = (uint64_t)(blk + 1) * bs <= v->vi.size &&
+		       (uint64_t)blk * bs / lsec % per_sb >= pg0 * 8 * VHDX_LOG_SECTOR &&
+		       first + count <= (uint64_t)np * 8 * VHDX_LOG_SECTOR;
+		for (uint64_t x = first; full && x < first + count; x++)
+			full = vhdx_bit(pg[x / 8 / VHDX_LOG_SECTOR], x % (8 * VHDX_LOG_SECTOR));
+	}
+	if (fresh || full) {
+		v->bat[idx] = VHDX_BAT_ENTRY(base, full ? VHDX_PB_FULLY_PRESENT : VHDX_PB_PARTIALLY_PRESENT);
+		offs[np] = vhdx_bat_page(v, idx, pg[np]);
+		np++;
+	}
+	ret = vhdx_log_commit(v, pages, offs, np);
+	if (ret) {
+		v->bat[idx] = old;	/* leaked; never half-used */
+		return ret;
+	}
+	if (fresh) {
+		v->file_end = base + bs;
+		v->used++;
+	}
+	return 0;
+}
+
+/* Does a write of [@in, +@n) into block @blk go through its sector bitmap? */
+static bool vhdx_use_bitmap(const struct vhdx *v, uint32_t blk, uint64_t in, size_t n)
+{
+	unsigned int st = VHDX_BAT_STATE(v->bat[vhdx_bat_payload(&v->vi, blk)]);
+	uint64_t bs = v->vi.block_size, whole = bs;
+
+	/* A block's bits within one bitmap page: blocks up to 16 MiB (of 512-byte sectors). */
+	if (!v->parent || bs / v->vi.lsec > 8 * VHDX_LOG_SECTOR ||
+	    VHDX_BAT_STATE(v->bat[vhdx_bat_bitmap(&v->vi, blk)]) != VHDX_SB_PRESENT ||
+	    (st != VHDX_PB_NOT_PRESENT && st != VHDX_PB_UNDEFINED && st != VHDX_PB_PARTIALLY_PRESENT))
+		return false;
+	if (v->vi.size - (uint64_t)blk * bs < whole)
+		whole = v->vi.size - (uint64_t)blk * bs;
+	return in || n < whole;	/* a whole block is simply fully present */
+}
+
 static int vhdx_write_locked(struct vhdx *v, const struct iovec *iov, int cnt, uint64_t off)
 {
 	size_t len = disk_iov_total(iov, cnt), done = 0;
+	/* Sectors one bitmap page covers: a write's piece spans at most two. */
+	size_t cap = (size_t)v->vi.lsec * 8 * VHDX_LOG_SECTOR;
 	struct iovec *sl;
 	int ret = vhdx_begin_change(v);
 
@@ -829,11 +952,17 @@ static int vhdx_write_locked(struct vhdx *v, const struct iovec *iov, int cnt, u
 		uint64_t pos = off + done, bs = v->vi.block_size, in = pos % bs, e;
 		uint32_t blk = (uint32_t)(pos / bs);
 		size_t n = bs - in < len - done ? (size_t)(bs - in) : len - done;
-		int k = disk_iov_slice(iov, cnt, done, n, sl);
+		bool bitmap = vhdx_use_bitmap(v, blk, in, n);
+		int k;
 
+		if (bitmap && n > cap)
+			n = cap;
+		k = disk_iov_slice(iov, cnt, done, n, sl);
 		e = v->bat[vhdx_bat_payload(&v->vi, blk)];
 		if (VHDX_BAT_STATE(e) == VHDX_PB_FULLY_PRESENT)
 			ret = vhd_pio(v->fd, sl, k, VHDX_BAT_OFF(e) + in, true);
+		else if (bitmap)
+			ret = vhdx_bitmap_write(v, blk, in, n, sl, k);
 		else
 			ret = vhdx_alloc_write(v, blk, in, n, sl, k);
 		done += n;
@@ -846,7 +975,7 @@ static int vhdx_may_change(const struct vhdx *v, uint64_t off, uint64_t len)
 {
 	if (v->ro)
 		return -EROFS;
-	if (off % 512 || len % 512 || off > v->vi.size || len > v->vi.size - off)
+	if (off % v->vi.lsec || len % v->vi.lsec || off > v->vi.size || len > v->vi.size - off)
 		return -EINVAL;
 	return 0;
 }
@@ -983,7 +1112,11 @@ static int vhdx_parent_kv(struct vhdx_info *vi, const char *path, const char *pr
 
 int vhdx_create(const char *path, const struct vhdx_create_opts *o, const char **why)
 {
-	struct vhdx_info vi = { .size = o->size, .lsec = 512, .psec = 4096 };
+	struct vhdx_info vi = {
+		.size = o->size,
+		.lsec = o->logical_sector ? o->logical_sector : 512,
+		.psec = o->physical_sector ? o->physical_sector : 4096,
+	};
 	uint8_t *buf = NULL;
 	char preal[PATH_MAX], cdir[PATH_MAX];
 	uint64_t data;
@@ -1008,6 +1141,12 @@ int vhdx_create(const char *path, const struct vhdx_create_opts *o, const char *
 			*why = "the parent is not a VHDX that opens";
 			return -errno;
 		}
+		if ((o->logical_sector && o->logical_sector != parent->vi.lsec) ||
+		    (o->physical_sector && o->physical_sector != parent->vi.psec)) {
+			vhdx_close(parent);
+			*why = "a differencing disk has its parent's sector sizes";
+			return -EINVAL;
+		}
 		vi.size = parent->vi.size;
 		vi.lsec = parent->vi.lsec;
 		vi.psec = parent->vi.psec;
@@ -1024,8 +1163,12 @@ int vhdx_create(const char *path, const struct vhdx_create_opts *o, const char *
 		vi.flags = VHDX_PARAM_LEAVE_ALLOCATED;
 	}
 	ret = -EINVAL;
-	if (!vi.size || vi.size % 512 || vi.size > VHDX_MAX_SIZE) {
-		*why = "the size must be a non-zero multiple of 512 bytes, at most 64 TiB";
+	if ((vi.lsec != 512 && vi.lsec != 4096) || (vi.psec != 512 && vi.psec != 4096)) {
+		*why = "the logical and physical sector sizes are 512 or 4096 bytes";
+		goto out;
+	}
+	if (!vi.size || vi.size % vi.lsec || vi.size > VHDX_MAX_SIZE) {
+		*why = "the size must be a non-zero multiple of the logical sector, at most 64 TiB";
 		goto out;
 	}
 	if (vhdx_geometry(&vi)) {
@@ -1629,6 +1772,14 @@ static int vhdx_ops_discard(void *img, uint64_t off, uint64_t len)
 	return vhdx_discard(img, off, len);
 }
 
+static void vhdx_ops_sectors(const void *img, uint32_t *logical, uint32_t *physical)
+{
+	const struct vhdx *v = img;
+
+	*logical = v->vi.lsec;
+	*physical = v->vi.psec;
+}
+
 const struct disk_format_ops disk_vhdx_ops = {
 	.name = "vhdx",
 	.open = vhdx_ops_open,
@@ -1637,4 +1788,5 @@ const struct disk_format_ops disk_vhdx_ops = {
 	.writev = vhdx_ops_writev,
 	.flush = vhdx_ops_flush,
 	.discard = vhdx_ops_discard,
+	.sectors = vhdx_ops_sectors,
 };

@@ -21,9 +21,8 @@
  * Block allocation (a simple scheme, correct over fast), so that a crash
  * at any point leaves an image that opens and holds every write
  * acknowledged before the last flush:
- *   1. the block's whole data is written at the end of the file (a
- *      differencing disk's block is filled from its parent around the new
- *      data, so it is FULLY_PRESENT: no sector bitmap is ever written);
+ *   1. the data is written at the end of the file (a fixed or dynamic
+ *      disk's block: FULLY_PRESENT, the rest a hole reading zeros);
  *   2. fdatasync;
  *   3. a log entry with the new 4 KiB BAT page; fdatasync;
  *   4. the page written in place; fdatasync (then the log space may be
@@ -31,6 +30,21 @@
  * A crash before 3 is durable leaks an unreferenced block at the end; after
  * it, the replay on the next open puts the BAT page in place. Writes to a
  * present block are in place; flush and FUA are fdatasync.
+ *
+ * A differencing disk's write that does not cover its block uses the sector
+ * bitmap (one bit per logical sector: the child's or the parent's): the
+ * block is PARTIALLY_PRESENT and nothing of the parent is copied. Its new
+ * data goes where no bit points yet (a new block's space at the end of the
+ * file, or the block's own place), fdatasync, then one log entry holds the
+ * changed bitmap page (the block's bits all lie in one) and, for a new
+ * block or one now all the child's, its BAT page, so a crash shows all of
+ * the write's sectors or none; once every sector of the block is the
+ * child's, the same entry makes it FULLY_PRESENT (read without the
+ * bitmap). A new partially present block starts with its bits clear (a
+ * block compact freed keeps its old bits). Blocks over 16 MiB (of 512-byte
+ * sectors; their bits fill more than a page) and a whole block written are
+ * FULLY_PRESENT as above; so is any block whose chunk has no sector bitmap block (an image
+ * from elsewhere), filled from the parent around the new data.
  */
 #ifndef OVB_DISK_VHDX_H
 #define OVB_DISK_VHDX_H
@@ -70,7 +84,10 @@ uint32_t vhdx_used_blocks(const struct vhdx *v);
 /* Log entries replayed when it opened. */
 unsigned int vhdx_replayed(const struct vhdx *v);
 
-/* 512-byte aligned @off and length; 0 or -errno. */
+/*
+ * Reads: 512-byte aligned @off and length; writes and discards: aligned
+ * to the logical sector (4096 on a 4Kn disk, -EINVAL otherwise). 0 or -errno.
+ */
 int vhdx_readv(struct vhdx *v, const struct iovec *iov, int cnt, uint64_t off);
 int vhdx_writev(struct vhdx *v, const struct iovec *iov, int cnt, uint64_t off, bool fua);
 int vhdx_flush(struct vhdx *v);
@@ -95,6 +112,12 @@ struct vhdx_create_opts {
 	uint64_t size;		/* bytes, multiple of 512 (ignored for differencing) */
 	uint32_t block_size;	/* 0: the default for the type */
 	const char *parent;	/* differencing: the parent image */
+	/*
+	 * 0: 512 logical, 4096 physical (Hyper-V's default); else 512 or 4096
+	 * each. A differencing disk has its parent's (a different one given is
+	 * refused: the chain's sector bitmaps count the same sectors).
+	 */
+	uint32_t logical_sector, physical_sector;
 	/* NULL: new ones; else kept (commit's replacement child reads as the old one did) */
 	const vhdx_guid *data_write, *page83;
 };

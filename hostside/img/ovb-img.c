@@ -31,6 +31,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: ovb-img create -f raw|vhd|vhdx [-o type=fixed|dynamic|differencing,parent=FILE,block_size=N] FILE [SIZE]\n"
+		"       (vhdx also: -o logical_sector_size=512|4096,physical_sector_size=512|4096)\n"
 		"       ovb-img info [--json] [-f FMT] FILE\n"
 		"       ovb-img check [-r] [-f FMT] FILE   (-r: a VHDX's log is replayed, a VHD's footers mended, first)\n"
 		"       ovb-img convert [-f FMT] [-O raw|vhd|vhdx] [-o type=fixed|dynamic|differencing,parent=FILE,block_size=N] SRC DST\n"
@@ -70,6 +71,7 @@ static int parse_size(const char *s, uint64_t *out)
 struct create_opts {
 	uint32_t type;
 	uint64_t block_size;
+	uint64_t lsec, psec;	/* VHDX: logical_sector_size=, physical_sector_size= */
 	const char *parent;
 };
 
@@ -90,6 +92,12 @@ static int parse_o(char *arg, struct create_opts *c)
 		else if (!strncmp(tok, "block_size=", 11) && !parse_size(tok + 11, &c->block_size) &&
 			 c->block_size <= UINT32_MAX)
 			;
+		else if (!strncmp(tok, "logical_sector_size=", 20) && !parse_size(tok + 20, &c->lsec) &&
+			 (c->lsec == 512 || c->lsec == 4096))
+			;
+		else if (!strncmp(tok, "physical_sector_size=", 21) && !parse_size(tok + 21, &c->psec) &&
+			 (c->psec == 512 || c->psec == 4096))
+			;
 		else {
 			fprintf(stderr, "ovb-img: unknown option '%s'\n", tok);
 			return -1;
@@ -104,7 +112,7 @@ static int create_image(const char *fmt, const struct create_opts *c, const char
 	if (!strcmp(fmt, "raw")) {
 		int fd;
 
-		if (c->type || c->parent || c->block_size) {
+		if (c->type || c->parent || c->block_size || c->lsec || c->psec) {
 			fprintf(stderr, "ovb-img: raw takes no -o options\n");
 			return -1;
 		}
@@ -126,6 +134,10 @@ static int create_image(const char *fmt, const struct create_opts *c, const char
 		const char *why;
 		int ret;
 
+		if (c->lsec || c->psec) {
+			fprintf(stderr, "ovb-img: a VHD's sectors are 512 bytes (sector sizes are for vhdx)\n");
+			return -1;
+		}
 		if (o.type == VHD_TYPE_DIFFERENCING && !o.parent) {
 			fprintf(stderr, "ovb-img: a differencing image needs -o parent=FILE\n");
 			return -1;
@@ -149,7 +161,8 @@ static int create_image(const char *fmt, const struct create_opts *c, const char
 		uint32_t t = c->type ? c->type : c->parent ? VHD_TYPE_DIFFERENCING : VHD_TYPE_DYNAMIC;
 		struct vhdx_create_opts o = {
 			.type = map[t], .size = size, .block_size = (uint32_t)c->block_size,
-			.parent = c->parent,
+			.parent = c->parent, .logical_sector = (uint32_t)c->lsec,
+			.physical_sector = (uint32_t)c->psec,
 		};
 		const char *why;
 		int ret;

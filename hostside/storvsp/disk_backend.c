@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "hostside/disk/vhd.h"
+#include "hostside/disk/vhdx.h"
 #include "ovb/vhd.h"
 
 struct disk_backend {
@@ -34,6 +35,7 @@ struct disk_backend {
 	int fd;				/* the image's, owned by img (disk_backend_fd) */
 	bool read_only;
 	uint64_t size;
+	uint32_t lsec, psec;		/* logical and physical block */
 	char serial[21];
 	uint64_t wwn;
 	pthread_mutex_t lock;		/* the injected faults */
@@ -351,6 +353,10 @@ struct disk_backend *disk_backend_open(const char *path, const struct disk_backe
 	b->img = b->ops->open(fd, path, o, &b->size);
 	if (!b->img)
 		goto fail;
+	b->lsec = 512;
+	b->psec = 4096;
+	if (b->ops->sectors)
+		b->ops->sectors(b->img, &b->lsec, &b->psec);
 	b->fd = fd;
 	pthread_mutex_init(&b->lock, NULL);
 	return b;
@@ -377,13 +383,16 @@ bool disk_backend_read_only(const struct disk_backend *b) { return b->read_only;
 const char *disk_backend_serial(const struct disk_backend *b) { return b->serial; }
 uint64_t disk_backend_wwn(const struct disk_backend *b) { return b->wwn; }
 const char *disk_backend_format(const struct disk_backend *b) { return b->ops->name; }
+uint32_t disk_backend_logical_block(const struct disk_backend *b) { return b->lsec; }
+uint32_t disk_backend_physical_block(const struct disk_backend *b) { return b->psec; }
 int disk_backend_fd(const struct disk_backend *b) { return b->fd; }
 
 const char *disk_backend_parent(const struct disk_backend *b)
 {
 	const struct vhd *p = b->ops == &disk_vhd_ops ? vhd_parent(b->img) : NULL;
+	const struct vhdx *px = b->ops == &disk_vhdx_ops ? vhdx_parent(b->img) : NULL;
 
-	return p ? vhd_path(p) : NULL;
+	return p ? vhd_path(p) : px ? vhdx_path(px) : NULL;
 }
 
 void disk_backend_inject_error(struct disk_backend *b, int err, unsigned int count)

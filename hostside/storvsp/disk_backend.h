@@ -42,6 +42,13 @@ bool disk_backend_read_only(const struct disk_backend *b);
 /* Stable across runs: from the option, else from st_dev/st_ino of the image. */
 const char *disk_backend_serial(const struct disk_backend *b);	/* <= 20 chars */
 uint64_t disk_backend_wwn(const struct disk_backend *b);	/* NAA 6 */
+/*
+ * The disk's logical block (what LBAs count: 512, or 4096 for a VHDX made
+ * with 4096-byte logical sectors) and physical block (4096 unless the
+ * image says 512); the size is a multiple of the logical block.
+ */
+uint32_t disk_backend_logical_block(const struct disk_backend *b);
+uint32_t disk_backend_physical_block(const struct disk_backend *b);
 /* "raw", "vhd" or "vhdx". */
 const char *disk_backend_format(const struct disk_backend *b);
 /*

@@ -28,6 +28,12 @@ struct disk_format_ops {
 	int (*writev)(void *img, const struct iovec *iov, int cnt, uint64_t off, bool fua);
 	int (*flush)(void *img);
 	int (*discard)(void *img, uint64_t off, uint64_t len);
+	/*
+	 * Optional: the image's logical and physical sector sizes (512 or
+	 * 4096). NULL: 512 logical, 4096 physical. The size is a multiple of
+	 * the logical sector, and so are the writes the format accepts.
+	 */
+	void (*sectors)(const void *img, uint32_t *logical, uint32_t *physical);
 };
 
 extern const struct disk_format_ops disk_raw_ops;

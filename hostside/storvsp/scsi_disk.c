@@ -15,6 +15,8 @@
 struct scsi_disk {
 	struct disk_backend *b;
 	uint8_t lun;
+	uint32_t bs;		/* the logical block: what LBAs count */
+	uint8_t exp;		/* logical blocks per physical block, log2 */
 };
 
 #define ASC_INVALID_OPCODE	0x20, 0x00
@@ -123,8 +125,14 @@ struct scsi_disk *scsi_disk_new(struct disk_backend *b, uint8_t lun)
 	struct scsi_disk *d = calloc(1, sizeof(*d));
 
 	if (d) {
+		uint32_t bs = disk_backend_logical_block(b), ps = disk_backend_physical_block(b);
+
 		d->b = b;
 		d->lun = lun;
+		/* The back end says 512 or 4096; anything else is treated as 512. */
+		d->bs = bs == SCSI_DISK_MAX_BLOCK ? bs : SCSI_DISK_BLOCK_SIZE;
+		while (d->exp < 3 && (d->bs << (d->exp + 1)) <= ps)
+			d->exp++;
 	}
 	return d;
 }
@@ -133,7 +141,7 @@ void scsi_disk_free(struct scsi_disk *d) { free(d); }
 
 static uint64_t scsi_disk_blocks(const struct scsi_disk *d)
 {
-	return disk_backend_size(d->b) / SCSI_DISK_BLOCK_SIZE;
+	return disk_backend_size(d->b) / d->bs;
 }
 
 static void scsi_disk_inquiry(struct scsi_disk *d, struct scsi_disk_cmd *c)
@@ -185,14 +193,14 @@ static void scsi_disk_inquiry(struct scsi_disk *d, struct scsi_disk_cmd *c)
 			n = 16;
 			break;
 		case 0xb0:	/* block limits */
-			put_be16(r + 6, 8);	/* optimal granularity: 4 KiB */
-			put_be32(r + 8, SCSI_DISK_MAX_XFER / SCSI_DISK_BLOCK_SIZE);
-			put_be32(r + 12, SCSI_DISK_MAX_XFER / SCSI_DISK_BLOCK_SIZE);
+			put_be16(r + 6, 1u << d->exp);	/* optimal granularity: a physical block */
+			put_be32(r + 8, SCSI_DISK_MAX_XFER / d->bs);
+			put_be32(r + 12, SCSI_DISK_MAX_XFER / d->bs);
 			if (!ro) {
 				put_be32(r + 20, 0xffffffffu);	/* max unmap LBA count */
 				put_be32(r + 24, 64);		/* max unmap descriptors */
-				put_be32(r + 28, 8);		/* unmap granularity */
-				put_be64(r + 36, SCSI_DISK_MAX_WRITE_SAME);	/* max write same */
+				put_be32(r + 28, 1u << d->exp);	/* unmap granularity */
+				put_be64(r + 36, SCSI_DISK_MAX_WRITE_SAME_BYTES / d->bs);
 			}
 			n = 64;
 			break;
@@ -278,7 +286,7 @@ static void scsi_disk_rw(struct scsi_disk *d, struct scsi_disk_cmd *c, uint64_t 
 			 uint32_t nblocks, bool write, bool fua)
 {
 	uint64_t blocks = scsi_disk_blocks(d);
-	uint64_t bytes = (uint64_t)nblocks * SCSI_DISK_BLOCK_SIZE;
+	uint64_t bytes = (uint64_t)nblocks * d->bs;
 	struct iovec *v;
 	int n, ret;
 
@@ -304,9 +312,9 @@ static void scsi_disk_rw(struct scsi_disk *d, struct scsi_disk_cmd *c, uint64_t 
 		return;
 	}
 	if (write)
-		ret = disk_backend_writev(d->b, v, n, lba * SCSI_DISK_BLOCK_SIZE, fua);
+		ret = disk_backend_writev(d->b, v, n, lba * d->bs, fua);
 	else
-		ret = disk_backend_readv(d->b, v, n, lba * SCSI_DISK_BLOCK_SIZE);
+		ret = disk_backend_readv(d->b, v, n, lba * d->bs);
 	free(v);
 	if (ret) {
 		scsi_errno_sense(c, ret, write);
@@ -330,8 +338,7 @@ static void scsi_disk_discard(struct scsi_disk *d, struct scsi_disk_cmd *c, uint
 		scsi_sense_set(c, SCSI_SENSE_ILLEGAL_REQUEST, ASC_LBA_OUT_OF_RANGE);
 		return;
 	}
-	ret = nblocks ? disk_backend_discard(d->b, lba * SCSI_DISK_BLOCK_SIZE,
-					     nblocks * SCSI_DISK_BLOCK_SIZE) : 0;
+	ret = nblocks ? disk_backend_discard(d->b, lba * d->bs, nblocks * d->bs) : 0;
 	if (ret)
 		scsi_errno_sense(c, ret, true);
 	else
@@ -378,12 +385,13 @@ static void scsi_disk_write_same(struct scsi_disk *d, struct scsi_disk_cmd *c)
 {
 	uint64_t lba = get_be64(c->cdb + 2), blocks = scsi_disk_blocks(d);
 	uint32_t nb = get_be32(c->cdb + 10);
-	uint8_t block[SCSI_DISK_BLOCK_SIZE];
+	uint8_t block[SCSI_DISK_MAX_BLOCK];
 	uint8_t *chunk;
 	const uint32_t per = 128;	/* blocks per write */
 
 	/* Longer than the block limits page allows: SBC's INVALID FIELD IN CDB. */
-	if (!nb || nb > SCSI_DISK_MAX_WRITE_SAME || (c->cdb[1] & 0x01) /* NDOB unsupported */) {
+	if (!nb || nb > SCSI_DISK_MAX_WRITE_SAME_BYTES / d->bs ||
+	    (c->cdb[1] & 0x01) /* NDOB unsupported */) {
 		scsi_sense_set(c, SCSI_SENSE_ILLEGAL_REQUEST, ASC_INVALID_FIELD_CDB);
 		return;
 	}
@@ -399,21 +407,21 @@ static void scsi_disk_write_same(struct scsi_disk *d, struct scsi_disk_cmd *c)
 		scsi_sense_set(c, SCSI_SENSE_ILLEGAL_REQUEST, ASC_LBA_OUT_OF_RANGE);
 		return;
 	}
-	if (scsi_gather(c, block, sizeof(block)) != sizeof(block)) {
+	if (scsi_gather(c, block, d->bs) != d->bs) {
 		scsi_sense_set(c, SCSI_SENSE_ILLEGAL_REQUEST, ASC_INVALID_FIELD_CDB);
 		return;
 	}
-	chunk = malloc((size_t)per * SCSI_DISK_BLOCK_SIZE);
+	chunk = malloc((size_t)per * d->bs);
 	if (!chunk) {
 		scsi_sense_set(c, SCSI_SENSE_HARDWARE_ERROR, ASC_INTERNAL_FAILURE);
 		return;
 	}
 	for (uint32_t i = 0; i < per; i++)
-		memcpy(chunk + (size_t)i * SCSI_DISK_BLOCK_SIZE, block, sizeof(block));
+		memcpy(chunk + (size_t)i * d->bs, block, d->bs);
 	while (nb) {
 		uint32_t k = nb < per ? nb : per;
-		struct iovec v = { chunk, (size_t)k * SCSI_DISK_BLOCK_SIZE };
-		int ret = disk_backend_writev(d->b, &v, 1, lba * SCSI_DISK_BLOCK_SIZE, false);
+		struct iovec v = { chunk, (size_t)k * d->bs };
+		int ret = disk_backend_writev(d->b, &v, 1, lba * d->bs, false);
 
 		if (ret) {
 			free(chunk);
@@ -497,7 +505,7 @@ void scsi_disk_execute(struct scsi_disk *d, struct scsi_disk_cmd *c)
 		uint64_t last = scsi_disk_blocks(d) - 1;
 
 		put_be32(r, last > 0xffffffffu ? 0xffffffffu : (uint32_t)last);
-		put_be32(r + 4, SCSI_DISK_BLOCK_SIZE);
+		put_be32(r + 4, d->bs);
 		scsi_reply(c, r, sizeof(r));
 		return;
 	}
@@ -508,8 +516,8 @@ void scsi_disk_execute(struct scsi_disk *d, struct scsi_disk_cmd *c)
 
 			memset(r, 0, sizeof(r));
 			put_be64(r, scsi_disk_blocks(d) - 1);
-			put_be32(r + 8, SCSI_DISK_BLOCK_SIZE);
-			r[13] = 3;	/* 8 logical blocks per 4 KiB physical block */
+			put_be32(r + 8, d->bs);
+			r[13] = d->exp;	/* logical blocks per physical block, log2 */
 			if (!disk_backend_read_only(d->b))
 				r[14] = 0x80 | 0x40;	/* LBPME, LBPRZ */
 			scsi_reply(c, r, alloc < sizeof(r) ? alloc : (uint32_t)sizeof(r));

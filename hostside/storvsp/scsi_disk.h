@@ -12,7 +12,13 @@
 
 #include "hostside/storvsp/disk_backend.h"
 
+/*
+ * A raw or VHD disk's logical block; a VHDX's is its LogicalSectorSize
+ * (512 or 4096: disk_backend_logical_block), and every LBA, length and
+ * limit below counts that disk's own blocks.
+ */
 #define SCSI_DISK_BLOCK_SIZE	512u
+#define SCSI_DISK_MAX_BLOCK	4096u
 #define SCSI_DISK_SENSE_LEN	18u	/* fixed-format sense */
 #define SCSI_DISK_MAX_XFER	(2u * 1024 * 1024)	/* per command, bytes */
 /*
@@ -21,7 +27,8 @@
  * would keep `disk remove` waiting for all of it; the guest splits
  * larger ranges (Linux sd: max_ws_blocks) and a remove gets in between.
  */
-#define SCSI_DISK_MAX_WRITE_SAME	(16u * 1024 * 1024 / SCSI_DISK_BLOCK_SIZE)
+#define SCSI_DISK_MAX_WRITE_SAME_BYTES	(16u * 1024 * 1024)
+#define SCSI_DISK_MAX_WRITE_SAME	(SCSI_DISK_MAX_WRITE_SAME_BYTES / SCSI_DISK_BLOCK_SIZE)
 
 #define SCSI_STATUS_GOOD		0x00
 #define SCSI_STATUS_CHECK_CONDITION	0x02

@@ -69,9 +69,10 @@ unsigned int storvsp_disk_count(struct storvsp *sv);
 struct storvsp_disk_info {
 	unsigned int lun;
 	const char *path;	/* as opened, absolute if it resolved */
-	const char *format;	/* "raw", "vhd" */
+	const char *format;	/* "raw", "vhd", "vhdx" */
 	const char *parent;	/* a differencing image's parent file, else NULL */
 	uint64_t size;		/* virtual, bytes */
+	uint32_t block_size;	/* logical: 512, or 4096 (a 4Kn VHDX) */
 	bool read_only;
 	int fd;			/* the image's (disk_backend_fd): do not close */
 };

@@ -20,6 +20,7 @@ static void disk_info(const struct storvsp_lun *l, unsigned int lun, struct stor
 		.format = disk_backend_format(l->b),
 		.parent = disk_backend_parent(l->b),
 		.size = disk_backend_size(l->b),
+		.block_size = disk_backend_logical_block(l->b),
 		.read_only = disk_backend_read_only(l->b),
 		.fd = disk_backend_fd(l->b),
 	};

@@ -114,6 +114,7 @@ static void disk_status(void *arg, const struct storvsp_disk_info *i)
 	json_object_object_add(o, "path", json_object_new_string(i->path));
 	json_object_object_add(o, "format", json_object_new_string(i->format));
 	json_object_object_add(o, "size", json_object_new_int64((int64_t)i->size));
+	json_object_object_add(o, "block_size", json_object_new_int((int)i->block_size));
 	json_object_object_add(o, "read_only", json_object_new_boolean(i->read_only));
 	if (i->parent)
 		json_object_object_add(o, "parent", json_object_new_string(i->parent));

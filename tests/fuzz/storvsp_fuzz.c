@@ -5,7 +5,8 @@
  * bytes 1-2 = packet length N (LE), then N packet bytes (descriptor
  * first, as the ring hands them over), then bytes copied into guest RAM
  * (parameter lists, data). Guest RAM is 64 pages between guard pages;
- * the disk is a 1 MiB sparse image in a temp dir.
+ * the disk at LUN 0 is a 1 MiB sparse raw image in a temp dir, at LUN 1
+ * a 4Kn VHDX (4096-byte logical sectors: CDBs count 4 KiB blocks).
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -17,6 +18,8 @@
 
 #include "ovb/ring.h"
 #include "ovb/storvsc_proto.h"
+#include "hostside/disk/vhdx.h"
+#include "hostside/storvsp/disk_backend.h"
 #include "hostside/storvsp/storvsp.h"
 
 #define RAM_BYTES (64u * 4096)
@@ -56,6 +59,21 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (!sv || storvsp_disk_add(sv, 0, &o) != 0)
 		abort();
 	unlink(path);	/* the open fd keeps it */
+	{
+		char k4[] = "/tmp/storvsp_fuzz.XXXXXX";
+		struct vhdx_create_opts c = { .type = VHDX_DYNAMIC, .size = 1 << 20,
+					      .block_size = 1 << 20, .logical_sector = 4096 };
+		const char *why;
+
+		fd = mkstemp(k4);
+		if (fd < 0)
+			abort();
+		close(fd);
+		o = (struct storvsp_disk_opts){ .path = k4, .format = DISK_FORMAT_VHDX };
+		if (vhdx_create(k4, &c, &why) || storvsp_disk_add(sv, 1, &o) != 1)
+			abort();
+		unlink(k4);
+	}
 	return 0;
 }
 

@@ -9,10 +9,16 @@
  * both headers, both region tables, the metadata, the BAT, every 4 KiB of
  * the log as an entry); then the image itself from a memfd through
  * vhdx.c: check, open writable (which replays a log), read across its
- * first blocks and at its end, write (allocating through the log),
+ * first blocks and at its end, write whole logical sectors (allocating
+ * through the log; a 4Kn image also refuses a part of one),
  * discard, close; then all of it again with the CRCs made right, so that
- * mutated fields get past them. Parents may only come from an empty
- * directory, so a locator never opens a host file.
+ * mutated fields get past them. Parents may only come from the fuzzer's
+ * own directory, so a locator never opens a host file; it holds one
+ * parent, p.vhdx (empty, 8 MiB, DataWriteGuid all 0x11 bytes), which a
+ * child naming it opens over (the image is reached
+ * through a link in that directory, so a relative locator resolves
+ * there): a child's writes then go through its sector bitmaps, whose
+ * places in the file are the input's.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -38,8 +44,19 @@ static uint8_t buf[256 << 10];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+	vhdx_guid g;
+	/* Empty: written into, it would take a new DataWriteGuid, which no input knows. */
+	struct vhdx_create_opts o = { .type = VHDX_DYNAMIC, .size = 8u << 20, .block_size = 1u << 20,
+				      .data_write = &g };
+	char p[96];
+	const char *why;
+
 	snprintf(empty_dir, sizeof(empty_dir), "/tmp/vhdx_fuzz.XXXXXX");
-	return mkdtemp(empty_dir) ? 0 : -1;
+	if (!mkdtemp(empty_dir))
+		return -1;
+	memset(&g, 0x11, sizeof(g));
+	snprintf(p, sizeof(p), "%s/p.vhdx", empty_dir);
+	return vhdx_create(p, &o, &why) ? -1 : 0;
 }
 
 /* The sparse file the input describes, in a memfd; -1 if it has none. */
@@ -154,10 +171,14 @@ static void image(int fd)
 	struct vhdx_check_result r;
 	const struct vhdx_info *vi;
 	struct iovec v = { buf, sizeof(buf) };
-	char path[64];
+	char path[96], link[64];
 	struct vhdx *img;
 
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	snprintf(path, sizeof(path), "%s/img", empty_dir);
+	unlink(path);
+	if (symlink(link, path))
+		return;
 	vhdx_check(path, empty_dir, false, &r);
 	img = vhdx_open(path, false, empty_dir);	/* its own fd: ours stays ours */
 	if (!img)
@@ -167,11 +188,19 @@ static void image(int fd)
 		v.iov_len = vi->size - off < sizeof(buf) ? vi->size - off : sizeof(buf);
 		vhdx_readv(img, &v, 1, off);
 	}
-	v.iov_len = 512 * 3;
+	/* Three logical sectors (4 KiB each on a 4Kn image: LogicalSectorSize is the file's). */
+	v.iov_len = 3 * (size_t)vi->lsec;
 	memset(buf, 0xa5, v.iov_len);
 	if (vi->size >= v.iov_len) {
 		vhdx_writev(img, &v, 1, 0, false);
 		vhdx_writev(img, &v, 1, vi->size - v.iov_len, true);
+		if (vi->lsec != 512) {
+			struct iovec part = { buf, 512 * 3 };
+
+			/* Not whole sectors: refused, nothing allocated. */
+			if (!vhdx_writev(img, &part, 1, 512, false))
+				__builtin_trap();
+		}
 		vhdx_readv(img, &v, 1, vi->size - v.iov_len);
 		vhdx_discard(img, 0, vi->size < (4u << 20) ? vi->size : (4u << 20));
 	}

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "hostside/disk/vhdx.h"
 #include "hostside/storvsp/scsi_disk.h"
 
 #define IMG_BLOCKS 8192u	/* 4 MiB */
@@ -160,6 +161,7 @@ static void test_capacity(void **state)
 	assert_int_equal(c.xfer_len, 32);
 	assert_int_equal((f->buf[6] << 8) | f->buf[7], IMG_BLOCKS - 1);
 	assert_int_equal(f->buf[14] & 0x80, 0x80);	/* LBPME */
+	assert_int_equal(f->buf[13], 3);		/* 4 KiB physical blocks */
 	rc16[1] = 0x11;					/* other service action */
 	run(f, &c, rc16, 16, 4096);
 	assert_sense(&c, SCSI_SENSE_ILLEGAL_REQUEST, 0x20, 0);
@@ -429,6 +431,77 @@ static void test_write_same_bounded(void **state)
 	assert_int_equal(f->buf[511], 0x6c);
 }
 
+/*
+ * A VHDX made with 4096-byte logical sectors is a 4Kn disk: READ CAPACITY
+ * and the block limits count 4 KiB blocks, one logical block per physical
+ * block, and LBAs address 4 KiB each. One with 512-byte physical sectors
+ * (as qemu-img makes them) reports them.
+ */
+static void test_4k_vhdx(void **state)
+{
+	struct fx *f = *state;
+	struct scsi_disk_cmd c;
+	uint8_t rc10[10] = { 0x25 }, rc16[16] = { 0x9e, 0x10, [13] = 32 };
+	uint8_t bl[6] = { 0x12, 1, 0xb0, 0, 64, 0 };
+	uint8_t w10[10] = { 0x2a, 0, 0, 0, 0, 3, 0, 0, 2, 0 };	/* LBA 3, 2 blocks */
+	uint8_t ws[16] = { 0x93, 0, [9] = 9, [13] = 2 };	/* WRITE SAME LBA 9, 2 blocks */
+	struct vhdx_create_opts o = { .type = VHDX_DYNAMIC, .size = 4 << 20, .block_size = 1 << 20,
+				      .logical_sector = 4096 };
+	struct disk_backend_opts bo = { .format = DISK_FORMAT_VHDX };
+	static uint8_t want[8192], got[3 * 4096];
+	struct iovec v = { got, sizeof(got) };
+	const char *why;
+
+	scsi_disk_free(f->d);
+	disk_backend_close(f->b);
+	assert_int_equal(vhdx_create(f->path, &o, &why), 0);
+	f->b = disk_backend_open(f->path, &bo);
+	assert_non_null(f->b);
+	f->d = scsi_disk_new(f->b, 0);
+	run(f, &c, rc10, 10, 4096);
+	assert_int_equal(c.status, 0);
+	assert_int_equal((f->buf[2] << 8) | f->buf[3], 1023);
+	assert_int_equal((f->buf[6] << 8) | f->buf[7], 4096);
+	run(f, &c, rc16, 16, 4096);
+	assert_int_equal(c.status, 0);
+	assert_int_equal((f->buf[6] << 8) | f->buf[7], 1023);
+	assert_int_equal((f->buf[10] << 8) | f->buf[11], 4096);
+	assert_int_equal(f->buf[13], 0);
+	run(f, &c, bl, 6, 64);
+	assert_int_equal(c.status, 0);
+	assert_int_equal((f->buf[6] << 8) | f->buf[7], 1);			/* optimal granularity */
+	assert_int_equal((f->buf[10] << 8) | f->buf[11], 2u * 1024 * 1024 / 4096);	/* max transfer */
+	assert_int_equal((f->buf[42] << 8) | f->buf[43], 16u * 1024 * 1024 / 4096);	/* max write same */
+	fill(want, sizeof(want), 9);
+	memcpy(f->buf, want, sizeof(want));
+	run(f, &c, w10, 10, sizeof(want));
+	assert_int_equal(c.status, 0);
+	assert_int_equal(c.xfer_len, 8192);
+	assert_int_equal(disk_backend_readv(f->b, &v, 1, 2 * 4096), 0);
+	assert_true(!got[0] && !got[4095]);			/* LBA 2 untouched */
+	assert_memory_equal(got + 4096, want, sizeof(want));	/* LBAs 3-4 at 12 KiB */
+	/* WRITE SAME's one block is a whole 4 KiB block, repeated. */
+	memcpy(f->buf, want, 4096);
+	run(f, &c, ws, 16, 4096);
+	assert_int_equal(c.status, 0);
+	assert_int_equal(disk_backend_readv(f->b, &v, 1, 9 * 4096), 0);
+	assert_memory_equal(got, want, 4096);
+	assert_memory_equal(got + 4096, want, 4096);
+	assert_true(!got[8192] && !got[3 * 4096 - 1]);
+	/* 512-byte logical and physical sectors (qemu-img's): no 4 KiB physical blocks claimed. */
+	scsi_disk_free(f->d);
+	disk_backend_close(f->b);
+	o.logical_sector = 512;
+	o.physical_sector = 512;
+	assert_int_equal(vhdx_create(f->path, &o, &why), 0);
+	f->b = disk_backend_open(f->path, &bo);
+	assert_non_null(f->b);
+	f->d = scsi_disk_new(f->b, 0);
+	run(f, &c, rc16, 16, 4096);
+	assert_int_equal((f->buf[10] << 8) | f->buf[11], 512);
+	assert_int_equal(f->buf[13], 0);
+}
+
 static void test_read_only(void **state)
 {
 	struct fx *f = *state;
@@ -516,6 +589,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unmap_write_same, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_same_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_4k_vhdx, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_serial_option, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_lun_and_report, setup, teardown),
 	};

@@ -180,6 +180,44 @@ else
 	echo "vhd-interop: qemu-io was never stopped with its VHDX log non-empty: log replay interop not exercised"
 fi
 echo "vhd-interop: VHDX part took $(awk "BEGIN { printf \"%.1f s, its log part %.1f s\", $t1 - $t0, $(date +%s.%N) - $t1 }")"
+# ---- VHDX with 4096-byte logical sectors (a 4Kn disk) ----
+# A base and a child (which has its parent's sectors) made by ovb-img, and
+# a fixed one; libvhdi reads them with 4096 bytes per sector. QEMU's vhdx
+# driver supports only 512-byte logical sectors: when it refuses the image
+# that is said; should it open it, it must read it identically.
+K=$((40 * 1024 * 1024))
+head -c $K r0.raw > k0.raw
+head -c $K r1.raw > k1.raw
+"$IMG" convert -O vhdx -o block_size=1M,logical_sector_size=4096 k0.raw k0.vhdx
+"$IMG" convert -O vhdx -o type=fixed,logical_sector_size=4096,physical_sector_size=512 k0.raw kf.vhdx
+"$IMG" convert -O vhdx -o type=differencing,parent=k0.vhdx k1.raw k1.vhdx
+for f in k0 kf k1; do
+	"$IMG" check $f.vhdx >/dev/null || fail "ovb-img check $f.vhdx (4Kn)"
+	[ "$("$IMG" info --json $f.vhdx | jq '."format-specific"."logical-sector-size"')" = 4096 ] ||
+		fail "$f.vhdx: not 4096-byte logical sectors"
+done
+"$IMG" convert k1.vhdx ok1.raw
+cmp -s ok1.raw k1.raw || fail "ovb-img reads its own 4Kn chain wrong"
+vhdiinfo k1.vhdx | grep -q 'Bytes per sector.*4096' || fail "vhdiinfo: not 4096 bytes per sector"
+if [ -c /dev/fuse ] && command -v vhdimount >/dev/null; then
+	vhdimount k1.vhdx "$MNT" >/dev/null
+	cmp -s "$MNT"/vhdi1 k0.raw || fail "libvhdi: 4Kn base"
+	cmp -s "$MNT"/vhdi2 k1.raw || fail "libvhdi: 4Kn child"
+	umount "$MNT"
+	vhdimount kf.vhdx "$MNT" >/dev/null
+	cmp -s "$MNT"/vhdi1 k0.raw || fail "libvhdi: 4Kn fixed"
+	umount "$MNT"
+	echo "vhd-interop: libvhdi reads our 4Kn VHDX (dynamic, fixed, a child) identically"
+fi
+for f in k0 kf; do
+	if qemu-img info -f vhdx $f.vhdx >/dev/null 2>&1; then
+		qemu-img compare -q -f vhdx -F raw $f.vhdx k0.raw || fail "qemu-img reads our 4Kn $f.vhdx differently"
+		echo "vhd-interop: qemu-img reads our 4Kn $f.vhdx identically"
+	else
+		echo "vhd-interop: qemu-img does not open a 4Kn VHDX ($f.vhdx: $(qemu-img info -f vhdx $f.vhdx 2>&1 | sed 's/.*: //' | head -n1))"
+	fi
+done
+
 # ---- resize, compact, commit: the results read by QEMU and libvhdi ----
 t2=$(date +%s.%N)
 GROW=$((SIZE + 40 * 1024 * 1024))

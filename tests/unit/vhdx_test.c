@@ -606,10 +606,10 @@ static void test_crash_kill_points(void **state)
 }
 
 /*
- * A partially present block, as Hyper-V writes them (we never do): made by
- * hand in a child, its sector bitmap says which sectors are the child's and
- * which the parent's. It reads that way; a write turns it fully present
- * (the parent's sectors copied in around the new data) through the log.
+ * A partially present block, as Hyper-V writes them: made by hand in a
+ * child, its sector bitmap says which sectors are the child's and which
+ * the parent's. It reads that way; a write into the parent's part stays in
+ * place and sets just those sectors' bits (through the log).
  */
 static void test_partially_present(void **state)
 {
@@ -673,7 +673,7 @@ static void test_partially_present(void **state)
 	r.iov_len = sizeof(got);
 	vhdx_close(v);
 	check_clean("p1.vhdx");
-	/* A write into the parent's part of it: fully present, nothing else changes. */
+	/* A write into the parent's part of it (sectors 50-57): their bits set, nothing else changes. */
 	memset(w, 0x6b, sizeof(w));
 	memcpy(want + 50 * 512, w, sizeof(w));
 	v = vhdx_open(p1, false, NULL);
@@ -686,10 +686,260 @@ static void test_partially_present(void **state)
 	fd = open(p1, O_RDONLY);
 	assert_int_equal(pread(fd, &e, 8, (off_t)(vi->bat_off + 8ull * vhdx_bat_payload(vi, 2))), 8);
 	close(fd);
-	assert_int_equal(VHDX_BAT_STATE(vhdx_le64(&e)), VHDX_PB_FULLY_PRESENT);
+	assert_int_equal(VHDX_BAT_STATE(vhdx_le64(&e)), VHDX_PB_PARTIALLY_PRESENT);
 	assert_int_equal(VHDX_BAT_OFF(vhdx_le64(&e)), blk_off);	/* in place */
+	{
+		uint8_t now[256];
+
+		for (unsigned int s = 50; s < 58; s++)
+			bits[s / 8] |= (uint8_t)(1u << (s % 8));
+		fd = open(p1, O_RDONLY);
+		assert_int_equal(pread(fd, now, sizeof(now), (off_t)(VHDX_BAT_OFF(sb) + 4096 / 8)),
+				 (ssize_t)sizeof(now));
+		close(fd);
+		assert_memory_equal(now, bits, sizeof(bits));
+	}
 	vhdx_close(v);
 	check_clean("p1.vhdx");
+}
+
+/* The first @n bytes of the child @p's first sector bitmap block, as on disk. */
+static void first_bitmap(const char *p, uint8_t *out, size_t n)
+{
+	struct vhdx *v = vhdx_open(p, true, NULL);
+	uint64_t sb;
+	int fd = open(p, O_RDONLY);
+
+	assert_non_null(v);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, &sb, 8, (off_t)(vhdx_get_info(v)->bat_off + 8ull *
+			 vhdx_bat_bitmap(vhdx_get_info(v), 0))), 8);
+	sb = vhdx_le64(&sb);
+	assert_int_equal(pread(fd, out, n, (off_t)VHDX_BAT_OFF(sb)), (ssize_t)n);
+	close(fd);
+	vhdx_close(v);
+}
+
+static unsigned int block_state(const char *p, uint32_t blk)
+{
+	struct vhdx *v = vhdx_open(p, true, NULL);
+	uint64_t e;
+	int fd = open(p, O_RDONLY);
+
+	assert_non_null(v);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, &e, 8, (off_t)(vhdx_get_info(v)->bat_off + 8ull *
+			 vhdx_bat_payload(vhdx_get_info(v), blk))), 8);
+	close(fd);
+	vhdx_close(v);
+	return VHDX_BAT_STATE(vhdx_le64(&e));
+}
+
+/*
+ * Writes into a child's blocks that do not cover them make the blocks
+ * partially present: the sector bitmap has exactly the written sectors'
+ * bits, the parent's data shows through the rest, and nothing of the
+ * parent is copied (the file grows by the blocks, sparse). A whole block
+ * written is fully present, and so is one written in pieces once every
+ * sector is the child's. Also on a 4Kn child (a bit per 4 KiB).
+ */
+static void test_bitmap_writes(void **state)
+{
+	static uint8_t shadow[SIZE], mine[SIZE / 512];
+	static const uint32_t lsecs[] = { 512, 4096 };
+
+	for (int t = 0; t < 2; t++) {
+		uint32_t ls = lsecs[t];
+		struct vhdx_create_opts o = { .type = VHDX_DYNAMIC, .size = SIZE, .block_size = 1 << 20,
+					      .logical_sector = ls };
+		struct disk_backend *b;
+		const char *why;
+		char p0[128], p1[128];
+		struct stat st;
+		uint8_t buf[64 << 10];
+		struct iovec v = { shadow, SIZE };
+
+		pathof(p0, "bm0.vhdx");
+		pathof(p1, "bm1.vhdx");
+		assert_int_equal(vhdx_create(p0, &o, &why), 0);
+		for (uint64_t k = 0; k < SIZE; k++)
+			shadow[k] = (uint8_t)(xs() | 1);
+		b = open_img(p0, false);
+		assert_int_equal(disk_backend_writev(b, &v, 1, 0, false), 0);
+		disk_backend_close(b);
+		o = (struct vhdx_create_opts){ .type = VHDX_DIFFERENCING, .parent = p0, .block_size = 1 << 20 };
+		assert_int_equal(vhdx_create(p1, &o, &why), 0);
+		memset(mine, 0, sizeof(mine));
+		b = open_img(p1, false);
+		assert_non_null(b);
+		/* Single sectors, runs across blocks and bitmap bytes, all in blocks 0-9. */
+		for (int i = 0; i < 60; i++) {
+			uint64_t n = 1 + xs() % (i % 3 ? 4 : sizeof(buf) / ls);
+			uint64_t s = xs() % ((10u << 20) / ls - n);
+
+			for (size_t k = 0; k < n * ls; k++)
+				buf[k] = (uint8_t)xs();
+			v = (struct iovec){ buf, n * ls };
+			assert_int_equal(disk_backend_writev(b, &v, 1, s * ls, i % 5 == 0), 0);
+			memcpy(shadow + s * ls, buf, n * ls);
+			memset(mine + s, 1, n);
+		}
+		/* Block 11 in two halves: partially present, then all the child's: fully present. */
+		for (int h = 0; h < 2; h++) {
+			uint64_t at = (11u << 20) + (uint64_t)h * (512 << 10);
+
+			for (size_t k = 0; k < (512 << 10); k++)
+				shadow[at + k] = (uint8_t)xs();
+			v = (struct iovec){ shadow + at, 512 << 10 };
+			assert_int_equal(disk_backend_writev(b, &v, 1, at, false), 0);
+			if (!h) {
+				disk_backend_close(b);
+				assert_int_equal(block_state(p1, 11), VHDX_PB_PARTIALLY_PRESENT);
+				b = open_img(p1, false);
+			}
+		}
+		/* Block 12 whole. */
+		v = (struct iovec){ shadow + (12 << 20), 1 << 20 };
+		for (size_t k = 0; k < (1 << 20); k++)
+			shadow[(12 << 20) + k] = (uint8_t)xs();
+		assert_int_equal(disk_backend_writev(b, &v, 1, 12 << 20, false), 0);
+		compare(b, shadow);
+		disk_backend_close(b);
+		check_clean("bm1.vhdx");
+		b = open_img(p1, true);
+		compare(b, shadow);
+		disk_backend_close(b);
+		first_bitmap(p1, buf, (10u << 20) / ls / 8);
+		for (uint64_t s = 0; s < (10u << 20) / ls; s++)
+			if (vhdx_bit(buf, s) != !!mine[s])
+				fail_msg("%u-byte sectors: sector %llu's bit is %d", ls,
+					 (unsigned long long)s, !mine[s]);
+		for (uint32_t blk = 0; blk < 10; blk++)
+			assert_int_equal(block_state(p1, blk), VHDX_PB_PARTIALLY_PRESENT);
+		assert_int_equal(block_state(p1, 10), VHDX_PB_NOT_PRESENT);
+		assert_int_equal(block_state(p1, 11), VHDX_PB_FULLY_PRESENT);
+		assert_int_equal(block_state(p1, 12), VHDX_PB_FULLY_PRESENT);
+		/* Nothing of the parent copied in: the written sectors and metadata only. */
+		assert_int_equal(stat(p1, &st), 0);
+		assert_true((uint64_t)st.st_blocks * 512 < (8u << 20));
+		/*
+		 * Block 14 made fully present by two halves of the parent's own data:
+		 * compact frees it (bits still set), and a new small write there must
+		 * not take those bits for its own: the rest reads as the parent.
+		 */
+		{
+			uint32_t freed = 0;
+			uint8_t par14[1 << 20];
+
+			memcpy(par14, shadow + (14u << 20), sizeof(par14));	/* the parent's, never written */
+			b = open_img(p1, false);
+			for (int h = 0; h < 2; h++) {
+				v = (struct iovec){ par14 + h * (512 << 10), 512 << 10 };
+				assert_int_equal(disk_backend_writev(b, &v, 1, (14u << 20) + h * (512 << 10), false), 0);
+			}
+			disk_backend_close(b);
+			assert_int_equal(block_state(p1, 14), VHDX_PB_FULLY_PRESENT);
+			assert_int_equal(vhdx_compact(p1, NULL, &freed, &why), 0);
+			assert_true(freed >= 1);
+			assert_int_equal(block_state(p1, 14), VHDX_PB_NOT_PRESENT);
+			b = open_img(p1, false);
+			memset(buf, 0xe7, 4096);
+			v = (struct iovec){ buf, 4096 };
+			assert_int_equal(disk_backend_writev(b, &v, 1, (14u << 20) + 8192, false), 0);
+			memcpy(shadow + (14u << 20) + 8192, buf, 4096);
+			compare(b, shadow);
+			disk_backend_close(b);
+			check_clean("bm1.vhdx");
+		}
+		unlink(p1);
+		unlink(p0);
+	}
+}
+
+/*
+ * 4096-byte logical sectors (a 4Kn disk): made at create, inherited by a
+ * child, reported by disk_backend; writes must be whole sectors; a child
+ * and parent whose sector sizes differ do not make a chain.
+ */
+static void test_logical_4k(void **state)
+{
+	static uint8_t shadow[SIZE], buf[64 << 10];
+	struct vhdx_create_opts o = { .type = VHDX_DYNAMIC, .size = SIZE, .block_size = 1 << 20,
+				      .logical_sector = 4096 };
+	struct disk_backend *b;
+	struct iovec v = { buf, 512 };
+	const char *why;
+	char p0[128], p1[128];
+	struct vhdx *x;
+	vhdx_guid dw;
+
+	pathof(p0, "k0.vhdx");
+	pathof(p1, "k1.vhdx");
+	o.size = SIZE + 512;	/* not a whole number of sectors */
+	assert_int_equal(vhdx_create(p0, &o, &why), -EINVAL);
+	o.size = SIZE;
+	o.logical_sector = 1024;
+	assert_int_equal(vhdx_create(p0, &o, &why), -EINVAL);
+	o.logical_sector = 4096;
+	assert_int_equal(vhdx_create(p0, &o, &why), 0);
+	b = open_img(p0, false);
+	assert_non_null(b);
+	assert_int_equal(disk_backend_logical_block(b), 4096);
+	assert_int_equal(disk_backend_physical_block(b), 4096);	/* the default physical */
+	/* Half a sector, or a sector at a 512-byte offset: refused, nothing written. */
+	memset(buf, 0x5a, sizeof(buf));
+	assert_int_equal(disk_backend_writev(b, &v, 1, 0, false), -EINVAL);
+	v.iov_len = 4096;
+	assert_int_equal(disk_backend_writev(b, &v, 1, 512, false), -EINVAL);
+	assert_int_equal(disk_backend_discard(b, 4096, 512), -EINVAL);
+	memset(shadow, 0, SIZE);
+	compare(b, shadow);
+	for (int i = 0; i < 40; i++) {
+		uint64_t n = 1 + xs() % (sizeof(buf) / 4096), off = xs() % (SIZE / 4096 - n) * 4096;
+
+		for (size_t k = 0; k < n * 4096; k++)
+			buf[k] = (uint8_t)xs();
+		v.iov_len = n * 4096;
+		assert_int_equal(disk_backend_writev(b, &v, 1, off, false), 0);
+		memcpy(shadow + off, buf, n * 4096);
+	}
+	disk_backend_close(b);
+	/* The child has its parent's sectors; asking for others is refused. */
+	o.type = VHDX_DIFFERENCING;
+	o.parent = p0;
+	o.logical_sector = 512;
+	assert_int_equal(vhdx_create(p1, &o, &why), -EINVAL);
+	o.logical_sector = 0;
+	assert_int_equal(vhdx_create(p1, &o, &why), 0);
+	b = open_img(p1, false);
+	assert_non_null(b);
+	assert_int_equal(disk_backend_logical_block(b), 4096);
+	/* What ovbctl status says of it: its parent. */
+	assert_non_null(disk_backend_parent(b));
+	assert_non_null(strstr(disk_backend_parent(b), "/k0.vhdx"));
+	compare(b, shadow);
+	v.iov_len = 8192;
+	memset(buf, 0xc3, 8192);
+	assert_int_equal(disk_backend_writev(b, &v, 1, 5 << 20, false), 0);
+	memcpy(shadow + (5 << 20), buf, 8192);
+	compare(b, shadow);
+	disk_backend_close(b);
+	check_clean("k0.vhdx");
+	check_clean("k1.vhdx");
+	/*
+	 * The parent remade with 512-byte sectors but the same DataWriteGuid:
+	 * the child no longer has a parent it can use.
+	 */
+	x = vhdx_open(p0, true, NULL);
+	assert_non_null(x);
+	dw = vhdx_get_info(x)->hdr.data_write;
+	vhdx_close(x);
+	o = (struct vhdx_create_opts){ .type = VHDX_DYNAMIC, .size = SIZE, .data_write = &dw };
+	assert_int_equal(vhdx_create(p0, &o, &why), 0);
+	assert_null(vhdx_open(p1, true, NULL));
+	assert_int_equal(errno, ENOENT);
+	unlink(p0);
+	unlink(p1);
 }
 
 /* Corrupt metadata is refused at open; check says so. */
@@ -1065,6 +1315,8 @@ int main(void)
 		cmocka_unit_test(test_detect),
 		cmocka_unit_test(test_log_replay),
 		cmocka_unit_test(test_partially_present),
+		cmocka_unit_test(test_bitmap_writes),
+		cmocka_unit_test(test_logical_4k),
 		cmocka_unit_test(test_crash_kill_points),
 		cmocka_unit_test(test_corruption_refused),
 		cmocka_unit_test(test_resize),
