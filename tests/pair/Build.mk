@@ -14,3 +14,11 @@ check-pair: all modules dkms-build check-consolescan
 .PHONY: check-kasan
 check-kasan: all
 	$(Q)tests/pair/kasan/check-kasan
+
+# ic-systemd's guest: Debian 12 with our .debs installed, as a VHDX
+# (tests/pair/mksdguest: natively, in a copy of deb-root's root; cached in
+# /var/cache/openvmbus by its inputs' contents). build/sdguest names it.
+.PHONY: sdguest-image
+sdguest-image: all deb-root
+	$(Q)tests/pair/mksdguest $(DEB_ROOT) $(DEB_DIR) $(BUILD)/ovb-img $(BUILD)/sdguest
+check-pair: sdguest-image
