@@ -173,10 +173,10 @@ static int rndis_parse_cmplt(u32 type, const u8 *body, u32 blen, struct ovb_rndi
 	if (type != RNDIS_MSG_QUERY_C)
 		return 0;
 	memcpy(&q, body, sizeof(q));
-	if (q.status != RNDIS_STATUS_SUCCESS)
+	/* no information: no pointer either (its offset is then anything) */
+	if (q.status != RNDIS_STATUS_SUCCESS || !q.info_buflen)
 		return 0;
-	if (q.info_buflen && (q.info_buf_offset < sizeof(q) ||
-			      (u64)q.info_buf_offset + q.info_buflen > blen))
+	if (q.info_buf_offset < sizeof(q) || (u64)q.info_buf_offset + q.info_buflen > blen)
 		return -EBADMSG;
 	m->cmplt.info = body + q.info_buf_offset;
 	m->cmplt.info_len = q.info_buflen;

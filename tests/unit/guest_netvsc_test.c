@@ -248,6 +248,13 @@ static void test_rndis_control(void **state)
 	assert_int_equal(m.cmplt.req_id, 7);
 	assert_int_equal(m.cmplt.info_len, 6);
 	assert_ptr_equal(m.cmplt.info, qc.mac);
+	/* no information, an offset anywhere: no pointer (guest_netvsc_fuzz found it) */
+	qc.q.info_buflen = 0;
+	qc.q.info_buf_offset = 0x93939393u;
+	assert_int_equal(ovb_rndis_parse((u8 *)&qc, sizeof(qc), &m), 0);
+	assert_null(m.cmplt.info);
+	assert_int_equal(m.cmplt.info_len, 0);
+	qc.q.info_buf_offset = sizeof(struct rndis_query_complete);
 	qc.q.info_buflen = 9;		/* past the message */
 	assert_int_equal(ovb_rndis_parse((u8 *)&qc, sizeof(qc), &m), -EBADMSG);
 	qc.q.info_buflen = 6;
