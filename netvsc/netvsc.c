@@ -33,6 +33,11 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <linux/u64_stats_sync.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <net/checksum.h>
+#include <net/ip6_checksum.h>
 
 #include "ovb/guids.h"
 #include "ovb/ring.h"
@@ -49,6 +54,10 @@
 #define NVC_GPA_WORDS		256		/* u64s of GPA-direct ranges per send */
 #define NVC_MAX_MTU		9000
 #define NVC_RNDIS_HDR		((u32)OVB_RNDIS_PACKET_HDR_SIZE)
+#define NVC_PPI_SIZE		((u32)sizeof(struct nvc_ppi))
+#define NVC_MAX_PPI		2		/* checksum or LSO, one each at most */
+#define NVC_HDR_MAX		(NVC_RNDIS_HDR + NVC_MAX_PPI * NVC_PPI_SIZE)
+#define NVC_TX_FEATURES		(NETIF_F_SG | NETIF_F_CSUM_MASK | NETIF_F_TSO | NETIF_F_TSO6)
 #define NVC_RNDIS_MAX_XFER	0x4000
 
 static unsigned int tx_copybreak = UINT_MAX;
@@ -59,6 +68,18 @@ MODULE_PARM_DESC(tx_copybreak, "frames longer than this go GPA-direct, not copie
 static const u32 nvc_versions[] = {
 	OVB_NVSP_VERSION_61, OVB_NVSP_VERSION_6, OVB_NVSP_VERSION_5,
 	OVB_NVSP_VERSION_4, OVB_NVSP_VERSION_2, OVB_NVSP_VERSION_1,
+};
+
+/* One per-packet info element with a u32 value, as we send them. */
+struct nvc_ppi {
+	struct rndis_per_packet_info i;
+	u32 v;
+} __packed;
+
+/* A frame's per-packet info (checksum or LSO request). */
+struct nvc_txinfo {
+	u32 n;
+	struct nvc_ppi e[NVC_MAX_PPI];
 };
 
 /* A send at the host: trans_id = its index + 1. */
@@ -89,6 +110,7 @@ struct nvc_dev {
 	bool connected;
 	bool tx_ready;
 	u32 nvsp_ver;
+	u32 offloads;			/* OVB_NVSC_* the host turned on */
 
 	void *recv_buf;
 	u32 recv_gpadl;
@@ -278,26 +300,49 @@ static u32 nvc_resp_status(struct nvc_dev *nd)
 	return st;
 }
 
-/* QUERY @oid into @out (@out_len bytes exactly): 0, -EIO, -EPROTO, a request error. */
-static int nvc_query(struct nvc_dev *nd, u32 oid, void *out, u32 out_len)
+/*
+ * QUERY @oid (with @in_len bytes of @in as its information) into @out:
+ * the information's length (at most @out_max), -EIO, -EPROTO (longer),
+ * or a request error.
+ */
+static int nvc_query_buf(struct nvc_dev *nd, u32 oid, const void *in, u32 in_len, void *out,
+			 u32 out_max)
 {
 	struct {
 		struct rndis_msg_hdr h;
 		struct rndis_query_request q;
+		u8 in[NDIS_OFFLOAD_SIZE];
 	} __packed m = {
-		.h = { RNDIS_MSG_QUERY, sizeof(m) },
-		.q = { .oid = oid, .info_buf_offset = sizeof(struct rndis_query_request) },
+		.h = { RNDIS_MSG_QUERY, sizeof(struct rndis_msg_hdr) +
+					sizeof(struct rndis_query_request) + in_len },
+		.q = { .oid = oid, .info_buflen = in_len,
+		       .info_buf_offset = sizeof(struct rndis_query_request) },
 	};
-	int ret = nvc_rndis_request(nd, &m, sizeof(m), RNDIS_MSG_QUERY_C);
+	int ret;
 
+	if (in_len > sizeof(m.in))
+		return -EINVAL;
+	if (in_len)
+		memcpy(m.in, in, in_len);
+	ret = nvc_rndis_request(nd, &m, m.h.msg_len, RNDIS_MSG_QUERY_C);
 	if (ret < 0)
 		return ret;
 	if (nvc_resp_status(nd) != RNDIS_STATUS_SUCCESS)
 		return -EIO;
-	if (nd->req_info_len != out_len)
+	if (nd->req_info_len > out_max)
 		return -EPROTO;
-	memcpy(out, nd->req_resp + nd->req_info_off, out_len);
-	return 0;
+	memcpy(out, nd->req_resp + nd->req_info_off, nd->req_info_len);
+	return nd->req_info_len;
+}
+
+/* QUERY @oid into @out (@out_len bytes exactly). */
+static int nvc_query(struct nvc_dev *nd, u32 oid, void *out, u32 out_len)
+{
+	int ret = nvc_query_buf(nd, oid, NULL, 0, out, out_len);
+
+	if (ret < 0)
+		return ret;
+	return ret == out_len ? 0 : -EPROTO;
 }
 
 static int nvc_set(struct nvc_dev *nd, u32 oid, const void *val, u32 val_len)
@@ -305,7 +350,7 @@ static int nvc_set(struct nvc_dev *nd, u32 oid, const void *val, u32 val_len)
 	struct {
 		struct rndis_msg_hdr h;
 		struct rndis_set_request s;
-		u8 val[16];
+		u8 val[sizeof(struct ndis_offload_params)];
 	} __packed m = {
 		.h = { RNDIS_MSG_SET, sizeof(struct rndis_msg_hdr) +
 				      sizeof(struct rndis_set_request) + val_len },
@@ -631,17 +676,84 @@ static void nvc_on_event(void *ctx)
 
 /* ---- transmit ---- */
 
-static void nvc_rndis_packet_hdr(void *dst, u32 frame_len)
+/* The RNDIS header and per-packet info before a frame: NVC_RNDIS_HDR + n * NVC_PPI_SIZE. */
+static void nvc_rndis_packet_hdr(void *dst, u32 frame_len, const struct nvc_txinfo *ti)
 {
+	u32 ppi_len = ti->n * NVC_PPI_SIZE;
 	struct {
 		struct rndis_msg_hdr h;
 		struct rndis_packet p;
 	} __packed m = {
-		.h = { RNDIS_MSG_PACKET, NVC_RNDIS_HDR + frame_len },
-		.p = { .data_offset = sizeof(struct rndis_packet), .data_len = frame_len },
+		.h = { RNDIS_MSG_PACKET, NVC_RNDIS_HDR + ppi_len + frame_len },
+		.p = { .data_offset = sizeof(struct rndis_packet) + ppi_len, .data_len = frame_len,
+		       .per_pkt_info_offset = ti->n ? sizeof(struct rndis_packet) : 0,
+		       .per_pkt_info_len = ppi_len },
 	};
 
 	memcpy(dst, &m, sizeof(m));
+	memcpy((u8 *)dst + sizeof(m), ti->e, ppi_len);
+}
+
+static void nvc_ppi_add(struct nvc_txinfo *ti, u32 type, u32 v)
+{
+	struct nvc_ppi *e = &ti->e[ti->n++];
+
+	e->i.size = sizeof(*e);
+	e->i.type = type;
+	e->i.ppi_offset = sizeof(e->i);
+	e->v = v;
+}
+
+/*
+ * The checksum or LSO request for @skb, as Linux's netvsc_xmit makes
+ * them: for LSO the IPv4 length and header checksum are zeroed and the
+ * TCP checksum seeded without the length (the host fixes them up). What
+ * the host cannot offload is done here. 0, or an error: drop the frame.
+ */
+static int nvc_tx_offload(struct nvc_dev *nd, struct sk_buff *skb, struct nvc_txinfo *ti)
+{
+	bool v4 = skb->protocol == htons(ETH_P_IP), v6 = skb->protocol == htons(ETH_P_IPV6);
+	u32 toff = skb_transport_offset(skb), v;
+	u8 l4;
+
+	ti->n = 0;
+	if (skb_is_gso(skb)) {
+		u32 mss = skb_shinfo(skb)->gso_size;
+
+		if (!(skb_shinfo(skb)->gso_type & (SKB_GSO_TCPV4 | SKB_GSO_TCPV6)) ||
+		    mss > 0xfffff || toff > 0x3ff || (!v4 && !v6) ||
+		    !(nd->offloads & (v4 ? OVB_NVSC_TSO4 : OVB_NVSC_TSO6)))
+			return -EINVAL;
+		if (skb_cow_head(skb, NVC_HDR_MAX))
+			return -ENOMEM;
+		v = RNDIS_LSO_TX_V2 | mss | toff << 20;
+		if (v4) {
+			ip_hdr(skb)->tot_len = 0;
+			ip_hdr(skb)->check = 0;
+			tcp_hdr(skb)->check = ~csum_tcpudp_magic(ip_hdr(skb)->saddr,
+								 ip_hdr(skb)->daddr, 0,
+								 IPPROTO_TCP, 0);
+		} else {
+			v |= RNDIS_LSO_TX_IPV6;
+			tcp_v6_gso_csum_prep(skb);
+		}
+		nvc_ppi_add(ti, RNDIS_PPI_TCP_LARGESEND, v);
+		return 0;
+	}
+	if (skb->ip_summed != CHECKSUM_PARTIAL)
+		return 0;
+	l4 = v4 ? ip_hdr(skb)->protocol : v6 ? ipv6_hdr(skb)->nexthdr : 0;
+	if (toff <= 0x3ff && l4 == IPPROTO_TCP &&
+	    nd->offloads & (v4 ? OVB_NVSC_TX_TCP4 : OVB_NVSC_TX_TCP6))
+		v = RNDIS_CSUM_TX_TCP;
+	else if (toff <= 0x3ff && l4 == IPPROTO_UDP &&
+		 nd->offloads & (v4 ? OVB_NVSC_TX_UDP4 : OVB_NVSC_TX_UDP6))
+		v = RNDIS_CSUM_TX_UDP;
+	else
+		return skb_checksum_help(skb);
+	v |= (v4 ? RNDIS_CSUM_TX_IPV4 : RNDIS_CSUM_TX_IPV6) | toff << 16;
+	nvc_ppi_add(ti, RNDIS_PPI_TCPIP_CHKSUM, v);
+	return 0;
 }
 
 /* Append a multi-page range of @len bytes at @pfn/@off; false if no room. */
@@ -685,12 +797,15 @@ static u32 nvc_gpa_build(struct nvc_dev *nd, struct sk_buff *skb, u32 *words)
 static netdev_tx_t nvc_xmit(struct sk_buff *skb, struct net_device *ndev)
 {
 	struct nvc_dev *nd = netdev_priv(ndev);
-	u32 frame_len = skb->len, msg_len = NVC_RNDIS_HDR + frame_len;
-	u32 section = OVB_NVSP_INVALID_SECTION, words = 0, nr;
+	u32 section = OVB_NVSP_INVALID_SECTION, words = 0, nr, frame_len, hdr_len, msg_len;
+	struct nvc_txinfo ti;
 	int slot, ret;
 
-	if (!READ_ONCE(nd->tx_ready))
+	if (!READ_ONCE(nd->tx_ready) || nvc_tx_offload(nd, skb, &ti))
 		goto drop;
+	frame_len = skb->len;
+	hdr_len = NVC_RNDIS_HDR + ti.n * NVC_PPI_SIZE;
+	msg_len = hdr_len + frame_len;
 	spin_lock_bh(&nd->tx_lock);
 	if (msg_len <= nd->send_section_size && frame_len <= tx_copybreak)
 		section = nvc_section_get(nd);
@@ -707,15 +822,15 @@ static netdev_tx_t nvc_xmit(struct sk_buff *skb, struct net_device *ndev)
 	if (section != OVB_NVSP_INVALID_SECTION) {
 		u8 *dst = nvc_section(nd, section);
 
-		nvc_rndis_packet_hdr(dst, frame_len);
-		skb_copy_bits(skb, 0, dst + NVC_RNDIS_HDR, frame_len);
+		nvc_rndis_packet_hdr(dst, frame_len, &ti);
+		skb_copy_bits(skb, 0, dst + hdr_len, frame_len);
 		ret = nvc_send_rndis_msg(nd, OVB_NVSP_CHANNEL_DATA, section, msg_len, slot);
 	} else {
 		struct ovb_nvsp_msg m = { .msg_type = NVSP_MSG1_TYPE_SEND_RNDIS_PKT };
 
-		if (skb_cow_head(skb, NVC_RNDIS_HDR))
+		if (skb_cow_head(skb, hdr_len))
 			goto unslot;
-		nvc_rndis_packet_hdr(skb_push(skb, NVC_RNDIS_HDR), frame_len);
+		nvc_rndis_packet_hdr(skb_push(skb, hdr_len), frame_len, &ti);
 		nr = nvc_gpa_build(nd, skb, &words);
 		if (!nr && (skb_linearize(skb) || !(nr = nvc_gpa_build(nd, skb, &words))))
 			goto unslot;
@@ -725,7 +840,7 @@ static netdev_tx_t nvc_xmit(struct sk_buff *skb, struct net_device *ndev)
 		ret = ovb_channel_send_gpa(nd->ch, nd->gpa, words * 8, nr, &m, sizeof(m),
 					   slot + 1, OVB_VMPKT_FLAG_COMPLETION_REQUESTED);
 		if (ret)
-			skb_pull(skb, NVC_RNDIS_HDR);
+			skb_pull(skb, hdr_len);
 	}
 	if (ret == -EAGAIN) {
 		spin_lock_bh(&nd->tx_lock);
@@ -864,6 +979,64 @@ static int nvc_buffers(struct nvc_dev *nd)
 	return nd->send_map ? 0 : -ENOMEM;
 }
 
+/*
+ * What the host can offload (its answer read in netvsc_proto.c), turned
+ * on with SET OID_TCP_OFFLOAD_PARAMETERS. Without either we offload
+ * nothing (unlike Linux's guest, which then fails).
+ */
+static void nvc_offload_setup(struct nvc_dev *nd)
+{
+	struct net_device *ndev = nd->ndev;
+	struct ndis_offload_params p;
+	struct ndis_object_header h = { .type = NDIS_OBJECT_TYPE_OFFLOAD };
+	u8 caps[NDIS_OFFLOAD_SIZE];
+	u32 lso_max = 0, p_len = 0;
+	netdev_features_t f = 0;
+	int ret;
+
+	if (nd->nvsp_ver >= OVB_NVSP_VERSION_5) {
+		h.revision = NDIS_OFFLOAD_PARAMETERS_REVISION_3;
+		h.size = NDIS_OFFLOAD_SIZE;
+	} else if (nd->nvsp_ver >= OVB_NVSP_VERSION_4) {
+		h.revision = NDIS_OFFLOAD_PARAMETERS_REVISION_2;
+		h.size = NDIS_OFFLOAD_SIZE_6_1;
+	} else {
+		h.revision = NDIS_OFFLOAD_PARAMETERS_REVISION_1;
+		h.size = NDIS_OFFLOAD_SIZE_6_0;
+	}
+	memset(caps, 0, sizeof(caps));
+	memcpy(caps, &h, sizeof(h));
+	nd->offloads = 0;
+	ret = nvc_query_buf(nd, RNDIS_OID_TCP_OFFLOAD_HARDWARE_CAPABILITIES, caps, h.size,
+			    caps, sizeof(caps));
+	if (ret >= 0)
+		ret = ovb_nvsc_offloads(caps, ret, nd->nvsp_ver, &lso_max, &p, &p_len);
+	if (ret < 0) {
+		dev_warn(nvc_devp(nd), "no offload capabilities from the host (%d)\n", ret);
+		return;
+	}
+	if (ret && nvc_set(nd, RNDIS_OID_TCP_OFFLOAD_PARAMETERS, &p, p_len)) {
+		dev_warn(nvc_devp(nd), "the host refused its own offloads\n");
+		return;
+	}
+	nd->offloads = ret;
+	if (ret & (OVB_NVSC_TX_TCP4 | OVB_NVSC_TX_UDP4))
+		f |= NETIF_F_IP_CSUM;
+	if (ret & (OVB_NVSC_TX_TCP6 | OVB_NVSC_TX_UDP6))
+		f |= NETIF_F_IPV6_CSUM;
+	if (f)
+		f |= NETIF_F_SG;
+	if (ret & OVB_NVSC_TSO4)
+		f |= NETIF_F_TSO;
+	if (ret & OVB_NVSC_TSO6)
+		f |= NETIF_F_TSO6;
+	if (f & (NETIF_F_TSO | NETIF_F_TSO6))
+		netif_set_tso_max_size(ndev, min_t(u32, lso_max, GSO_LEGACY_MAX_SIZE));
+	/* what the host offers, on (a reconnect turns them all on again) */
+	ndev->hw_features = (ndev->hw_features & ~NVC_TX_FEATURES) | f;
+	ndev->features = (ndev->features & ~NVC_TX_FEATURES) | f;
+}
+
 static int nvc_rndis_init(struct nvc_dev *nd)
 {
 	struct {
@@ -898,6 +1071,7 @@ static int nvc_rndis_init(struct nvc_dev *nd)
 		netif_carrier_on(nd->ndev);
 	else
 		netif_carrier_off(nd->ndev);
+	nvc_offload_setup(nd);
 	return 0;
 }
 
@@ -1020,9 +1194,9 @@ static int nvc_connect(struct nvc_dev *nd)
 		dev_err(dev, "RNDIS set-up failed: %d\n", ret);
 		goto fail;
 	}
-	dev_info(dev, "NVSP %#x, MTU %u, %u receive sections of %u bytes, %u send sections of %u\n",
+	dev_info(dev, "NVSP %#x, MTU %u, %u receive sections of %u bytes, %u send sections of %u, offloads %#x\n",
 		 nd->nvsp_ver, nd->ndev->mtu, nd->recv_sections, nd->recv_section_size,
-		 nd->send_sections, nd->send_section_size);
+		 nd->send_sections, nd->send_section_size, nd->offloads);
 	return 0;
 fail:
 	nvc_disconnect(nd);
@@ -1206,7 +1380,7 @@ static int nvc_probe(struct ovb_vmbus_device *vdev)
 	ndev->ethtool_ops = &nvc_ethtool_ops;
 	ndev->min_mtu = ETH_MIN_MTU;
 	ndev->max_mtu = NVC_MAX_MTU;
-	ndev->needed_headroom = NVC_RNDIS_HDR;
+	ndev->needed_headroom = NVC_HDR_MAX;
 	ndev->hw_features = NETIF_F_RXCSUM;
 	ndev->features = NETIF_F_RXCSUM | NETIF_F_HW_VLAN_CTAG_RX;
 	netif_napi_add(ndev, &nd->napi, nvc_poll);

@@ -219,3 +219,59 @@ int ovb_rndis_parse(const u8 *buf, u32 len, struct ovb_rndis_rx *m)
 		return -EPROTO;
 	}
 }
+
+int ovb_nvsc_offloads(const u8 *info, u32 len, u32 nvsp_ver, u32 *lso_max,
+		      struct ndis_offload_params *p, u32 *p_len)
+{
+	const u32 tcp4 = NDIS_TXCSUM_CAP_TCP4 | NDIS_TXCSUM_CAP_TCP4OPT;
+	const u32 tcp6 = NDIS_TXCSUM_CAP_TCP6 | NDIS_TXCSUM_CAP_TCP6OPT | NDIS_TXCSUM_CAP_IP6EXT;
+	const u32 ip6opts = NDIS_LSOV2_CAP_IP6EXT | NDIS_LSOV2_CAP_TCP6OPT;
+	bool udp = nvsp_ver > OVB_NVSP_VERSION_4;
+	struct ndis_offload o;
+	u32 f = 0, max = OVB_NVSC_LSO_MAX;
+
+	memset(&o, 0, sizeof(o));
+	memset(p, 0, sizeof(*p));
+	if (len < NDIS_OFFLOAD_SIZE_6_0)
+		return -EPROTO;
+	memcpy(&o, info, len < sizeof(o) ? len : sizeof(o));
+	if (o.header.type != NDIS_OBJECT_TYPE_OFFLOAD || o.header.revision < 1 ||
+	    o.header.size < NDIS_OFFLOAD_SIZE_6_0 || o.header.size > len)
+		return -EPROTO;
+	p->ip_v4_csum = NDIS_OFFLOAD_PARAMETERS_TX_RX_DISABLED;	/* the kernel does IP's */
+	if ((o.csum.ip4_txcsum & tcp4) == tcp4) {
+		f |= OVB_NVSC_TX_TCP4;
+		p->tcp_ip_v4_csum = NDIS_OFFLOAD_PARAMETERS_TX_RX_ENABLED;
+		if (udp && o.csum.ip4_txcsum & NDIS_TXCSUM_CAP_UDP4) {
+			f |= OVB_NVSC_TX_UDP4;
+			p->udp_ip_v4_csum = NDIS_OFFLOAD_PARAMETERS_TX_RX_ENABLED;
+		}
+		if (o.lsov2.ip4_encap & NDIS_OFFLOAD_ENCAP_8023 && o.lsov2.ip4_maxsz) {
+			f |= OVB_NVSC_TSO4;
+			p->lso_v2_ipv4 = NDIS_OFFLOAD_PARAMETERS_LSOV2_ENABLED;
+			if (o.lsov2.ip4_maxsz < max)
+				max = o.lsov2.ip4_maxsz;
+		}
+	}
+	if ((o.csum.ip6_txcsum & tcp6) == tcp6) {
+		f |= OVB_NVSC_TX_TCP6;
+		p->tcp_ip_v6_csum = NDIS_OFFLOAD_PARAMETERS_TX_RX_ENABLED;
+		if (udp && o.csum.ip6_txcsum & NDIS_TXCSUM_CAP_UDP6) {
+			f |= OVB_NVSC_TX_UDP6;
+			p->udp_ip_v6_csum = NDIS_OFFLOAD_PARAMETERS_TX_RX_ENABLED;
+		}
+		if (o.lsov2.ip6_encap & NDIS_OFFLOAD_ENCAP_8023 && o.lsov2.ip6_maxsz &&
+		    (o.lsov2.ip6_opts & ip6opts) == ip6opts) {
+			f |= OVB_NVSC_TSO6;
+			p->lso_v2_ipv6 = NDIS_OFFLOAD_PARAMETERS_LSOV2_ENABLED;
+			if (o.lsov2.ip6_maxsz < max)
+				max = o.lsov2.ip6_maxsz;
+		}
+	}
+	*lso_max = f & (OVB_NVSC_TSO4 | OVB_NVSC_TSO6) ? max : 0;
+	p->header.type = NDIS_OBJECT_TYPE_DEFAULT;
+	p->header.revision = NDIS_OFFLOAD_PARAMETERS_REVISION_3;
+	*p_len = nvsp_ver <= OVB_NVSP_VERSION_4 ? NDIS_OFFLOAD_PARAMS_SIZE_V4 : sizeof(*p);
+	p->header.size = *p_len;
+	return f;
+}

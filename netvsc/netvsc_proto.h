@@ -85,4 +85,27 @@ struct ovb_rndis_rx {
  */
 int ovb_rndis_parse(const u8 *buf, u32 len, struct ovb_rndis_rx *m);
 
+/* What the host can offload for us (ovb_nvsc_offloads). */
+#define OVB_NVSC_TX_TCP4	(1u << 0)	/* checksum of TCP over IPv4 */
+#define OVB_NVSC_TX_UDP4	(1u << 1)
+#define OVB_NVSC_TX_TCP6	(1u << 2)
+#define OVB_NVSC_TX_UDP6	(1u << 3)
+#define OVB_NVSC_TSO4		(1u << 4)	/* LSOv2 */
+#define OVB_NVSC_TSO6		(1u << 5)
+/* The largest LSO we take whatever the host says (GSO_LEGACY_MAX_SIZE). */
+#define OVB_NVSC_LSO_MAX	65536u
+
+/*
+ * The host's answer to OID_TCP_OFFLOAD_HARDWARE_CAPABILITIES (@info,
+ * @len bytes): an offload object (type 0xa7, revision >= 1, at least the
+ * NDIS 6.0 size, no larger than what came). Returns the OVB_NVSC_* it
+ * offers, as Linux's rndis_netdev_set_hwcaps judges them (TSO only with
+ * the checksum of its IP version; at NVSP <= 4 no UDP checksum), with the
+ * largest LSO size (at most OVB_NVSC_LSO_MAX; 0 without TSO) in *@lso_max and the SET OID_TCP_OFFLOAD_PARAMETERS
+ * that turns them on in *@p (its length in *@p_len); -EPROTO if the
+ * object is malformed.
+ */
+int ovb_nvsc_offloads(const u8 *info, u32 len, u32 nvsp_ver, u32 *lso_max,
+		      struct ndis_offload_params *p, u32 *p_len);
+
 #endif /* OVB_NETVSC_PROTO_H */

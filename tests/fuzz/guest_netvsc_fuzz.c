@@ -7,7 +7,8 @@
  *   0: an NVSP message, then both buffer layouts of it for a buffer size
  *      taken from its first 4 bytes;
  *   1: a transfer-page range against a buffer size (the next 4 bytes);
- *   2: an RNDIS message, as a range of the receive buffer.
+ *   2: an RNDIS message, as a range of the receive buffer;
+ *   3: the host's offload capabilities (what we then turn on).
  * Checked (aborts): what a parser accepts is consistent with what the
  * driver then does with it: layouts fit the buffer, a range lies inside
  * it, a frame, an information buffer and the message lie inside the bytes
@@ -82,6 +83,22 @@ static void fuzz_rndis(const u8 *p, u32 len)
 	}
 }
 
+static void fuzz_offloads(const u8 *p, u32 len)
+{
+	struct ndis_offload_params par;
+	u32 max = 0, plen = 0;
+	int f = ovb_nvsc_offloads(p, len, OVB_NVSP_VERSION_61, &max, &par, &plen);
+
+	if (f < 0)
+		return;
+	/* TSO only with its checksum; a size only with TSO; a whole parameter block */
+	if ((f & OVB_NVSC_TSO4 && !(f & OVB_NVSC_TX_TCP4)) ||
+	    (f & OVB_NVSC_TSO6 && !(f & OVB_NVSC_TX_TCP6)) ||
+	    (!!max != !!(f & (OVB_NVSC_TSO4 | OVB_NVSC_TSO6))) || max > OVB_NVSC_LSO_MAX ||
+	    plen != sizeof(par))
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 {
 	u8 *buf;
@@ -94,15 +111,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 	if (!buf)
 		return 0;
 	memcpy(buf, in + 1, len);
-	switch (in[0] % 3) {
+	switch (in[0] % 4) {
 	case 0:
 		fuzz_nvsp(buf, len);
 		break;
 	case 1:
 		fuzz_range(buf, len);
 		break;
-	default:
+	case 2:
 		fuzz_rndis(buf, len);
+		break;
+	default:
+		fuzz_offloads(buf, len);
 		break;
 	}
 	free(buf);

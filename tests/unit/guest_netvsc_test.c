@@ -271,6 +271,83 @@ static void test_rndis_control(void **state)
 	assert_int_equal(ovb_rndis_parse((u8 *)&bad, sizeof(bad), &m), -EPROTO);
 }
 
+/* What netvsp offers with offload=on (hostside/netvsp/rndis_dev.c). */
+static struct ndis_offload host_caps(void)
+{
+	struct ndis_offload o;
+
+	memset(&o, 0, sizeof(o));
+	o.header.type = NDIS_OBJECT_TYPE_OFFLOAD;
+	o.header.revision = NDIS_OFFLOAD_PARAMETERS_REVISION_3;
+	o.header.size = NDIS_OFFLOAD_SIZE;
+	o.csum.ip4_txcsum = NDIS_TXCSUM_CAP_TCP4 | NDIS_TXCSUM_CAP_TCP4OPT | NDIS_TXCSUM_CAP_UDP4;
+	o.csum.ip6_txcsum = NDIS_TXCSUM_CAP_TCP6 | NDIS_TXCSUM_CAP_TCP6OPT | NDIS_TXCSUM_CAP_UDP6 |
+			    NDIS_TXCSUM_CAP_IP6EXT;
+	o.lsov2.ip4_encap = o.lsov2.ip6_encap = NDIS_OFFLOAD_ENCAP_8023;
+	o.lsov2.ip4_maxsz = 62768;
+	o.lsov2.ip6_maxsz = 60000;
+	o.lsov2.ip6_opts = NDIS_LSOV2_CAP_IP6EXT | NDIS_LSOV2_CAP_TCP6OPT;
+	return o;
+}
+
+static void test_offloads(void **state)
+{
+	const u32 all = OVB_NVSC_TX_TCP4 | OVB_NVSC_TX_UDP4 | OVB_NVSC_TX_TCP6 |
+			OVB_NVSC_TX_UDP6 | OVB_NVSC_TSO4 | OVB_NVSC_TSO6;
+	struct ndis_offload o = host_caps();
+	struct ndis_offload_params p;
+	u32 max = 0, plen = 0;
+
+	(void)state;
+	assert_int_equal(ovb_nvsc_offloads((u8 *)&o, sizeof(o), OVB_NVSP_VERSION_61, &max, &p,
+					   &plen), all);
+	assert_int_equal(max, 60000);
+	assert_int_equal(plen, sizeof(p));
+	assert_int_equal(p.header.type, NDIS_OBJECT_TYPE_DEFAULT);
+	assert_int_equal(p.header.size, sizeof(p));
+	assert_int_equal(p.tcp_ip_v4_csum, NDIS_OFFLOAD_PARAMETERS_TX_RX_ENABLED);
+	assert_int_equal(p.udp_ip_v6_csum, NDIS_OFFLOAD_PARAMETERS_TX_RX_ENABLED);
+	assert_int_equal(p.lso_v2_ipv4, NDIS_OFFLOAD_PARAMETERS_LSOV2_ENABLED);
+	assert_int_equal(p.lso_v2_ipv6, NDIS_OFFLOAD_PARAMETERS_LSOV2_ENABLED);
+	/* NVSP 4: no UDP checksum, the short parameter block */
+	assert_int_equal(ovb_nvsc_offloads((u8 *)&o, sizeof(o), OVB_NVSP_VERSION_4, &max, &p,
+					   &plen), all & ~(OVB_NVSC_TX_UDP4 | OVB_NVSC_TX_UDP6));
+	assert_int_equal(plen, NDIS_OFFLOAD_PARAMS_SIZE_V4);
+	assert_int_equal(p.udp_ip_v4_csum, 0);
+	/* no TSO6 without both IPv6 options; no TCP6 without its option bit */
+	o.lsov2.ip6_opts = NDIS_LSOV2_CAP_IP6EXT;
+	assert_int_equal(ovb_nvsc_offloads((u8 *)&o, sizeof(o), OVB_NVSP_VERSION_61, &max, &p,
+					   &plen), all & ~OVB_NVSC_TSO6);
+	assert_int_equal(max, 62768);
+	o.csum.ip6_txcsum &= ~NDIS_TXCSUM_CAP_TCP6OPT;
+	assert_int_equal(ovb_nvsc_offloads((u8 *)&o, sizeof(o), OVB_NVSP_VERSION_61, &max, &p,
+					   &plen), OVB_NVSC_TX_TCP4 | OVB_NVSC_TX_UDP4 | OVB_NVSC_TSO4);
+	/* no TSO4 without TCP4 checksum */
+	o = host_caps();
+	o.csum.ip4_txcsum = 0;
+	assert_int_equal(ovb_nvsc_offloads((u8 *)&o, sizeof(o), OVB_NVSP_VERSION_61, &max, &p,
+					   &plen) & (OVB_NVSC_TSO4 | OVB_NVSC_TX_TCP4), 0);
+	/* a host's size past what we take is capped (guest_netvsc_fuzz's find) */
+	o = host_caps();
+	o.lsov2.ip4_maxsz = o.lsov2.ip6_maxsz = 0xffffffffu;
+	assert_int_equal(ovb_nvsc_offloads((u8 *)&o, sizeof(o), OVB_NVSP_VERSION_61, &max, &p,
+					   &plen), all);
+	assert_int_equal(max, OVB_NVSC_LSO_MAX);
+	/* malformed objects */
+	o = host_caps();
+	assert_int_equal(ovb_nvsc_offloads((u8 *)&o, NDIS_OFFLOAD_SIZE_6_0 - 1,
+					   OVB_NVSP_VERSION_61, &max, &p, &plen), -EPROTO);
+	assert_int_equal(ovb_nvsc_offloads((u8 *)&o, NDIS_OFFLOAD_SIZE_6_1,
+					   OVB_NVSP_VERSION_61, &max, &p, &plen), -EPROTO);
+	o.header.type = NDIS_OBJECT_TYPE_DEFAULT;
+	assert_int_equal(ovb_nvsc_offloads((u8 *)&o, sizeof(o), OVB_NVSP_VERSION_61, &max, &p,
+					   &plen), -EPROTO);
+	o = host_caps();
+	o.header.revision = 0;
+	assert_int_equal(ovb_nvsc_offloads((u8 *)&o, sizeof(o), OVB_NVSP_VERSION_61, &max, &p,
+					   &plen), -EPROTO);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -281,6 +358,7 @@ int main(void)
 		cmocka_unit_test(test_rndis_packet),
 		cmocka_unit_test(test_rndis_ppi),
 		cmocka_unit_test(test_rndis_control),
+		cmocka_unit_test(test_offloads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
