@@ -301,20 +301,19 @@ static u32 nvc_resp_status(struct nvc_dev *nd)
 }
 
 /*
- * QUERY @oid (with @in_len bytes of @in as its information) into @out:
- * the information's length (at most @out_max), -EIO, -EPROTO (longer),
- * or a request error.
+ * QUERY or SET (@type) @oid with @in_len bytes of @in as its information
+ * (query and set requests are laid out alike): 0 once the host answered
+ * success, -EIO if it did not, or a request error.
  */
-static int nvc_query_buf(struct nvc_dev *nd, u32 oid, const void *in, u32 in_len, void *out,
-			 u32 out_max)
+static int nvc_info_request(struct nvc_dev *nd, u32 type, u32 oid, const void *in, u32 in_len)
 {
 	struct {
 		struct rndis_msg_hdr h;
 		struct rndis_query_request q;
 		u8 in[NDIS_OFFLOAD_SIZE];
 	} __packed m = {
-		.h = { RNDIS_MSG_QUERY, sizeof(struct rndis_msg_hdr) +
-					sizeof(struct rndis_query_request) + in_len },
+		.h = { type, sizeof(struct rndis_msg_hdr) + sizeof(struct rndis_query_request) +
+			     in_len },
 		.q = { .oid = oid, .info_buflen = in_len,
 		       .info_buf_offset = sizeof(struct rndis_query_request) },
 	};
@@ -324,11 +323,24 @@ static int nvc_query_buf(struct nvc_dev *nd, u32 oid, const void *in, u32 in_len
 		return -EINVAL;
 	if (in_len)
 		memcpy(m.in, in, in_len);
-	ret = nvc_rndis_request(nd, &m, m.h.msg_len, RNDIS_MSG_QUERY_C);
+	ret = nvc_rndis_request(nd, &m, m.h.msg_len, type | RNDIS_MSG_COMPLETION);
 	if (ret < 0)
 		return ret;
-	if (nvc_resp_status(nd) != RNDIS_STATUS_SUCCESS)
-		return -EIO;
+	return nvc_resp_status(nd) == RNDIS_STATUS_SUCCESS ? 0 : -EIO;
+}
+
+/*
+ * QUERY @oid (with @in_len bytes of @in as its information) into @out:
+ * the information's length (at most @out_max), -EIO, -EPROTO (longer),
+ * or a request error.
+ */
+static int nvc_query_buf(struct nvc_dev *nd, u32 oid, const void *in, u32 in_len, void *out,
+			 u32 out_max)
+{
+	int ret = nvc_info_request(nd, RNDIS_MSG_QUERY, oid, in, in_len);
+
+	if (ret < 0)
+		return ret;
 	if (nd->req_info_len > out_max)
 		return -EPROTO;
 	memcpy(out, nd->req_resp + nd->req_info_off, nd->req_info_len);
@@ -347,25 +359,7 @@ static int nvc_query(struct nvc_dev *nd, u32 oid, void *out, u32 out_len)
 
 static int nvc_set(struct nvc_dev *nd, u32 oid, const void *val, u32 val_len)
 {
-	struct {
-		struct rndis_msg_hdr h;
-		struct rndis_set_request s;
-		u8 val[sizeof(struct ndis_offload_params)];
-	} __packed m = {
-		.h = { RNDIS_MSG_SET, sizeof(struct rndis_msg_hdr) +
-				      sizeof(struct rndis_set_request) + val_len },
-		.s = { .oid = oid, .info_buflen = val_len,
-		       .info_buf_offset = sizeof(struct rndis_set_request) },
-	};
-	int ret;
-
-	if (val_len > sizeof(m.val))
-		return -EINVAL;
-	memcpy(m.val, val, val_len);
-	ret = nvc_rndis_request(nd, &m, m.h.msg_len, RNDIS_MSG_SET_C);
-	if (ret < 0)
-		return ret;
-	return nvc_resp_status(nd) == RNDIS_STATUS_SUCCESS ? 0 : -EIO;
+	return nvc_info_request(nd, RNDIS_MSG_SET, oid, val, val_len);
 }
 
 /* An RNDIS completion from the host: the answer to our request, or dropped. */
