@@ -244,6 +244,8 @@ static int nvc_rndis_request(struct nvc_dev *nd, void *msg, u32 len, u32 type)
 	u32 section = OVB_NVSP_INVALID_SECTION;
 	int slot = -1, ret, tries;
 
+	if (len > nd->send_section_size)
+		return -EMSGSIZE;	/* the host chose sections too small for it */
 	mutex_lock(&nd->ctrl_lock);
 	for (tries = 0; tries < 100; tries++) {
 		spin_lock_bh(&nd->tx_lock);
