@@ -164,6 +164,8 @@ static void ovb_channel_tasklet(struct tasklet_struct *t)
 	if (ch->relid == READ_ONCE(rx_stall_relid))
 		return;		/* testing: stays masked, never read */
 	ch->on_event(ch->ctx);
+	if (READ_ONCE(ch->rx_deferred))
+		return;		/* NAPI: masked until ovb_channel_rx_done() */
 	ovb_channel_rx_commit(ch);
 	if (!ovb_ring_failed(&ch->rx) && ovb_ring_rx_unmask(&ch->rx)) {
 		/*
@@ -371,6 +373,37 @@ int ovb_channel_send_inband(struct ovb_channel *ch, const void *buf, u32 len,
 	return ovb_channel_sent(ch, ret, sig);
 }
 EXPORT_SYMBOL_GPL(ovb_channel_send_inband);
+
+int ovb_channel_send_comp(struct ovb_channel *ch, const void *buf, u32 len, u64 trans_id)
+{
+	unsigned long irqflags;
+	bool sig = false;
+	int ret;
+
+	spin_lock_irqsave(&ch->tx_lock, irqflags);
+	ret = ovb_ring_tx_inband(&ch->tx, OVB_VMPKT_COMP, 0, trans_id, buf, len, &sig);
+	spin_unlock_irqrestore(&ch->tx_lock, irqflags);
+	return ovb_channel_sent(ch, ret, sig);
+}
+EXPORT_SYMBOL_GPL(ovb_channel_send_comp);
+
+void ovb_channel_set_rx_deferred(struct ovb_channel *ch, bool on)
+{
+	WRITE_ONCE(ch->rx_deferred, on);
+}
+EXPORT_SYMBOL_GPL(ovb_channel_set_rx_deferred);
+
+bool ovb_channel_rx_done(struct ovb_channel *ch)
+{
+	ovb_channel_rx_commit(ch);
+	if (ovb_ring_failed(&ch->rx))
+		return false;
+	if (!ovb_ring_rx_unmask(&ch->rx))
+		return false;
+	ovb_ring_rx_mask(&ch->rx);	/* more came: the caller polls again */
+	return true;
+}
+EXPORT_SYMBOL_GPL(ovb_channel_rx_done);
 
 int ovb_channel_send_gpa(struct ovb_channel *ch, const void *ranges, u32 ranges_len,
 			 u32 range_count, const void *buf, u32 len, u64 trans_id, u16 flags)

@@ -102,6 +102,22 @@ int ovb_channel_send_gpa(struct ovb_channel *ch, const void *ranges, u32 ranges_
 			 u32 range_count, const void *buf, u32 len, u64 trans_id, u16 flags);
 
 /*
+ * A completion packet (VM_PKT_COMP) answering the host's packet
+ * @trans_id, e.g. netvsc's receive completions. 0, -EAGAIN, -EIO.
+ */
+int ovb_channel_send_comp(struct ovb_channel *ch, const void *buf, u32 len, u64 trans_id);
+
+/*
+ * NAPI drivers: with @on (set before open), on_event only schedules the
+ * driver's poll and the host's signals stay masked after it returns; the
+ * poll reads the ring and, when it is done under its budget, calls
+ * ovb_channel_rx_done(), which commits the reads and unmasks. It returns
+ * true if more arrived meanwhile (still masked: poll again).
+ */
+void ovb_channel_set_rx_deferred(struct ovb_channel *ch, bool on);
+bool ovb_channel_rx_done(struct ovb_channel *ch);
+
+/*
  * Receiving, from on_event. Reads are committed to the host in batches
  * (when a quarter of the ring is read, when it is empty, and after each
  * on_event run). on_event should handle at most a budget of packets (say

@@ -41,6 +41,7 @@ struct ovb_channel {
 	struct work_struct sc_work;	/* runs the primary's sc_create */
 	struct mutex lock;		/* open, close, requests to the host */
 	bool open, failed_logged, tx_failed_logged;
+	bool rx_deferred;		/* ovb_channel_set_rx_deferred */
 	/*
 	 * The host rescinded the channel (it closed it first and let go of
 	 * its GPADLs): no teardown is sent, the pages are freed.

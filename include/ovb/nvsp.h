@@ -191,6 +191,16 @@ struct nvsp_send_indirect_table {
 } __packed;
 OVB_ASSERT_SIZE(struct nvsp_send_indirect_table, 8);
 
+/*
+ * Host to guest (NVSP >= 4): a PCI VF is (or is no longer) there for this
+ * NIC. ovb_netvsc takes note and never enslaves one.
+ */
+struct nvsp_vf_association {
+	u32 allocated;
+	u32 serial;
+} __packed;
+OVB_ASSERT_SIZE(struct nvsp_vf_association, 8);
+
 /* ---- the whole message ---------------------------------------------------- */
 /*
  * sizeof(struct nvsp_message) in Linux 6.1 is 40 bytes: what its guest
@@ -215,6 +225,7 @@ struct ovb_nvsp_msg {
 		struct nvsp_subchannel_request subchannel;
 		struct nvsp_subchannel_complete subchannel_complete;
 		struct nvsp_send_indirect_table indirect_table;
+		struct nvsp_vf_association vf_assoc;
 		u8 pad[OVB_NVSP_MSG_SIZE - 4];
 	} __packed u;
 } __packed;
@@ -257,6 +268,8 @@ OVB_ASSERT_OFFSET(struct ovb_nvsp_msg, u, 4);
 	  OVB_NVSP_MSG_LEN(nvsp_send_rndis_pkt_complete), OVB_NVSP_VERSION_1, NVSP_DIR_BOTH) \
 	X(NVSP_MSG2_TYPE_SEND_NDIS_CONFIG, nvsp_send_ndis_config,                         \
 	  OVB_NVSP_MSG_LEN(nvsp_send_ndis_config), OVB_NVSP_VERSION_2, NVSP_DIR_G2H)     \
+	X(NVSP_MSG4_TYPE_SEND_VF_ASSOCIATION, nvsp_vf_association,                        \
+	  OVB_NVSP_MSG_LEN(nvsp_vf_association), OVB_NVSP_VERSION_4, NVSP_DIR_H2G)       \
 	X(NVSP_MSG5_TYPE_SUBCHANNEL, nvsp_subchannel_request,                             \
 	  OVB_NVSP_MSG_LEN(nvsp_subchannel_request), OVB_NVSP_VERSION_5, NVSP_DIR_G2H)   \
 	X(NVSP_MSG5_TYPE_SEND_INDIRECTION_TABLE, nvsp_send_indirect_table,                \

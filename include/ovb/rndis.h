@@ -397,6 +397,10 @@ OVB_ASSERT_OFFSET(struct ndis_offload_params, flags, 16);
 #define NDIS_OFFLOAD_PARAMETERS_RX_ENABLED_TX_DISABLED	3
 #define NDIS_OFFLOAD_PARAMETERS_TX_RX_ENABLED		4
 
+/* Its lso_v2_ipv4 / lso_v2_ipv6 fields. */
+#define NDIS_OFFLOAD_PARAMETERS_LSOV2_DISABLED		1
+#define NDIS_OFFLOAD_PARAMETERS_LSOV2_ENABLED		2
+
 /* OID_GEN_RECEIVE_SCALE_CAPABILITIES (header type 0x88, revision 2). */
 struct ndis_recv_scale_cap {
 	struct ndis_object_header hdr;

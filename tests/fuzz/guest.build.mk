@@ -25,3 +25,8 @@ FUZZERS += guest_video_fuzz
 guest_video_fuzz_OBJS := tests/fuzz/guest_video_fuzz.o $(GUESTSHIM_OBJS)
 $(BUILD)/fuzz/obj/tests/fuzz/guest_video_fuzz.o: CPPFLAGS += -Itests/fuzz/guestshim
 $(BUILD)/fuzz/obj/tests/fuzz/guest_video_fuzz.o: CFLAGS += -Wno-unused-parameter -Wno-sign-compare
+# ovb_netvsc (netvsc/): its parsers of NVSP, buffer layouts, ranges and RNDIS.
+FUZZERS += guest_netvsc_fuzz
+guest_netvsc_fuzz_OBJS := tests/fuzz/guest_netvsc_fuzz.o $(GUESTSHIM_OBJS)
+$(BUILD)/fuzz/obj/tests/fuzz/guest_netvsc_fuzz.o: CPPFLAGS += -Itests/fuzz/guestshim
+$(BUILD)/fuzz/obj/tests/fuzz/guest_netvsc_fuzz.o: CFLAGS += -Wno-sign-compare

@@ -33,3 +33,8 @@ UNIT_TESTS += guest_video_test
 guest_video_test_OBJS := tests/unit/guest_video_test.o tests/fuzz/guestshim/shim.o
 $(BUILD)/san/obj/tests/unit/guest_video_test.o: CPPFLAGS += -Itests/fuzz/guestshim
 $(BUILD)/san/obj/tests/unit/guest_video_test.o: CFLAGS += -Wno-sign-compare -Wno-unused-parameter
+# ovb_netvsc's parsers of host bytes (netvsc/netvsc_proto.c).
+UNIT_TESTS += guest_netvsc_test
+guest_netvsc_test_OBJS := tests/unit/guest_netvsc_test.o tests/fuzz/guestshim/shim.o
+$(BUILD)/san/obj/tests/unit/guest_netvsc_test.o: CPPFLAGS += -Itests/fuzz/guestshim
+$(BUILD)/san/obj/tests/unit/guest_netvsc_test.o: CFLAGS += -Wno-sign-compare
