@@ -114,7 +114,8 @@ static uint32_t copy_start(struct fcopy_state *s, const struct fcopy_req *r)
 	memcpy(s->name, r->file, strlen(r->file) + 1);	/* (name_ok: <= NAME_MAX) */
 	if (!fstatat(s->dirfd, s->name, &st, AT_SYMLINK_NOFOLLOW) &&
 	    (!overwrite || S_ISDIR(st.st_mode))) {
-		ovbd_log_peer(OVBD_NOTICE, "copy: %s%s exists: refused", r->path, r->file);
+		ovbd_log_peer(OVBD_NOTICE, "copy: %s%s%s exists: refused", r->path,
+			      r->path[0] && r->path[strlen(r->path) - 1] == '/' ? "" : "/", r->file);
 		copy_close(s);
 		return HV_ERROR_ALREADY_EXISTS;
 	}
