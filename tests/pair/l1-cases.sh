@@ -12,19 +12,25 @@
 . "$(pwd)/tests/pair/l1lib.sh"
 SCRATCH=$PAIR_DIR/scratch
 
-# Every 30 s: a line for the host (l1run's idle watchdog takes silence for a
-# wedged L1) and copies of the running case's console and host logs in the
-# scratch directory, so that a wedged L1 still leaves the host its last lines.
-# A tick that came more than 60 s after the one before means L1 itself
-# stalled (a wedge it came back from): noted in /tmp/.l1-stalls.
+# Every 10 s a line for the host: l1run's idle watchdog takes silence for a
+# wedged L1 (PAIR_IDLE, 60 s: six ticks; ticks 30 s apart were never seen
+# more than 34 s apart, even at load 10 on two cores), so the sooner the
+# tick, the sooner a wedge is found. Every third tick also copies the
+# running case's console and host logs to the scratch directory, so that a
+# wedged L1 still leaves the host its last lines. A tick that came more
+# than 30 s after the one before means L1 itself stalled (a stall it came
+# back from): noted in /tmp/.l1-stalls.
 alive() {
-	last=$(date +%s)
-	while sleep 30; do
+	last=$(date +%s) n=0
+	echo "l1-alive: up $(cut -d' ' -f1 /proc/uptime) s, start"
+	while sleep 10; do
 		now=$(date +%s)
-		[ $((now - last)) -le 60 ] || echo "$now $((now - last))" >> /tmp/.l1-stalls
+		[ $((now - last)) -le 30 ] || echo "$now $((now - last))" >> /tmp/.l1-stalls
 		last=$now
 		c=$(cat /tmp/.case 2>/dev/null)
 		echo "l1-alive: up $(cut -d' ' -f1 /proc/uptime) s, load $(cut -d' ' -f1-3 /proc/loadavg), case $c"
+		n=$((n + 1))
+		[ $((n % 3)) = 0 ] || continue
 		for f in serial host; do
 			[ -f "/tmp/$c.$f" ] || continue
 			tail -c 65536 "/tmp/$c.$f" > "$SCRATCH/last.$f.tmp" &&

@@ -121,3 +121,20 @@ outer_accel() {
 	*) echo "-accel tcg,thread=single,tb-size=512 -cpu EPYC,+svm,+npt" ;;
 	esac
 }
+
+# The outer QEMU: qemu-system-x86_64 from PATH, or PAIR_QEMU (a path to
+# another build's qemu-system-x86_64, e.g. one unpacked with dpkg -x). Its
+# firmware (qboot.rom, linuxboot_dma.bin) and modules come from beside it
+# (../share/qemu, ../lib/x86_64-linux-gnu/qemu), so that an unpacked QEMU
+# never mixes with the installed one's. Sets OUTER_QEMU: the command and
+# its -L and -bios.
+outer_qemu() {
+	q=$(command -v "${PAIR_QEMU:-qemu-system-x86_64}") || die "no outer QEMU (${PAIR_QEMU:-qemu-system-x86_64})"
+	d=$(cd "$(dirname "$q")/.." && pwd)
+	[ -r "$d/share/qemu/qboot.rom" ] || die "no $d/share/qemu/qboot.rom beside $q"
+	if [ -d "$d/lib/x86_64-linux-gnu/qemu" ]; then
+		QEMU_MODULE_DIR=$d/lib/x86_64-linux-gnu/qemu
+		export QEMU_MODULE_DIR
+	fi
+	OUTER_QEMU="$q -L $d/share/qemu -bios $d/share/qemu/qboot.rom"
+}
